@@ -1,0 +1,134 @@
+# hedgesim: one plain Makefile.  `make help` lists the targets.
+#
+# Fresh Debian machine: `make demo` or `make check` install the Debian
+# packages they need (via `make deps`) and build everything first.
+
+CC       ?= cc
+PKGS     := sqlite3 gsl hdf5 check inih
+DEB_PKGS := build-essential pkg-config libsqlite3-dev libgsl-dev libhdf5-dev \
+            hdf5-tools check libinih-dev
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
+OPT      ?= -O2 -g
+CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS   += $(OPT) $(WARN) -MMD -MP
+SANITIZE ?=
+B        ?= build
+
+HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+
+.PHONY: all check asan valgrind bench demo deps clean help dataset test-unit test-cli
+
+ifeq ($(HAVE_DEPS),yes)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl hdf5 inih) -lm -ldl -lpthread
+CHECK_LIBS := $(shell pkg-config --libs check)
+CPPFLAGS   += $(PKG_CFLAGS)
+CFLAGS     += $(SANITIZE)
+LDFLAGS    += $(SANITIZE) -rdynamic
+
+CLI_SRC  := src/main.c $(wildcard src/cli_*.c)
+LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard src/*.c)) \
+            $(filter-out strategies/template.c,$(wildcard strategies/*.c))
+TEST_SRC := $(wildcard tests/check_*.c)
+BENCH_SRC:= $(wildcard bench/*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
+TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
+BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+LIB      := $(B)/libhedgesim.a
+BIN      := hedgesim
+TEMPLATE_SO := $(B)/tests/template_plugin.so
+
+all: $(LIB) $(BIN) datasets/hedgesim.db
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+
+$(B)/tests/%: tests/%.c $(LIB) tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
+
+$(B)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LIB) $(PKG_LIBS)
+
+# A user strategy built the way users build theirs: the copy-me template as a
+# shared object, loaded with --plugin by the plug-in tests.
+$(TEMPLATE_SO): strategies/template.c include/hedgesim/strategy.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@
+
+# The embedded dataset: rebuilt from the CSV files under datasets/ in seconds.
+DATA_FILES := $(shell find datasets -name '*.csv' 2>/dev/null)
+datasets/hedgesim.db: $(BIN) datasets/manifest.csv $(DATA_FILES)
+	./$(BIN) import --embedded datasets --db $@ --force
+
+dataset: datasets/hedgesim.db
+
+test-unit: $(TESTS) $(TEMPLATE_SO) datasets/hedgesim.db
+	@HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_BIN=./$(BIN) tests/run-unit.sh $(TESTS)
+
+test-cli: $(BIN) datasets/hedgesim.db $(TEMPLATE_SO)
+	@HS_TEST_PLUGIN=$(TEMPLATE_SO) tests/cli/run.sh ./$(BIN)
+
+check: all
+	@$(MAKE) --no-print-directory test-unit
+	@$(MAKE) --no-print-directory test-cli
+
+asan:
+	$(MAKE) --no-print-directory B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    BIN=build-asan/hedgesim test-unit test-cli
+
+valgrind: all $(TESTS)
+	@CK_FORK=no HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_VALGRIND=1 tests/run-unit.sh $(TESTS)
+
+bench: $(BENCHES) datasets/hedgesim.db
+	@for b in $(BENCHES); do echo "== $$b"; $$b datasets/hedgesim.db || exit 1; done
+
+demo: all
+	./$(BIN) info --db datasets/hedgesim.db
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+else  # dependencies missing: install them, then run the goal again
+
+all check asan valgrind bench demo dataset test-unit test-cli:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $@
+
+endif
+
+deps:
+	@if pkg-config --exists $(PKGS) 2>/dev/null && command -v h5dump >/dev/null; then \
+	    echo "deps: all present ($(PKGS))"; \
+	else \
+	    echo "deps: installing Debian packages: $(DEB_PKGS)"; \
+	    $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS); \
+	fi
+
+clean:
+	rm -rf build build-asan hedgesim datasets/hedgesim.db datasets/hedgesim.db-*
+
+help:
+	@echo "make          build libhedgesim.a, hedgesim and the embedded dataset"
+	@echo "make demo     run the main job on the embedded dataset"
+	@echo "make check    unit suites (Check) and end-to-end CLI tests"
+	@echo "make asan     the same under AddressSanitizer + UBSan"
+	@echo "make valgrind the unit suites under valgrind"
+	@echo "make bench    benchmarks (prints figures)"
+	@echo "make deps     install missing Debian packages"

@@ -1,0 +1,26 @@
+/* hedgesim: historical backtesting and Monte Carlo simulation of beta hedging.
+ *
+ * The umbrella header: includes every public module header.  Call hs_init()
+ * once before anything else (it tames GSL's and HDF5's error machinery). */
+#ifndef HEDGESIM_H
+#define HEDGESIM_H
+
+#define HS_VERSION_MAJOR 0
+#define HS_VERSION_MINOR 1
+#define HS_VERSION_PATCH 0
+#define HS_VERSION "0.1.0"
+
+#include "hedgesim/errors.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/rng.h"
+#include "hedgesim/store.h"
+
+/* Process-wide set-up: turns off GSL's aborting error handler and HDF5's
+ * automatic error printing; library statuses are then translated into HS_E*
+ * codes where they occur.  Idempotent; returns 0. */
+int hs_init(void);
+
+/* The library version string, e.g. "0.1.0". */
+const char *hs_version(void);
+
+#endif

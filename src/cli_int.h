@@ -1,0 +1,50 @@
+/* Shared pieces of the command-line tool (internal to the hedgesim binary). */
+#ifndef HS_CLI_INT_H
+#define HS_CLI_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit codes, documented in docs/cli.md. */
+enum {
+    HS_EXIT_OK = 0,
+    HS_EXIT_FAIL = 1,  /* the command ran and failed: bad data, I/O, ... */
+    HS_EXIT_USAGE = 2  /* bad command line: unknown option, bad number */
+};
+
+/* The default store path when --db is not given ($HEDGESIM_DB overrides). */
+const char *hs_cli_default_db(void);
+
+/* Each command: int hs_cli_<name>(int argc, char **argv); argv[0] is the
+ * command name.  Returns an exit code. */
+int hs_cli_import(int argc, char **argv);
+int hs_cli_info(int argc, char **argv);
+int hs_cli_run(int argc, char **argv);
+int hs_cli_list(int argc, char **argv);
+int hs_cli_price(int argc, char **argv);
+
+/* Print "hedgesim CMD: <message>" to stderr and return HS_EXIT_USAGE. */
+int hs_cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Print "hedgesim CMD: <hs_error_last() or strerror(code)>" to stderr and
+ * return HS_EXIT_FAIL. */
+int hs_cli_fail(const char *cmd, int code);
+
+/* Parse a finite number / integer for option `opt`; on failure prints a
+ * one-line usage error and returns HS_EXIT_USAGE, else 0. */
+int hs_cli_double(const char *cmd, const char *opt, const char *text,
+                  double *out);
+int hs_cli_long(const char *cmd, const char *opt, const char *text, long *out);
+
+/* The full command line, space-joined (for result attributes). */
+const char *hs_cli_command_line(void);
+
+/* Common handling of getopt_long's '?' and ':' returns: prints the one-line
+ * error for the option that caused it and returns HS_EXIT_USAGE. */
+int hs_cli_bad_option(const char *cmd, int opt, char **argv);
+
+#endif

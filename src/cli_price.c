@@ -1,0 +1,11 @@
+/* hedgesim price (placeholder until implemented). */
+#include "cli_int.h"
+
+#include <stdio.h>
+
+int hs_cli_price(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "hedgesim %s: not implemented yet\n", argv[0]);
+    return HS_EXIT_FAIL;
+}
