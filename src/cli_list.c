@@ -1,11 +1,97 @@
-/* hedgesim list (placeholder until implemented). */
+/* hedgesim list: strategies, beta estimators, cost models, import formats. */
 #include "cli_int.h"
+#include "hedgesim/beta.h"
+#include "hedgesim/config.h"
+#include "hedgesim/errors.h"
+#include "hedgesim/exec.h"
+#include "hedgesim/store.h"
+#include "hedgesim/strategy.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
+static void help(FILE *fp)
+{
+    fprintf(fp, "usage: hedgesim list WHAT [--plugin PATH.so ...]\n\n"
+                "WHAT is one of:\n"
+                "  strategies  strategy types with their parameters\n"
+                "  betas       beta estimators with their parameters\n"
+                "  costs       slippage models with their parameters\n"
+                "  formats     import formats\n");
+}
 
 int hs_cli_list(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "hedgesim %s: not implemented yet\n", argv[0]);
-    return HS_EXIT_FAIL;
+    static const struct option opts[] = {
+        {"plugin", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "list", *plugins[32];
+    size_t np = 0;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            help(stdout);
+            return HS_EXIT_OK;
+        }
+        if (c == 'P') {
+            if (np == 32)
+                return hs_cli_usage_error(cmd, "too many --plugin options");
+            plugins[np++] = optarg;
+            continue;
+        }
+        return hs_cli_bad_option(cmd, c, argv);
+    }
+    if (optind != argc - 1)
+        return hs_cli_usage_error(cmd, "say what to list: strategies, betas, "
+                                       "costs or formats");
+    const char *what = argv[optind];
+    if (!strcmp(what, "strategies")) {
+        hs_registry *reg = NULL;
+        int rc = hs_registry_new(&reg);
+        for (size_t i = 0; rc == 0 && i < np; i++)
+            rc = hs_registry_load(reg, plugins[i]);
+        if (rc) {
+            hs_registry_free(reg);
+            return hs_cli_fail(cmd, rc);
+        }
+        printf("Keys every [strategy.NAME] section takes:\n");
+        printf("  %-12s %-10s %s\n", "type", "text", "the strategy type "
+                                                  "(below)");
+        hs_params_print(stdout, hs_config_run_params, "  ");
+        printf("  plus the keys of the chosen beta estimator "
+               "('hedgesim list betas').\n\n");
+        const hs_strategy_type *t;
+        for (size_t i = 0; (t = hs_registry_get(reg, i)); i++) {
+            printf("%s: %s\n", t->name, t->summary);
+            if (t->params && t->params->name)
+                hs_params_print(stdout, t->params, "  ");
+            else
+                printf("  (no parameters of its own)\n");
+            printf("\n");
+        }
+        hs_registry_free(reg);
+    } else if (!strcmp(what, "betas")) {
+        for (const hs_beta_type *const *t = hs_beta_types; *t; t++) {
+            printf("%s: %s\n", (*t)->name, (*t)->summary);
+            hs_params_print(stdout, (*t)->params, "  ");
+            printf("\n");
+        }
+    } else if (!strcmp(what, "costs")) {
+        for (const hs_cost_type *const *t = hs_cost_types; *t; t++) {
+            printf("%s: %s\n", (*t)->name, (*t)->summary);
+            hs_params_print(stdout, (*t)->params, "  ");
+            printf("\n");
+        }
+    } else if (!strcmp(what, "formats")) {
+        for (int f = 0; f <= HS_FMT_DERIBIT_USD; f++)
+            printf("  %s\n", hs_format_name((hs_format)f));
+    } else {
+        return hs_cli_usage_error(cmd, "cannot list '%s' (strategies, betas, "
+                                       "costs or formats)",
+                                  what);
+    }
+    return HS_EXIT_OK;
 }

@@ -1,11 +1,337 @@
-/* hedgesim run (placeholder until implemented). */
+/* hedgesim run: backtest the strategies of a config on history. */
 #include "cli_int.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/config.h"
+#include "hedgesim/engine.h"
+#include "hedgesim/errors.h"
+#include "hedgesim/results_run.h"
+#include "hedgesim/sha256.h"
+#include "hedgesim/store.h"
 
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LIST 64
+
+static void help(FILE *fp)
+{
+    fprintf(fp,
+            "usage: hedgesim run CONFIG.ini [options]\n\n"
+            "Backtest every [strategy.NAME] of CONFIG over the same history and\n"
+            "write the series and metrics to an HDF5 file.\n\n"
+            "options:\n"
+            "  -o, --output PATH     results file (default results/<config>.h5)\n"
+            "  -f, --force           replace an existing results file\n"
+            "      --set S.K=V       override a config key (repeatable), e.g.\n"
+            "                        --set data.start=2021-01-01\n"
+            "                        --set strategy.ols60.window=90\n"
+            "      --strategy NAME   run only this [strategy.NAME] (repeatable)\n"
+            "      --plugin PATH.so  load user strategies (repeatable)\n"
+            "      --db PATH         market store (overrides data.db)\n"
+            "  -q, --quiet           no summary table\n"
+            "  -h, --help            this help\n\n"
+            "See docs/configuration.md for the config keys and\n"
+            "docs/results-format.md for the file layout.\n");
+}
+
+static const char *fmt_pct(double x, char *buf, size_t n)
+{
+    if (!isfinite(x))
+        snprintf(buf, n, "%s", "n/a");
+    else
+        snprintf(buf, n, "%.2f%%", 100 * x);
+    return buf;
+}
+
+static const char *fmt_num(double x, int decimals, char *buf, size_t n)
+{
+    if (!isfinite(x))
+        snprintf(buf, n, "%s", "n/a");
+    else
+        snprintf(buf, n, "%.*f", decimals, x);
+    return buf;
+}
+
+static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
+                        const hs_run_spec *specs, const hs_metrics *m,
+                        size_t nr, const char *out)
+{
+    char t0[32], t1[32], b[8][32];
+    printf("hedgesim run: %s, %s .. %s, %zu steps of %s, %zu book assets, "
+           "hedge %s on %s\n",
+           cfg->path, hs_cal_format_time(p->time[lf], t0, sizeof t0),
+           hs_cal_format_time(p->time[p->n_steps - 1], t1, sizeof t1),
+           p->n_steps - lf,
+           p->step_ms % HS_MS_PER_DAY == 0 ? "1d" : "sub-day", cfg->n_assets,
+           cfg->instrument, cfg->benchmark);
+    if (p->notes[0]) {
+        printf("data notes:\n");
+        const char *s = p->notes;
+        while (*s) {
+            const char *nl = strchr(s, '\n');
+            size_t len = nl ? (size_t)(nl - s) : strlen(s);
+            printf("  - %.*s\n", (int)len, s);
+            s += len + (nl ? 1 : 0);
+        }
+    }
+    printf("\n%-18s %-18s %7s %7s %7s %8s %8s %8s %12s\n", "run", "type",
+           "HE", "TE", "beta_r", "ann.ret", "max.DD", "CVaR95", "costs");
+    for (size_t i = 0; i < nr; i++) {
+        double costs = m[i].fees + m[i].slippage + m[i].funding + m[i].premium;
+        printf("%-18s %-18s %7s %7s %7s %8s %8s %8s %12s\n", specs[i].name,
+               specs[i].type->name,
+               fmt_num(m[i].hedge_effectiveness, 3, b[0], 32),
+               fmt_pct(m[i].tracking_error, b[1], 32),
+               fmt_num(m[i].residual_beta, 3, b[2], 32),
+               fmt_pct(m[i].ann_return, b[3], 32),
+               fmt_pct(m[i].max_drawdown, b[4], 32),
+               fmt_pct(m[i].cvar95, b[5], 32),
+               fmt_num(costs, 0, b[6], 32));
+    }
+    printf("\nHE hedge effectiveness 1-Var(hedged)/Var(unhedged); TE tracking "
+           "error to the\ntarget beta, annualised; beta_r residual beta; CVaR95 "
+           "of one step's return;\ncosts = fees + slippage + funding paid, "
+           "currency (docs/metrics.md).\n");
+    if (out)
+        printf("results: %s\n", out);
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
 
 int hs_cli_run(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "hedgesim %s: not implemented yet\n", argv[0]);
-    return HS_EXIT_FAIL;
+    static const struct option opts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"set", required_argument, NULL, 'S'},
+        {"strategy", required_argument, NULL, 's'},
+        {"plugin", required_argument, NULL, 'P'},
+        {"db", required_argument, NULL, 'D'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "run", *out = NULL, *db = NULL;
+    const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST];
+    size_t nsets = 0, nonly = 0, nplug = 0;
+    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    char outbuf[1200];
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:fqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'D':
+            db = optarg;
+            break;
+        case 'S':
+        case 's':
+        case 'P': {
+            const char **list = c == 'S' ? sets : c == 's' ? only : plugins;
+            size_t *n = c == 'S' ? &nsets : c == 's' ? &nonly : &nplug;
+            if (*n == MAX_LIST)
+                return hs_cli_usage_error(cmd, "too many %s options",
+                                          argv[optind - 2]);
+            list[(*n)++] = optarg;
+            break;
+        }
+        case 'h':
+            help(stdout);
+            return HS_EXIT_OK;
+        default:
+            return hs_cli_bad_option(cmd, c, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return hs_cli_usage_error(cmd, optind >= argc
+                                           ? "a config file is required"
+                                           : "exactly one config file, please");
+    const char *cfg_path = argv[optind];
+
+    hs_config *cfg = NULL;
+    hs_registry *reg = NULL;
+    hs_store *store = NULL;
+    hs_panel *panel = NULL;
+    hs_context *ctx = NULL;
+    hs_run_spec specs[HS_CONFIG_MAX_RUNS];
+    hs_engine *eng[HS_CONFIG_MAX_RUNS] = {0};
+    hs_metrics met[HS_CONFIG_MAX_RUNS];
+    hs_run_output outs[HS_CONFIG_MAX_RUNS];
+    size_t nr = 0;
+
+    /* 1. Everything that can be checked before touching data. */
+    if ((rc = hs_config_load(&cfg, cfg_path)))
+        goto fail;
+    for (size_t i = 0; i < nsets; i++)
+        if ((rc = hs_config_set(cfg, sets[i])))
+            goto fail;
+    if ((rc = hs_registry_new(&reg)))
+        goto fail;
+    for (size_t i = 0; i < nplug; i++)
+        if ((rc = hs_registry_load(reg, plugins[i])))
+            goto fail;
+    for (size_t k = 0; k < nonly; k++) {
+        size_t i;
+        for (i = 0; i < cfg->n_runs; i++)
+            if (!strcmp(cfg->runs[i].name, only[k]))
+                break;
+        if (i == cfg->n_runs) {
+            char names[1024] = "";
+            for (size_t j = 0; j < cfg->n_runs; j++) {
+                strncat(names, j ? ", " : "", sizeof names - strlen(names) - 1);
+                strncat(names, cfg->runs[j].name,
+                        sizeof names - strlen(names) - 1);
+            }
+            fprintf(stderr,
+                    "hedgesim run: --strategy %s: %s has no [strategy.%s] "
+                    "(its runs: %s)\n",
+                    only[k], cfg_path, only[k], names);
+            exit_code = HS_EXIT_USAGE;
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < cfg->n_runs; i++) {
+        int chosen = nonly == 0;
+        for (size_t k = 0; k < nonly; k++)
+            chosen |= !strcmp(cfg->runs[i].name, only[k]);
+        if (!chosen)
+            continue;
+        if ((rc = hs_config_run_spec(cfg, i, reg, &specs[nr])))
+            goto fail;
+        nr++;
+    }
+    if (!out) {
+        char base[1024];
+        snprintf(base, sizeof base, "%s", cfg_path);
+        char *bn = basename(base), *dot = strrchr(bn, '.');
+        if (dot)
+            *dot = '\0';
+        snprintf(outbuf, sizeof outbuf, "results/%s.h5", bn);
+        out = outbuf;
+    }
+    if (file_exists(out) && !force) {
+        fprintf(stderr,
+                "hedgesim run: %s exists: use --force to replace it or -o to "
+                "write elsewhere\n",
+                out);
+        goto done;
+    }
+
+    /* 2. Data: loaded once, before any loop. */
+    const char *db_path = db ? db : cfg->db;
+    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)))
+        goto fail;
+    size_t lookback = cfg->lookback;
+    if (lookback == 0) {
+        lookback = cfg->min_history;
+        for (size_t i = 0; i < nr; i++)
+            if (specs[i].beta) {
+                size_t w = hs_beta_warmup(specs[i].beta, &specs[i].beta_params);
+                if (w + 1 > lookback)
+                    lookback = w + 1;
+            }
+    }
+    const char *symbols[HS_CONFIG_MAX_ASSETS + 1];
+    hs_history_opts ho;
+    hs_config_history(cfg, symbols, &ho);
+    ho.lookback = lookback;
+    if ((rc = hs_market_load_history(store, &ho, &panel)))
+        goto fail;
+    hs_panel_note(panel, "USDT prices treated as USD (data.usdt_is_usd)");
+
+    int book_idx[HS_CONFIG_MAX_ASSETS];
+    for (size_t i = 0; i < cfg->n_assets; i++)
+        book_idx[i] = (int)i;
+    hs_context_opts co = {
+        .bench = (int)cfg->n_assets,
+        .hedge = (int)cfg->n_assets + 1,
+        .live_from = lookback,
+        .book = {.n_assets = cfg->n_assets,
+                 .asset = book_idx,
+                 .weighting = cfg->weighting,
+                 .fixed = cfg->weights,
+                 .capital = cfg->capital,
+                 .rebalance = cfg->rebalance,
+                 .min_history = cfg->min_history,
+                 .vol_window = cfg->vol_window},
+        .exec = cfg->exec,
+    };
+    /* Clip the lookback to the data actually there before the window. */
+    if ((rc = hs_context_new(&ctx, panel, &co)))
+        goto fail;
+
+    /* 3. The runs. */
+    for (size_t i = 0; i < nr; i++) {
+        if ((rc = hs_engine_new(&eng[i], ctx, &specs[i])) ||
+            (rc = hs_engine_run(eng[i])) ||
+            (rc = hs_engine_metrics(eng[i], &met[i])))
+            goto fail;
+        if (specs[i].beta) {
+            /* Warn if the estimator never became usable. */
+            const hs_run_series *s = hs_engine_series(eng[i]);
+            size_t ok = 0;
+            for (size_t t = lookback; t < s->n_steps; t++)
+                ok += isfinite(s->beta[t]) != 0;
+            if (ok == 0) {
+                rc = hs_error_set(HS_EDATA,
+                                  "run '%s': the %s estimator never warmed up: "
+                                  "the history is too short for its window",
+                                  specs[i].name, specs[i].beta->name);
+                goto fail;
+            }
+        }
+        outs[i].spec = &specs[i];
+        outs[i].series = hs_engine_series(eng[i]);
+        outs[i].metrics = &met[i];
+    }
+
+    /* 4. Results. */
+    char sha[65] = "";
+    if ((rc = hs_sha256_file(db_path, sha)))
+        goto fail;
+    hs_results_meta meta = {
+        .command_line = hs_cli_command_line(),
+        .config_text = cfg->text,
+        .config_path = cfg_path,
+        .overrides = cfg->overrides,
+        .dataset_path = db_path,
+        .dataset_sha256 = sha,
+        .mode = "history",
+        .seed = 0,
+        .rolling_window = 90,
+    };
+    if ((rc = hs_results_write_runs(out, force, &meta, ctx, outs, nr)))
+        goto fail;
+    if (!quiet)
+        print_table(cfg, panel, lookback, specs, met, nr, out);
+    exit_code = HS_EXIT_OK;
+    goto done;
+fail:
+    exit_code = hs_cli_fail(cmd, rc);
+done:
+    for (size_t i = 0; i < nr; i++)
+        hs_engine_free(eng[i]);
+    hs_context_free(ctx);
+    hs_panel_free(panel);
+    hs_store_close(store);
+    hs_registry_free(reg);
+    hs_config_free(cfg);
+    return exit_code;
 }

@@ -33,8 +33,11 @@ const char *hs_kind_name(hs_kind kind);
 int hs_kind_parse(const char *name, hs_kind *out);
 
 /* One instrument.  Symbols: spot "BTC" (quote USDT), perps "BTC-PERP"
- * (Binance USDT-margined), "XBTUSD" (BitMEX inverse), indices "BTC-DVOL",
- * options by exchange name ("BTC-22MAY20-9250-P"). */
+ * (Binance USDT-margined), "XBTUSD" (BitMEX inverse), "BTC-PERPETUAL"
+ * (Deribit inverse), indices "BTC-DVOL", options by exchange name
+ * ("BTC-22MAY20-9250-P").  A series with another bar length than daily is
+ * its own instrument named "<symbol>.<step>": "BTC.1h" holds hourly BTC
+ * bars.  Symbols are 1..47 characters of [A-Za-z0-9._-]. */
 typedef struct hs_instrument {
     int64_t id;
     char symbol[48];
@@ -56,7 +59,7 @@ typedef struct hs_bar {
 } hs_bar;
 
 typedef struct hs_funding {
-    int64_t ts;  /* settlement time, ms UTC (rounded to the second) */
+    int64_t ts;  /* settlement time, ms UTC (exchange jitter rounded away) */
     double rate; /* fraction of notional per interval; > 0: longs pay shorts */
     double interval_hours;
 } hs_funding;
@@ -70,10 +73,13 @@ typedef struct hs_rate {
 #define HS_STORE_READONLY 0x0 /* runs: the file must exist */
 #define HS_STORE_WRITE 0x1    /* importers: create or upgrade the schema */
 
-/* Open a store.  Read-only opens refuse a file that is missing, is not a
- * hedgesim store, is corrupt, or has a schema newer than this library
- * (HS_ESCHEMA, message says what to do); an older schema opened with
- * HS_STORE_WRITE is migrated in one transaction.  *out is NULL on failure. */
+/* Open a store.  Read-only opens refuse a file that is missing
+ * (HS_ENOTFOUND), is corrupt or not an SQLite file (HS_EDB), is an SQLite
+ * file but not a hedgesim store, has a schema newer than this library, or an
+ * older one (HS_ESCHEMA); every message names the path and says what to do.
+ * With HS_STORE_WRITE a missing or empty file gets the current schema and an
+ * older schema is migrated in one transaction (never a non-hedgesim or newer
+ * one).  *out is NULL on failure. */
 int hs_store_open(hs_store **out, const char *path, int flags);
 void hs_store_close(hs_store *store); /* NULL is harmless */
 
@@ -81,6 +87,14 @@ void hs_store_close(hs_store *store); /* NULL is harmless */
 int hs_store_schema_version(const hs_store *store);
 /* The file path the store was opened with (borrowed). */
 const char *hs_store_path(const hs_store *store);
+
+/* The value of meta key `key` copied into buf (at most `size` bytes with the
+ * terminator).  0, HS_ENOTFOUND or HS_EDB. */
+int hs_store_meta(hs_store *store, const char *key, char *buf, size_t size);
+
+/* Full integrity check (PRAGMA integrity_check; reads every page, so it is
+ * not done on open).  0 or HS_EDB with the first problem in the message. */
+int hs_store_check(hs_store *store);
 
 /* Look an instrument up by symbol.  0, HS_ENOTFOUND (message names it), or
  * HS_EDB. */
@@ -105,17 +119,89 @@ int hs_store_funding(hs_store *store, int64_t instrument_id, int64_t t0,
 int hs_store_rates(hs_store *store, const char *series, int64_t t0, int64_t t1,
                    hs_rate **out, size_t *n);
 
+/* Index levels (kind index, e.g. "BTC-DVOL") with t0 <= ts < t1, ascending,
+ * as bars with volume 0.  DVOL levels are annualised percent (47.5 means
+ * 47.5 %), as published.  *out malloc'ed, caller frees. */
+int hs_store_index(hs_store *store, int64_t instrument_id, int64_t t0,
+                   int64_t t1, hs_bar **out, size_t *n);
+
+/* One option quote of a chain snapshot.  Prices are in `price_unit`:
+ * "BTC"/"ETH" for Deribit's coin-quoted prices, "USD" where the file gave
+ * dollars; multiply by the underlying price to get USD.  Missing values are
+ * NAN (an empty side of the book, a field the source lacks).  IVs are
+ * annualised decimals (0.7687 = 76.87 %).  Greeks as the exchange reported
+ * them (Deribit: delta in underlying units, gamma per USD, vega and theta in
+ * USD per vol point and per day). */
+typedef struct hs_option_quote {
+    int64_t ts;            /* snapshot time, ms UTC */
+    int64_t instrument_id; /* the option (see hs_store_instrument) */
+    char symbol[48];       /* "BTC-22MAY20-9250-P" */
+    int64_t expiry;        /* ms UTC */
+    double strike;         /* USD */
+    char right;            /* 'C' or 'P' */
+    double bid, ask, mark; /* in price_unit; NAN if absent */
+    double iv, bid_iv, ask_iv;          /* decimals; NAN if absent */
+    double underlying_price;            /* forward/future the exchange used */
+    double index_price;                 /* spot index; NAN if absent */
+    double delta, gamma, vega, theta;   /* NAN if absent */
+    char price_unit[4];                 /* "BTC", "ETH" or "USD" */
+} hs_option_quote;
+
+/* Snapshot times of the option chains on `underlying` with t0 <= ts < t1,
+ * ascending.  *out malloc'ed, caller frees; *n may be 0. */
+int hs_store_option_snapshots(hs_store *store, const char *underlying,
+                              int64_t t0, int64_t t1, int64_t **out,
+                              size_t *n);
+
+/* The chain on `underlying` at snapshot `ts`, ordered by expiry, strike,
+ * right.  *out malloc'ed, caller frees; *n is 0 if there is no such
+ * snapshot. */
+int hs_store_option_chain(hs_store *store, const char *underlying, int64_t ts,
+                          hs_option_quote **out, size_t *n);
+
 /* Summary of one instrument's series for `hedgesim info`. */
 typedef struct hs_series_info {
     hs_instrument inst;
-    const char *table; /* "bars", "funding", "option_quotes", "index" */
+    const char *table; /* "bars", "funding" or "index" (static strings) */
     int64_t first_ts, last_ts;
     long long rows;
     long long gaps; /* missing steps on the series' own grid */
     int64_t step_ms; /* the grid inferred for the series (0 if unknown) */
 } hs_series_info;
 
+/* One entry per series of every non-option instrument (a perp with bars and
+ * funding has two), ordered by symbol then table.  Bars and index levels
+ * use the most frequent spacing as their step; funding uses each row's own
+ * interval.  Option contracts are summarised by hs_store_option_info.
+ * *out malloc'ed, caller frees. */
 int hs_store_series_info(hs_store *store, hs_series_info **out, size_t *n);
+
+/* Option quotes summarised per underlying, price unit and source. */
+typedef struct hs_option_info {
+    char underlying[16];
+    char price_unit[4];
+    char source[48];
+    long long snapshots; /* distinct snapshot times */
+    long long contracts; /* distinct instruments */
+    long long rows;      /* quote rows */
+    int64_t first_ts, last_ts;
+} hs_option_info;
+
+int hs_store_option_info(hs_store *store, hs_option_info **out, size_t *n);
+
+/* Rate series summary.  Gaps are missing days on the series' grid: every
+ * calendar day, or weekdays only for a series that never has a weekend
+ * observation (Treasury yields; their holidays count as gaps). */
+typedef struct hs_rate_info {
+    char series[48];
+    char source[48];
+    int64_t first_ts, last_ts;
+    long long rows;
+    long long gaps;
+    int weekdays; /* 1: the grid is Monday..Friday */
+} hs_rate_info;
+
+int hs_store_rate_info(hs_store *store, hs_rate_info **out, size_t *n);
 
 /* ------------------------------------------------------------------ import */
 
@@ -130,22 +216,35 @@ typedef enum hs_format {
     HS_FMT_FRED,            /* DATE,<SERIES> with '.' for missing */
     HS_FMT_DERIBIT_TICKER,  /* Deribit chain snapshot, public/ticker dump */
     HS_FMT_DERIBIT_MARKS,   /* option_type,strike,creation,maturity,... */
-    HS_FMT_DERIBIT_USD      /* snapshot with USD bid/ask and greeks */
+    HS_FMT_DERIBIT_USD,     /* snapshot with USD bid/ask and greeks */
+    HS_FMT_COUNT            /* number of formats (not a format) */
 } hs_format;
 
+/* "generic", "cdd", "binance-funding", "bitmex-funding", "deribit-funding",
+ * "dvol", "fred", "deribit-ticker", "deribit-marks", "deribit-usd"; NULL for
+ * an invalid value. */
 const char *hs_format_name(hs_format f);
+/* One line describing the format (static), "" for an invalid value. */
+const char *hs_format_summary(hs_format f);
+/* Parse a format name; 0 or HS_EINVAL (message lists the names). */
 int hs_format_parse(const char *name, hs_format *out);
 
 typedef struct hs_import_opts {
     hs_format format;
-    const char *symbol;   /* target instrument symbol (e.g. "SOL") */
+    const char *symbol;   /* target instrument symbol (e.g. "SOL"); for FRED
+                           * the series name (default: the column header);
+                           * for option chains ignored (symbols come from
+                           * the contracts) */
     hs_kind kind;         /* kind of the target instrument */
     const char *source;   /* provenance tag, e.g. "binance" (default: format's) */
     const char *venue;    /* venue (default: derived from the format) */
-    const char *underlying; /* for perps/options/indices */
+    const char *underlying; /* for perps/options/indices (default: derived) */
+    const char *quote;    /* quote currency (default: derived from format) */
+    int inverse;          /* 1: coin-margined contract (default: format's) */
     int64_t snapshot_ts;  /* chain snapshots without a time column: the
                            * snapshot time (0: from the file if it has one) */
     int drop_last;        /* 1: drop the newest bar (a partial day) */
+    int drop_first;       /* 1: drop the oldest bar (a known bad first bar) */
     int progress;         /* 1: progress on stderr for large files */
 } hs_import_opts;
 
@@ -158,22 +257,37 @@ typedef struct hs_import_stats {
     long long rows_inserted;   /* new rows written */
     long long rows_unchanged;  /* rows already in the store, same values */
     long long duplicates;      /* identical duplicate rows dropped */
+    long long superseded;      /* rows replaced by a documented format rule
+                                * (CDD: the ms-format row of an hour wins) */
+    long long dropped;         /* rows dropped by drop_last / drop_first */
     long long gaps;            /* missing steps (reported, not errors) */
     long long skipped;         /* rows skipped by rule (e.g. FRED '.') */
+    long long files;           /* files imported (manifest totals) */
     int64_t first_ts, last_ts;
 } hs_import_stats;
 
 /* Import one file as one transaction.  Validation errors name the file,
  * line and field (HS_EPARSE or HS_EDATA); on any error the store is
  * unchanged.  Importing the same file again is idempotent; a row that
- * conflicts with one already stored (same key, other values) is an error. */
+ * conflicts with one already stored (same key, other values) is an error.
+ * `stats` may be NULL; it is overwritten, not added to. */
 int hs_import_file(hs_store *store, const char *path,
                    const hs_import_opts *opts, hs_import_stats *stats);
 
 /* Build a store from an embedded dataset folder: reads DIR/manifest.csv
  * (columns file,format,symbol,kind,underlying,source,options) and imports every
- * listed file, all in one transaction. */
+ * listed file, all in one transaction.  progress: 0 quiet, 1 progress for
+ * large files on stderr, 2 also one line per file.  `total` (may be NULL)
+ * gets the sums over all files. */
 int hs_import_manifest(hs_store *store, const char *dir, int progress,
                        hs_import_stats *total);
+
+/* Build the store file `db_path` from DIR/manifest.csv: into a temporary
+ * file next to it, renamed over `db_path` only when everything succeeded
+ * (a failure leaves no file behind and any existing store untouched).  An
+ * existing `db_path` is HS_EEXISTS unless `force`.  Uses settings for a
+ * fresh bulk load (journal in memory, no syncs until the final fsync). */
+int hs_import_build(const char *dir, const char *db_path, int force,
+                    int progress, hs_import_stats *total);
 
 #endif

@@ -1,0 +1,91 @@
+/* Run configurations: INI files (read with libinih), every key validated.
+ *
+ * Sections: [data], [book], [hedge], [costs] and one [strategy.NAME] per
+ * strategy run.  docs/configuration.md is the reference.  Unknown sections
+ * and keys, bad values and out-of-range numbers are errors naming the file,
+ * the section and the key. */
+#ifndef HEDGESIM_CONFIG_H
+#define HEDGESIM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hedgesim/engine.h"
+#include "hedgesim/market.h"
+#include "hedgesim/strategy.h"
+
+#define HS_CONFIG_MAX_ASSETS 64
+#define HS_CONFIG_MAX_RUNS 64
+#define HS_CONFIG_MAX_KEYS 32
+
+typedef struct hs_config_kv {
+    char key[64];
+    char value[256];
+} hs_config_kv;
+
+typedef struct hs_config_run {
+    char name[64];  /* from [strategy.NAME] */
+    char type[64];  /* the `type` key */
+    hs_config_kv kv[HS_CONFIG_MAX_KEYS]; /* the other keys, unvalidated */
+    size_t n_kv;
+} hs_config_run;
+
+typedef struct hs_config {
+    char path[1024];     /* the file read ("" for a string) */
+    char *text;          /* the config text verbatim (owned) */
+    char overrides[2048];/* the --set overrides applied, one per line */
+    /* [data] */
+    char db[1024];
+    int64_t start, end, step_ms;
+    int usdt_is_usd;     /* must be stated: 1 true, 0 false, -1 missing */
+    size_t lookback;     /* 0: enough for the slowest estimator */
+    char rates[16];      /* rate series ("DFF"; "none") */
+    /* [book] */
+    char assets[HS_CONFIG_MAX_ASSETS][HS_SYMBOL_MAX];
+    size_t n_assets;
+    hs_weighting weighting;
+    double weights[HS_CONFIG_MAX_ASSETS];
+    double capital;
+    hs_rebalance rebalance;
+    size_t min_history, vol_window;
+    /* [hedge] */
+    char benchmark[HS_SYMBOL_MAX];
+    char instrument[HS_SYMBOL_MAX];
+    hs_perp_marks marks;
+    hs_funding_mode funding;
+    double funding_rate, funding_hours;
+    /* [costs] */
+    hs_exec_opts exec;
+    /* [strategy.*] */
+    hs_config_run runs[HS_CONFIG_MAX_RUNS];
+    size_t n_runs;
+} hs_config;
+
+/* Read and validate a config file.  *out owned by the caller. */
+int hs_config_load(hs_config **out, const char *path);
+/* The same from a string (`name` used in messages). */
+int hs_config_parse(hs_config **out, const char *text, const char *name);
+void hs_config_free(hs_config *cfg);
+
+/* Apply an override "section.key=value" (e.g. "strategy.ols60.window=90",
+ * "data.start=2021-01-01") as if it were in the file. */
+int hs_config_set(hs_config *cfg, const char *assignment);
+
+/* Check cross-key constraints (after overrides): start < end, weights, ... */
+int hs_config_validate(const hs_config *cfg);
+
+/* Resolve run i into a spec: strategy type from the registry, estimator,
+ * every key checked against the common, estimator and strategy tables.
+ * `spec->name` borrows from cfg. */
+int hs_config_run_spec(const hs_config *cfg, size_t i, const hs_registry *reg,
+                       hs_run_spec *spec);
+
+/* The keys every [strategy.*] section may have besides the strategy's own
+ * and its estimator's: type, beta, returns, target_beta, contract_size. */
+extern const hs_param hs_config_run_params[];
+
+/* The history options for this config (symbols borrowed from cfg). */
+void hs_config_history(const hs_config *cfg, const char **symbols,
+                       hs_history_opts *opts);
+
+#endif

@@ -1,0 +1,110 @@
+/* Market data for the engine loop: a panel of aligned bars, and the sources
+ * that fill it.
+ *
+ * A panel is the flat, immutable input of a run: n_steps bars on a regular
+ * grid for each of n_assets assets, step-major (value of asset a at step t is
+ * x[t * n_assets + a]).  Sources fill panels: `history` loads one from the
+ * store (hs_market_load_history); a Monte Carlo scenario or a stress window
+ * fills the same structure, so the engine cannot tell them apart.
+ *
+ * Everything the loop needs is prepared here, before the loop: the loop does
+ * no SQL, no allocation and no I/O. */
+#ifndef HEDGESIM_MARKET_H
+#define HEDGESIM_MARKET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hedgesim/store.h"
+
+/* State of an asset's bar at a step. */
+enum hs_bar_state {
+    HS_BAR_OK = 0,     /* a real bar */
+    HS_BAR_FILLED = 1, /* a gap: carried with the last close, volume 0 */
+    HS_BAR_ABSENT = 2  /* not listed yet, or delisted: prices are NaN */
+};
+
+#define HS_SYMBOL_MAX 48
+#define HS_NOTES_MAX 2048
+
+typedef struct hs_panel {
+    size_t n_steps, n_assets;
+    int64_t step_ms;
+    int64_t *time;                 /* [n_steps] bar open time, ms UTC */
+    char (*symbol)[HS_SYMBOL_MAX]; /* [n_assets] */
+    double *open, *high, *low, *close, *volume; /* [n_steps * n_assets] */
+    uint8_t *state;                /* [n_steps * n_assets] hs_bar_state */
+    double *funding; /* [n_steps * n_assets] sum of funding rates settled
+                      * during the bar (perps; 0 elsewhere) */
+    double *rate;    /* [n_steps] risk-free rate, annual decimal */
+    int32_t *first;  /* [n_assets] first step with a real bar, or -1 */
+    int32_t *last;   /* [n_assets] last step with a real bar, or -1 */
+    uint8_t *delisted; /* [n_assets] 1: the asset's data ends inside the panel */
+    char notes[HS_NOTES_MAX]; /* provenance notes for results and summaries */
+} hs_panel;
+
+/* Allocate a panel of the given shape, all bars ABSENT and NaN, funding and
+ * rates 0.  Caller owns; free with hs_panel_free. */
+int hs_panel_new(hs_panel **out, size_t n_steps, size_t n_assets,
+                 int64_t step_ms);
+void hs_panel_free(hs_panel *p);
+
+/* Index of an asset symbol in the panel, or -1. */
+int hs_panel_find(const hs_panel *p, const char *symbol);
+
+/* Append a line to the panel's notes (truncated if full). */
+void hs_panel_note(hs_panel *p, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Recompute first/last/delisted and fill gaps from the bars' states: every
+ * HS_BAR_ABSENT step between first and last becomes HS_BAR_FILLED with the
+ * last close.  Called by sources after filling the raw bars. */
+void hs_panel_finish(hs_panel *p);
+
+/* How a perp hedge instrument is marked where the store has no perp bars. */
+typedef enum hs_perp_marks {
+    HS_MARKS_AUTO = 0, /* perp bars if they cover the window, else spot */
+    HS_MARKS_PERP,     /* perp bars; an error if they do not cover it */
+    HS_MARKS_SPOT      /* the underlying's spot bars (basis ignored) */
+} hs_perp_marks;
+
+typedef enum hs_funding_mode {
+    HS_FUNDING_AUTO = 0, /* store series where it exists, else constant */
+    HS_FUNDING_STORE,    /* store series; an error if it has no coverage */
+    HS_FUNDING_CONSTANT, /* `funding_rate` every `funding_hours` */
+    HS_FUNDING_NONE
+} hs_funding_mode;
+
+/* What to load from the store. */
+typedef struct hs_history_opts {
+    const char *const *symbols; /* spot assets to load (book and benchmark) */
+    size_t n_symbols;
+    const char *hedge;        /* hedge instrument symbol (e.g. "BTC-PERP"), or
+                               * NULL for none; added as the last asset */
+    int64_t start, end;       /* first and last bar open time, inclusive */
+    int64_t step_ms;          /* grid step; finer source bars are aggregated */
+    size_t lookback;          /* extra steps loaded before `start` */
+    hs_perp_marks marks;
+    hs_funding_mode funding;
+    double funding_rate;      /* constant rate per settlement (fraction) */
+    double funding_hours;     /* constant: hours between settlements */
+    const char *rate_series;  /* "DFF" (default) or NULL for zero rates */
+} hs_history_opts;
+
+#define HS_HISTORY_OPTS_INIT                                                   \
+    {.step_ms = 86400000, .lookback = 0, .marks = HS_MARKS_AUTO,               \
+     .funding = HS_FUNDING_AUTO, .funding_rate = 0.0001,                       \
+     .funding_hours = 8.0, .rate_series = "DFF"}
+
+/* Load a panel from the store.  Errors (HS_ENOTFOUND for a symbol missing
+ * from the store, HS_EDATA for a source coarser than the step or a
+ * benchmark/hedge without data in the window) name the symbol.  The panel's
+ * first step is `start - lookback * step` (clipped to the grid); steps before
+ * an asset's first bar are ABSENT. */
+int hs_market_load_history(hs_store *store, const hs_history_opts *opts,
+                           hs_panel **out);
+
+#endif

@@ -1,0 +1,40 @@
+/* Writing strategy runs to an HDF5 results file, in the layout documented in
+ * docs/results-format.md.  Uses the general writer in results.h: the file is
+ * written under a temporary name and renamed at the end. */
+#ifndef HEDGESIM_RESULTS_RUN_H
+#define HEDGESIM_RESULTS_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hedgesim/engine.h"
+#include "hedgesim/metrics.h"
+
+/* One run to write (everything borrowed). */
+typedef struct hs_run_output {
+    const hs_run_spec *spec;
+    const hs_run_series *series;
+    const hs_metrics *metrics;
+} hs_run_output;
+
+/* Root attributes (strings may be NULL: written as ""). */
+typedef struct hs_results_meta {
+    const char *command_line;
+    const char *config_text;   /* verbatim */
+    const char *config_path;
+    const char *overrides;     /* the --set assignments, one per line */
+    const char *dataset_path;
+    const char *dataset_sha256;
+    const char *mode;          /* "history" */
+    uint64_t seed;
+    size_t rolling_window;     /* steps for the rolling residual beta */
+} hs_results_meta;
+
+/* Write the calendar, assets, book, benchmark and every run over the live
+ * window of `ctx`.  HS_EEXISTS if `path` exists and !force; nothing is left
+ * behind on failure. */
+int hs_results_write_runs(const char *path, int force,
+                          const hs_results_meta *meta, const hs_context *ctx,
+                          const hs_run_output *runs, size_t n_runs);
+
+#endif

@@ -1,0 +1,709 @@
+/* Run configurations: INI parsing (libinih) and validation. */
+#include "hedgesim/config.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/errors.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SECTIONS (HS_CONFIG_MAX_RUNS + 8)
+
+typedef struct raw_section {
+    char name[80];
+    hs_config_kv kv[HS_CONFIG_MAX_KEYS];
+    size_t n;
+} raw_section;
+
+typedef struct raw_config {
+    raw_section sec[MAX_SECTIONS];
+    size_t n;
+    int error;
+    const char *where;
+} raw_config;
+
+struct hs_config_priv {
+    hs_config pub;
+    raw_config raw;
+};
+
+/* ------------------------------------------------------- the key tables */
+
+static const hs_param data_params[] = {
+    {"db", HS_PARAM_CHOICE, "", 0, 0, NULL, "market store path"},
+    {"start", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "first bar (UTC date/time)"},
+    {"end", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "last bar, inclusive"},
+    {"step", HS_PARAM_CHOICE, "", 0, 0, NULL, "1d, 8h, 1h, ..."},
+    {"usdt_is_usd", HS_PARAM_BOOL, NULL, 0, 0, NULL,
+     "treat USDT prices as USD (must be stated)"},
+    {"lookback", HS_PARAM_INT, "0", 0, 100000, NULL,
+     "steps loaded before start to warm estimators (0: automatic)"},
+    {"rates", HS_PARAM_CHOICE, "", 0, 0, NULL, "risk-free series or none"},
+    HS_PARAM_END};
+
+static const hs_param book_params[] = {
+    {"assets", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "comma-separated symbols"},
+    {"weights", HS_PARAM_CHOICE, "", 0, 0, NULL,
+     "equal | inverse_vol | a comma-separated list"},
+    {"capital", HS_PARAM_DOUBLE, "1000000", 1e-6, 1e15, NULL,
+     "starting equity"},
+    {"rebalance", HS_PARAM_CHOICE, "daily", 0, 0, "never|daily|weekly|monthly",
+     "how often the book returns to its weights"},
+    {"min_history", HS_PARAM_INT, "60", 1, 100000, NULL,
+     "bars an asset needs before it joins the book"},
+    {"vol_window", HS_PARAM_INT, "60", 2, 100000, NULL,
+     "bars for inverse-volatility weights"},
+    HS_PARAM_END};
+
+static const hs_param hedge_params[] = {
+    {"benchmark", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "benchmark symbol"},
+    {"instrument", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "hedge instrument"},
+    {"perp_marks", HS_PARAM_CHOICE, "auto", 0, 0, "auto|perp|spot",
+     "mark the perp at its own bars or at spot"},
+    {"funding", HS_PARAM_CHOICE, "auto", 0, 0, "auto|store|constant|none",
+     "perp funding source"},
+    {"funding_rate", HS_PARAM_DOUBLE, "0.0001", -0.1, 0.1, NULL,
+     "constant funding per settlement (fraction)"},
+    {"funding_hours", HS_PARAM_DOUBLE, "8", 0.01, 1000, NULL,
+     "hours between constant settlements"},
+    HS_PARAM_END};
+
+static const hs_param costs_params[] = {
+    {"fee_bps", HS_PARAM_DOUBLE, "5", 0, 1000, NULL, "taker fee, bps"},
+    {"slippage", HS_PARAM_CHOICE, "fixed", 0, 0, "fixed|spread|sqrt",
+     "slippage model"},
+    {"fill", HS_PARAM_CHOICE, "next_open", 0, 0, "next_open|close",
+     "when orders fill"},
+    {"close_slippage_bps", HS_PARAM_DOUBLE, "5", 0, 10000, NULL,
+     "extra slippage for fills at the close"},
+    {"window", HS_PARAM_INT, "20", 2, 10000, NULL,
+     "bars for volatility, ADV and spread estimates"},
+    HS_PARAM_END};
+
+const hs_param hs_config_run_params[] = {
+    {"beta", HS_PARAM_CHOICE, "ols", 0, 0, "ols|ewma|kalman|downside|none",
+     "beta estimator"},
+    {"returns", HS_PARAM_CHOICE, "simple", 0, 0, "simple|log",
+     "returns the estimator sees"},
+    {"target_beta", HS_PARAM_DOUBLE, "0", -10, 10, NULL,
+     "beta the hedge aims for (0: full hedge)"},
+    {"contract_size", HS_PARAM_DOUBLE, "0.001", 1e-12, 1e12, NULL,
+     "hedge trading increment, units of the underlying"},
+    HS_PARAM_END};
+
+/* String-valued keys use the CHOICE kind with no choices in the tables above;
+ * they are read as text. */
+static int is_text_key(const hs_param *p)
+{
+    return p->kind == HS_PARAM_CHOICE && p->choices == NULL;
+}
+
+/* ------------------------------------------------------------- raw INI */
+
+static raw_section *find_section(raw_config *raw, const char *name, int create)
+{
+    for (size_t i = 0; i < raw->n; i++)
+        if (strcmp(raw->sec[i].name, name) == 0)
+            return &raw->sec[i];
+    if (!create || raw->n == MAX_SECTIONS)
+        return NULL;
+    raw_section *s = &raw->sec[raw->n++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s", name);
+    return s;
+}
+
+static const hs_config_kv *find_kv(const raw_section *s, const char *key)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        if (strcmp(s->kv[i].key, key) == 0)
+            return &s->kv[i];
+    return NULL;
+}
+
+static int put(raw_config *raw, const char *section, const char *key,
+               const char *value, int replace)
+{
+    if (strlen(section) >= sizeof raw->sec[0].name)
+        return hs_error_set(HS_ECONFIG, "%s: section name '%s' is too long",
+                            raw->where, section);
+    raw_section *s = find_section(raw, section, 1);
+    if (!s)
+        return hs_error_set(HS_ECONFIG, "%s: too many sections (max %d)",
+                            raw->where, MAX_SECTIONS);
+    if (strlen(key) >= sizeof s->kv[0].key ||
+        strlen(value) >= sizeof s->kv[0].value)
+        return hs_error_set(HS_ECONFIG, "%s: [%s] %s: key or value too long",
+                            raw->where, section, key);
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->kv[i].key, key) == 0) {
+            if (!replace)
+                return hs_error_set(HS_ECONFIG,
+                                    "%s: [%s] key '%s' is given twice",
+                                    raw->where, section, key);
+            snprintf(s->kv[i].value, sizeof s->kv[i].value, "%s", value);
+            return 0;
+        }
+    if (s->n == HS_CONFIG_MAX_KEYS)
+        return hs_error_set(HS_ECONFIG, "%s: [%s] has too many keys",
+                            raw->where, section);
+    snprintf(s->kv[s->n].key, sizeof s->kv[0].key, "%s", key);
+    snprintf(s->kv[s->n].value, sizeof s->kv[0].value, "%s", value);
+    s->n++;
+    return 0;
+}
+
+static int on_ini_line(void *user, const char *section, const char *name,
+                       const char *value)
+{
+    raw_config *raw = user;
+    if (raw->error)
+        return 0;
+    if (!*section) {
+        raw->error = hs_error_set(HS_ECONFIG,
+                                  "%s: key '%s' is outside any [section]",
+                                  raw->where, name);
+        return 0;
+    }
+    if (!name) /* a section header (INI_CALL_HANDLER_ON_NEW_SECTION) */
+        return find_section(raw, section, 1) != NULL;
+    int rc = put(raw, section, name, value, 0);
+    if (rc) {
+        raw->error = rc;
+        return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------- interpretation */
+
+static int set_values(hs_values *v, const hs_param *table,
+                      const raw_section *s, const char *where, int strict)
+{
+    int rc = hs_values_init(v, table);
+    if (rc)
+        return rc;
+    for (size_t i = 0; s && i < s->n; i++) {
+        int k = hs_param_index(table, s->kv[i].key);
+        if (k < 0) {
+            if (!strict)
+                continue;
+            char known[512] = "";
+            for (const hs_param *p = table; p->name; p++) {
+                strncat(known, p->name, sizeof known - strlen(known) - 3);
+                if (p[1].name)
+                    strncat(known, ", ", sizeof known - strlen(known) - 1);
+            }
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [%s] unknown key '%s' (known: %s)", where,
+                                s->name, s->kv[i].key, known);
+        }
+        if (is_text_key(&table[k])) {
+            v->set[k] = 1;
+            continue;
+        }
+        char w[1200];
+        snprintf(w, sizeof w, "%s: [%s]", where, s->name);
+        rc = hs_values_set(v, s->kv[i].key, s->kv[i].value, w);
+        if (rc)
+            return rc;
+    }
+    for (size_t k = 0; k < v->n; k++)
+        if (!table[k].def && !v->set[k])
+            return hs_error_set(HS_ECONFIG, "%s: [%s] key '%s' is required",
+                                where, s ? s->name : "?", table[k].name);
+    return 0;
+}
+
+static const char *text_of(const raw_section *s, const char *key,
+                           const char *def)
+{
+    const hs_config_kv *kv = find_kv(s, key);
+    return kv ? kv->value : def;
+}
+
+/* Copy a text value, refusing one that does not fit. */
+static int copy_text(char *dst, size_t size, const char *src, const char *w,
+                     const char *section, const char *key)
+{
+    size_t n = strlen(src);
+    if (n >= size)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [%s] %s: '%s' is too long (max %zu characters)",
+                            w, section, key, src, size - 1);
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+static int valid_symbol(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= HS_SYMBOL_MAX)
+        return 0;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '-' || *s == '_' ||
+              *s == '.'))
+            return 0;
+    return 1;
+}
+
+static int interpret(hs_config *c, raw_config *raw)
+{
+    const char *w = c->path[0] ? c->path : "config";
+    hs_values v;
+    int rc;
+    char buf[64];
+
+    /* Unknown sections. */
+    for (size_t i = 0; i < raw->n; i++) {
+        const char *n = raw->sec[i].name;
+        if (strcmp(n, "data") && strcmp(n, "book") && strcmp(n, "hedge") &&
+            strcmp(n, "costs") && strncmp(n, "strategy.", 9))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: unknown section [%s] (known: data, book, "
+                                "hedge, costs, strategy.NAME)",
+                                w, n);
+    }
+    static const char *const required[] = {"data", "book", "hedge"};
+    for (size_t i = 0; i < 3; i++)
+        if (!find_section(raw, required[i], 0))
+            return hs_error_set(HS_ECONFIG, "%s: section [%s] is missing", w,
+                                required[i]);
+
+    /* [data] */
+    const raw_section *s = find_section(raw, "data", 0);
+    if ((rc = set_values(&v, data_params, s, w, 1)))
+        return rc;
+    snprintf(c->db, sizeof c->db, "%s", text_of(s, "db", "datasets/hedgesim.db"));
+    if (hs_cal_parse_time(text_of(s, "start", ""), &c->start) ||
+        hs_cal_parse_time(text_of(s, "end", ""), &c->end)) {
+        hs_error_prefix("%s: [data] start/end: ", w);
+        return HS_ECONFIG;
+    }
+    if (hs_cal_parse_step(text_of(s, "step", "1d"), &c->step_ms)) {
+        hs_error_prefix("%s: [data] step: ", w);
+        return HS_ECONFIG;
+    }
+    c->usdt_is_usd = (int)hs_values_num(&v, "usdt_is_usd");
+    c->lookback = (size_t)hs_values_int(&v, "lookback");
+    if ((rc = copy_text(c->rates, sizeof c->rates, text_of(s, "rates", "DFF"),
+                        w, "data", "rates")))
+        return rc;
+
+    /* [book] */
+    s = find_section(raw, "book", 0);
+    if ((rc = set_values(&v, book_params, s, w, 1)))
+        return rc;
+    {
+        char list[256];
+        snprintf(list, sizeof list, "%s", text_of(s, "assets", ""));
+        c->n_assets = 0;
+        for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+             tok = strtok_r(NULL, ",", &save)) {
+            tok = trim(tok);
+            if (!valid_symbol(tok))
+                return hs_error_set(HS_ECONFIG,
+                                    "%s: [book] assets: '%s' is not a valid "
+                                    "symbol",
+                                    w, tok);
+            if (c->n_assets == HS_CONFIG_MAX_ASSETS)
+                return hs_error_set(HS_ECONFIG,
+                                    "%s: [book] assets: at most %d", w,
+                                    HS_CONFIG_MAX_ASSETS);
+            for (size_t k = 0; k < c->n_assets; k++)
+                if (!strcmp(c->assets[k], tok))
+                    return hs_error_set(HS_ECONFIG,
+                                        "%s: [book] assets: %s is listed twice",
+                                        w, tok);
+            snprintf(c->assets[c->n_assets++], HS_SYMBOL_MAX, "%s", tok);
+        }
+        if (c->n_assets == 0)
+            return hs_error_set(HS_ECONFIG, "%s: [book] assets is empty", w);
+    }
+    {
+        const char *wt = trim(strcpy((char[256]){0}, text_of(s, "weights", "equal")));
+        if (!strcmp(wt, "equal")) {
+            c->weighting = HS_WEIGHTS_EQUAL;
+        } else if (!strcmp(wt, "inverse_vol")) {
+            c->weighting = HS_WEIGHTS_INVERSE_VOL;
+        } else {
+            char list[256];
+            size_t n = 0;
+            snprintf(list, sizeof list, "%s", wt);
+            c->weighting = HS_WEIGHTS_FIXED;
+            for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+                 tok = strtok_r(NULL, ",", &save)) {
+                char *end;
+                tok = trim(tok);
+                errno = 0;
+                double x = strtod(tok, &end);
+                if (errno || end == tok || *end || !isfinite(x) || x < 0)
+                    return hs_error_set(HS_ECONFIG,
+                                        "%s: [book] weights: '%s' is not equal, "
+                                        "inverse_vol or a list of "
+                                        "non-negative numbers",
+                                        w, tok);
+                if (n < HS_CONFIG_MAX_ASSETS)
+                    c->weights[n] = x;
+                n++;
+            }
+            if (n != c->n_assets)
+                return hs_error_set(HS_ECONFIG,
+                                    "%s: [book] weights: %zu weights for %zu "
+                                    "assets",
+                                    w, n, c->n_assets);
+        }
+    }
+    c->capital = hs_values_num(&v, "capital");
+    c->rebalance = (hs_rebalance)hs_values_int(&v, "rebalance");
+    c->min_history = (size_t)hs_values_int(&v, "min_history");
+    c->vol_window = (size_t)hs_values_int(&v, "vol_window");
+
+    /* [hedge] */
+    s = find_section(raw, "hedge", 0);
+    if ((rc = set_values(&v, hedge_params, s, w, 1)))
+        return rc;
+    if ((rc = copy_text(c->benchmark, sizeof c->benchmark,
+                        text_of(s, "benchmark", ""), w, "hedge",
+                        "benchmark")) ||
+        (rc = copy_text(c->instrument, sizeof c->instrument,
+                        text_of(s, "instrument", ""), w, "hedge",
+                        "instrument")))
+        return rc;
+    if (!valid_symbol(c->benchmark) || !valid_symbol(c->instrument))
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [hedge] benchmark/instrument: not a valid "
+                            "symbol",
+                            w);
+    c->marks = (hs_perp_marks)hs_values_int(&v, "perp_marks");
+    c->funding = (hs_funding_mode)hs_values_int(&v, "funding");
+    c->funding_rate = hs_values_num(&v, "funding_rate");
+    c->funding_hours = hs_values_num(&v, "funding_hours");
+
+    /* [costs]: its own keys plus the chosen model's. */
+    s = find_section(raw, "costs", 0);
+    if ((rc = set_values(&v, costs_params, s, w, 0)))
+        return rc;
+    memset(&c->exec, 0, sizeof c->exec);
+    c->exec.fee_bps = hs_values_num(&v, "fee_bps");
+    c->exec.fill = (hs_fill_rule)hs_values_int(&v, "fill");
+    c->exec.close_slippage_bps = hs_values_num(&v, "close_slippage_bps");
+    c->exec.window = (size_t)hs_values_int(&v, "window");
+    c->exec.model =
+        hs_cost_find(hs_values_choice(&v, "slippage", buf, sizeof buf));
+    hs_values mv;
+    if ((rc = hs_values_init(&mv, c->exec.model->params)))
+        return rc;
+    for (size_t i = 0; s && i < s->n; i++) {
+        const char *key = s->kv[i].key;
+        if (hs_param_index(costs_params, key) >= 0)
+            continue;
+        char where[1200];
+        snprintf(where, sizeof where, "%s: [costs]", w);
+        rc = hs_values_set(&mv, key, s->kv[i].value, where);
+        if (rc == HS_ENOTFOUND)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [costs] unknown key '%s' for slippage = "
+                                "%s",
+                                w, key, c->exec.model->name);
+        if (rc)
+            return rc;
+    }
+    c->exec.model_values = mv;
+
+    /* [strategy.*] */
+    c->n_runs = 0;
+    for (size_t i = 0; i < raw->n; i++) {
+        const raw_section *r = &raw->sec[i];
+        if (strncmp(r->name, "strategy.", 9))
+            continue;
+        hs_config_run *run = &c->runs[c->n_runs];
+        memset(run, 0, sizeof *run);
+        const char *name = r->name + 9;
+        if (!*name || strlen(name) >= sizeof run->name)
+            return hs_error_set(HS_ECONFIG, "%s: [%s]: bad strategy run name",
+                                w, r->name);
+        for (const char *p = name; *p; p++)
+            if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-'))
+                return hs_error_set(HS_ECONFIG,
+                                    "%s: [%s]: run names are [A-Za-z0-9_-]", w,
+                                    r->name);
+        snprintf(run->name, sizeof run->name, "%s", name);
+        const hs_config_kv *type = find_kv(r, "type");
+        if (!type)
+            return hs_error_set(HS_ECONFIG, "%s: [%s] key 'type' is required",
+                                w, r->name);
+        if ((rc = copy_text(run->type, sizeof run->type, type->value, w,
+                            r->name, "type")))
+            return rc;
+        for (size_t k = 0; k < r->n; k++)
+            if (strcmp(r->kv[k].key, "type"))
+                run->kv[run->n_kv++] = r->kv[k];
+        c->n_runs++;
+    }
+    if (c->n_runs == 0)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: no [strategy.NAME] section: nothing to run", w);
+    return hs_config_validate(c);
+}
+
+int hs_config_validate(const hs_config *c)
+{
+    const char *w = c->path[0] ? c->path : "config";
+    char b1[32], b2[32];
+    if (c->end < c->start)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [data] end %s is before start %s: the window "
+                            "is empty",
+                            w, hs_cal_format_time(c->end, b1, sizeof b1),
+                            hs_cal_format_time(c->start, b2, sizeof b2));
+    if (c->end - c->start < 2 * c->step_ms)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [data] the window %s..%s holds fewer than 3 "
+                            "steps",
+                            w, hs_cal_format_time(c->start, b1, sizeof b1),
+                            hs_cal_format_time(c->end, b2, sizeof b2));
+    if (c->usdt_is_usd != 1)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [data] usdt_is_usd = false: the embedded "
+                            "prices are USDT pairs and hedgesim has no USDT/USD "
+                            "series; set usdt_is_usd = true to accept USDT as "
+                            "USD",
+                            w);
+    if (c->weighting == HS_WEIGHTS_FIXED) {
+        double sum = 0;
+        for (size_t i = 0; i < c->n_assets; i++)
+            sum += c->weights[i];
+        if (!(sum > 0))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [book] weights: they sum to 0", w);
+    }
+    for (size_t i = 0; i < c->n_assets; i++)
+        if (!strcmp(c->assets[i], c->benchmark) ||
+            !strcmp(c->assets[i], c->instrument))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [book] assets: %s is also the benchmark "
+                                "or hedge instrument",
+                                w, c->assets[i]);
+    return 0;
+}
+
+static int parse_into(struct hs_config_priv *cp, const char *text)
+{
+    raw_config *raw = &cp->raw;
+    raw->where = cp->pub.path[0] ? cp->pub.path : "config";
+    int line = ini_parse_string(text, on_ini_line, raw);
+    if (raw->error)
+        return raw->error;
+    if (line > 0)
+        return hs_error_set(HS_ECONFIG, "%s:%d: cannot parse this line",
+                            raw->where, line);
+    if (line < 0)
+        return hs_error_set(HS_ENOMEM, "%s: out of memory", raw->where);
+    return interpret(&cp->pub, raw);
+}
+
+int hs_config_parse(hs_config **out, const char *text, const char *name)
+{
+    struct hs_config_priv *cp = calloc(1, sizeof *cp);
+    *out = NULL;
+    if (!cp)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    snprintf(cp->pub.path, sizeof cp->pub.path, "%s", name ? name : "");
+    cp->pub.text = strdup(text);
+    if (!cp->pub.text) {
+        free(cp);
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    }
+    int rc = parse_into(cp, text);
+    if (rc) {
+        hs_config_free(&cp->pub);
+        return rc;
+    }
+    *out = &cp->pub;
+    return 0;
+}
+
+int hs_config_load(hs_config **out, const char *path)
+{
+    *out = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return hs_error_set(HS_EIO, "%s: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            char *p = realloc(text, cap);
+            if (!p) {
+                free(text);
+                fclose(fp);
+                return hs_error_set(HS_ENOMEM, "out of memory");
+            }
+            text = p;
+        }
+        size_t n = fread(text + len, 1, 4096, fp);
+        len += n;
+        if (n < 4096)
+            break;
+    }
+    int err = ferror(fp);
+    fclose(fp);
+    if (err) {
+        free(text);
+        return hs_error_set(HS_EIO, "%s: read error", path);
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        free(text);
+        return hs_error_set(HS_ECONFIG, "%s: contains a NUL byte: not a text "
+                                        "file",
+                            path);
+    }
+    int rc = hs_config_parse(out, text, path);
+    free(text);
+    return rc;
+}
+
+void hs_config_free(hs_config *c)
+{
+    if (!c)
+        return;
+    free(c->text);
+    free((struct hs_config_priv *)c);
+}
+
+int hs_config_set(hs_config *c, const char *assignment)
+{
+    struct hs_config_priv *cp = (struct hs_config_priv *)c;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", assignment);
+    char *eq = strchr(buf, '=');
+    char *dot = NULL;
+    for (char *p = buf; eq && p < eq; p++)
+        if (*p == '.')
+            dot = p;
+    if (!eq || !dot || dot == buf)
+        return hs_error_set(HS_ECONFIG,
+                            "--set '%s': expected section.key=value", assignment);
+    *eq = '\0';
+    *dot = '\0';
+    char *section = trim(buf), *key = trim(dot + 1), *value = trim(eq + 1);
+    if (!*key)
+        return hs_error_set(HS_ECONFIG, "--set '%s': empty key", assignment);
+    cp->raw.where = "--set";
+    int rc = put(&cp->raw, section, key, value, 1);
+    if (rc)
+        return rc;
+    size_t len = strlen(c->overrides);
+    snprintf(c->overrides + len, sizeof c->overrides - len, "%s.%s=%s\n",
+             section, key, value);
+    return interpret(c, &cp->raw);
+}
+
+int hs_config_run_spec(const hs_config *c, size_t i, const hs_registry *reg,
+                       hs_run_spec *spec)
+{
+    const char *w = c->path[0] ? c->path : "config";
+    const hs_config_run *run = &c->runs[i];
+    hs_values common;
+    char buf[64];
+    int rc;
+    memset(spec, 0, sizeof *spec);
+    spec->name = run->name;
+    spec->type = hs_registry_find(reg, run->type);
+    if (!spec->type)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [strategy.%s] unknown strategy type '%s' "
+                            "(known: %s)",
+                            w, run->name, run->type,
+                            hs_registry_names(reg));
+    char where[1200];
+    snprintf(where, sizeof where, "%s: [strategy.%s]", w, run->name);
+    if ((rc = hs_values_init(&common, hs_config_run_params)) ||
+        (rc = hs_values_init(&spec->params, spec->type->params)))
+        return rc;
+    /* First pass: the common keys, which choose the estimator. */
+    for (size_t k = 0; k < run->n_kv; k++)
+        if (hs_param_index(hs_config_run_params, run->kv[k].key) >= 0 &&
+            (rc = hs_values_set(&common, run->kv[k].key, run->kv[k].value,
+                                where)))
+            return rc;
+    const char *bname = hs_values_choice(&common, "beta", buf, sizeof buf);
+    spec->beta = strcmp(bname, "none") ? hs_beta_find(bname) : NULL;
+    if (strcmp(bname, "none") && !spec->beta)
+        return hs_error_set(HS_ECONFIG, "%s: beta '%s' is not available",
+                            where, bname);
+    if (spec->beta && (rc = hs_values_init(&spec->beta_params,
+                                           spec->beta->params)))
+        return rc;
+    spec->log_returns = hs_values_int(&common, "returns") == 1;
+    spec->target_beta = hs_values_num(&common, "target_beta");
+    spec->contract_size = hs_values_num(&common, "contract_size");
+    /* Second pass: estimator and strategy keys; anything else is unknown. */
+    for (size_t k = 0; k < run->n_kv; k++) {
+        const char *key = run->kv[k].key, *val = run->kv[k].value;
+        if (hs_param_index(hs_config_run_params, key) >= 0)
+            continue;
+        if (spec->beta && hs_param_index(spec->beta->params, key) >= 0) {
+            if ((rc = hs_values_set(&spec->beta_params, key, val, where)))
+                return rc;
+            continue;
+        }
+        if (hs_param_index(spec->type->params, key) >= 0) {
+            if ((rc = hs_values_set(&spec->params, key, val, where)))
+                return rc;
+            continue;
+        }
+        char known[512] = "type, beta, returns, target_beta, contract_size";
+        const hs_param *tabs[2] = {spec->beta ? spec->beta->params : NULL,
+                                   spec->type->params};
+        for (int tb = 0; tb < 2; tb++)
+            for (const hs_param *p = tabs[tb]; p && p->name; p++) {
+                strncat(known, ", ", sizeof known - strlen(known) - 1);
+                strncat(known, p->name, sizeof known - strlen(known) - 1);
+            }
+        return hs_error_set(HS_ECONFIG,
+                            "%s: unknown key '%s' for type %s with beta %s "
+                            "(known: %s)",
+                            where, key, spec->type->name, bname, known);
+    }
+    return 0;
+}
+
+void hs_config_history(const hs_config *c, const char **symbols,
+                       hs_history_opts *o)
+{
+    hs_history_opts d = HS_HISTORY_OPTS_INIT;
+    *o = d;
+    for (size_t i = 0; i < c->n_assets; i++)
+        symbols[i] = c->assets[i];
+    symbols[c->n_assets] = c->benchmark;
+    o->symbols = symbols;
+    o->n_symbols = c->n_assets + 1;
+    o->hedge = c->instrument;
+    o->start = c->start;
+    o->end = c->end;
+    o->step_ms = c->step_ms;
+    o->lookback = c->lookback;
+    o->marks = c->marks;
+    o->funding = c->funding;
+    o->funding_rate = c->funding_rate;
+    o->funding_hours = c->funding_hours;
+    o->rate_series = strcmp(c->rates, "none") ? c->rates : NULL;
+}

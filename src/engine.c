@@ -1,0 +1,433 @@
+/* The engine loop: one strategy run over a context. */
+#include "engine_int.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/errors.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- context */
+
+static double *close_returns(const hs_panel *p, int a)
+{
+    double *r = malloc((p->n_steps ? p->n_steps : 1) * sizeof *r);
+    if (!r)
+        return NULL;
+    const size_t na = p->n_assets;
+    for (size_t t = 0; t < p->n_steps; t++) {
+        size_t i = t * na + (size_t)a;
+        r[t] = (t > 0 && p->state[i] != HS_BAR_ABSENT &&
+                p->state[i - na] != HS_BAR_ABSENT)
+                   ? p->close[i] / p->close[i - na] - 1.0
+                   : NAN;
+    }
+    return r;
+}
+
+int hs_context_new(hs_context **out, const hs_panel *p,
+                   const hs_context_opts *o)
+{
+    hs_context *c = NULL;
+    char buf[32];
+    int rc = 0;
+    *out = NULL;
+    if (o->bench < 0 || (size_t)o->bench >= p->n_assets || o->hedge < 0 ||
+        (size_t)o->hedge >= p->n_assets)
+        return hs_error_set(HS_EINVAL, "benchmark or hedge index out of range");
+    if (o->live_from >= p->n_steps)
+        return hs_error_set(HS_ECONFIG, "the window has no live steps");
+    /* The benchmark and the hedge must trade through the whole live window. */
+    const int need[2] = {o->bench, o->hedge};
+    for (int k = 0; k < 2; k++) {
+        int a = need[k];
+        if (p->first[a] < 0 || (size_t)p->first[a] > o->live_from ||
+            p->delisted[a])
+            return hs_error_set(
+                HS_EDATA,
+                "%s %s has no data for the whole window (first bar %s%s): "
+                "start later or choose another %s",
+                k ? "hedge instrument" : "benchmark", p->symbol[a],
+                p->first[a] < 0
+                    ? "none"
+                    : hs_cal_format_time(p->time[p->first[a]], buf, sizeof buf),
+                p->delisted[a] ? ", and it ends early" : "",
+                k ? "hedge instrument" : "benchmark");
+    }
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    c->panel = p;
+    c->bench = o->bench;
+    c->hedge = o->hedge;
+    c->live_from = o->live_from;
+    c->periods_per_year = o->periods_per_year > 0
+                              ? o->periods_per_year
+                              : 365.0 * (double)HS_MS_PER_DAY /
+                                    (double)p->step_ms;
+    rc = hs_exec_new(&c->exec, p, &o->exec);
+    if (rc)
+        goto fail;
+    hs_book_opts bo = o->book;
+    bo.live_from = o->live_from;
+    rc = hs_book_build(&c->book, p, c->exec, &bo);
+    if (rc)
+        goto fail;
+    c->bench_ret = close_returns(p, o->bench);
+    c->hedge_ret = close_returns(p, o->hedge);
+    if (!c->bench_ret || !c->hedge_ret) {
+        rc = hs_error_set(HS_ENOMEM, "out of memory");
+        goto fail;
+    }
+    *out = c;
+    return 0;
+fail:
+    hs_context_free(c);
+    return rc;
+}
+
+void hs_context_free(hs_context *c)
+{
+    if (!c)
+        return;
+    hs_exec_free(c->exec);
+    hs_book_free(c->book);
+    free(c->bench_ret);
+    free(c->hedge_ret);
+    free(c);
+}
+
+const hs_panel *hs_context_panel(const hs_context *c) { return c->panel; }
+const hs_book *hs_context_book(const hs_context *c) { return c->book; }
+size_t hs_context_live_from(const hs_context *c) { return c->live_from; }
+double hs_context_periods_per_year(const hs_context *c)
+{
+    return c->periods_per_year;
+}
+const double *hs_context_bench_returns(const hs_context *c)
+{
+    return c->bench_ret;
+}
+
+/* ----------------------------------------------------------------- engine */
+
+static void free_series(hs_run_series *s)
+{
+    double **d[] = {&s->equity,   &s->ret,          &s->pnl_book,
+                    &s->pnl_hedge, &s->fees,        &s->slippage,
+                    &s->funding,  &s->premium,      &s->beta,
+                    &s->hedge_qty, &s->hedge_notional, &s->hedge_ratio,
+                    &s->traded,   &s->hedge_traded, &s->fill_qty,
+                    &s->fill_price, &s->fill_fee,   &s->fill_slippage};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        free(*d[i]);
+        *d[i] = NULL;
+    }
+    free(s->fill_time);
+    s->fill_time = NULL;
+}
+
+static int alloc_series(hs_run_series *s, size_t n)
+{
+    double **d[] = {&s->equity,   &s->ret,          &s->pnl_book,
+                    &s->pnl_hedge, &s->fees,        &s->slippage,
+                    &s->funding,  &s->premium,      &s->beta,
+                    &s->hedge_qty, &s->hedge_notional, &s->hedge_ratio,
+                    &s->traded,   &s->hedge_traded, &s->fill_qty,
+                    &s->fill_price, &s->fill_fee,   &s->fill_slippage};
+    memset(s, 0, sizeof *s);
+    s->n_steps = n;
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+        *d[i] = calloc(n ? n : 1, sizeof(double));
+        if (!*d[i])
+            goto fail;
+    }
+    s->fill_time = calloc(n ? n : 1, sizeof(int64_t));
+    if (!s->fill_time)
+        goto fail;
+    return 0;
+fail:
+    free_series(s);
+    return hs_error_set(HS_ENOMEM, "out of memory for %zu steps", n);
+}
+
+int hs_engine_new(hs_engine **out, const hs_context *ctx,
+                  const hs_run_spec *spec)
+{
+    hs_engine *e = NULL;
+    int rc;
+    *out = NULL;
+    if (!spec->type || !spec->type->step)
+        return hs_error_set(HS_ECONFIG, "run '%s': no strategy", spec->name);
+    if (!(spec->contract_size > 0) || !isfinite(spec->contract_size))
+        return hs_error_set(HS_ECONFIG,
+                            "run '%s': contract_size must be > 0", spec->name);
+    if (!isfinite(spec->target_beta))
+        return hs_error_set(HS_ECONFIG, "run '%s': target_beta must be finite",
+                            spec->name);
+    e = calloc(1, sizeof *e);
+    if (!e)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    e->ctx = ctx;
+    e->spec = *spec;
+    e->tol = 1e-9;
+    e->beta = NAN;
+    e->view.engine = e;
+    rc = alloc_series(&e->s, ctx->panel->n_steps);
+    if (rc)
+        goto fail;
+    e->strategy_state = calloc(1, spec->type->state_size ? spec->type->state_size
+                                                        : 1);
+    if (!e->strategy_state) {
+        rc = hs_error_set(HS_ENOMEM, "out of memory");
+        goto fail;
+    }
+    if (spec->beta) {
+        size_t sz = spec->beta->state_size(&spec->beta_params);
+        e->beta_state = calloc(1, sz ? sz : 1);
+        if (!e->beta_state) {
+            rc = hs_error_set(HS_ENOMEM, "out of memory");
+            goto fail;
+        }
+        rc = spec->beta->init(e->beta_state, &e->spec.beta_params);
+        if (rc) {
+            hs_error_prefix("run '%s': beta %s: ", spec->name,
+                            spec->beta->name);
+            goto fail;
+        }
+    }
+    if (spec->type->init) {
+        rc = spec->type->init(e->strategy_state, &e->spec.params);
+        if (rc) {
+            hs_error_prefix("run '%s': strategy %s: ", spec->name,
+                            spec->type->name);
+            goto fail;
+        }
+    }
+    e->initialised = 1;
+    *out = e;
+    return 0;
+fail:
+    hs_engine_free(e);
+    return rc;
+}
+
+void hs_engine_free(hs_engine *e)
+{
+    if (!e)
+        return;
+    if (e->initialised && e->spec.type->free)
+        e->spec.type->free(e->strategy_state);
+    free(e->strategy_state);
+    free(e->beta_state);
+    free_series(&e->s);
+    free(e);
+}
+
+size_t hs_engine_cursor(const hs_engine *e) { return e->t; }
+const hs_run_series *hs_engine_series(const hs_engine *e) { return &e->s; }
+void hs_engine_set_tolerance(hs_engine *e, double rel) { e->tol = rel; }
+
+static double to_log(double r) { return log1p(r); }
+
+/* Feed the estimator the step's observation. */
+static void update_beta(hs_engine *e, size_t t)
+{
+    const hs_context *c = e->ctx;
+    if (!e->spec.beta)
+        return;
+    double x = (e->spec.type->flags & HS_STRATEGY_BETA_ON_HEDGE)
+                   ? c->hedge_ret[t]
+                   : c->bench_ret[t];
+    double y = c->book->ret[t];
+    if (e->spec.log_returns) {
+        x = to_log(x);
+        y = to_log(y);
+    }
+    e->spec.beta->update(e->beta_state, x, y);
+    e->beta = e->spec.beta->value(e->beta_state);
+}
+
+static void record_fill(hs_engine *e, size_t t, const hs_fill *f)
+{
+    hs_run_series *s = &e->s;
+    size_t k = s->n_fills++;
+    s->fill_time[k] = e->ctx->panel->time[t];
+    s->fill_qty[k] = f->qty;
+    s->fill_price[k] = f->price;
+    s->fill_fee[k] = f->fee;
+    s->fill_slippage[k] = f->slippage;
+}
+
+int hs_engine_step(hs_engine *e)
+{
+    const hs_context *c = e->ctx;
+    const hs_panel *p = c->panel;
+    const hs_book *b = c->book;
+    hs_run_series *s = &e->s;
+    const size_t t = e->t, na = p->n_assets;
+
+    if (t >= p->n_steps)
+        return HS_ITEROVER;
+    e->t = t + 1;
+    if (t < c->live_from) { /* warm-up: the estimator sees history */
+        update_beta(e, t);
+        s->beta[t] = e->beta;
+        s->equity[t] = b->equity[t];
+        s->ret[t] = NAN;
+        s->hedge_ratio[t] = NAN;
+        return 0;
+    }
+
+    const size_t ih = t * na + (size_t)c->hedge;
+    const double open = p->open[ih], close = p->close[ih];
+    const double prev = t > 0 ? p->close[ih - na] : open;
+    double pnl = 0, fee = 0, slip = 0, traded = 0;
+    hs_fill f;
+
+    /* 1. Fill the previous step's order at this open, and mark. */
+    if (t > c->live_from)
+        pnl += e->h * (open - prev);
+    if (e->pending != 0) {
+        hs_exec_fill(c->exec, (size_t)c->hedge, t, e->pending, open, 0, &f);
+        fee += f.fee;
+        slip += f.slippage;
+        traded += fabs(e->pending) * open;
+        e->h += e->pending;
+        e->pending = 0;
+        record_fill(e, t, &f);
+    }
+    pnl += e->h * (close - open);
+
+    /* 2. Funding on the position held through the bar (> 0: longs pay). */
+    double funding = -e->h * close * p->funding[ih];
+
+    e->cash += pnl + funding - fee - slip;
+
+    /* 3. Estimator and strategy see the close of t. */
+    update_beta(e, t);
+    e->view.t = t;
+    hs_decision d = {0, 0};
+    int rc = e->spec.type->step(e->strategy_state, &e->view, &d);
+    if (rc) {
+        char tb[32];
+        hs_error_prefix("run '%s' (%s) at %s: ", e->spec.name,
+                        e->spec.type->name,
+                        hs_cal_format_time(p->time[t], tb, sizeof tb));
+        return rc == HS_ITEROVER ? HS_ESTRATEGY : rc;
+    }
+    if (d.trade) {
+        char tb[32];
+        if (!isfinite(d.hedge_target))
+            return hs_error_set(HS_ESTRATEGY,
+                                "run '%s' (%s) at %s: the strategy returned a "
+                                "non-finite hedge target",
+                                e->spec.name, e->spec.type->name,
+                                hs_cal_format_time(p->time[t], tb, sizeof tb));
+        double target = hs_round_contracts(d.hedge_target,
+                                           e->spec.contract_size);
+        double order = target - e->h;
+        if (fabs(order) >= 0.5 * e->spec.contract_size) {
+            if (hs_exec_rule(c->exec) == HS_FILL_CLOSE) {
+                hs_exec_fill(c->exec, (size_t)c->hedge, t, order, close, 1, &f);
+                e->cash -= f.fee + f.slippage;
+                fee += f.fee;
+                slip += f.slippage;
+                traded += fabs(order) * close;
+                e->h = target;
+                record_fill(e, t, &f);
+            } else {
+                e->pending = order;
+            }
+        }
+    }
+
+    /* 4. Record. */
+    const double equity = b->equity[t] + e->cash;
+    const double prev_equity = t > c->live_from ? s->equity[t - 1] : b->capital;
+    s->equity[t] = equity;
+    s->ret[t] = equity / prev_equity - 1.0;
+    s->pnl_book[t] = b->pnl[t];
+    s->pnl_hedge[t] = pnl;
+    s->fees[t] = b->fees[t] - fee;
+    s->slippage[t] = b->slippage[t] - slip;
+    s->funding[t] = funding;
+    s->premium[t] = 0;
+    s->beta[t] = e->beta;
+    s->hedge_qty[t] = e->h;
+    s->hedge_notional[t] = e->h * close;
+    s->hedge_ratio[t] =
+        b->exposure[t] != 0 ? -e->h * close / b->exposure[t] : NAN;
+    s->traded[t] = b->traded[t] + traded;
+    s->hedge_traded[t] = traded;
+
+    /* 5. The attribution must add up to the equity change. */
+    {
+        double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->fees[t] +
+                     s->slippage[t] + s->funding[t] + s->premium[t];
+        double diff = (equity - prev_equity) - sum;
+        if (!(fabs(diff) <= e->tol * fmax(1.0, fabs(equity)))) {
+            char tb[32];
+            return hs_error_set(HS_ENUMERIC,
+                                "run '%s' at %s: P&L attribution %.10g differs "
+                                "from the equity change %.10g",
+                                e->spec.name,
+                                hs_cal_format_time(p->time[t], tb, sizeof tb),
+                                sum, equity - prev_equity);
+        }
+    }
+    return 0;
+}
+
+int hs_engine_run(hs_engine *e)
+{
+    int rc;
+    while ((rc = hs_engine_step(e)) == 0)
+        ;
+    return rc == HS_ITEROVER ? 0 : rc;
+}
+
+int hs_engine_metrics(const hs_engine *e, hs_metrics *out)
+{
+    const hs_context *c = e->ctx;
+    const size_t lf = c->live_from, n = e->s.n_steps;
+    if (e->t < n || n <= lf + 1)
+        return hs_error_set(HS_EINVAL,
+                            "run '%s': metrics need a finished run of at least "
+                            "2 live steps",
+                            e->spec.name);
+    const size_t m = n - lf;
+    double *ru = malloc(m * sizeof *ru), *scratch = malloc(m * sizeof *scratch);
+    int rc;
+    if (!ru || !scratch) {
+        free(ru);
+        free(scratch);
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < m; i++)
+        ru[i] = c->book->equity[lf + i] /
+                    (i ? c->book->equity[lf + i - 1] : c->book->capital) -
+                1.0;
+    double rf = 0;
+    for (size_t t = lf; t < n; t++)
+        rf += c->panel->rate[t];
+    hs_metrics_input in = {
+        .n = m,
+        .equity = e->s.equity + lf,
+        .r_h = e->s.ret + lf,
+        .r_u = ru,
+        .r_m = c->bench_ret + lf,
+        .traded = e->s.traded + lf,
+        .fees = e->s.fees + lf,
+        .slippage = e->s.slippage + lf,
+        .funding = e->s.funding + lf,
+        .premium = e->s.premium + lf,
+        .target_beta = e->spec.target_beta,
+        .periods_per_year = c->periods_per_year,
+        .risk_free = rf / (double)m,
+    };
+    rc = hs_metrics_compute(&in, out, scratch);
+    free(ru);
+    free(scratch);
+    return rc;
+}

@@ -1,0 +1,468 @@
+/* Panels and the history source: aligned bars loaded from the store. */
+#include "hedgesim/market.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/errors.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hs_panel_new(hs_panel **out, size_t n_steps, size_t n_assets,
+                 int64_t step_ms)
+{
+    hs_panel *p = calloc(1, sizeof *p);
+    size_t nm = n_steps * n_assets;
+    *out = NULL;
+    if (!p)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    p->n_steps = n_steps;
+    p->n_assets = n_assets;
+    p->step_ms = step_ms;
+    p->time = calloc(n_steps ? n_steps : 1, sizeof *p->time);
+    p->symbol = calloc(n_assets ? n_assets : 1, sizeof *p->symbol);
+    p->open = malloc((nm ? nm : 1) * sizeof(double));
+    p->high = malloc((nm ? nm : 1) * sizeof(double));
+    p->low = malloc((nm ? nm : 1) * sizeof(double));
+    p->close = malloc((nm ? nm : 1) * sizeof(double));
+    p->volume = malloc((nm ? nm : 1) * sizeof(double));
+    p->state = malloc(nm ? nm : 1);
+    p->funding = calloc(nm ? nm : 1, sizeof(double));
+    p->rate = calloc(n_steps ? n_steps : 1, sizeof(double));
+    p->first = malloc((n_assets ? n_assets : 1) * sizeof(int32_t));
+    p->last = malloc((n_assets ? n_assets : 1) * sizeof(int32_t));
+    p->delisted = calloc(n_assets ? n_assets : 1, 1);
+    if (!p->time || !p->symbol || !p->open || !p->high || !p->low ||
+        !p->close || !p->volume || !p->state || !p->funding || !p->rate ||
+        !p->first || !p->last || !p->delisted) {
+        hs_panel_free(p);
+        return hs_error_set(HS_ENOMEM, "out of memory for a %zu x %zu panel",
+                            n_steps, n_assets);
+    }
+    for (size_t i = 0; i < nm; i++) {
+        p->open[i] = p->high[i] = p->low[i] = p->close[i] = NAN;
+        p->volume[i] = 0;
+        p->state[i] = HS_BAR_ABSENT;
+    }
+    for (size_t a = 0; a < n_assets; a++)
+        p->first[a] = p->last[a] = -1;
+    *out = p;
+    return 0;
+}
+
+void hs_panel_free(hs_panel *p)
+{
+    if (!p)
+        return;
+    free(p->time);
+    free(p->symbol);
+    free(p->open);
+    free(p->high);
+    free(p->low);
+    free(p->close);
+    free(p->volume);
+    free(p->state);
+    free(p->funding);
+    free(p->rate);
+    free(p->first);
+    free(p->last);
+    free(p->delisted);
+    free(p);
+}
+
+int hs_panel_find(const hs_panel *p, const char *symbol)
+{
+    for (size_t a = 0; a < p->n_assets; a++)
+        if (strcmp(p->symbol[a], symbol) == 0)
+            return (int)a;
+    return -1;
+}
+
+void hs_panel_note(hs_panel *p, const char *fmt, ...)
+{
+    size_t len = strlen(p->notes);
+    if (len + 2 >= sizeof p->notes)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->notes + len, sizeof p->notes - len, fmt, ap);
+    va_end(ap);
+    len = strlen(p->notes);
+    if (len + 1 < sizeof p->notes && (len == 0 || p->notes[len - 1] != '\n')) {
+        p->notes[len] = '\n';
+        p->notes[len + 1] = '\0';
+    }
+}
+
+void hs_panel_finish(hs_panel *p)
+{
+    const size_t na = p->n_assets;
+    for (size_t a = 0; a < na; a++) {
+        int32_t first = -1, last = -1;
+        for (size_t t = 0; t < p->n_steps; t++)
+            if (p->state[t * na + a] == HS_BAR_OK) {
+                if (first < 0)
+                    first = (int32_t)t;
+                last = (int32_t)t;
+            }
+        p->first[a] = first;
+        p->last[a] = last;
+        if (first < 0)
+            continue;
+        for (int32_t t = first + 1; t < last; t++) {
+            size_t i = (size_t)t * na + a;
+            if (p->state[i] != HS_BAR_OK) {
+                double c = p->close[i - na];
+                p->open[i] = p->high[i] = p->low[i] = p->close[i] = c;
+                p->volume[i] = 0;
+                p->state[i] = HS_BAR_FILLED;
+            }
+        }
+    }
+}
+
+/* Infer the spacing of a bar series: the smallest positive difference. */
+static int64_t source_step(const hs_bar *b, size_t n)
+{
+    int64_t best = 0;
+    for (size_t i = 1; i < n; i++) {
+        int64_t d = b[i].ts - b[i - 1].ts;
+        if (d > 0 && (best == 0 || d < best))
+            best = d;
+    }
+    return best;
+}
+
+/* Aggregate bars onto the panel grid as asset `a`.  Bars outside the grid are
+ * ignored; several bars in one step combine as OHLCV. */
+static int place_bars(hs_panel *p, size_t a, const hs_bar *b, size_t n,
+                      const char *symbol)
+{
+    const size_t na = p->n_assets;
+    const int64_t t0 = p->time[0];
+    int64_t src = source_step(b, n);
+    if (n > 1 && src > p->step_ms) {
+        char s1[32], s2[32];
+        snprintf(s1, sizeof s1, "%lldh", (long long)(src / HS_MS_PER_HOUR));
+        snprintf(s2, sizeof s2, "%lldh",
+                 (long long)(p->step_ms / HS_MS_PER_HOUR));
+        return hs_error_set(HS_EDATA,
+                            "%s: the store has bars every %s, coarser than the "
+                            "step of %s: choose a step of at least %s",
+                            symbol, s1, s2, s1);
+    }
+    if (n > 1 && src > 0 && p->step_ms % src != 0)
+        return hs_error_set(HS_EDATA,
+                            "%s: bars every %lld ms do not divide the step of "
+                            "%lld ms",
+                            symbol, (long long)src, (long long)p->step_ms);
+    for (size_t k = 0; k < n; k++) {
+        int64_t g = hs_cal_floor(b[k].ts, p->step_ms);
+        if (g < t0)
+            continue;
+        size_t t = (size_t)((g - t0) / p->step_ms);
+        if (t >= p->n_steps)
+            continue;
+        size_t i = t * na + a;
+        if (p->state[i] != HS_BAR_OK) {
+            p->open[i] = b[k].open;
+            p->high[i] = b[k].high;
+            p->low[i] = b[k].low;
+            p->close[i] = b[k].close;
+            p->volume[i] = b[k].volume;
+            p->state[i] = HS_BAR_OK;
+        } else {
+            if (b[k].high > p->high[i])
+                p->high[i] = b[k].high;
+            if (b[k].low < p->low[i])
+                p->low[i] = b[k].low;
+            p->close[i] = b[k].close;
+            p->volume[i] += b[k].volume;
+        }
+    }
+    return 0;
+}
+
+static int load_asset(hs_store *store, hs_panel *p, size_t a,
+                      const char *symbol, int64_t t_end, int64_t *store_last)
+{
+    hs_instrument inst;
+    hs_bar *bars = NULL;
+    size_t n = 0;
+    int rc = hs_store_instrument(store, symbol, &inst);
+    if (rc)
+        return rc;
+    rc = hs_store_bars(store, inst.id, p->time[0], t_end, &bars, &n);
+    if (rc == 0)
+        rc = place_bars(p, a, bars, n, symbol);
+    free(bars);
+    if (rc)
+        return rc;
+    /* Is there data after the window?  If not, an early end is a delisting. */
+    *store_last = INT64_MIN;
+    rc = hs_store_bars(store, inst.id, t_end, INT64_MAX, &bars, &n);
+    if (rc == 0 && n > 0)
+        *store_last = bars[n - 1].ts;
+    free(bars);
+    return rc;
+}
+
+/* Sum funding settlements into the step of the bar they fall in. */
+static void place_funding(hs_panel *p, size_t a, const hs_funding *f,
+                          size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int64_t g = hs_cal_floor(f[k].ts, p->step_ms);
+        if (g < p->time[0])
+            continue;
+        size_t t = (size_t)((g - p->time[0]) / p->step_ms);
+        if (t < p->n_steps)
+            p->funding[t * p->n_assets + a] += f[k].rate;
+    }
+}
+
+static void constant_funding(hs_panel *p, size_t a, size_t t_from,
+                             double rate, double hours)
+{
+    double per_step = rate * (double)p->step_ms / (hours * HS_MS_PER_HOUR);
+    for (size_t t = t_from; t < p->n_steps; t++)
+        p->funding[t * p->n_assets + a] = per_step;
+}
+
+static int load_hedge(hs_store *store, hs_panel *p, size_t a,
+                      const hs_history_opts *o, int64_t t_end,
+                      size_t first_live)
+{
+    hs_instrument inst, under;
+    hs_bar *bars = NULL;
+    hs_funding *fund = NULL;
+    size_t n = 0, nf = 0;
+    char buf[2][32];
+    int rc = hs_store_instrument(store, o->hedge, &inst);
+    if (rc)
+        return rc;
+    if (inst.kind != HS_KIND_PERP && inst.kind != HS_KIND_SPOT &&
+        inst.kind != HS_KIND_FUTURE)
+        return hs_error_set(HS_ECONFIG,
+                            "hedge instrument %s is a %s: a perp, future or "
+                            "spot instrument is needed",
+                            o->hedge, hs_kind_name(inst.kind));
+    if (inst.kind == HS_KIND_SPOT) {
+        rc = load_asset(store, p, a, o->hedge, t_end, &(int64_t){0});
+        return rc;
+    }
+    if (inst.inverse)
+        hs_panel_note(p,
+                      "%s is an inverse (coin-margined) contract on %s; it is "
+                      "treated as linear in USD",
+                      o->hedge, inst.venue);
+    rc = hs_store_bars(store, inst.id, p->time[0], t_end, &bars, &n);
+    if (rc)
+        goto done;
+    /* Do the perp's own bars cover the live window? */
+    int covered = n > 0 && bars[0].ts <= p->time[first_live] &&
+                  bars[n - 1].ts >= p->time[p->n_steps - 1];
+    int use_perp = o->marks == HS_MARKS_PERP ||
+                   (o->marks == HS_MARKS_AUTO && covered);
+    if (o->marks == HS_MARKS_PERP && !covered) {
+        rc = hs_error_set(HS_EDATA,
+                          "%s: the store's perp bars (%zu in the window) do not "
+                          "cover %s..%s; use perp_marks = spot or auto",
+                          o->hedge, n,
+                          hs_cal_format_time(p->time[first_live], buf[0], 32),
+                          hs_cal_format_time(p->time[p->n_steps - 1], buf[1],
+                                             32));
+        goto done;
+    }
+    if (use_perp) {
+        rc = place_bars(p, a, bars, n, o->hedge);
+        hs_panel_note(p, "%s marked at its own bars (%s)", o->hedge,
+                      inst.source);
+    } else {
+        if (!inst.underlying[0]) {
+            rc = hs_error_set(HS_EDATA, "%s has no underlying to mark it at",
+                              o->hedge);
+            goto done;
+        }
+        rc = hs_store_instrument(store, inst.underlying, &under);
+        if (rc)
+            goto done;
+        free(bars);
+        bars = NULL;
+        rc = hs_store_bars(store, under.id, p->time[0], t_end, &bars, &n);
+        if (rc == 0)
+            rc = place_bars(p, a, bars, n, inst.underlying);
+        hs_panel_note(p,
+                      "%s marked at the spot price of %s (no perp bars cover "
+                      "the window): basis is ignored",
+                      o->hedge, inst.underlying);
+    }
+    if (rc)
+        goto done;
+
+    /* Funding. */
+    if (o->funding == HS_FUNDING_NONE) {
+        hs_panel_note(p, "%s: no funding charged", o->hedge);
+        goto done;
+    }
+    if (o->funding == HS_FUNDING_CONSTANT) {
+        constant_funding(p, a, 0, o->funding_rate, o->funding_hours);
+        hs_panel_note(p, "%s: constant funding %g every %g h", o->hedge,
+                      o->funding_rate, o->funding_hours);
+        goto done;
+    }
+    rc = hs_store_funding(store, inst.id, p->time[0], t_end, &fund, &nf);
+    if (rc)
+        goto done;
+    int64_t covered_from = nf ? hs_cal_floor(fund[0].ts, p->step_ms) : INT64_MAX;
+    if (o->funding == HS_FUNDING_STORE && covered_from > p->time[first_live]) {
+        rc = hs_error_set(HS_EDATA,
+                          "%s: the store's funding series starts %s, after the "
+                          "window start %s; use funding = auto or constant",
+                          o->hedge,
+                          nf ? hs_cal_format_time(fund[0].ts, buf[0], 32)
+                             : "nowhere",
+                          hs_cal_format_time(p->time[first_live], buf[1], 32));
+        goto done;
+    }
+    place_funding(p, a, fund, nf);
+    if (covered_from > p->time[0]) {
+        size_t upto = covered_from == INT64_MAX
+                          ? p->n_steps
+                          : (size_t)((covered_from - p->time[0]) / p->step_ms);
+        double per_step = o->funding_rate * (double)p->step_ms /
+                          (o->funding_hours * HS_MS_PER_HOUR);
+        for (size_t t = 0; t < upto && t < p->n_steps; t++)
+            p->funding[t * p->n_assets + a] = per_step;
+        if (upto > first_live)
+            hs_panel_note(p,
+                          "%s: no funding in the store before %s; constant "
+                          "%g every %g h assumed there",
+                          o->hedge,
+                          hs_cal_format_time(upto < p->n_steps
+                                                 ? p->time[upto]
+                                                 : p->time[p->n_steps - 1],
+                                             buf[0], 32),
+                          o->funding_rate, o->funding_hours);
+    }
+    hs_panel_note(p, "%s: funding from the store (%s)", o->hedge, inst.venue);
+done:
+    free(bars);
+    free(fund);
+    return rc;
+}
+
+static int load_rates(hs_store *store, hs_panel *p, const char *series,
+                      int64_t t_end)
+{
+    hs_rate *r = NULL;
+    size_t n = 0;
+    if (!series)
+        return 0;
+    /* From a month before the panel, so the first step has a value. */
+    int rc = hs_store_rates(store, series, p->time[0] - 31 * HS_MS_PER_DAY,
+                            t_end, &r, &n);
+    if (rc || n == 0) {
+        free(r);
+        hs_error_clear();
+        hs_panel_note(p, "no %s rates in the store: risk-free rate 0", series);
+        return 0;
+    }
+    size_t k = 0;
+    double cur = r[0].rate;
+    for (size_t t = 0; t < p->n_steps; t++) {
+        while (k < n && r[k].ts <= p->time[t])
+            cur = r[k++].rate;
+        p->rate[t] = cur;
+    }
+    if (r[n - 1].ts < p->time[p->n_steps - 1])
+        hs_panel_note(p, "%s rates end %s; the last value is carried", series,
+                      hs_cal_format_time(r[n - 1].ts, (char[32]){0}, 32));
+    free(r);
+    return 0;
+}
+
+int hs_market_load_history(hs_store *store, const hs_history_opts *o,
+                           hs_panel **out)
+{
+    hs_panel *p = NULL;
+    int rc;
+    char buf[2][32];
+    *out = NULL;
+    if (o->step_ms <= 0 || o->end < o->start)
+        return hs_error_set(HS_ECONFIG, "empty window: end %s is before "
+                                        "start %s",
+                            hs_cal_format_time(o->end, buf[0], 32),
+                            hs_cal_format_time(o->start, buf[1], 32));
+    int64_t g_start = hs_cal_floor(o->start, o->step_ms);
+    if (g_start < o->start)
+        g_start += o->step_ms;
+    int64_t g_end = hs_cal_floor(o->end, o->step_ms);
+    if (g_end < g_start)
+        return hs_error_set(HS_ECONFIG,
+                            "empty window: no %lld-ms step between %s and %s",
+                            (long long)o->step_ms,
+                            hs_cal_format_time(o->start, buf[0], 32),
+                            hs_cal_format_time(o->end, buf[1], 32));
+    int64_t g0 = g_start - (int64_t)o->lookback * o->step_ms;
+    size_t n_steps = (size_t)((g_end - g0) / o->step_ms) + 1;
+    size_t n_assets = o->n_symbols + (o->hedge ? 1 : 0);
+    rc = hs_panel_new(&p, n_steps, n_assets, o->step_ms);
+    if (rc)
+        return rc;
+    for (size_t t = 0; t < n_steps; t++)
+        p->time[t] = g0 + (int64_t)t * o->step_ms;
+    const int64_t t_end = g_end + o->step_ms; /* exclusive */
+    const size_t first_live = o->lookback;
+
+    for (size_t a = 0; a < o->n_symbols; a++) {
+        int64_t store_last;
+        snprintf(p->symbol[a], HS_SYMBOL_MAX, "%s", o->symbols[a]);
+        rc = load_asset(store, p, a, o->symbols[a], t_end, &store_last);
+        if (rc)
+            goto fail;
+        p->delisted[a] = store_last == INT64_MIN;
+    }
+    if (o->hedge) {
+        size_t a = o->n_symbols;
+        snprintf(p->symbol[a], HS_SYMBOL_MAX, "%s", o->hedge);
+        rc = load_hedge(store, p, a, o, t_end, first_live);
+        if (rc)
+            goto fail;
+    }
+    hs_panel_finish(p);
+    for (size_t a = 0; a < n_assets; a++) {
+        if (p->first[a] < 0) {
+            rc = hs_error_set(HS_EDATA, "%s has no bars between %s and %s",
+                              p->symbol[a],
+                              hs_cal_format_time(p->time[0], buf[0], 32),
+                              hs_cal_format_time(g_end, buf[1], 32));
+            goto fail;
+        }
+        if (p->last[a] < (int32_t)n_steps - 1 && !p->delisted[a]) {
+            /* Data resumes after the window: a trailing gap, carried. */
+            for (size_t t = (size_t)p->last[a] + 1; t < n_steps; t++) {
+                size_t i = t * n_assets + a;
+                p->open[i] = p->high[i] = p->low[i] = p->close[i] =
+                    p->close[i - n_assets];
+                p->state[i] = HS_BAR_FILLED;
+            }
+        } else if (p->delisted[a] && p->last[a] < (int32_t)n_steps - 1) {
+            hs_panel_note(p, "%s: data ends %s (delisted); sold at its last "
+                             "close",
+                          p->symbol[a],
+                          hs_cal_format_time(p->time[p->last[a]], buf[0], 32));
+        } else {
+            p->delisted[a] = 0;
+        }
+    }
+    rc = load_rates(store, p, o->rate_series, t_end);
+    if (rc)
+        goto fail;
+    *out = p;
+    return 0;
+fail:
+    hs_panel_free(p);
+    return rc;
+}

@@ -1,0 +1,363 @@
+/* Performance and hedge metrics.  Formulas and references: docs/metrics.md.
+ *
+ * Means and variances are two-pass (mean first, then squared deviations),
+ * which is accurate for return series whatever their level. */
+#include "hedgesim/metrics.h"
+#include "hedgesim/errors.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* m * (1 - level) is rounded to this many units before the ceiling in the
+ * VaR order statistic: 1 - 0.95 is 0.05000000000000004 in binary, and
+ * 100 * that must give k = 5, not 6. */
+#define VAR_K_ROUNDING 1e-9
+
+double hs_metric_mean(const double *x, size_t n)
+{
+    double s = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            s += x[i];
+            m++;
+        }
+    return m ? s / (double)m : NAN;
+}
+
+double hs_metric_var(const double *x, size_t n)
+{
+    double mean = hs_metric_mean(x, n);
+    double ss = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            double d = x[i] - mean;
+            ss += d * d;
+            m++;
+        }
+    return m < 2 ? NAN : ss / (double)(m - 1);
+}
+
+/* Sums of a pairwise sample: steps where both series are finite.  Means,
+ * then centred second moments; a and b are scaled by ka, kb first (so that
+ * sd(a - c b) can be formed as var(a) - 2 c cov + c^2 var(b) without a
+ * scratch array). */
+typedef struct pairmom {
+    size_t m;
+    double ma, mb;        /* means */
+    double saa, sbb, sab; /* centred sums of squares and cross products */
+} pairmom;
+
+static pairmom pair_moments(const double *a, const double *b, size_t n)
+{
+    pairmom p = {0, 0, 0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(a[i]) && isfinite(b[i])) {
+            p.ma += a[i];
+            p.mb += b[i];
+            p.m++;
+        }
+    if (p.m == 0)
+        return p;
+    p.ma /= (double)p.m;
+    p.mb /= (double)p.m;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(a[i]) && isfinite(b[i])) {
+            double da = a[i] - p.ma, db = b[i] - p.mb;
+            p.saa += da * da;
+            p.sbb += db * db;
+            p.sab += da * db;
+        }
+    return p;
+}
+
+double hs_metric_slope(const double *y, const double *x, size_t n)
+{
+    pairmom p = pair_moments(y, x, n);
+    if (p.m < 2 || !(p.sbb > 0))
+        return NAN;
+    return p.sab / p.sbb;
+}
+
+double hs_metric_hedge_effectiveness(const double *rh, const double *ru,
+                                     size_t n)
+{
+    pairmom p = pair_moments(rh, ru, n);
+    if (p.m < 2 || !(p.sbb > 0))
+        return NAN;
+    /* Both variances share the divisor m - 1, which cancels. */
+    return 1.0 - p.saa / p.sbb;
+}
+
+double hs_metric_tracking_error(const double *rh, const double *rm, size_t n,
+                                double target_beta, double A)
+{
+    if (!isfinite(target_beta) || !(A > 0) || !isfinite(A))
+        return NAN;
+    /* d = rh - b rm over pairwise-finite steps, two-pass. */
+    double mean = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(rh[i]) && isfinite(rm[i])) {
+            mean += rh[i] - target_beta * rm[i];
+            m++;
+        }
+    if (m < 2)
+        return NAN;
+    mean /= (double)m;
+    double ss = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(rh[i]) && isfinite(rm[i])) {
+            double d = rh[i] - target_beta * rm[i] - mean;
+            ss += d * d;
+        }
+    return sqrt(A * ss / (double)(m - 1));
+}
+
+double hs_metric_max_drawdown(const double *equity, size_t n)
+{
+    double peak = NAN, mdd = NAN;
+    for (size_t i = 0; i < n; i++) {
+        double e = equity[i];
+        if (!isfinite(e))
+            continue;
+        if (isnan(peak) || e > peak)
+            peak = e;
+        if (isnan(mdd))
+            mdd = 0;
+        if (peak > 0) {
+            double dd = (peak - e) / peak;
+            if (dd > mdd)
+                mdd = dd;
+        }
+    }
+    return mdd;
+}
+
+/* Maximum drawdown of the wealth index W_0 = 1, W_t = W_{t-1} (1 + r_t)
+ * (non-finite returns count as 0).  NaN if no return is finite. */
+static double max_drawdown_returns(const double *r, size_t n)
+{
+    double w = 1, peak = 1, mdd = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(r[i]))
+            continue;
+        m++;
+        w *= 1.0 + r[i];
+        if (w > peak)
+            peak = w;
+        double dd = (peak - w) / peak;
+        if (dd > mdd)
+            mdd = dd;
+    }
+    return m ? mdd : NAN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void hs_metric_var_cvar(const double *r, size_t n, double level,
+                        double *scratch, double *var, double *cvar)
+{
+    double v = NAN, cv = NAN;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(r[i]))
+            scratch[m++] = r[i];
+    if (m > 0 && level > 0 && level < 1) {
+        qsort(scratch, m, sizeof *scratch, cmp_double);
+        double t = (double)m * (1.0 - level);
+        t = round(t / VAR_K_ROUNDING) * VAR_K_ROUNDING;
+        size_t k = (size_t)ceil(t);
+        if (k < 1)
+            k = 1;
+        if (k > m)
+            k = m;
+        double s = 0;
+        for (size_t i = 0; i < k; i++)
+            s += scratch[i];
+        v = -scratch[k - 1];
+        cv = -s / (double)k;
+    }
+    if (var)
+        *var = v;
+    if (cvar)
+        *cvar = cv;
+}
+
+/* ------------------------------------------------------------------ */
+/* rolling slope                                                        */
+
+static int finite_pair(const double *y, const double *x, size_t i)
+{
+    return isfinite(y[i]) && isfinite(x[i]);
+}
+
+/* Shifted sums over the finite pairs in [lo, hi]. */
+typedef struct rsum {
+    size_t m;
+    double cx, cy, sx, sy, sxx, sxy;
+} rsum;
+
+static void rsum_add(rsum *s, double x, double y, double sign)
+{
+    double dx = x - s->cx, dy = y - s->cy;
+    s->sx += sign * dx;
+    s->sy += sign * dy;
+    s->sxx += sign * dx * dx;
+    s->sxy += sign * dx * dy;
+}
+
+static void rsum_rebuild(rsum *s, const double *y, const double *x, size_t lo,
+                         size_t hi)
+{
+    double mx = 0, my = 0;
+    size_t m = 0;
+    for (size_t i = lo; i <= hi; i++)
+        if (finite_pair(y, x, i)) {
+            mx += x[i];
+            my += y[i];
+            m++;
+        }
+    s->m = m;
+    s->cx = m ? mx / (double)m : 0;
+    s->cy = m ? my / (double)m : 0;
+    s->sx = s->sy = s->sxx = s->sxy = 0;
+    for (size_t i = lo; i <= hi; i++)
+        if (finite_pair(y, x, i))
+            rsum_add(s, x[i], y[i], 1.0);
+}
+
+void hs_metric_rolling_slope(const double *y, const double *x, size_t n,
+                             size_t window, double *out)
+{
+    /* The window holds the last `window` finite pairs up to t (missing steps
+     * are skipped, as the beta estimators skip them); lo is the index of
+     * its oldest pair.  Sums are updated in O(1) and rebuilt exactly every
+     * `window` additions. */
+    rsum s = {0, 0, 0, 0, 0, 0, 0};
+    size_t lo = 0, added = 0;
+    for (size_t t = 0; t < n; t++) {
+        if (window >= 2 && finite_pair(y, x, t)) {
+            if (s.m == 0) {
+                s.cx = x[t];
+                s.cy = y[t];
+            }
+            rsum_add(&s, x[t], y[t], 1.0);
+            s.m++;
+            if (s.m > window) { /* drop the oldest finite pair */
+                while (!finite_pair(y, x, lo))
+                    lo++;
+                rsum_add(&s, x[lo], y[lo], -1.0);
+                s.m--;
+                lo++;
+            }
+            if (++added >= window) {
+                while (!finite_pair(y, x, lo))
+                    lo++;
+                rsum_rebuild(&s, y, x, lo, t);
+                added = 0;
+            }
+        }
+        double v = NAN;
+        if (window >= 2 && s.m == window) {
+            double m = (double)s.m;
+            double dxx = s.sxx - s.sx * s.sx / m;
+            double dxy = s.sxy - s.sx * s.sy / m;
+            if (dxx > 0)
+                v = dxy / dxx;
+        }
+        out[t] = v;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* the summary                                                          */
+
+/* Sum of the finite entries of a P&L series; 0 for a NULL series. */
+static double finite_sum(const double *x, size_t n)
+{
+    double s = 0;
+    if (!x)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            s += x[i];
+    return s;
+}
+
+int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
+                       double *scratch)
+{
+    if (!in || !out || !scratch || !in->equity || !in->r_h)
+        return hs_error_set(HS_EINVAL,
+                            "metrics: input, output, scratch, equity and r_h "
+                            "are required");
+    if (in->n < 2)
+        return hs_error_set(HS_EINVAL, "metrics: need at least 2 steps, got %zu",
+                            in->n);
+    const double A = in->periods_per_year;
+    if (!(A > 0) || !isfinite(A))
+        return hs_error_set(HS_EINVAL,
+                            "metrics: periods_per_year must be positive, got %g",
+                            A);
+    const size_t n = in->n;
+
+    out->hedge_effectiveness =
+        in->r_u ? hs_metric_hedge_effectiveness(in->r_h, in->r_u, n) : NAN;
+    out->tracking_error =
+        in->r_m ? hs_metric_tracking_error(in->r_h, in->r_m, n,
+                                           in->target_beta, A)
+                : NAN;
+    out->residual_beta = in->r_m ? hs_metric_slope(in->r_h, in->r_m, n) : NAN;
+
+    /* Geometric: compound the finite returns. */
+    double growth = 1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(in->r_h[i])) {
+            growth *= 1.0 + in->r_h[i];
+            m++;
+        }
+    out->total_return = m ? growth - 1.0 : NAN;
+    if (m == 0)
+        out->ann_return = NAN;
+    else if (growth <= 0)
+        out->ann_return = -1.0; /* ruin */
+    else
+        out->ann_return = pow(growth, A / (double)m) - 1.0;
+
+    double var = hs_metric_var(in->r_h, n);
+    out->ann_vol = sqrt(A * var);
+    out->sharpe = out->ann_vol > 0
+                      ? (hs_metric_mean(in->r_h, n) * A - in->risk_free) /
+                            out->ann_vol
+                      : NAN;
+    out->max_drawdown = max_drawdown_returns(in->r_h, n);
+
+    hs_metric_var_cvar(in->r_h, n, 0.95, scratch, &out->var95, &out->cvar95);
+    hs_metric_var_cvar(in->r_h, n, 0.99, scratch, &out->var99, &out->cvar99);
+
+    /* Costs: the P&L series are signed (a cost is negative); the summary
+     * reports totals with a cost positive. */
+    out->fees = -finite_sum(in->fees, n);
+    out->slippage = -finite_sum(in->slippage, n);
+    out->funding = -finite_sum(in->funding, n);
+    out->premium = -finite_sum(in->premium, n);
+
+    double eq = hs_metric_mean(in->equity, n);
+    double per_year = A / (double)n;
+    out->turnover = in->traded && eq > 0
+                        ? finite_sum(in->traded, n) / eq * per_year
+                        : NAN;
+    out->hedge_cost_drag =
+        eq > 0 ? (out->fees + out->slippage + out->funding + out->premium) /
+                     eq * per_year
+               : NAN;
+    return 0;
+}

@@ -1,0 +1,86 @@
+/* The strategy's view of the past: accessors that never reach past the
+ * current step. */
+#include "engine_int.h"
+
+#include <math.h>
+
+static const hs_context *ctx_of(const hs_view *v) { return v->engine->ctx; }
+
+int64_t hs_view_time(const hs_view *v) { return ctx_of(v)->panel->time[v->t]; }
+int64_t hs_view_step_ms(const hs_view *v) { return ctx_of(v)->panel->step_ms; }
+
+size_t hs_view_live_step(const hs_view *v)
+{
+    return v->t - ctx_of(v)->live_from;
+}
+
+double hs_view_beta(const hs_view *v) { return v->engine->beta; }
+double hs_view_target_beta(const hs_view *v)
+{
+    return v->engine->spec.target_beta;
+}
+double hs_view_exposure(const hs_view *v)
+{
+    return ctx_of(v)->book->exposure[v->t];
+}
+
+double hs_view_equity(const hs_view *v)
+{
+    /* The hedge account is settled for this step before the strategy runs. */
+    return ctx_of(v)->book->equity[v->t] + v->engine->cash;
+}
+
+double hs_view_hedge_price(const hs_view *v)
+{
+    const hs_context *c = ctx_of(v);
+    return c->panel->close[v->t * c->panel->n_assets + (size_t)c->hedge];
+}
+
+double hs_view_hedge_position(const hs_view *v) { return v->engine->h; }
+double hs_view_contract_size(const hs_view *v)
+{
+    return v->engine->spec.contract_size;
+}
+
+static double lagged(const double *x, const hs_view *v, size_t lag)
+{
+    return lag > v->t ? NAN : x[v->t - lag];
+}
+
+double hs_view_book_return(const hs_view *v, size_t lag)
+{
+    return lagged(ctx_of(v)->book->ret, v, lag);
+}
+
+double hs_view_bench_return(const hs_view *v, size_t lag)
+{
+    return lagged(ctx_of(v)->bench_ret, v, lag);
+}
+
+double hs_view_hedge_return(const hs_view *v, size_t lag)
+{
+    return lagged(ctx_of(v)->hedge_ret, v, lag);
+}
+
+size_t hs_view_n_assets(const hs_view *v) { return ctx_of(v)->panel->n_assets; }
+
+const char *hs_view_symbol(const hs_view *v, size_t asset)
+{
+    const hs_panel *p = ctx_of(v)->panel;
+    return asset < p->n_assets ? p->symbol[asset] : "";
+}
+
+double hs_view_close(const hs_view *v, size_t asset, size_t lag)
+{
+    const hs_panel *p = ctx_of(v)->panel;
+    if (asset >= p->n_assets || lag > v->t)
+        return NAN;
+    return p->close[(v->t - lag) * p->n_assets + asset];
+}
+
+double hs_round_contracts(double qty, double contract_size)
+{
+    if (!(contract_size > 0))
+        return qty;
+    return round(qty / contract_size) * contract_size;
+}

@@ -1,0 +1,639 @@
+/* The engine loop: attribution invariant, a perfect hedge, timing, no
+ * look-ahead, a hand-computed golden run, delisting and strategy errors. */
+#include "enginefix.h"
+#include "testutil.h"
+
+#include "hedgesim/engine.h"
+#include "hedgesim/strategy.h"
+
+#include <unistd.h>
+
+/* --------------------------------------------- test strategies (fakes) */
+
+/* Short `qty` units at the first live step, then hold. */
+typedef struct {
+    double qty;
+    int calls;
+} fixed_state;
+
+static const hs_param fixed_params[] = {
+    {"qty", HS_PARAM_DOUBLE, "-5", -1e9, 1e9, NULL, "target"}, HS_PARAM_END};
+
+static int fixed_init(void *state, const hs_values *v)
+{
+    ((fixed_state *)state)->qty = hs_values_num(v, "qty");
+    return 0;
+}
+
+static int fixed_step(void *state, const hs_view *v, hs_decision *out)
+{
+    fixed_state *s = state;
+    s->calls++;
+    out->trade = hs_view_live_step(v) == 0;
+    out->hedge_target = s->qty;
+    return 0;
+}
+
+static const hs_strategy_type fixed_type = {
+    .version = HS_STRATEGY_VERSION,
+    .name = "fixed",
+    .summary = "test: fixed short",
+    .params = fixed_params,
+    .state_size = sizeof(fixed_state),
+    .init = fixed_init,
+    .step = fixed_step,
+};
+
+static int nan_step(void *state, const hs_view *v, hs_decision *out)
+{
+    (void)state;
+    out->trade = hs_view_live_step(v) == 3;
+    out->hedge_target = NAN;
+    return 0;
+}
+
+static const hs_strategy_type nan_type = {
+    .version = HS_STRATEGY_VERSION,
+    .name = "nan",
+    .summary = "test: returns NaN at live step 3",
+    .params = (const hs_param[]){HS_PARAM_END},
+    .step = nan_step,
+};
+
+static int fail_step(void *state, const hs_view *v, hs_decision *out)
+{
+    (void)state, (void)out;
+    if (hs_view_live_step(v) == 2)
+        return hs_error_set(HS_EINVAL, "deliberate failure");
+    return 0;
+}
+
+static const hs_strategy_type fail_type = {
+    .version = HS_STRATEGY_VERSION,
+    .name = "fail",
+    .summary = "test: fails at live step 2",
+    .params = (const hs_param[]){HS_PARAM_END},
+    .step = fail_step,
+};
+
+/* Tries to peek into the future through the view: every accessor must
+ * answer NaN for a negative lag (a huge size_t) rather than step t + 1. */
+static int peek_step(void *state, const hs_view *v, hs_decision *out)
+{
+    int *bad = state;
+    size_t future = (size_t)-1; /* lag -1 */
+    if (!isnan(hs_view_book_return(v, future)) ||
+        !isnan(hs_view_bench_return(v, future)) ||
+        !isnan(hs_view_hedge_return(v, future)) ||
+        !isnan(hs_view_close(v, 0, future)))
+        (*bad)++;
+    out->trade = 0;
+    return 0;
+}
+
+static const hs_strategy_type peek_type = {
+    .version = HS_STRATEGY_VERSION,
+    .name = "peek",
+    .summary = "test: tries to read the future",
+    .params = (const hs_param[]){HS_PARAM_END},
+    .state_size = sizeof(int),
+    .step = peek_step,
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static void run_ok(hs_engine *e)
+{
+    int rc = hs_engine_run(e);
+    ck_assert_msg(rc == 0, "run failed: %s", hs_error_last());
+}
+
+/* Independent check of the attribution on a finished run. */
+static void check_attribution(const hs_engine *e, size_t lf, double capital)
+{
+    const hs_run_series *s = hs_engine_series(e);
+    double total = 0;
+    for (size_t t = lf; t < s->n_steps; t++) {
+        double prev = t > lf ? s->equity[t - 1] : capital;
+        double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->fees[t] +
+                     s->slippage[t] + s->funding[t] + s->premium[t];
+        hs_ck_near(sum, s->equity[t] - prev, 1e-9 * fabs(s->equity[t]));
+        total += sum;
+    }
+    hs_ck_near(total, s->equity[s->n_steps - 1] - capital, 1e-7 * capital);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+/* Every built-in strategy with every estimator, with fees, slippage and
+ * funding: the attribution adds up at every step. */
+START_TEST(test_attribution_all_builtins)
+{
+    const double beta[3] = {1.2, 0.8, 1.5};
+    const int idx[3] = {0, 1, 2};
+    hs_panel *p = fix_panel(300, 3, beta, 0.02, 0.0003, 7);
+    for (int fill = 0; fill < 2; fill++) {
+        hs_context_opts o = fix_ctx_opts(3, idx, 80, 5, 3, (hs_fill_rule)fill);
+        o.book.rebalance = HS_REBAL_WEEKLY;
+        hs_context *ctx = NULL;
+        ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+        for (const hs_strategy_type *const *t = hs_strategy_builtins; *t; t++)
+            for (const hs_beta_type *const *b = hs_beta_types; *b; b++) {
+                hs_run_spec spec = fix_spec(*t, *b);
+                spec.contract_size = 0.01;
+                hs_engine *e = NULL;
+                ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+                run_ok(e);
+                check_attribution(e, 80, 1e6);
+                hs_metrics m;
+                ck_assert_int_eq(hs_engine_metrics(e, &m), 0);
+                ck_assert(isfinite(m.hedge_effectiveness));
+                if (strcmp((*t)->name, "unhedged") == 0)
+                    hs_ck_near(m.hedge_effectiveness, 0.0, 1e-12);
+                else /* a beta hedge on a beta-driven basket helps */
+                    ck_assert_msg(m.hedge_effectiveness > 0.5,
+                                  "%s/%s HE %g", (*t)->name, (*b)->name,
+                                  m.hedge_effectiveness);
+                hs_engine_free(e);
+            }
+        hs_context_free(ctx);
+    }
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Zero costs, book perfectly correlated with the hedge (the same price):
+ * the hedged equity does not move at all once the hedge is on. */
+START_TEST(test_perfect_hedge_is_flat)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(200, 1, beta, 0.0, 0.0, 11);
+    /* Make the book asset the benchmark's price series exactly. */
+    for (size_t t = 0; t < p->n_steps; t++) {
+        size_t i = t * p->n_assets, m = i + 1;
+        p->open[i] = p->open[m];
+        p->close[i] = p->close[m];
+        p->high[i] = p->high[m];
+        p->low[i] = p->low[m];
+    }
+    for (int fill = 0; fill < 2; fill++) {
+        hs_context_opts o = fix_ctx_opts(1, idx, 30, 0, 0, (hs_fill_rule)fill);
+        o.book.rebalance = HS_REBAL_NEVER;
+        hs_context *ctx = NULL;
+        ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+        hs_run_spec spec = fix_spec(&hs_strategy_builtins[1][0], &hs_beta_ols);
+        ck_assert_str_eq(spec.type->name, "perp_short");
+        hs_values_set(&spec.beta_params, "window", "20", "test");
+        spec.contract_size = 1e-12;
+        hs_engine *e = NULL;
+        ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+        run_ok(e);
+        const hs_run_series *s = hs_engine_series(e);
+        for (size_t t = 31; t < s->n_steps; t++) {
+            hs_ck_near(s->beta[t], 1.0, 1e-9);
+            hs_ck_near(s->equity[t], 1e6, 1e-6);
+        }
+        /* ... while the unhedged book moved a lot. */
+        const hs_book *b = hs_context_book(ctx);
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t t = 31; t < s->n_steps; t++) {
+            lo = fmin(lo, b->equity[t]);
+            hi = fmax(hi, b->equity[t]);
+        }
+        ck_assert(hi - lo > 1e5);
+        hs_metrics m;
+        ck_assert_int_eq(hs_engine_metrics(e, &m), 0);
+        ck_assert(m.hedge_effectiveness > 1 - 1e-12);
+        hs_engine_free(e);
+        hs_context_free(ctx);
+    }
+    hs_panel_free(p);
+}
+END_TEST
+
+/* The golden run: 1 asset, 5 steps, numbers worked by hand.
+ *
+ * Book A closes 100, 110, 99, 105, 105; hedge H closes 1000, 1050, 990, 1000,
+ * 1020; opens equal the previous close.  Capital 10000, never rebalanced;
+ * fee 10 bps, fixed slippage 5 bps, funding 0.001 per step; the strategy
+ * shorts 5 H at step 0 (fills at the open of step 1).
+ *   step 1: book buys 100 A at 100 * 1.0005 = 100.05: cash 10000 - 10005 -
+ *           fee 10.005 = -15.005; slippage 100*100*0.0005 = 5; book P&L
+ *           100*(110-100) = 1000; book equity -15.005 + 11000 = 10984.995.
+ *           Hedge sells 5 at 1000 * 0.9995 = 999.5: fee 5*999.5*0.001 =
+ *           4.9975, slippage 2.5; P&L -5*(1050-1000) = -250; funding
+ *           5*1050*0.001 = +5.25; account -252.2475.  Equity 10732.7475.
+ *   step 2: P&L -5*(990-1050) = 300, funding 4.95: account 52.7025;
+ *           book 9884.995; equity 9937.6975.
+ *   step 3: P&L -50, funding 5: account 7.7025; equity 10492.6975.
+ *   step 4: P&L -100, funding 5.1: account -87.1975; equity 10397.7975. */
+START_TEST(test_golden_hand_computed)
+{
+    hs_panel *p = NULL;
+    ck_assert_int_eq(hs_panel_new(&p, 5, 3, 86400000), 0);
+    const double a[5] = {100, 110, 99, 105, 105};
+    const double h[5] = {1000, 1050, 990, 1000, 1020};
+    for (size_t t = 0; t < 5; t++) {
+        p->time[t] = (int64_t)t * 86400000;
+        const double *src[3] = {a, h, h};
+        for (size_t k = 0; k < 3; k++) {
+            size_t i = t * 3 + k;
+            p->close[i] = src[k][t];
+            p->open[i] = t ? src[k][t - 1] : src[k][t];
+            p->high[i] = fmax(p->open[i], p->close[i]);
+            p->low[i] = fmin(p->open[i], p->close[i]);
+            p->volume[i] = 1;
+            p->state[i] = HS_BAR_OK;
+            p->funding[i] = k == 2 ? 0.001 : 0;
+        }
+    }
+    snprintf(p->symbol[0], HS_SYMBOL_MAX, "A");
+    snprintf(p->symbol[1], HS_SYMBOL_MAX, "H");
+    snprintf(p->symbol[2], HS_SYMBOL_MAX, "H-PERP");
+    hs_panel_finish(p);
+    const int idx[1] = {0};
+    hs_context_opts o = fix_ctx_opts(1, idx, 0, 10, 5, HS_FILL_NEXT_OPEN);
+    o.book.capital = 10000;
+    o.book.rebalance = HS_REBAL_NEVER;
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&fixed_type, NULL);
+    spec.contract_size = 1;
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    run_ok(e);
+    const hs_run_series *s = hs_engine_series(e);
+    const double eq[5] = {10000, 10732.7475, 9937.6975, 10492.6975,
+                          10397.7975};
+    for (size_t t = 0; t < 5; t++)
+        hs_ck_near(s->equity[t], eq[t], 1e-9);
+    hs_ck_near(s->pnl_book[1], 1000, 1e-9);
+    hs_ck_near(s->pnl_hedge[1], -250, 1e-9);
+    hs_ck_near(s->fees[1], -(10.005 + 4.9975), 1e-9);
+    hs_ck_near(s->slippage[1], -7.5, 1e-9);
+    hs_ck_near(s->funding[1], 5.25, 1e-9);
+    hs_ck_near(s->hedge_qty[0], 0, 0);  /* ordered at 0, filled at 1 */
+    hs_ck_near(s->hedge_qty[1], -5, 0);
+    ck_assert_uint_eq(s->n_fills, 1);
+    hs_ck_near(s->fill_price[0], 999.5, 1e-12);
+    check_attribution(e, 0, 10000);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Fill timing: next_open puts the decision of t on the books at t + 1;
+ * close puts it on at t. */
+START_TEST(test_fill_timing)
+{
+    const double beta[2] = {1.0, 1.3};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(50, 2, beta, 0.01, 0, 3);
+    for (int fill = 0; fill < 2; fill++) {
+        hs_context_opts o = fix_ctx_opts(2, idx, 10, 0, 0, (hs_fill_rule)fill);
+        hs_context *ctx = NULL;
+        ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+        hs_run_spec spec = fix_spec(&fixed_type, NULL);
+        spec.contract_size = 1;
+        hs_engine *e = NULL;
+        ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+        run_ok(e);
+        const hs_run_series *s = hs_engine_series(e);
+        hs_ck_near(s->hedge_qty[10], fill == HS_FILL_CLOSE ? -5 : 0, 0);
+        hs_ck_near(s->hedge_qty[11], -5, 0);
+        ck_assert_int_eq(s->fill_time[0], p->time[fill == HS_FILL_CLOSE ? 10 : 11]);
+        hs_engine_free(e);
+        hs_context_free(ctx);
+    }
+    hs_panel_free(p);
+}
+END_TEST
+
+/* No look-ahead: change every bar after step k (prices, volumes, funding);
+ * every decision made at or before k, and everything recorded up to k, is
+ * unchanged, for every strategy, estimator and cost model. */
+START_TEST(test_no_lookahead)
+{
+    const double beta[3] = {1.1, 0.7, 1.6};
+    const int idx[3] = {0, 1, 2};
+    const size_t n = 260, k = 170, lf = 70;
+    hs_panel *a = fix_panel(n, 3, beta, 0.02, 0.0002, 21);
+    hs_panel *b = fix_panel(n, 3, beta, 0.02, 0.0002, 21);
+    gsl_rng *r = NULL;
+    ck_assert_int_eq(hs_rng_new(&r, 5, 0, HS_RNG_TEST), 0);
+    for (size_t t = k + 1; t < n; t++)
+        for (size_t j = 0; j < b->n_assets; j++) {
+            size_t i = t * b->n_assets + j;
+            double f = exp(gsl_ran_gaussian(r, 0.2));
+            b->open[i] *= f;
+            b->close[i] *= f * f;
+            b->high[i] = fmax(b->high[i] * f * f, fmax(b->open[i], b->close[i]));
+            b->low[i] = fmin(b->low[i], fmin(b->open[i], b->close[i]));
+            b->volume[i] *= 3;
+            b->funding[i] *= -5;
+        }
+    gsl_rng_free(r);
+    const hs_cost_type *models[3] = {&hs_cost_fixed, &hs_cost_spread,
+                                     &hs_cost_sqrt};
+    int later_differs = 0;
+    for (int m = 0; m < 3; m++) {
+        hs_context_opts o = fix_ctx_opts(3, idx, lf, 5, 2, HS_FILL_NEXT_OPEN);
+        o.book.weighting = HS_WEIGHTS_INVERSE_VOL;
+        o.exec.model = models[m];
+        hs_values_init(&o.exec.model_values, models[m]->params);
+        hs_context *ca = NULL, *cb = NULL;
+        ck_assert_int_eq(hs_context_new(&ca, a, &o), 0);
+        ck_assert_int_eq(hs_context_new(&cb, b, &o), 0);
+        for (const hs_strategy_type *const *t = hs_strategy_builtins; *t; t++)
+            for (const hs_beta_type *const *be = hs_beta_types; *be; be++) {
+                hs_run_spec spec = fix_spec(*t, *be);
+                hs_engine *ea = NULL, *eb = NULL;
+                ck_assert_int_eq(hs_engine_new(&ea, ca, &spec), 0);
+                ck_assert_int_eq(hs_engine_new(&eb, cb, &spec), 0);
+                run_ok(ea);
+                run_ok(eb);
+                const hs_run_series *sa = hs_engine_series(ea),
+                                    *sb = hs_engine_series(eb);
+                for (size_t t2 = 0; t2 <= k; t2++) {
+                    ck_assert(sa->beta[t2] == sb->beta[t2] ||
+                              (isnan(sa->beta[t2]) && isnan(sb->beta[t2])));
+                    ck_assert(sa->hedge_qty[t2] == sb->hedge_qty[t2]);
+                    ck_assert(sa->equity[t2] == sb->equity[t2]);
+                }
+                /* The order decided at the close of k fills at k + 1 in
+                 * the same quantity, at whatever the new open is. */
+                ck_assert_msg(sa->hedge_qty[k + 1] == sb->hedge_qty[k + 1],
+                              "%s/%s decision at k changed", (*t)->name,
+                              (*be)->name);
+                for (size_t t2 = k + 2; t2 < n; t2++)
+                    later_differs |= sa->hedge_qty[t2] != sb->hedge_qty[t2];
+                hs_engine_free(ea);
+                hs_engine_free(eb);
+            }
+        hs_context_free(ca);
+        hs_context_free(cb);
+    }
+    ck_assert_msg(later_differs, "the perturbation changed nothing: the test "
+                                 "would not catch look-ahead");
+    hs_panel_free(a);
+    hs_panel_free(b);
+}
+END_TEST
+
+START_TEST(test_view_has_no_future)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(40, 1, beta, 0.01, 0, 4);
+    hs_context_opts o = fix_ctx_opts(1, idx, 5, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&peek_type, NULL);
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    run_ok(e);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* A peeking strategy that counts failures keeps its count in its state;
+ * read it back by running the steps by hand. */
+START_TEST(test_step_by_step_and_iterover)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(20, 1, beta, 0.01, 0, 4);
+    hs_context_opts o = fix_ctx_opts(1, idx, 5, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&fixed_type, NULL);
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    size_t steps = 0;
+    int rc;
+    while ((rc = hs_engine_step(e)) == 0)
+        steps++;
+    ck_assert_int_eq(rc, HS_ITEROVER);
+    ck_assert_uint_eq(steps, 20);
+    ck_assert_int_eq(hs_engine_step(e), HS_ITEROVER);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+START_TEST(test_strategy_errors)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(30, 1, beta, 0.01, 0, 4);
+    hs_context_opts o = fix_ctx_opts(1, idx, 5, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_engine *e = NULL;
+    hs_run_spec spec = fix_spec(&nan_type, NULL);
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    ck_assert_int_eq(hs_engine_run(e), HS_ESTRATEGY);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "non-finite"));
+    ck_assert_uint_eq(hs_engine_cursor(e), 5 + 3 + 1);
+    hs_engine_free(e);
+    spec = fix_spec(&fail_type, NULL);
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    ck_assert_int_eq(hs_engine_run(e), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "deliberate failure"));
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "run 'fail'"));
+    hs_engine_free(e);
+    /* Bad specs are refused up front. */
+    spec = fix_spec(&fixed_type, NULL);
+    spec.contract_size = 0;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), HS_ECONFIG);
+    ck_assert_ptr_null(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* An asset whose data ends inside the window is sold at its last close and
+ * the run goes on; the attribution still adds up. */
+START_TEST(test_delisting_sold_at_last_price)
+{
+    const double beta[2] = {1.0, 1.2};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(120, 2, beta, 0.01, 0, 8);
+    for (size_t t = 90; t < p->n_steps; t++) {
+        size_t i = t * p->n_assets + 1;
+        p->state[i] = HS_BAR_ABSENT;
+        p->open[i] = p->high[i] = p->low[i] = p->close[i] = NAN;
+    }
+    hs_panel_finish(p);
+    p->delisted[1] = 1;
+    hs_context_opts o = fix_ctx_opts(2, idx, 20, 5, 2, HS_FILL_NEXT_OPEN);
+    o.book.rebalance = HS_REBAL_NEVER;
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    const hs_book *b = hs_context_book(ctx);
+    ck_assert(b->qty[89 * 2 + 1] > 0);
+    hs_ck_near(b->qty[90 * 2 + 1], 0, 0);
+    /* The sale: traded notional = qty * last close. */
+    hs_ck_near(b->traded[90], b->qty[89 * 2 + 1] * p->close[89 * 4 + 1],
+               1e-6);
+    hs_run_spec spec = fix_spec(&hs_strategy_builtins[1][0], &hs_beta_ewma);
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    run_ok(e);
+    check_attribution(e, 20, 1e6);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Late listings join the book only with min_history bars. */
+START_TEST(test_late_listing_joins_after_history)
+{
+    const double beta[2] = {1.0, 1.2};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(100, 2, beta, 0.01, 0, 9);
+    for (size_t t = 0; t < 40; t++) {
+        size_t i = t * p->n_assets + 1;
+        p->state[i] = HS_BAR_ABSENT;
+        p->open[i] = p->high[i] = p->low[i] = p->close[i] = NAN;
+    }
+    hs_panel_finish(p);
+    hs_context_opts o = fix_ctx_opts(2, idx, 10, 0, 0, HS_FILL_NEXT_OPEN);
+    o.book.min_history = 15;
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    const hs_book *b = hs_context_book(ctx);
+    /* First bar at 40; eligible at the close of 54; bought at 55. */
+    hs_ck_near(b->qty[55 * 2 + 1], b->qty[55 * 2 + 1], 0);
+    ck_assert(b->qty[54 * 2 + 1] == 0);
+    ck_assert(b->qty[55 * 2 + 1] > 0);
+    ck_assert_int_eq(b->eligible[53], 1);
+    ck_assert_int_eq(b->eligible[54], 2);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* A benchmark without data at the start of the live window is refused. */
+START_TEST(test_benchmark_must_cover_window)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(50, 1, beta, 0.01, 0, 4);
+    for (size_t t = 0; t < 20; t++)
+        p->state[t * p->n_assets + 1] = HS_BAR_ABSENT;
+    hs_panel_finish(p);
+    hs_context_opts o = fix_ctx_opts(1, idx, 10, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "BENCH"));
+    ck_assert_ptr_null(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Plug-ins: the template built as a shared object loads and runs; bad
+ * plug-ins are refused with a message naming the file. */
+START_TEST(test_plugin_loader)
+{
+    const char *so = getenv("HS_TEST_PLUGIN");
+    if (!so)
+        so = "build/tests/template_plugin.so";
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    ck_assert_ptr_null(hs_registry_find(reg, "half_hedge"));
+    int rc = hs_registry_load(reg, so);
+    ck_assert_msg(rc == 0, "%s", hs_error_last());
+    const hs_strategy_type *t = hs_registry_find(reg, "half_hedge");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_nonnull(strstr(hs_registry_names(reg), "half_hedge"));
+    /* Loading it twice: the name is taken. */
+    ck_assert_int_eq(hs_registry_load(reg, so), HS_EPLUGIN);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "already registered"));
+
+    const double beta[2] = {1.0, 1.4};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(150, 2, beta, 0.01, 0, 12);
+    hs_context_opts o = fix_ctx_opts(2, idx, 70, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(t, &hs_beta_ols);
+    spec.contract_size = 0.001;
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    run_ok(e);
+    /* It hedges half the beta: the hedge ratio is about beta / 2. */
+    const hs_run_series *s = hs_engine_series(e);
+    size_t t_end = s->n_steps - 1;
+    hs_ck_near(s->hedge_ratio[t_end], 0.5 * s->beta[t_end - 1], 0.05);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+
+    /* Not a shared object, and a missing file. */
+    char path[] = "/tmp/hs_not_a_plugin_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert(fd >= 0);
+    ck_assert(write(fd, "hello", 5) == 5);
+    close(fd);
+    ck_assert_int_eq(hs_registry_load(reg, path), HS_EPLUGIN);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), path));
+    unlink(path);
+    ck_assert_int_eq(hs_registry_load(reg, "/nonexistent/x.so"), HS_EPLUGIN);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "/nonexistent/x.so"));
+    hs_registry_free(reg);
+}
+END_TEST
+
+/* The registry's own checks on a type: version, name, step. */
+START_TEST(test_strategy_type_checks)
+{
+    hs_strategy_type t = fixed_type;
+    ck_assert_int_eq(hs_strategy_check(&t, "x"), 0);
+    t.version = HS_STRATEGY_VERSION + 1;
+    ck_assert_int_eq(hs_strategy_check(&t, "x"), HS_EPLUGIN);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "version"));
+    t = fixed_type;
+    t.step = NULL;
+    ck_assert_int_eq(hs_strategy_check(&t, "x"), HS_EPLUGIN);
+    t = fixed_type;
+    t.name = "Bad Name";
+    ck_assert_int_eq(hs_strategy_check(&t, "x"), HS_EPLUGIN);
+    /* Every built-in passes and has a unique name. */
+    for (const hs_strategy_type *const *a = hs_strategy_builtins; *a; a++) {
+        ck_assert_int_eq(hs_strategy_check(*a, "built-in"), 0);
+        for (const hs_strategy_type *const *b = a + 1; *b; b++)
+            ck_assert_str_ne((*a)->name, (*b)->name);
+    }
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+    Suite *s = suite_create("engine");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_attribution_all_builtins);
+    tcase_add_test(tc, test_perfect_hedge_is_flat);
+    tcase_add_test(tc, test_golden_hand_computed);
+    tcase_add_test(tc, test_fill_timing);
+    tcase_add_test(tc, test_no_lookahead);
+    tcase_add_test(tc, test_view_has_no_future);
+    tcase_add_test(tc, test_step_by_step_and_iterover);
+    tcase_add_test(tc, test_strategy_errors);
+    tcase_add_test(tc, test_delisting_sold_at_last_price);
+    tcase_add_test(tc, test_late_listing_joins_after_history);
+    tcase_add_test(tc, test_benchmark_must_cover_window);
+    tcase_add_test(tc, test_plugin_loader);
+    tcase_add_test(tc, test_strategy_type_checks);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return hs_test_main(engine_suite()); }
