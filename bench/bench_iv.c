@@ -63,8 +63,8 @@ int main(int argc, char **argv)
                         double x = log(p->K / p->U);
                         p->sigma = 0.55 + 0.8 * x * x - 0.1 * x; /* a smile */
                         hs_greeks g;
-                        if (hs_price(p->model, p->right, p->U, p->K, p->T,
-                                     p->r, p->sigma, &g)) {
+                        if (hs_price(p->model, p->right, p->U, p->K, p->T, p->r,
+                                     p->sigma, &g)) {
                             fprintf(stderr, "bench_iv: %s\n", hs_error_last());
                             goto done;
                         }
@@ -81,9 +81,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         double iv;
         hs_iv_status st;
-        if (hs_iv_solver_solve(solver, o[i].model, o[i].right, o[i].U,
-                               o[i].K, o[i].T, o[i].r, o[i].price, &iv,
-                               &st)) {
+        if (hs_iv_solver_solve(solver, o[i].model, o[i].right, o[i].U, o[i].K,
+                               o[i].T, o[i].r, o[i].price, &iv, &st)) {
             fprintf(stderr, "bench_iv: %s\n", hs_error_last());
             goto done;
         }
@@ -100,7 +99,8 @@ int main(int argc, char **argv)
     }
     double dt = now() - t0;
     printf("implied vols per second: %.0f (%zu options in %.3f s, Brent on "
-           "[1e-6, 20], vol_tol 1e-12)\n", (double)n / dt, n, dt);
+           "[1e-6, 20], vol_tol 1e-12)\n",
+           (double)n / dt, n, dt);
     printf("max round-trip error |iv - sigma|: %.3g over %zu solved, %.3g "
            "where a vol point moves the price by >= 1e-6 of the underlying; "
            "%zu without a volatility (time value below rounding)\n",

@@ -15,9 +15,11 @@ static const char cmd[] = "price";
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(
+        fp,
         "usage: hedgesim price --right call|put --strike K\n"
-        "                      (--spot S | --forward F) (--days D | --years Y)\n"
+        "                      (--spot S | --forward F) (--days D | --years "
+        "Y)\n"
         "                      (--vol V | --price P) [--rate R]\n"
         "                      [--model bs|black76] [--inverse]\n"
         "       hedgesim price --csv [--solve-iv] [--model bs|black76] [FILE]\n"
@@ -29,25 +31,33 @@ static void usage(FILE *fp)
         "  --strike K         strike price\n"
         "  --spot S           spot price (Black-Scholes, no dividends)\n"
         "  --forward F        forward/futures price for the expiry (Black-76)\n"
-        "  --days D           time to expiry in days of 24 h (year = 365 days)\n"
+        "  --days D           time to expiry in days of 24 h (year = 365 "
+        "days)\n"
         "  --years Y          time to expiry in years\n"
         "  --rate R           continuously compounded rate, decimal "
         "(default 0)\n"
         "  --vol V            volatility per year, decimal (0.8 = 80 %%)\n"
         "  --price P          option price: solve for the implied volatility\n"
         "                     (exit 1 when no volatility reproduces it)\n"
-        "  --model M          bs (default) or black76 (default with --forward)\n"
-        "  --inverse          coin-settled option (Deribit): --price is in coin\n"
+        "  --model M          bs (default) or black76 (default with "
+        "--forward)\n"
+        "  --inverse          coin-settled option (Deribit): --price is in "
+        "coin\n"
         "                     (USD = coin price * F); prints coin values too.\n"
         "                     Needs --forward.\n"
-        "  --csv              read CSV from FILE or stdin: a header, then rows\n"
-        "                     right,spot,strike,years,rate,vol (column 'forward'\n"
+        "  --csv              read CSV from FILE or stdin: a header, then "
+        "rows\n"
+        "                     right,spot,strike,years,rate,vol (column "
+        "'forward'\n"
         "                     may replace 'spot'); write price,delta,gamma,\n"
-        "                     vega,theta,rho per row, vega per 1.00 vol, theta\n"
+        "                     vega,theta,rho per row, vega per 1.00 vol, "
+        "theta\n"
         "                     per year, rho per 1.00 rate, %%.17g\n"
-        "  --solve-iv         with --csv: rows right,spot,strike,years,rate,price;\n"
+        "  --solve-iv         with --csv: rows "
+        "right,spot,strike,years,rate,price;\n"
         "                     write one column iv, empty where no volatility\n"
-        "                     reproduces the price (reason and line on stderr;\n"
+        "                     reproduces the price (reason and line on "
+        "stderr;\n"
         "                     exit 0 if every row parsed)\n"
         "  -h, --help         this help\n"
         "\n"
@@ -75,8 +85,7 @@ enum {
 };
 
 /* A number that must be > 0 (positive) or >= 0 (!positive). */
-static int number(const char *opt, const char *text, int positive,
-                  double *out)
+static int number(const char *opt, const char *text, int positive, double *out)
 {
     int rc = hs_cli_double(cmd, opt, text, out);
     if (rc)
@@ -101,7 +110,8 @@ static void print_greeks(const hs_greeks *g, const char *unit,
            g->rho / 100);
 }
 
-/* ---- one option ----------------------------------------------------------- */
+/* ---- one option -----------------------------------------------------------
+ */
 
 typedef struct single {
     hs_model model;
@@ -116,8 +126,8 @@ static int run_single(const single *o)
     hs_greeks g;
     double vol = o->vol;
     const char *uname = o->model == HS_MODEL_BS ? "spot" : "forward";
-    double price_usd = o->inverse ? hs_inverse_to_usd(o->price, o->U)
-                                  : o->price;
+    double price_usd =
+        o->inverse ? hs_inverse_to_usd(o->price, o->U) : o->price;
 
     printf("%s %s: %s %.10g, strike %.10g, ",
            o->model == HS_MODEL_BS ? "Black-Scholes" : "Black-76",
@@ -136,10 +146,11 @@ static int run_single(const single *o)
         if (rc)
             return hs_cli_fail(cmd, rc);
         if (st != HS_IV_OK) {
-            fprintf(stderr, "hedgesim %s: no volatility reproduces price "
-                    "%.10g%s: %s (%s)\n", cmd, o->price,
-                    o->inverse ? " coin" : "", hs_iv_status_describe(st),
-                    hs_iv_status_name(st));
+            fprintf(stderr,
+                    "hedgesim %s: no volatility reproduces price "
+                    "%.10g%s: %s (%s)\n",
+                    cmd, o->price, o->inverse ? " coin" : "",
+                    hs_iv_status_describe(st), hs_iv_status_name(st));
             return HS_EXIT_FAIL;
         }
         if (o->inverse)
@@ -164,15 +175,16 @@ static int run_single(const single *o)
                c.gamma);
         printf("vega   %16.10g coin per 1.00 vol  %16.10g per vol point\n",
                c.vega, c.vega / 100);
-        printf("theta  %16.10g coin per year      %16.10g per day\n",
-               c.theta, c.theta / 365);
+        printf("theta  %16.10g coin per year      %16.10g per day\n", c.theta,
+               c.theta / 365);
         printf("rho    %16.10g coin per 1.00 rate %16.10g per 1 %% rate\n",
                c.rho, c.rho / 100);
     }
     return HS_EXIT_OK;
 }
 
-/* ---- CSV ------------------------------------------------------------------ */
+/* ---- CSV ------------------------------------------------------------------
+ */
 
 typedef struct csv_cols {
     int right, under, strike, years, rate, last; /* last: vol or price */
@@ -185,22 +197,24 @@ static int find_col(hs_csv *c, const char *where, const char *name,
     if (*out < 0 && alt)
         *out = hs_csv__column(c, alt);
     if (*out < 0) {
-        fprintf(stderr, "hedgesim %s: %s:%ld: missing column '%s'%s%s%s\n",
-                cmd, where, hs_csv__line(c), name, alt ? " (or '" : "",
+        fprintf(stderr, "hedgesim %s: %s:%ld: missing column '%s'%s%s%s\n", cmd,
+                where, hs_csv__line(c), name, alt ? " (or '" : "",
                 alt ? alt : "", alt ? "')" : "");
         return -1;
     }
     return 0;
 }
 
-static int field_number(hs_csv *c, const char *where, int i,
-                        const char *name, double *out)
+static int field_number(hs_csv *c, const char *where, int i, const char *name,
+                        double *out)
 {
     const char *text = hs_csv__field(c, i);
     if (hs_csv__strtod(text, out) == 0)
         return 0;
-    fprintf(stderr, "hedgesim %s: %s:%ld: field '%s': '%s' is not a finite "
-            "number\n", cmd, where, hs_csv__line(c), name, text);
+    fprintf(stderr,
+            "hedgesim %s: %s:%ld: field '%s': '%s' is not a finite "
+            "number\n",
+            cmd, where, hs_csv__line(c), name, text);
     return -1;
 }
 
@@ -218,8 +232,10 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
         return hs_cli_fail(cmd, rc);
     if ((rc = hs_csv__next(c))) {
         if (rc == HS_ITEROVER)
-            fprintf(stderr, "hedgesim %s: %s: empty input, expected a header "
-                    "line\n", cmd, where);
+            fprintf(stderr,
+                    "hedgesim %s: %s: empty input, expected a header "
+                    "line\n",
+                    cmd, where);
         else
             hs_cli_fail(cmd, rc);
         goto done;
@@ -242,12 +258,14 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
         double U, K, T, r, x;
         const char *rtext = hs_csv__field(c, k.right);
         if (hs_right_parse(rtext, &right)) {
-            fprintf(stderr, "hedgesim %s: %s:%ld: field 'right': '%s' is not "
-                    "call or put\n", cmd, where, hs_csv__line(c), rtext);
+            fprintf(stderr,
+                    "hedgesim %s: %s:%ld: field 'right': '%s' is not "
+                    "call or put\n",
+                    cmd, where, hs_csv__line(c), rtext);
             goto done;
         }
-        if (field_number(c, where, k.under, model == HS_MODEL_BS ? "spot"
-                         : "forward", &U) ||
+        if (field_number(c, where, k.under,
+                         model == HS_MODEL_BS ? "spot" : "forward", &U) ||
             field_number(c, where, k.strike, "strike", &K) ||
             field_number(c, where, k.years, "years", &T) ||
             field_number(c, where, k.rate, "rate", &r) ||
@@ -269,10 +287,11 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
             } else {
                 printf("\n");
                 empty++;
-                fprintf(stderr, "hedgesim %s: %s:%ld: no implied volatility "
-                        "for price %.17g: %s (%s)\n", cmd, where,
-                        hs_csv__line(c), x, hs_iv_status_describe(st),
-                        hs_iv_status_name(st));
+                fprintf(stderr,
+                        "hedgesim %s: %s:%ld: no implied volatility "
+                        "for price %.17g: %s (%s)\n",
+                        cmd, where, hs_csv__line(c), x,
+                        hs_iv_status_describe(st), hs_iv_status_name(st));
             }
         } else {
             hs_greeks g;
@@ -290,8 +309,10 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
         goto done;
     }
     if (empty)
-        fprintf(stderr, "hedgesim %s: %ld of %ld rows have no implied "
-                "volatility\n", cmd, empty, rows);
+        fprintf(stderr,
+                "hedgesim %s: %ld of %ld rows have no implied "
+                "volatility\n",
+                cmd, empty, rows);
     exit_code = HS_EXIT_OK;
 done:
     if (fflush(stdout) != 0 && exit_code == HS_EXIT_OK) {
@@ -303,7 +324,8 @@ done:
     return exit_code;
 }
 
-/* ---- options -------------------------------------------------------------- */
+/* ---- options --------------------------------------------------------------
+ */
 
 int hs_cli_price(int argc, char **argv)
 {
@@ -334,8 +356,10 @@ int hs_cli_price(int argc, char **argv)
         switch (opt) {
         case OPT_RIGHT:
             if (hs_right_parse(optarg, &o.right))
-                return hs_cli_usage_error(cmd, "--right: '%s' is not call or "
-                                          "put", optarg);
+                return hs_cli_usage_error(cmd,
+                                          "--right: '%s' is not call or "
+                                          "put",
+                                          optarg);
             have_right = 1;
             break;
         case OPT_STRIKE:
@@ -379,8 +403,10 @@ int hs_cli_price(int argc, char **argv)
             break;
         case OPT_MODEL:
             if (hs_model_parse(optarg, &o.model))
-                return hs_cli_usage_error(cmd, "--model: '%s' is not bs or "
-                                          "black76", optarg);
+                return hs_cli_usage_error(cmd,
+                                          "--model: '%s' is not bs or "
+                                          "black76",
+                                          optarg);
             have_model = 1;
             break;
         case OPT_INVERSE:
@@ -404,18 +430,17 @@ int hs_cli_price(int argc, char **argv)
 
     if (csv) {
         if (have_right || have_strike || have_spot || have_forward ||
-            have_days || have_years || o.have_vol || o.have_price ||
-            o.inverse)
+            have_days || have_years || o.have_vol || o.have_price || o.inverse)
             return hs_cli_usage_error(cmd, "--csv takes its options from the "
-                                      "CSV columns; only --solve-iv and "
-                                      "--model go with it");
+                                           "CSV columns; only --solve-iv and "
+                                           "--model go with it");
         if (argc - optind > 1)
             return hs_cli_usage_error(cmd, "--csv reads at most one FILE");
         return run_csv(optind < argc ? argv[optind] : "-", o.model, solve);
     }
     if (solve)
         return hs_cli_usage_error(cmd, "--solve-iv goes with --csv (for one "
-                                  "option, give --price)");
+                                       "option, give --price)");
     if (optind < argc)
         return hs_cli_usage_error(cmd, "unexpected argument '%s'",
                                   argv[optind]);
@@ -426,20 +451,20 @@ int hs_cli_price(int argc, char **argv)
     if (o.model == HS_MODEL_BS) {
         if (have_forward)
             return hs_cli_usage_error(cmd, "--forward is for --model black76; "
-                                      "give --spot for Black-Scholes");
+                                           "give --spot for Black-Scholes");
         if (!have_spot)
             return hs_cli_usage_error(cmd, "--spot is required");
         if (o.inverse)
             return hs_cli_usage_error(cmd, "--inverse needs --forward "
-                                      "(Black-76)");
+                                           "(Black-76)");
         o.U = spot;
     } else {
         if (have_spot)
             return hs_cli_usage_error(cmd, "Black-76 prices on the forward: "
-                                      "give --forward, not --spot");
+                                           "give --forward, not --spot");
         if (!have_forward)
             return hs_cli_usage_error(cmd, "--forward is required with "
-                                      "--model black76");
+                                           "--model black76");
         o.U = forward;
     }
     if (have_days == have_years)

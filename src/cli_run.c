@@ -80,11 +80,12 @@ static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
             s += len + (nl ? 1 : 0);
         }
     }
-    printf("\n%-18s %-18s %7s %7s %7s %8s %8s %8s %12s\n", "run", "type",
-           "HE", "TE", "beta_r", "ann.ret", "max.DD", "CVaR95", "costs");
+    printf("\n%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s\n", "run", "type",
+           "HE", "TE", "beta_r", "ann.ret", "max.DD", "CVaR95", "fees+slip",
+           "funding");
     for (size_t i = 0; i < nr; i++) {
-        double costs = m[i].fees + m[i].slippage + m[i].funding + m[i].premium;
-        printf("%-18s %-18s %7s %7s %7s %8s %8s %8s %12s\n", specs[i].name,
+        double costs = m[i].fees + m[i].slippage;
+        printf("%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s\n", specs[i].name,
                specs[i].type->name,
                fmt_num(m[i].hedge_effectiveness, 3, b[0], 32),
                fmt_pct(m[i].tracking_error, b[1], 32),
@@ -92,12 +93,13 @@ static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
                fmt_pct(m[i].ann_return, b[3], 32),
                fmt_pct(m[i].max_drawdown, b[4], 32),
                fmt_pct(m[i].cvar95, b[5], 32),
-               fmt_num(costs, 0, b[6], 32));
+               fmt_num(costs, 0, b[6], 32), fmt_num(m[i].funding + 0.0, 0, b[7], 32));
     }
-    printf("\nHE hedge effectiveness 1-Var(hedged)/Var(unhedged); TE tracking "
-           "error to the\ntarget beta, annualised; beta_r residual beta; CVaR95 "
-           "of one step's return;\ncosts = fees + slippage + funding paid, "
-           "currency (docs/metrics.md).\n");
+    printf("\nHE hedge effectiveness 1 - Var(hedged)/Var(unhedged); TE tracking "
+           "error to the target\nbeta, annualised; beta_r residual beta; "
+           "CVaR95 of one step's return; fees+slip\nand funding paid over the "
+           "run, in currency (negative funding: received).\nDefinitions: "
+           "docs/metrics.md.\n");
     if (out)
         printf("results: %s\n", out);
 }
@@ -240,13 +242,16 @@ int hs_cli_run(int argc, char **argv)
         goto fail;
     size_t lookback = cfg->lookback;
     if (lookback == 0) {
-        lookback = cfg->min_history;
+        /* Assets need min_history bars to join the basket, then the slowest
+         * estimator needs its warm-up on the basket's returns. */
+        size_t warm = 0;
         for (size_t i = 0; i < nr; i++)
             if (specs[i].beta) {
                 size_t w = hs_beta_warmup(specs[i].beta, &specs[i].beta_params);
-                if (w + 1 > lookback)
-                    lookback = w + 1;
+                if (w > warm)
+                    warm = w;
             }
+        lookback = cfg->min_history + warm + 1;
     }
     const char *symbols[HS_CONFIG_MAX_ASSETS + 1];
     hs_history_opts ho;

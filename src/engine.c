@@ -176,6 +176,9 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
     rc = alloc_series(&e->s, ctx->panel->n_steps);
     if (rc)
         goto fail;
+    rc = hs_book_state_init(&e->book, ctx->book, ctx->book->capital);
+    if (rc)
+        goto fail;
     e->strategy_state = calloc(1, spec->type->state_size ? spec->type->state_size
                                                         : 1);
     if (!e->strategy_state) {
@@ -220,6 +223,7 @@ void hs_engine_free(hs_engine *e)
         e->spec.type->free(e->strategy_state);
     free(e->strategy_state);
     free(e->beta_state);
+    hs_book_state_free(&e->book);
     free_series(&e->s);
     free(e);
 }
@@ -273,7 +277,7 @@ int hs_engine_step(hs_engine *e)
     if (t < c->live_from) { /* warm-up: the estimator sees history */
         update_beta(e, t);
         s->beta[t] = e->beta;
-        s->equity[t] = b->equity[t];
+        s->equity[t] = b->capital;
         s->ret[t] = NAN;
         s->hedge_ratio[t] = NAN;
         return 0;
@@ -283,9 +287,13 @@ int hs_engine_step(hs_engine *e)
     const double open = p->open[ih], close = p->close[ih];
     const double prev = t > 0 ? p->close[ih - na] : open;
     double pnl = 0, fee = 0, slip = 0, traded = 0;
+    hs_book_flow bf;
     hs_fill f;
 
-    /* 1. Fill the previous step's order at this open, and mark. */
+    /* 1. The book: fills at the open, delistings, marks. */
+    hs_book_state_open(&e->book, b, p, c->exec, t, &bf);
+
+    /* 2. The hedge: fill the previous step's order at this open, and mark. */
     if (t > c->live_from)
         pnl += e->h * (open - prev);
     if (e->pending != 0) {
@@ -299,12 +307,17 @@ int hs_engine_step(hs_engine *e)
     }
     pnl += e->h * (close - open);
 
-    /* 2. Funding on the position held through the bar (> 0: longs pay). */
+    /* 3. Funding on the position held through the bar (> 0: longs pay). */
     double funding = -e->h * close * p->funding[ih];
-
     e->cash += pnl + funding - fee - slip;
 
-    /* 3. Estimator and strategy see the close of t. */
+    /* 4. The book rebalances to the account's equity at this close. */
+    hs_book_state_close(&e->book, b, p, c->exec, t,
+                        e->book.cash + bf.holdings + e->cash, &bf);
+    e->holdings = bf.holdings;
+    e->exposure = bf.exposure;
+
+    /* 5. Estimator and strategy see the close of t. */
     update_beta(e, t);
     e->view.t = t;
     hs_decision d = {0, 0};
@@ -342,23 +355,23 @@ int hs_engine_step(hs_engine *e)
         }
     }
 
-    /* 4. Record. */
-    const double equity = b->equity[t] + e->cash;
+    /* 6. Record. */
+    const double equity = e->book.cash + e->holdings + e->cash;
     const double prev_equity = t > c->live_from ? s->equity[t - 1] : b->capital;
     s->equity[t] = equity;
     s->ret[t] = equity / prev_equity - 1.0;
-    s->pnl_book[t] = b->pnl[t];
+    s->pnl_book[t] = bf.pnl;
     s->pnl_hedge[t] = pnl;
-    s->fees[t] = b->fees[t] - fee;
-    s->slippage[t] = b->slippage[t] - slip;
+    s->fees[t] = -(bf.fee + fee);
+    s->slippage[t] = -(bf.slippage + slip);
     s->funding[t] = funding;
     s->premium[t] = 0;
     s->beta[t] = e->beta;
     s->hedge_qty[t] = e->h;
     s->hedge_notional[t] = e->h * close;
     s->hedge_ratio[t] =
-        b->exposure[t] != 0 ? -e->h * close / b->exposure[t] : NAN;
-    s->traded[t] = b->traded[t] + traded;
+        e->exposure != 0 ? -e->h * close / e->exposure : NAN;
+    s->traded[t] = bf.traded + traded;
     s->hedge_traded[t] = traded;
 
     /* 5. The attribution must add up to the equity change. */

@@ -32,6 +32,9 @@ struct hs_engine {
     double pending;    /* hedge order waiting for the next open */
     double cash;       /* hedge account (variation margin, costs, funding) */
     double beta;       /* latest estimate */
+    hs_book_state book; /* this run's long book */
+    double exposure;   /* book exposure after the step's book decision */
+    double holdings;   /* book holdings at close */
     double tol;        /* attribution tolerance, relative */
     int initialised;   /* strategy init done */
 };

@@ -21,6 +21,9 @@ void hs_book_free(hs_book *b)
     free(b->weight);
     free(b->qty);
     free(b->eligible);
+    free(b->target);
+    free(b->due);
+    free(b->asset);
     free(b);
 }
 
@@ -123,12 +126,133 @@ static int target_weights(const hs_panel *p, const hs_book_opts *o, size_t t,
     return sum > 0 ? n : 0;
 }
 
+void hs_book_state_free(hs_book_state *s)
+{
+    free(s->q);
+    free(s->pend);
+    s->q = s->pend = NULL;
+}
+
+int hs_book_state_init(hs_book_state *s, const hs_book *b, double capital)
+{
+    size_t nb = b->n_assets ? b->n_assets : 1;
+    s->q = calloc(nb, sizeof *s->q);
+    s->pend = calloc(nb, sizeof *s->pend);
+    s->cash = capital;
+    if (!s->q || !s->pend) {
+        hs_book_state_free(s);
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static void add_fill(hs_book_state *s, const hs_fill *f, hs_book_flow *out)
+{
+    s->cash -= f->qty * f->price + f->fee;
+    out->fee += f->fee;
+    out->slippage += f->slippage;
+    out->traded += fabs(f->qty) * f->ref;
+}
+
+void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
+                        const hs_exec *ex, size_t t, hs_book_flow *out)
+{
+    const size_t na = p->n_assets, nb = b->n_assets;
+    const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
+    double hold = 0;
+    memset(out, 0, sizeof *out);
+    for (size_t k = 0; k < nb; k++) {
+        size_t a = (size_t)b->asset[k], i = t * na + a;
+        hs_fill f;
+        if (p->state[i] == HS_BAR_ABSENT) {
+            if (s->q[k] != 0) { /* delisted: sold at its last close */
+                size_t last = (size_t)p->last[a];
+                hs_exec_fill(ex, a, last, -s->q[k], p->close[last * na + a], 1,
+                             &f);
+                add_fill(s, &f, out);
+                s->q[k] = 0;
+            }
+            s->pend[k] = 0;
+            continue;
+        }
+        const double open = p->open[i], close = p->close[i];
+        if (s->q[k] != 0) /* (a new listing has no previous close) */
+            out->pnl += s->q[k] * (open - p->close[i - na]);
+        if (s->pend[k] != 0 && !at_close) {
+            hs_exec_fill(ex, a, t, s->pend[k], open, 0, &f);
+            add_fill(s, &f, out);
+            s->q[k] += s->pend[k];
+        }
+        s->pend[k] = 0;
+        if (s->q[k] != 0) {
+            out->pnl += s->q[k] * (close - open);
+            hold += s->q[k] * close;
+        }
+    }
+    out->holdings = hold;
+}
+
+void hs_book_state_close(hs_book_state *s, const hs_book *b,
+                         const hs_panel *p, const hs_exec *ex, size_t t,
+                         double equity, hs_book_flow *out)
+{
+    const size_t na = p->n_assets, nb = b->n_assets;
+    const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
+    const double *w = b->target + t * nb;
+    if (b->due[t]) {
+        double hold = 0;
+        for (size_t k = 0; k < nb; k++) {
+            size_t a = (size_t)b->asset[k], i = t * na + a;
+            if (p->state[i] == HS_BAR_ABSENT)
+                continue;
+            double d = w[k] * equity / p->close[i] - s->q[k];
+            if (d != 0 && at_close) {
+                hs_fill f;
+                hs_exec_fill(ex, a, t, d, p->close[i], 1, &f);
+                add_fill(s, &f, out);
+                s->q[k] += d;
+            } else {
+                s->pend[k] = d;
+            }
+            if (s->q[k] != 0)
+                hold += s->q[k] * p->close[i];
+        }
+        out->holdings = hold;
+    }
+    double expo = 0;
+    for (size_t k = 0; k < nb; k++) {
+        double qq = s->q[k] + s->pend[k];
+        if (qq != 0)
+            expo += qq * p->close[t * na + (size_t)b->asset[k]];
+    }
+    out->exposure = expo;
+}
+
+/* The target-weight basket's return over step t (weights of close t-1). */
+static double basket_return(const hs_panel *p, const hs_book *b, size_t t)
+{
+    const size_t na = p->n_assets, nb = b->n_assets;
+    if (t == 0 || b->eligible[t - 1] == 0)
+        return NAN;
+    const double *w = b->target + (t - 1) * nb;
+    double r = 0;
+    for (size_t k = 0; k < nb; k++) {
+        if (w[k] == 0)
+            continue;
+        size_t i = t * na + (size_t)b->asset[k];
+        if (p->state[i] == HS_BAR_ABSENT)
+            return NAN;
+        r += w[k] * (p->close[i] / p->close[i - na] - 1.0);
+    }
+    return r;
+}
+
 int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
                   const hs_book_opts *o)
 {
     const size_t n = p->n_steps, na = p->n_assets, nb = o->n_assets;
     hs_book *b = NULL;
-    double *w = NULL, *q = NULL, *pend = NULL;
+    hs_book_state st = {0};
     int rc;
     *out = NULL;
     if (o->live_from >= n)
@@ -136,166 +260,25 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     rc = alloc_book(&b, n, nb);
     if (rc)
         return rc;
-    w = calloc(nb ? nb : 1, sizeof *w);
-    q = calloc(nb ? nb : 1, sizeof *q);
-    pend = calloc(nb ? nb : 1, sizeof *pend);
-    if (!w || !q || !pend) {
+    b->capital = o->capital;
+    b->live_from = o->live_from;
+    b->target = calloc((n * nb) != 0 ? n * nb : 1, sizeof *b->target);
+    b->due = calloc(n ? n : 1, 1);
+    b->asset = calloc(nb ? nb : 1, sizeof *b->asset);
+    if (!b->target || !b->due || !b->asset) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
-    const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
-    b->capital = o->capital;
-    double cash = o->capital;
+    memcpy(b->asset, o->asset, nb * sizeof *b->asset);
+
+    /* 1. The plan: target weights and rebalancing days. */
     int ever = 0;
-
     for (size_t t = 0; t < n; t++) {
-        double fees = 0, slip = 0, traded = 0, pnl = 0, ret = NAN;
-
-        if (t < o->live_from) {
-            /* Not held yet: the target-weight basket's return. */
-            if (t > 0) {
-                double r = 0;
-                int ok = target_weights(p, o, t - 1, w) > 0;
-                for (size_t k = 0; ok && k < nb; k++) {
-                    if (w[k] == 0)
-                        continue;
-                    size_t i = t * na + (size_t)o->asset[k];
-                    if (p->state[i] == HS_BAR_ABSENT) {
-                        ok = 0;
-                        break;
-                    }
-                    r += w[k] * (p->close[i] / p->close[i - na] - 1.0);
-                }
-                ret = ok ? r : NAN;
-            }
-            b->equity[t] = o->capital;
-            b->ret[t] = ret;
-            b->eligible[t] = target_weights(p, o, t, w);
+        b->eligible[t] = target_weights(p, o, t, b->target + t * nb);
+        if (t < o->live_from || b->eligible[t] == 0)
             continue;
-        }
-
-        /* 1. Fills at the open of pending orders; delisted assets sold. */
-        double value_prev = 0, value_close_move = 0;
-        for (size_t k = 0; k < nb; k++) {
-            size_t a = (size_t)o->asset[k], i = t * na + a;
-            if (t > o->live_from && q[k] != 0)
-                value_prev += q[k] * p->close[i - na];
-            if (p->state[i] == HS_BAR_ABSENT) {
-                if (q[k] != 0) { /* delisted: sell at the last close */
-                    hs_fill f;
-                    double last = p->close[(size_t)p->last[a] * na + a];
-                    hs_exec_fill(ex, a, (size_t)p->last[a], -q[k], last, 1, &f);
-                    cash += q[k] * f.price - f.fee;
-                    fees -= f.fee;
-                    slip -= f.slippage;
-                    traded += fabs(q[k]) * last;
-                    q[k] = 0;
-                }
-                pend[k] = 0;
-                continue;
-            }
-            double open = p->open[i], close = p->close[i];
-            double prev = t > 0 ? p->close[i - na] : open;
-            if (t > o->live_from && q[k] != 0 &&
-                p->state[i - na] != HS_BAR_ABSENT)
-                value_close_move += q[k] * (close - prev);
-            pnl += q[k] * (open - prev);
-            if (pend[k] != 0 && !at_close) {
-                hs_fill f;
-                hs_exec_fill(ex, a, t, pend[k], open, 0, &f);
-                cash -= pend[k] * f.price + f.fee;
-                fees -= f.fee;
-                slip -= f.slippage;
-                traded += fabs(pend[k]) * open;
-                q[k] += pend[k];
-            }
-            pend[k] = 0;
-            pnl += q[k] * (close - open);
-        }
-        if (value_prev > 0)
-            ret = value_close_move / value_prev;
-        else if (t > 0) {
-            /* Nothing held at the previous close: the target basket. */
-            double r = 0;
-            int ok = target_weights(p, o, t - 1, w) > 0;
-            for (size_t k = 0; ok && k < nb; k++) {
-                size_t i = t * na + (size_t)o->asset[k];
-                if (w[k] == 0)
-                    continue;
-                if (p->state[i] == HS_BAR_ABSENT) {
-                    ok = 0;
-                    break;
-                }
-                r += w[k] * (p->close[i] / p->close[i - na] - 1.0);
-            }
-            ret = ok ? r : NAN;
-        }
-
-        /* 2. Mark to market. */
-        double hold = 0;
-        for (size_t k = 0; k < nb; k++) {
-            size_t i = t * na + (size_t)o->asset[k];
-            if (q[k] != 0)
-                hold += q[k] * p->close[i];
-        }
-        double equity = cash + hold;
-
-        /* 3. Decide at the close: rebalance to target weights. */
-        int ne = target_weights(p, o, t, w);
-        b->eligible[t] = ne;
-        int due = (t == o->live_from) || rebalance_due(p, o->rebalance, t);
-        if (ne > 0 && !ever)
-            due = 1; /* first time anything is eligible */
-        if (ne > 0 && due) {
-            ever = 1;
-            for (size_t k = 0; k < nb; k++) {
-                size_t a = (size_t)o->asset[k], i = t * na + a;
-                if (p->state[i] == HS_BAR_ABSENT)
-                    continue;
-                double target = w[k] * equity / p->close[i];
-                double d = target - q[k];
-                if (fabs(d) * p->close[i] <= 1e-9 * equity)
-                    continue;
-                if (at_close) {
-                    hs_fill f;
-                    hs_exec_fill(ex, a, t, d, p->close[i], 1, &f);
-                    cash -= d * f.price + f.fee;
-                    fees -= f.fee;
-                    slip -= f.slippage;
-                    traded += fabs(d) * p->close[i];
-                    q[k] = target;
-                } else {
-                    pend[k] = d;
-                }
-            }
-            if (at_close) {
-                hold = 0;
-                for (size_t k = 0; k < nb; k++)
-                    if (q[k] != 0)
-                        hold += q[k] * p->close[t * na + (size_t)o->asset[k]];
-                equity = cash + hold;
-            }
-        }
-        double expo = 0;
-        for (size_t k = 0; k < nb; k++) {
-            size_t i = t * na + (size_t)o->asset[k];
-            double qq = q[k] + pend[k];
-            if (qq != 0)
-                expo += qq * p->close[i];
-            b->qty[t * nb + k] = q[k];
-        }
-        for (size_t k = 0; k < nb; k++) {
-            size_t i = t * na + (size_t)o->asset[k];
-            b->weight[t * nb + k] =
-                (q[k] != 0 && hold != 0) ? q[k] * p->close[i] / hold : 0;
-        }
-        b->equity[t] = equity;
-        b->exposure[t] = expo;
-        b->ret[t] = ret;
-        b->pnl[t] = pnl;
-        b->fees[t] = fees;
-        b->slippage[t] = slip;
-        b->traded[t] = traded;
+        b->due[t] = !ever || rebalance_due(p, o->rebalance, t);
+        ever = 1;
     }
     if (!ever) {
         rc = hs_error_set(HS_EDATA,
@@ -305,12 +288,49 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
                           o->min_history);
         goto done;
     }
+
+    /* 2. The unhedged book, sized on its own equity. */
+    if ((rc = hs_book_state_init(&st, b, o->capital)))
+        goto done;
+    for (size_t t = 0; t < n; t++) {
+        b->ret[t] = basket_return(p, b, t);
+        if (t < o->live_from) {
+            b->equity[t] = o->capital;
+            continue;
+        }
+        /* The holdings' return: weights at the previous close. */
+        double v0 = 0, dv = 0;
+        for (size_t k = 0; t > 0 && k < nb; k++) {
+            size_t i = t * na + (size_t)b->asset[k];
+            if (st.q[k] == 0)
+                continue;
+            v0 += st.q[k] * p->close[i - na];
+            if (p->state[i] != HS_BAR_ABSENT)
+                dv += st.q[k] * (p->close[i] - p->close[i - na]);
+        }
+        if (v0 > 0)
+            b->ret[t] = dv / v0;
+        hs_book_flow f;
+        hs_book_state_open(&st, b, p, ex, t, &f);
+        hs_book_state_close(&st, b, p, ex, t, st.cash + f.holdings, &f);
+        b->equity[t] = st.cash + f.holdings;
+        b->exposure[t] = f.exposure;
+        b->pnl[t] = f.pnl;
+        b->fees[t] = -f.fee;
+        b->slippage[t] = -f.slippage;
+        b->traded[t] = f.traded;
+        for (size_t k = 0; k < nb; k++) {
+            size_t i = t * na + (size_t)b->asset[k];
+            b->qty[t * nb + k] = st.q[k];
+            b->weight[t * nb + k] = st.q[k] != 0 && f.holdings != 0
+                                        ? st.q[k] * p->close[i] / f.holdings
+                                        : 0;
+        }
+    }
     *out = b;
     b = NULL;
 done:
-    free(w);
-    free(q);
-    free(pend);
+    hs_book_state_free(&st);
     hs_book_free(b);
     return rc;
 }

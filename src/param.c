@@ -64,6 +64,10 @@ static int parse_value(const hs_param *p, const char *text, double *out)
             return -1;
         return 0;
     case HS_PARAM_CHOICE: {
+        if (!p->choices) { /* free text, read by the caller */
+            *out = 0;
+            return 0;
+        }
         int i = choice_index(p->choices, text);
         if (i < 0)
             return -1;

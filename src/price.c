@@ -8,12 +8,11 @@
  * Both models share one computation.  With D = e^{-rT}, let
  *   A = discounted forward: S (Black-Scholes) or D F (Black-76),
  *   B = discounted strike:  D K,
- *   d1 = ln(A / B) / (sigma sqrt T) + sigma sqrt T / 2,  d2 = d1 - sigma sqrt T.
- * Then call = A N(d1) - B N(d2), put = B N(-d2) - A N(-d1), and
- *   delta = (A / U) N(d1) (call), -(A / U) N(-d1) (put), U the underlying,
- *   gamma = A n(d1) / (U^2 sigma sqrt T),  vega = A n(d1) sqrt T.
- * Theta and rho differ: Black-Scholes holds S fixed as r or T moves,
- * Black-76 holds F fixed. */
+ *   d1 = ln(A / B) / (sigma sqrt T) + sigma sqrt T / 2,  d2 = d1 - sigma sqrt
+ * T. Then call = A N(d1) - B N(d2), put = B N(-d2) - A N(-d1), and delta = (A /
+ * U) N(d1) (call), -(A / U) N(-d1) (put), U the underlying, gamma = A n(d1) /
+ * (U^2 sigma sqrt T),  vega = A n(d1) sqrt T. Theta and rho differ:
+ * Black-Scholes holds S fixed as r or T moves, Black-76 holds F fixed. */
 #include "hedgesim/price.h"
 #include "hedgesim/errors.h"
 
@@ -27,9 +26,15 @@ static const double INV_SQRT_2PI = 0.39894228040143267794; /* 1/sqrt(2 pi) */
 static const double INV_SQRT_2 = 0.70710678118654752440;   /* 1/sqrt(2) */
 
 /* Standard normal distribution function, accurate in both tails. */
-static double norm_cdf(double x) { return 0.5 * erfc(-x * INV_SQRT_2); }
+static double norm_cdf(double x)
+{
+    return 0.5 * erfc(-x * INV_SQRT_2);
+}
 
-static double norm_pdf(double x) { return INV_SQRT_2PI * exp(-0.5 * x * x); }
+static double norm_pdf(double x)
+{
+    return INV_SQRT_2PI * exp(-0.5 * x * x);
+}
 
 const char *hs_right_name(hs_right right)
 {
@@ -85,20 +90,28 @@ static int check_inputs(const char *fn, const char *uname, hs_right right,
         return hs_error_set(HS_EINVAL, "%s: unknown option right %d", fn,
                             (int)right);
     if (!isfinite(U) || U <= 0)
-        return hs_error_set(HS_EINVAL, "%s: %s must be positive and finite, "
-                            "got %g", fn, uname, U);
+        return hs_error_set(HS_EINVAL,
+                            "%s: %s must be positive and finite, "
+                            "got %g",
+                            fn, uname, U);
     if (!isfinite(K) || K <= 0)
-        return hs_error_set(HS_EINVAL, "%s: strike must be positive and "
-                            "finite, got %g", fn, K);
+        return hs_error_set(HS_EINVAL,
+                            "%s: strike must be positive and "
+                            "finite, got %g",
+                            fn, K);
     if (!isfinite(T) || T < 0)
-        return hs_error_set(HS_EINVAL, "%s: time to expiry must be >= 0 "
-                            "years and finite, got %g", fn, T);
+        return hs_error_set(HS_EINVAL,
+                            "%s: time to expiry must be >= 0 "
+                            "years and finite, got %g",
+                            fn, T);
     if (!isfinite(r))
         return hs_error_set(HS_EINVAL, "%s: rate must be finite, got %g", fn,
                             r);
     if (!isfinite(sigma) || sigma < 0)
-        return hs_error_set(HS_EINVAL, "%s: volatility must be >= 0 and "
-                            "finite, got %g", fn, sigma);
+        return hs_error_set(HS_EINVAL,
+                            "%s: volatility must be >= 0 and "
+                            "finite, got %g",
+                            fn, sigma);
     return 0;
 }
 
@@ -153,11 +166,11 @@ static void greeks_core(hs_model model, hs_right right, double U, double K,
     }
 }
 
-int hs_bs(hs_right right, double S, double K, double T, double r,
-          double sigma, hs_greeks *out)
+int hs_bs(hs_right right, double S, double K, double T, double r, double sigma,
+          hs_greeks *out)
 {
-    int rc = check_inputs("Black-Scholes", "spot", right, S, K, T, r, sigma,
-                          out);
+    int rc =
+        check_inputs("Black-Scholes", "spot", right, S, K, T, r, sigma, out);
     if (rc)
         return rc;
     greeks_core(HS_MODEL_BS, right, S, K, T, r, sigma, out);
@@ -167,8 +180,7 @@ int hs_bs(hs_right right, double S, double K, double T, double r,
 int hs_black76(hs_right right, double F, double K, double T, double r,
                double sigma, hs_greeks *out)
 {
-    int rc = check_inputs("Black-76", "forward", right, F, K, T, r, sigma,
-                          out);
+    int rc = check_inputs("Black-76", "forward", right, F, K, T, r, sigma, out);
     if (rc)
         return rc;
     greeks_core(HS_MODEL_BLACK76, right, F, K, T, r, sigma, out);
@@ -226,21 +238,30 @@ struct hs_iv_solver {
 static int check_opts(const hs_iv_opts *o)
 {
     if (!(isfinite(o->vol_min) && o->vol_min > 0))
-        return hs_error_set(HS_EINVAL, "implied vol: vol_min must be > 0 "
-                            "and finite, got %g", o->vol_min);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: vol_min must be > 0 "
+                            "and finite, got %g",
+                            o->vol_min);
     if (!(isfinite(o->vol_max) && o->vol_max > o->vol_min))
-        return hs_error_set(HS_EINVAL, "implied vol: vol_max must be finite "
-                            "and above vol_min %g, got %g", o->vol_min,
-                            o->vol_max);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: vol_max must be finite "
+                            "and above vol_min %g, got %g",
+                            o->vol_min, o->vol_max);
     if (!(isfinite(o->vol_tol) && o->vol_tol > 0))
-        return hs_error_set(HS_EINVAL, "implied vol: vol_tol must be > 0 "
-                            "and finite, got %g", o->vol_tol);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: vol_tol must be > 0 "
+                            "and finite, got %g",
+                            o->vol_tol);
     if (!(isfinite(o->intrinsic_rtol) && o->intrinsic_rtol >= 0))
-        return hs_error_set(HS_EINVAL, "implied vol: intrinsic_rtol must be "
-                            ">= 0 and finite, got %g", o->intrinsic_rtol);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: intrinsic_rtol must be "
+                            ">= 0 and finite, got %g",
+                            o->intrinsic_rtol);
     if (o->max_iter <= 0)
-        return hs_error_set(HS_EINVAL, "implied vol: max_iter must be "
-                            "positive, got %d", o->max_iter);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: max_iter must be "
+                            "positive, got %d",
+                            o->max_iter);
     return 0;
 }
 
@@ -285,9 +306,9 @@ void hs_iv_solver_free(hs_iv_solver *s)
 
 /* Everything the objective needs, precomputed once per solve. */
 typedef struct iv_problem {
-    int call;      /* the (out-of-the-money) side being solved */
-    double A, B;   /* discounted forward and strike */
-    double x;      /* ln(A / B) */
+    int call;    /* the (out-of-the-money) side being solved */
+    double A, B; /* discounted forward and strike */
+    double x;    /* ln(A / B) */
     double sqT;
     double target; /* price of that side */
 } iv_problem;
@@ -327,20 +348,28 @@ int hs_iv_solver_solve(hs_iv_solver *s, hs_model model, hs_right right,
         return hs_error_set(HS_EINVAL, "implied vol: unknown option right %d",
                             (int)right);
     if (!isfinite(underlying) || underlying <= 0)
-        return hs_error_set(HS_EINVAL, "implied vol: underlying must be positive "
-                      "and finite, got %g", underlying);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: underlying must be positive "
+                            "and finite, got %g",
+                            underlying);
     if (!isfinite(K) || K <= 0)
-        return hs_error_set(HS_EINVAL, "implied vol: strike must be positive and "
-                      "finite, got %g", K);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: strike must be positive and "
+                            "finite, got %g",
+                            K);
     if (!isfinite(T) || T < 0)
-        return hs_error_set(HS_EINVAL, "implied vol: time to expiry must be >= 0 "
-                      "and finite, got %g", T);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: time to expiry must be >= 0 "
+                            "and finite, got %g",
+                            T);
     if (!isfinite(r))
-        return hs_error_set(HS_EINVAL, "implied vol: rate must be finite, got %g",
-                      r);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: rate must be finite, got %g", r);
     if (!isfinite(price) || price < 0)
-        return hs_error_set(HS_EINVAL, "implied vol: price must be >= 0 and "
-                      "finite, got %g", price);
+        return hs_error_set(HS_EINVAL,
+                            "implied vol: price must be >= 0 and "
+                            "finite, got %g",
+                            price);
 
     if (T == 0) {
         *status = HS_IV_ZERO_TIME;
@@ -401,8 +430,7 @@ int hs_iv_solver_solve(hs_iv_solver *s, hs_model model, hs_right right,
     }
     gsl_function fn = {objective, &p};
     *status = HS_IV_NO_CONVERGENCE;
-    if (gsl_root_fsolver_set(s->fs, &fn, o->vol_min, o->vol_max) !=
-        GSL_SUCCESS)
+    if (gsl_root_fsolver_set(s->fs, &fn, o->vol_min, o->vol_max) != GSL_SUCCESS)
         return 0;
     for (int it = 0; it < o->max_iter; it++) {
         if (gsl_root_fsolver_iterate(s->fs) != GSL_SUCCESS)
@@ -431,8 +459,7 @@ int hs_implied_vol(hs_right right, double underlying, double K, double T,
         if (iv)
             *iv = NAN;
         if (status)
-            *status = rc == HS_EINVAL ? HS_IV_BAD_INPUT
-                                      : HS_IV_NO_CONVERGENCE;
+            *status = rc == HS_EINVAL ? HS_IV_BAD_INPUT : HS_IV_NO_CONVERGENCE;
         return rc;
     }
     rc = hs_iv_solver_solve(s, model, right, underlying, K, T, r, price, iv,
@@ -458,8 +485,10 @@ int hs_inverse_greeks(const hs_greeks *usd, double F, hs_greeks *out)
     if (!usd || !out)
         return hs_error_set(HS_EINVAL, "inverse greeks: NULL argument");
     if (!isfinite(F) || F <= 0)
-        return hs_error_set(HS_EINVAL, "inverse greeks: forward must be "
-                            "positive and finite, got %g", F);
+        return hs_error_set(HS_EINVAL,
+                            "inverse greeks: forward must be "
+                            "positive and finite, got %g",
+                            F);
     /* V_c(F) = V(F) / F.  delta_c = F V_c' = delta - V/F, and its
      * derivative: gamma - (delta - V/F) / F. */
     hs_greeks g;

@@ -21,13 +21,14 @@ double hs_view_target_beta(const hs_view *v)
 }
 double hs_view_exposure(const hs_view *v)
 {
-    return ctx_of(v)->book->exposure[v->t];
+    return v->engine->exposure;
 }
 
 double hs_view_equity(const hs_view *v)
 {
     /* The hedge account is settled for this step before the strategy runs. */
-    return ctx_of(v)->book->equity[v->t] + v->engine->cash;
+    const hs_engine *e = v->engine;
+    return e->book.cash + e->holdings + e->cash;
 }
 
 double hs_view_hedge_price(const hs_view *v)

@@ -148,8 +148,14 @@ START_TEST(test_attribution_all_builtins)
                 hs_metrics m;
                 ck_assert_int_eq(hs_engine_metrics(e, &m), 0);
                 ck_assert(isfinite(m.hedge_effectiveness));
-                if (strcmp((*t)->name, "unhedged") == 0)
+                if (strcmp((*t)->name, "unhedged") == 0) {
+                    /* The control arm is the shared book track, exactly. */
+                    const hs_book *bk = hs_context_book(ctx);
+                    const hs_run_series *s = hs_engine_series(e);
+                    for (size_t t2 = 80; t2 < s->n_steps; t2++)
+                        ck_assert(s->equity[t2] == bk->equity[t2]);
                     hs_ck_near(m.hedge_effectiveness, 0.0, 1e-12);
+                }
                 else /* a beta hedge on a beta-driven basket helps */
                     ck_assert_msg(m.hedge_effectiveness > 0.5,
                                   "%s/%s HE %g", (*t)->name, (*b)->name,

@@ -14,6 +14,19 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/rng.h"
 #include "hedgesim/store.h"
+#include "hedgesim/param.h"
+#include "hedgesim/market.h"
+#include "hedgesim/beta.h"
+#include "hedgesim/price.h"
+#include "hedgesim/exec.h"
+#include "hedgesim/ledger.h"
+#include "hedgesim/strategy.h"
+#include "hedgesim/engine.h"
+#include "hedgesim/metrics.h"
+#include "hedgesim/config.h"
+#include "hedgesim/results.h"
+#include "hedgesim/results_run.h"
+#include "hedgesim/sha256.h"
 
 /* Process-wide set-up: turns off GSL's aborting error handler and HDF5's
  * automatic error printing; library statuses are then translated into HS_E*

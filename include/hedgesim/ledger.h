@@ -1,9 +1,14 @@
 /* The long book: positions, cash, mark-to-market and costs of the portfolio
  * being hedged.
  *
- * The book does not depend on the hedge (hedge P&L goes to a separate hedge
- * account), so it is computed once per panel as a track of per-step series
- * and shared, read-only, by every strategy run over that panel.
+ * At each rebalancing the book goes back to its target weights times the
+ * account's equity (book plus hedge), so a hedged account keeps a constant
+ * gross exposure instead of levering up when the hedge loses.  What does not
+ * depend on the account's size is computed once per panel and shared by
+ * every run: target weights, rebalancing days, and the unhedged book's own
+ * track (hs_book), whose holdings return is the basket return that beta is
+ * estimated on (holdings weights do not depend on the account's size).  Each
+ * run then steps its own positions with hs_book_state_*.
  *
  * Timing: the book is decided at the close of a step and fills by the same
  * rule as the hedge (next open, or the close with extra slippage).  Before
@@ -59,7 +64,44 @@ typedef struct hs_book {
     double *weight;   /* [n_steps * n_assets] holdings weights at close */
     double *qty;      /* [n_steps * n_assets] holdings at close, base units */
     int *eligible;    /* [n_steps] number of eligible assets */
+    /* The plan shared by every run: */
+    double *target;   /* [n_steps * n_assets] target weights at close */
+    unsigned char *due; /* [n_steps] 1: rebalance at the close of t */
+    int *asset;       /* [n_assets] panel index of each book asset */
+    size_t live_from;
 } hs_book;
+
+/* One run's positions in the book (the engine keeps one per run). */
+typedef struct hs_book_state {
+    double *q;    /* [n_assets] holdings, base units */
+    double *pend; /* [n_assets] orders waiting for the next open */
+    double cash;
+} hs_book_state;
+
+/* What a step did to the book (costs as positive amounts). */
+typedef struct hs_book_flow {
+    double pnl;      /* price P&L of the holdings over the step */
+    double fee, slippage, traded;
+    double holdings; /* market value of the holdings at close */
+    double exposure; /* holdings + pending orders at close prices */
+} hs_book_flow;
+
+/* Allocate a state for `b` with `capital` in cash and nothing held. */
+int hs_book_state_init(hs_book_state *s, const hs_book *b, double capital);
+void hs_book_state_free(hs_book_state *s);
+
+/* The open part of live step t: pending orders fill at the open, assets
+ * without a bar (delisted) are sold at their last close, holdings are marked
+ * to the close.  Fills `out` (pnl, fee, slippage, traded, holdings). */
+void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
+                        const hs_exec *ex, size_t t, hs_book_flow *out);
+
+/* The close part of live step t: if rebalancing is due, orders to bring the
+ * holdings to target weights x `equity` (filled now under the close rule,
+ * which adds to out's costs and updates holdings); then sets out->exposure. */
+void hs_book_state_close(hs_book_state *s, const hs_book *b,
+                         const hs_panel *p, const hs_exec *ex, size_t t,
+                         double equity, hs_book_flow *out);
 
 /* Compute the track.  Borrows panel and exec.  HS_EDATA if no asset is ever
  * eligible in the live window (too short history). */

@@ -13,7 +13,9 @@ typedef enum hs_param_kind {
     HS_PARAM_DOUBLE = 0, /* a finite number in [min, max] */
     HS_PARAM_INT,        /* an integer in [min, max] */
     HS_PARAM_BOOL,       /* true/false, yes/no, 1/0 */
-    HS_PARAM_CHOICE      /* one of the '|'-separated words in `choices` */
+    HS_PARAM_CHOICE      /* one of the '|'-separated words in `choices`;
+                          * with choices == NULL: free text that the caller
+                          * reads itself (names, dates, lists) */
 } hs_param_kind;
 
 typedef struct hs_param {

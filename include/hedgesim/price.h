@@ -49,8 +49,8 @@ typedef struct hs_greeks {
  * deterministic limit: price max(S - K e^{-rT}, 0) (call), and greeks are
  * the limits as sigma -> 0+ (gamma reported 0 where that limit is infinite,
  * i.e. exactly at the money forward). */
-int hs_bs(hs_right right, double S, double K, double T, double r,
-          double sigma, hs_greeks *out);
+int hs_bs(hs_right right, double S, double K, double T, double r, double sigma,
+          hs_greeks *out);
 
 /* Black-76 price and greeks on a forward F (discount factor e^{-rT}); the
  * same units, checks and edge cases as hs_bs (T == 0: intrinsic
@@ -82,7 +82,8 @@ int hs_model_parse(const char *text, hs_model *out);
       "price at or below the no-arbitrage lower bound")                        \
     X(HS_IV_ABOVE_MAX, "above_max",                                            \
       "price at or above the no-arbitrage upper bound")                        \
-    X(HS_IV_ZERO_TIME, "zero_time", "expired option (T = 0) has no volatility") \
+    X(HS_IV_ZERO_TIME, "zero_time",                                            \
+      "expired option (T = 0) has no volatility")                              \
     X(HS_IV_ZERO_PRICE, "zero_price", "zero price has no volatility")          \
     X(HS_IV_VOL_BELOW_MIN, "vol_below_min",                                    \
       "volatility below the lower end of the bracket")                         \
@@ -91,12 +92,14 @@ int hs_model_parse(const char *text, hs_model *out);
     X(HS_IV_NO_CONVERGENCE, "no_convergence", "root finder did not converge")  \
     X(HS_IV_BAD_INPUT, "bad_input", "invalid input")
 
+/* clang-format off */
 typedef enum hs_iv_status {
 #define HS_X_ENUM(name, text, desc) name,
     HS_IV_STATUS_LIST(HS_X_ENUM)
 #undef HS_X_ENUM
-    HS_IV_NSTATUS
+    HS_IV_NSTATUS /* number of statuses */
 } hs_iv_status;
+/* clang-format on */
 
 /* Short name ("below_intrinsic") and one-line description of a status
  * (static strings; "unknown" for values outside the enum). */
@@ -106,10 +109,10 @@ const char *hs_iv_status_describe(hs_iv_status status);
 /* Options of the solver (a transparent struct: fill it with
  * HS_IV_OPTS_INIT, then change fields). */
 typedef struct hs_iv_opts {
-    double vol_min;  /* lower end of the bracket (> 0), per year */
-    double vol_max;  /* upper end of the bracket (> vol_min), per year */
-    double vol_tol;  /* stop when the bracket is narrower than this (abs.) */
-    int max_iter;    /* Brent iterations before HS_IV_NO_CONVERGENCE (> 0) */
+    double vol_min; /* lower end of the bracket (> 0), per year */
+    double vol_max; /* upper end of the bracket (> vol_min), per year */
+    double vol_tol; /* stop when the bracket is narrower than this (abs.) */
+    int max_iter;   /* Brent iterations before HS_IV_NO_CONVERGENCE (> 0) */
     /* An in-the-money price whose time value (price minus the lower bound)
      * is at most intrinsic_rtol * max(discounted forward, discounted strike)
      * counts as on the bound (HS_IV_BELOW_INTRINSIC): this absorbs the
@@ -118,7 +121,9 @@ typedef struct hs_iv_opts {
     double intrinsic_rtol;
 } hs_iv_opts;
 
+/* clang-format off */
 #define HS_IV_OPTS_INIT {1e-6, 20.0, 1e-12, 200, 1e-14}
+/* clang-format on */
 
 /* A reusable solver: allocates once, so solving many prices (a chain, a
  * step of the engine) does not allocate.  Not thread-safe: one per thread. */

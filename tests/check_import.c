@@ -1,0 +1,1194 @@
+/* Importers: every real format under datasets/ with row counts and known
+ * values, every validation error with a crafted file in tests/data/,
+ * all-or-nothing imports, idempotent re-imports, the manifest and the
+ * build of a store file.
+ *
+ * Known values of the real files are those stated in datasets/README.md
+ * (sanity checks taken from the upstream files: e.g. BTCUSDT close
+ * 2020-03-12 = 4800.00); values of the crafted files are in the files. */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- helpers */
+
+static char *tmp_path(const char *tag)
+{
+    const char *dir = getenv("TMPDIR");
+    char *p = malloc(512);
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, 512, "%s/hs_%s_XXXXXX", dir && *dir ? dir : "/tmp", tag);
+    int fd = mkstemp(p);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    return p;
+}
+
+static void tmp_remove(char *p)
+{
+    char j[600];
+    unlink(p);
+    snprintf(j, sizeof j, "%s-journal", p);
+    unlink(j);
+    free(p);
+}
+
+static int64_t T(const char *text)
+{
+    int64_t t = 0;
+    ck_assert_int_eq(hs_cal_parse_time(text, &t), 0);
+    return t;
+}
+
+static void assert_msg_has(const char *needle)
+{
+    ck_assert_msg(strstr(hs_error_last(), needle) != NULL,
+                  "message '%s' lacks '%s'", hs_error_last(), needle);
+}
+
+/* A fresh store in a temporary file, shared by the tests of a case. */
+typedef struct fixture {
+    char *path;
+    hs_store *s;
+} fixture;
+
+static fixture fx;
+
+static void fx_setup(void)
+{
+    fx.path = tmp_path("import");
+    ck_assert_int_eq(hs_store_open(&fx.s, fx.path, HS_STORE_WRITE), 0);
+}
+
+static void fx_teardown(void)
+{
+    hs_store_close(fx.s);
+    tmp_remove(fx.path);
+    memset(&fx, 0, sizeof fx);
+}
+
+static int imp(const char *file, hs_format f, const char *sym, hs_kind k,
+               hs_import_stats *st)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    o.format = f;
+    o.symbol = sym;
+    o.kind = k;
+    return hs_import_file(fx.s, file, &o, st);
+}
+
+static hs_instrument inst(const char *sym)
+{
+    hs_instrument in;
+    ck_assert_msg(hs_store_instrument(fx.s, sym, &in) == 0, "%s",
+                  hs_error_last());
+    return in;
+}
+
+static hs_bar bar_at(const char *sym, const char *when)
+{
+    hs_bar *b = NULL, r;
+    size_t n = 0;
+    int64_t t = T(when);
+    ck_assert_int_eq(hs_store_bars(fx.s, inst(sym).id, t, t + 1, &b, &n), 0);
+    ck_assert_msg(n == 1, "no %s bar at %s", sym, when);
+    r = b[0];
+    free(b);
+    return r;
+}
+
+static hs_funding funding_at(const char *sym, const char *when)
+{
+    hs_funding *f = NULL, r;
+    size_t n = 0;
+    int64_t t = T(when);
+    ck_assert_int_eq(hs_store_funding(fx.s, inst(sym).id, t, t + 1, &f, &n),
+                     0);
+    ck_assert_msg(n == 1, "no %s funding at %s", sym, when);
+    r = f[0];
+    free(f);
+    return r;
+}
+
+static double rate_at(const char *series, const char *when)
+{
+    hs_rate *r = NULL;
+    size_t n = 0;
+    int64_t t = T(when);
+    ck_assert_int_eq(hs_store_rates(fx.s, series, t, t + 1, &r, &n), 0);
+    ck_assert_msg(n == 1, "no %s at %s", series, when);
+    double v = r[0].rate;
+    free(r);
+    return v;
+}
+
+/* A digest of the store's content: counts and sums over every table. */
+static void digest(const char *path, char *out, size_t size)
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) || ':' || total(id) || ':' ||"
+        "  total(length(symbol)) FROM instruments) || '|' ||"
+        " (SELECT count(*) || ':' || total(ts * 1e-9 + open + high + low +"
+        "  close + volume) FROM bars) || '|' ||"
+        " (SELECT count(*) || ':' || total(ts * 1e-9 + rate) FROM funding)"
+        " || '|' || (SELECT count(*) || ':' || total(ts * 1e-9 +"
+        "  coalesce(bid, 0) + coalesce(ask, 0)) FROM option_quotes) || '|' ||"
+        " (SELECT count(*) || ':' || total(close) FROM index_values) || '|' ||"
+        " (SELECT count(*) || ':' || total(rate) FROM rates) || '|' ||"
+        " (SELECT count(*) FROM meta)";
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* The whole file, malloc'ed. */
+static unsigned char *slurp(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    unsigned char *b = malloc((size_t)len + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(fread(b, 1, (size_t)len, fp), (size_t)len);
+    fclose(fp);
+    *n = (size_t)len;
+    return b;
+}
+
+/* ------------------------------------------------------ real: spot daily */
+
+/* PROVENANCE-stated rows and first day per file, and closes on the crash
+ * days (datasets/README.md, spot table). */
+static const struct spot_case {
+    const char *coin;
+    long long rows;
+    const char *first;
+    const char *day;
+    double close;
+} spot_cases[] = {
+    {"BTC", 3167, "2017-08-17", "2020-03-12", 4800.00},
+    {"ETH", 3167, "2017-08-17", "2020-03-12", 107.82},
+    {"BNB", 3086, "2017-11-06", "2020-03-12", 9.2566},
+    {"LTC", 3049, "2017-12-13", "2020-03-12", 29.83},
+    {"ADA", 2924, "2018-04-17", "2020-03-12", 0.02329},
+    {"XRP", 2907, "2018-05-04", "2020-03-12", 0.13549},
+    {"XLM", 2880, "2018-05-31", "2020-03-12", 0.03174},
+    {"TRX", 2869, "2018-06-11", "2020-03-12", 0.00841},
+    {"ETC", 2868, "2018-06-12", "2020-03-12", 3.7168},
+    {"LINK", 2650, "2019-01-16", "2020-03-12", 1.9931},
+    {"MATIC", 1964, "2019-04-26", "2020-03-12", 0.00914},
+    {"ATOM", 2547, "2019-04-29", "2020-03-12", 1.615},
+    {"DOGE", 2480, "2019-07-05", "2020-03-12", 0.0015996},
+    {"BCH", 2334, "2019-11-28", "2020-03-12", 144.13},
+    {"SOL", 2077, "2020-08-11", "2022-11-09", 14.08},
+    {"DOT", 2070, "2020-08-18", "2022-11-09", 5.41},
+    {"UNI", 2040, "2020-09-17", "2022-11-09", 4.9},
+    {"AVAX", 2035, "2020-09-22", "2022-11-09", 12.91},
+};
+
+START_TEST(test_spot_daily)
+{
+    const struct spot_case *c = &spot_cases[_i];
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    char file[256];
+    int matic = strcmp(c->coin, "MATIC") == 0;
+
+    snprintf(file, sizeof file, "datasets/spot-daily/Binance_%sUSDT_d.csv",
+             c->coin);
+    o.format = HS_FMT_CDD;
+    o.symbol = c->coin;
+    o.drop_last = !matic; /* MATIC's last day is complete */
+    ck_assert_msg(hs_import_file(fx.s, file, &o, &st) == 0, "%s",
+                  hs_error_last());
+    ck_assert_int_eq(st.rows_read, c->rows);
+    ck_assert_int_eq(st.rows_inserted, c->rows - !matic);
+    ck_assert_int_eq(st.dropped, !matic);
+    ck_assert_int_eq(st.first_ts, T(c->first));
+    ck_assert_int_eq(st.last_ts, matic ? T("2024-09-09") : T("2026-04-25"));
+    /* no missing days before 2025; 8 in 2026 */
+    ck_assert_int_eq(st.gaps, matic ? 0 : 8);
+    ck_assert_int_eq(st.duplicates + st.superseded, 0);
+    hs_ck_near(bar_at(c->coin, c->day).close, c->close, 0);
+    hs_instrument in = inst(c->coin);
+    ck_assert_int_eq(in.kind, HS_KIND_SPOT);
+    ck_assert_str_eq(in.quote, "USDT");
+    ck_assert_str_eq(in.venue, "binance");
+    ck_assert_str_eq(in.underlying, c->coin);
+}
+END_TEST
+
+START_TEST(test_spot_daily_known_values)
+{
+    hs_import_stats st;
+    ck_assert_int_eq(imp("datasets/spot-daily/Binance_BTCUSDT_d.csv",
+                         HS_FMT_CDD, "BTC", HS_KIND_SPOT, &st),
+                     0);
+    hs_bar b = bar_at("BTC", "2020-03-12");
+    hs_ck_near(b.close, 4800.00, 0);
+    hs_ck_near(b.low, 4410, 0);
+    hs_ck_near(bar_at("BTC", "2020-03-11").close, 7934.52, 0);
+    hs_ck_near(bar_at("BTC", "2022-11-09").close, 15922.81, 0);
+    hs_ck_near(bar_at("BTC", "2021-05-19").low, 30000, 0);
+    hs_ck_near(bar_at("BTC", "2024-08-05").close, 54018.81, 0);
+    /* without drop_last the partial day is stored */
+    ck_assert_int_eq(st.rows_inserted, 3167);
+    hs_ck_near(bar_at("BTC", "2026-04-26").close, 78657.55, 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ real: perp */
+
+START_TEST(test_perp_daily)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    o.format = HS_FMT_CDD;
+    o.symbol = "BTC-PERP";
+    o.kind = HS_KIND_PERP;
+    o.drop_last = 1;
+    ck_assert_int_eq(
+        hs_import_file(fx.s,
+                       "datasets/perp-daily/BTCUSDT_Binance_futures_data_day.csv",
+                       &o, &st),
+        0);
+    ck_assert_int_eq(st.rows_read, 480);
+    ck_assert_int_eq(st.rows_inserted, 479);
+    ck_assert_int_eq(st.gaps, 0);
+    ck_assert_int_eq(st.first_ts, T("2019-09-08"));
+    ck_assert_int_eq(st.last_ts, T("2020-12-29"));
+    hs_bar b = bar_at("BTC-PERP", "2020-03-12");
+    hs_ck_near(b.close, 4764.65, 0);
+    hs_ck_near(b.low, 4347, 0);
+    b = bar_at("BTC-PERP", "2020-03-13");
+    hs_ck_near(b.close, 5570.26, 0);
+    hs_ck_near(b.low, 3621.81, 0);
+    hs_instrument in = inst("BTC-PERP");
+    ck_assert_int_eq(in.kind, HS_KIND_PERP);
+    ck_assert_str_eq(in.underlying, "BTC");
+
+    o.symbol = "ETH-PERP";
+    ck_assert_int_eq(
+        hs_import_file(fx.s,
+                       "datasets/perp-daily/ETHUSDT_Binance_futures_data_day.csv",
+                       &o, &st),
+        0);
+    ck_assert_int_eq(st.rows_read, 400);
+    ck_assert_int_eq(st.first_ts, T("2019-11-27"));
+}
+END_TEST
+
+/* ---------------------------------------------------------- real: hourly */
+
+START_TEST(test_spot_hourly)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    hs_bar *b = NULL;
+    size_t n = 0;
+    o.format = HS_FMT_CDD;
+    o.symbol = "BTC.1h";
+    o.underlying = "BTC";
+    o.drop_first = 1;
+    o.drop_last = 1;
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "datasets/spot-hourly/Binance_BTCUSDT_1h.csv",
+                       &o, &st),
+        0);
+    /* 32,181 rows, 29,532 distinct hours: 2,649 hours in both formats */
+    ck_assert_int_eq(st.rows_read, 32181);
+    ck_assert_int_eq(st.superseded, 2649);
+    ck_assert_int_eq(st.dropped, 2);
+    ck_assert_int_eq(st.rows_inserted, 29532 - 2);
+    ck_assert_int_eq(st.gaps, 9);
+    /* the bogus 04:00 bar is gone */
+    ck_assert_int_eq(st.first_ts, T("2017-08-17T05:00:00Z"));
+    ck_assert_int_eq(st.last_ts, T("2020-12-29T23:00:00Z"));
+    ck_assert_str_eq(inst("BTC.1h").underlying, "BTC");
+
+    /* the ms-format row wins: close 18212.00, not 18143.03 */
+    hs_ck_near(bar_at("BTC.1h", "2020-11-20T07:00:00Z").close, 18212.00, 0);
+
+    /* all 48 hours of 2020-03-12/13; the lowest low in the 02:00 bar */
+    ck_assert_int_eq(hs_store_bars(fx.s, inst("BTC.1h").id, T("2020-03-12"),
+                                   T("2020-03-14"), &b, &n),
+                     0);
+    ck_assert_uint_eq(n, 48);
+    size_t lo = 0;
+    for (size_t i = 1; i < n; i++)
+        if (b[i].low < b[lo].low)
+            lo = i;
+    hs_ck_near(b[lo].low, 3782.13, 0);
+    ck_assert_int_eq(b[lo].ts, T("2020-03-13T02:00:00Z"));
+    free(b);
+}
+END_TEST
+
+/* --------------------------------------------------------- real: funding */
+
+START_TEST(test_funding_binance)
+{
+    hs_import_stats st;
+    ck_assert_int_eq(imp("datasets/funding/binance/BTCUSDT.csv",
+                         HS_FMT_BINANCE_FUNDING, "BTC-PERP", HS_KIND_PERP,
+                         &st),
+                     0);
+    ck_assert_int_eq(st.rows_read, 7119);
+    ck_assert_int_eq(st.rows_inserted, 7119);
+    ck_assert_int_eq(st.gaps, 0);
+    ck_assert_int_eq(st.first_ts, T("2020-01-01"));
+    /* calc_time 1782835200005: the jitter is rounded away */
+    ck_assert_int_eq(st.last_ts, T("2026-06-30T16:00:00Z"));
+    hs_funding f = funding_at("BTC-PERP", "2020-03-13T08:00:00Z");
+    hs_ck_near(f.rate, -0.0030, 0);
+    hs_ck_near(f.interval_hours, 8, 0);
+    /* these two are stated rounded to two significant digits */
+    hs_ck_near(funding_at("BTC-PERP", "2020-03-12T16:00:00Z").rate, -0.00015,
+               5e-6);
+    hs_ck_near(funding_at("BTC-PERP", "2022-11-09T16:00:00Z").rate, -0.00033,
+               5e-6);
+    hs_instrument in = inst("BTC-PERP");
+    ck_assert_str_eq(in.quote, "USDT");
+    ck_assert_int_eq(in.inverse, 0);
+}
+END_TEST
+
+START_TEST(test_funding_bitmex)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    o.format = HS_FMT_BITMEX_FUNDING;
+    o.kind = HS_KIND_PERP;
+    o.symbol = "XBTUSD";
+    o.underlying = "BTC";
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "datasets/funding/bitmex/funding_data.csv", &o,
+                       &st),
+        0);
+    ck_assert_int_eq(st.rows_inserted, 4866);
+    ck_assert_int_eq(st.first_ts, T("2016-05-14T12:00:00Z"));
+    ck_assert_int_eq(st.last_ts, T("2020-11-05T04:00:00Z"));
+    ck_assert_int_eq(st.gaps, 0);
+    hs_ck_near(funding_at("XBTUSD", "2020-03-12T20:00:00Z").rate, -0.001691,
+               0);
+    hs_ck_near(funding_at("XBTUSD", "2020-03-13T04:00:00Z").rate, -0.00375, 0);
+    hs_ck_near(funding_at("XBTUSD", "2020-03-13T12:00:00Z").rate, -0.00375, 0);
+    hs_ck_near(funding_at("XBTUSD", "2020-03-13T20:00:00Z").rate, -0.00375, 0);
+    /* 24 h intervals at first, 8 h from 2016-06-04 20:00 */
+    hs_ck_near(funding_at("XBTUSD", "2016-05-14T12:00:00Z").interval_hours, 24,
+               0);
+    hs_ck_near(funding_at("XBTUSD", "2016-06-04T20:00:00Z").interval_hours, 8,
+               0);
+    hs_instrument in = inst("XBTUSD");
+    ck_assert_int_eq(in.inverse, 1);
+    ck_assert_str_eq(in.venue, "bitmex");
+    ck_assert_str_eq(in.underlying, "BTC");
+}
+END_TEST
+
+START_TEST(test_funding_deribit)
+{
+    hs_import_stats st;
+    ck_assert_int_eq(imp("datasets/funding/deribit/deribit_history.csv",
+                         HS_FMT_DERIBIT_FUNDING, "BTC-PERPETUAL",
+                         HS_KIND_PERP, &st),
+                     0);
+    ck_assert_int_eq(st.rows_inserted, 16008);
+    ck_assert_int_eq(st.first_ts, T("2019-04-30T10:00:00Z"));
+    ck_assert_int_eq(st.last_ts, T("2021-02-25T11:00:00Z"));
+    ck_assert_int_eq(st.gaps, 2); /* 2020-08-27 05:00 -> 08:00 */
+    /* line 3 of the file: 1556622000000 (2019-04-30 11:00 UTC; its time_dt
+     * says 12:00, London time), interest_1h -2.355264834228129e-05 */
+    hs_funding f = funding_at("BTC-PERPETUAL", "2019-04-30T11:00:00Z");
+    hs_ck_near(f.rate, -2.355264834228129e-05, 0);
+    hs_ck_near(f.interval_hours, 1, 0);
+    ck_assert_int_eq(inst("BTC-PERPETUAL").inverse, 1);
+}
+END_TEST
+
+/* ------------------------------------------------------------ real: DVOL */
+
+START_TEST(test_dvol)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    hs_bar *b = NULL;
+    size_t n = 0;
+    o.format = HS_FMT_DVOL;
+    o.kind = HS_KIND_INDEX; /* symbol defaults to "<symbol column>-DVOL" */
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "datasets/dvol/btc_dvol.csv", &o, &st), 0);
+    ck_assert_int_eq(st.rows_inserted, 1840);
+    ck_assert_int_eq(st.gaps, 0);
+    ck_assert_int_eq(st.first_ts, T("2021-03-24"));
+    ck_assert_int_eq(st.last_ts, T("2026-04-06"));
+    hs_instrument in = inst("BTC-DVOL");
+    ck_assert_int_eq(in.kind, HS_KIND_INDEX);
+    ck_assert_str_eq(in.underlying, "BTC");
+    ck_assert_str_eq(in.quote, "%");
+    ck_assert_int_eq(hs_store_index(fx.s, in.id, T("2022-11-09"),
+                                    T("2022-11-10"), &b, &n),
+                     0);
+    ck_assert_uint_eq(n, 1);
+    hs_ck_near(b[0].close, 114.72, 0);
+    hs_ck_near(b[0].high, 122.01, 0);
+    free(b);
+    ck_assert_int_eq(hs_store_index(fx.s, in.id, T("2021-05-19"),
+                                    T("2021-05-20"), &b, &n),
+                     0);
+    hs_ck_near(b[0].close, 124.83, 0);
+    hs_ck_near(b[0].high, 144.63, 0);
+    free(b);
+    /* no bars table rows for an index */
+    ck_assert_int_eq(hs_store_bars(fx.s, in.id, 0, T("2100-01-01"), &b, &n),
+                     0);
+    ck_assert_uint_eq(n, 0);
+    free(b);
+}
+END_TEST
+
+/* ------------------------------------------------------------ real: FRED */
+
+START_TEST(test_fred)
+{
+    hs_import_stats st;
+    ck_assert_int_eq(
+        imp("datasets/rates/DFF.csv", HS_FMT_FRED, NULL, HS_KIND_SPOT, &st),
+        0);
+    ck_assert_int_eq(st.rows_inserted, 25577);
+    ck_assert_int_eq(st.skipped, 0);
+    ck_assert_int_eq(st.gaps, 0);
+    ck_assert_int_eq(st.first_ts, T("1954-07-01"));
+    ck_assert_int_eq(st.last_ts, T("2024-07-09"));
+    hs_ck_near(rate_at("DFF", "2020-03-16"), 0.0025, 1e-15);
+    hs_ck_near(rate_at("DFF", "2008-12-17"), 0.0012, 1e-15);
+    hs_ck_near(rate_at("DFF", "2024-01-02"), 0.0533, 1e-15);
+
+    ck_assert_int_eq(
+        imp("datasets/rates/DGS1MO.csv", HS_FMT_FRED, NULL, HS_KIND_SPOT, &st),
+        0);
+    ck_assert_int_eq(st.rows_read, 5878);
+    ck_assert_int_eq(st.skipped, 244);
+    ck_assert_int_eq(st.rows_inserted, 5878 - 244);
+    hs_ck_near(rate_at("DGS1MO", "2008-12-17"), 0.0003, 1e-15);
+
+    ck_assert_int_eq(
+        imp("datasets/rates/DGS10.csv", HS_FMT_FRED, NULL, HS_KIND_SPOT, &st),
+        0);
+    ck_assert_int_eq(st.rows_read, 16203);
+    ck_assert_int_eq(st.skipped, 691);
+}
+END_TEST
+
+/* --------------------------------------------------------- real: options */
+
+static long long count_options(char right)
+{
+    hs_instrument *v = NULL;
+    size_t n = 0;
+    long long k = 0;
+    ck_assert_int_eq(hs_store_instruments(fx.s, HS_KIND_OPTION, &v, &n), 0);
+    for (size_t i = 0; i < n; i++)
+        k += !right || v[i].right == right;
+    free(v);
+    return k;
+}
+
+static const hs_option_quote *find_quote(const hs_option_quote *q, size_t n,
+                                         const char *sym)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(q[i].symbol, sym) == 0)
+            return &q[i];
+    ck_abort_msg("no quote for %s", sym);
+    return NULL;
+}
+
+START_TEST(test_options_ticker)
+{
+    hs_import_stats st;
+    hs_option_quote *q = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(imp("datasets/options/2020-05-14/btc_options_data.csv",
+                         HS_FMT_DERIBIT_TICKER, NULL, HS_KIND_OPTION, &st),
+                     0);
+    /* 310 instruments, 155 puts, expiries 14MAY20 .. 25DEC20, collected
+     * from 2020-05-14 05:41:36 UTC */
+    ck_assert_int_eq(st.rows_inserted, 310);
+    ck_assert_int_eq(count_options(0), 310);
+    ck_assert_int_eq(count_options('P'), 155);
+    ck_assert_int_eq(st.first_ts, 1589434896486);
+    ck_assert_int_eq(hs_store_option_chain(fx.s, "BTC", st.first_ts, &q, &n),
+                     0);
+    ck_assert_uint_eq(n, 310);
+    ck_assert_int_eq(q[0].expiry, T("2020-05-14T08:00:00Z"));
+    ck_assert_int_eq(q[n - 1].expiry, T("2020-12-25T08:00:00Z"));
+    /* the file's first data row */
+    const hs_option_quote *x = find_quote(q, n, "BTC-22MAY20-9250-P");
+    hs_ck_near(x->bid, 0.042, 0);
+    hs_ck_near(x->ask, 0.045, 0);
+    hs_ck_near(x->mark, 0.04010621, 0);
+    hs_ck_near(x->iv, 0.7687, 1e-15);
+    hs_ck_near(x->bid_iv, 0.8007, 1e-15);
+    hs_ck_near(x->underlying_price, 9352.58, 0);
+    hs_ck_near(x->index_price, 9350.67, 0);
+    hs_ck_near(x->delta, -0.43897, 0);
+    hs_ck_near(x->gamma, 0.00037, 0);
+    hs_ck_near(x->vega, 5.49167, 0);
+    hs_ck_near(x->theta, -26.07217, 0);
+    ck_assert_str_eq(x->price_unit, "BTC");
+    hs_ck_near(x->strike, 9250, 0);
+    ck_assert_int_eq(x->right, 'P');
+    /* an empty side (bid 0) is stored as absent */
+    long long empty = 0;
+    for (size_t i = 0; i < n; i++)
+        empty += isnan(q[i].bid);
+    ck_assert_int_eq(empty, 26);
+    free(q);
+
+    ck_assert_int_eq(imp("datasets/options/2020-05-21/options_data.csv",
+                         HS_FMT_DERIBIT_TICKER, NULL, HS_KIND_OPTION, &st),
+                     0);
+    ck_assert_int_eq(st.rows_read, 326);
+    ck_assert_int_eq(st.first_ts, T("2020-05-21T23:19:53.775Z"));
+    ck_assert_int_eq(hs_store_option_chain(fx.s, "BTC", st.first_ts, &q, &n),
+                     0);
+    ck_assert_uint_eq(n, 326);
+    long long puts = 0;
+    for (size_t i = 0; i < n; i++)
+        puts += q[i].right == 'P';
+    ck_assert_int_eq(puts, 163);
+    free(q);
+}
+END_TEST
+
+START_TEST(test_options_marks)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    hs_option_quote *q = NULL;
+    size_t n = 0;
+    o.format = HS_FMT_DERIBIT_MARKS;
+    o.kind = HS_KIND_OPTION;
+    o.underlying = "BTC";
+    /* no time column and no snapshot time: refused */
+    ck_assert_int_eq(hs_import_file(fx.s,
+                                    "datasets/options/2024-05-24/btc_options.csv",
+                                    &o, &st),
+                     HS_EINVAL);
+    assert_msg_has("snapshot");
+    o.snapshot_ts = T("2024-05-24T13:07:00Z");
+    ck_assert_int_eq(hs_import_file(fx.s,
+                                    "datasets/options/2024-05-24/btc_options.csv",
+                                    &o, &st),
+                     0);
+    ck_assert_int_eq(st.rows_inserted, 578);
+    ck_assert_int_eq(hs_store_option_chain(fx.s, "BTC", o.snapshot_ts, &q, &n),
+                     0);
+    ck_assert_uint_eq(n, 578);
+    /* mark_iv is exactly 100.0 on 34 BTC rows */
+    long long capped = 0;
+    for (size_t i = 0; i < n; i++)
+        capped += q[i].iv == 1.0;
+    ck_assert_int_eq(capped, 34);
+    const hs_option_quote *x = find_quote(q, n, "BTC-25MAY24-63000-C");
+    hs_ck_near(x->mark, 0.0852, 0);
+    hs_ck_near(x->index_price, 68777.9, 0);
+    ck_assert(isnan(x->bid) && isnan(x->ask));
+    ck_assert(isnan(x->underlying_price));
+    ck_assert_str_eq(x->price_unit, "BTC");
+    free(q);
+
+    o.underlying = "ETH";
+    ck_assert_int_eq(hs_import_file(fx.s,
+                                    "datasets/options/2024-05-24/eth_options.csv",
+                                    &o, &st),
+                     0);
+    ck_assert_int_eq(st.rows_inserted, 502);
+    ck_assert_int_eq(hs_store_option_chain(fx.s, "ETH", o.snapshot_ts, &q, &n),
+                     0);
+    ck_assert_uint_eq(n, 502);
+    ck_assert_str_eq(q[0].price_unit, "ETH");
+    free(q);
+}
+END_TEST
+
+/* The 2025 folders: <UTC time>_<commit>/options_data.csv. */
+START_TEST(test_options_usd)
+{
+    const char *root = "datasets/options/2025";
+    DIR *d = opendir(root);
+    struct dirent *e;
+    long long read = 0, dups = 0, stored = 0, folders = 0;
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL) {
+        hs_import_opts o = HS_IMPORT_OPTS_INIT;
+        hs_import_stats st;
+        char file[512], when[32];
+        const char *n = e->d_name;
+        if (n[0] == '.')
+            continue;
+        snprintf(file, sizeof file, "%s/%s/options_data.csv", root, n);
+        /* 20250406T1406Z -> 2025-04-06T14:06:00Z */
+        snprintf(when, sizeof when, "%.4s-%.2s-%.2sT%.2s:%.2s:00Z", n, n + 4,
+                 n + 6, n + 9, n + 11);
+        o.format = HS_FMT_DERIBIT_USD;
+        o.kind = HS_KIND_OPTION;
+        o.snapshot_ts = T(when);
+        folders++;
+        int rc = hs_import_file(fx.s, file, &o, &st);
+        if (strncmp(n, "20250305T1630Z", 14) == 0) {
+            /* lists contracts that expired 2025-03-03, before the folder's
+             * time: refused, naming the line and field */
+            ck_assert_int_eq(rc, HS_EDATA);
+            assert_msg_has("options_data.csv:2: field 'expiration_date'");
+            continue;
+        }
+        ck_assert_msg(rc == 0, "%s", hs_error_last());
+        read += st.rows_read;
+        dups += st.duplicates;
+        stored += st.rows_inserted;
+    }
+    closedir(d);
+    ck_assert_int_eq(folders, 49);
+    ck_assert_int_eq(read, 32708 - 746);
+    ck_assert_int_eq(dups, 184); /* exact repeats of a line in 7 files */
+    ck_assert_int_eq(stored, read - dups);
+
+    /* a value of 20250406T1406Z_697018e/options_data.csv, line 3 */
+    hs_option_quote *q = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(hs_store_option_chain(fx.s, "BTC",
+                                           T("2025-04-06T14:06:00Z"), &q, &n),
+                     0);
+    ck_assert_uint_eq(n, 596);
+    const hs_option_quote *x = find_quote(q, n, "BTC-7APR25-74000-P");
+    hs_ck_near(x->bid, 57.5792, 0);
+    hs_ck_near(x->ask, 65.8048, 0);
+    hs_ck_near(x->bid_iv, 1.2821, 1e-15);
+    hs_ck_near(x->ask_iv, 1.3129, 1e-15);
+    hs_ck_near(x->delta, -0.03117, 0);
+    ck_assert_int_eq(x->expiry, T("2025-04-07T08:00:00Z"));
+    ck_assert_str_eq(x->price_unit, "USD");
+    ck_assert(isnan(x->underlying_price) && isnan(x->mark));
+    free(q);
+}
+END_TEST
+
+/* --------------------------------------------------------- validation */
+
+static const struct bad_case {
+    const char *file;
+    hs_format format;
+    hs_kind kind;
+    const char *snapshot; /* option chains */
+    int code;
+    const char *where; /* "file:line:" */
+    const char *field;
+} bad_cases[] = {
+    {"bad_number.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_number.csv:4:", "field 'close'"},
+    {"bad_nan.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_nan.csv:3:", "field 'high'"},
+    {"bad_inf.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_inf.csv:4:", "field 'low'"},
+    {"bad_nonpositive.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EDATA,
+     "bad_nonpositive.csv:3:", "field 'open'"},
+    {"bad_high_low.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EDATA,
+     "bad_high_low.csv:5:", "field 'high'"},
+    {"bad_open_range.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EDATA,
+     "bad_open_range.csv:3:", "field 'open'"},
+    {"bad_close_range.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EDATA,
+     "bad_close_range.csv:4:", "field 'close'"},
+    {"bad_volume.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EDATA,
+     "bad_volume.csv:2:", "field 'volume'"},
+    {"bad_dup_conflict.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EDATA,
+     "bad_dup_conflict.csv:5:", "field 'close'"},
+    {"bad_time.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_time.csv:3:", "field 'ts'"},
+    {"bad_no_header.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_no_header.csv:1:", "column 'ts'"},
+    {"bad_missing_field.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_missing_field.csv:3:", "field 'volume'"},
+    {"cdd_conflict.csv", HS_FMT_CDD, HS_KIND_SPOT, NULL, HS_EDATA,
+     "cdd_conflict.csv:5:", "field 'close'"},
+    {"cdd_symbol.csv", HS_FMT_CDD, HS_KIND_SPOT, NULL, HS_EDATA,
+     "cdd_symbol.csv:4:", "field 'symbol'"},
+    {"binance_jitter_bad.csv", HS_FMT_BINANCE_FUNDING, HS_KIND_PERP, NULL,
+     HS_EDATA, "binance_jitter_bad.csv:3:", "field 'calc_time'"},
+    {"binance_rate_bad.csv", HS_FMT_BINANCE_FUNDING, HS_KIND_PERP, NULL,
+     HS_EDATA, "binance_rate_bad.csv:4:", "field 'last_funding_rate'"},
+    {"bitmex_interval_bad.csv", HS_FMT_BITMEX_FUNDING, HS_KIND_PERP, NULL,
+     HS_EDATA, "bitmex_interval_bad.csv:3:", "field 'fundingInterval'"},
+    {"fred_bad.csv", HS_FMT_FRED, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "fred_bad.csv:3:", "field 'DGS1MO'"},
+    {"dvol_bad.csv", HS_FMT_DVOL, HS_KIND_INDEX, NULL, HS_EDATA,
+     "dvol_bad.csv:3:", "field 'high'"},
+    {"opt_usd_crossed.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
+     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_crossed.csv:4:",
+     "field 'ask_price_usd'"},
+    {"opt_usd_negative.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
+     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_negative.csv:2:",
+     "field 'ask_price_usd'"},
+    {"opt_usd_strike.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
+     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_strike.csv:3:",
+     "field 'strike_price'"},
+    {"opt_usd_expired.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
+     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_expired.csv:4:",
+     "field 'expiration_date'"},
+    {"opt_usd_name.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
+     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_name.csv:3:",
+     "field 'symbol'"},
+    {"opt_ticker_badgreeks.csv", HS_FMT_DERIBIT_TICKER, HS_KIND_OPTION, NULL,
+     HS_EDATA, "opt_ticker_badgreeks.csv:3:", "field 'greeks'"},
+    {"opt_marks_created.csv", HS_FMT_DERIBIT_MARKS, HS_KIND_OPTION,
+     "2024-05-24T13:07:00Z", HS_EDATA, "opt_marks_created.csv:3:",
+     "field 'creation'"},
+};
+
+START_TEST(test_bad_file)
+{
+    const struct bad_case *c = &bad_cases[_i];
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    char file[256], before[512], after[512];
+
+    snprintf(file, sizeof file, "tests/data/%s", c->file);
+    o.format = c->format;
+    o.kind = c->kind;
+    o.symbol = c->kind == HS_KIND_OPTION ? NULL : "BAD";
+    o.underlying = "BTC";
+    if (c->snapshot)
+        o.snapshot_ts = T(c->snapshot);
+    digest(fx.path, before, sizeof before);
+    int rc = hs_import_file(fx.s, file, &o, &st);
+    ck_assert_msg(rc == c->code, "%s: rc %d (%s), expected %d", c->file, rc,
+                  hs_error_last(), c->code);
+    assert_msg_has(c->where);
+    assert_msg_has(c->field);
+    ck_assert_int_eq(st.rows_inserted, 0);
+    digest(fx.path, after, sizeof after);
+    ck_assert_str_eq(before, after);
+}
+END_TEST
+
+START_TEST(test_bad_options_and_args)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    /* bad symbols */
+    o.symbol = "BTC/USDT";
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st),
+        HS_EINVAL);
+    assert_msg_has("BTC/USDT");
+    o.symbol = "ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGH"; /* 48 */
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st),
+        HS_EINVAL);
+    o.symbol = NULL;
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st),
+        HS_EINVAL);
+    /* a fixed-kind format with another kind */
+    o.symbol = "F";
+    o.format = HS_FMT_BINANCE_FUNDING;
+    ck_assert_int_eq(hs_import_file(fx.s, "datasets/funding/binance/BTCUSDT.csv",
+                                    &o, &st),
+                     HS_EINVAL);
+    assert_msg_has("perp");
+    /* options through a bar format, drop_last on a chain */
+    o.format = HS_FMT_GENERIC;
+    o.kind = HS_KIND_OPTION;
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st),
+        HS_EINVAL);
+    o.format = HS_FMT_DERIBIT_USD;
+    o.drop_last = 1;
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/opt_usd_good.csv", &o, &st),
+        HS_EINVAL);
+    /* a missing file */
+    o = (hs_import_opts)HS_IMPORT_OPTS_INIT;
+    o.symbol = "X";
+    ck_assert_int_eq(hs_import_file(fx.s, "tests/data/no-such.csv", &o, &st),
+                     HS_EIO);
+    assert_msg_has("no-such.csv");
+}
+END_TEST
+
+/* ------------------------------------------------------- generic CSV */
+
+START_TEST(test_generic_iso_and_ms)
+{
+    hs_import_stats st;
+    hs_bar *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    ck_assert_int_eq(imp("tests/data/generic_iso.csv", HS_FMT_GENERIC, "ISO",
+                         HS_KIND_SPOT, &st),
+                     0);
+    ck_assert_int_eq(st.rows_inserted, 4);
+    ck_assert_int_eq(st.gaps, 1); /* 2021-01-04 */
+    ck_assert_int_eq(st.first_ts, T("2021-01-01"));
+    ck_assert_int_eq(st.last_ts, T("2021-01-05"));
+    ck_assert_int_eq(imp("tests/data/generic_ms.csv", HS_FMT_GENERIC, "MS",
+                         HS_KIND_SPOT, &st),
+                     0);
+    ck_assert_int_eq(st.rows_inserted, 4);
+    ck_assert_int_eq(hs_store_bars(fx.s, inst("ISO").id, 0, T("2100-01-01"),
+                                   &a, &na),
+                     0);
+    ck_assert_int_eq(hs_store_bars(fx.s, inst("MS").id, 0, T("2100-01-01"),
+                                   &b, &nb),
+                     0);
+    ck_assert_uint_eq(na, 4);
+    ck_assert_uint_eq(nb, 4);
+    /* the unsorted ISO file and the sorted ms file give the same bars */
+    ck_assert_int_eq(memcmp(a, b, na * sizeof *a), 0);
+    ck_assert_int_eq(a[0].ts, 1609459200000); /* 2021-01-01 00:00 UTC */
+    hs_ck_near(a[2].volume, 12.5, 0);
+    hs_ck_near(a[3].volume, 0, 0);
+    free(a);
+    free(b);
+
+    ck_assert_int_eq(imp("tests/data/generic_dup_same.csv", HS_FMT_GENERIC,
+                         "DUP", HS_KIND_SPOT, &st),
+                     0);
+    ck_assert_int_eq(st.rows_read, 3);
+    ck_assert_int_eq(st.duplicates, 1);
+    ck_assert_int_eq(st.rows_inserted, 2);
+}
+END_TEST
+
+/* The CDD rule: when an hour has a ms-format row and a seconds-format row,
+ * the ms row wins whatever the values. */
+START_TEST(test_cdd_rule)
+{
+    hs_import_stats st;
+    ck_assert_int_eq(imp("tests/data/cdd_mixed.csv", HS_FMT_CDD, "M",
+                         HS_KIND_SPOT, &st),
+                     0);
+    ck_assert_int_eq(st.rows_read, 5);
+    ck_assert_int_eq(st.superseded, 1);
+    ck_assert_int_eq(st.rows_inserted, 4);
+    ck_assert_int_eq(st.gaps, 1); /* 05:00 */
+    hs_ck_near(bar_at("M", "2020-11-20T07:00:00Z").close, 18212.00, 0);
+    hs_ck_near(bar_at("M", "2020-11-20T07:00:00Z").volume, 6097.86638, 0);
+    hs_ck_near(bar_at("M", "2020-11-20T06:00:00Z").close, 18164.8, 0);
+}
+END_TEST
+
+START_TEST(test_options_fixtures)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    hs_option_quote *q = NULL, *r = NULL;
+    size_t n = 0, m = 0;
+    o.format = HS_FMT_DERIBIT_USD;
+    o.kind = HS_KIND_OPTION;
+    o.snapshot_ts = T("2025-04-06T14:06:00Z");
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/opt_usd_good.csv", &o, &st), 0);
+    ck_assert_int_eq(st.rows_inserted, 3);
+    ck_assert_int_eq(hs_store_option_chain(fx.s, "BTC", o.snapshot_ts, &q, &n),
+                     0);
+    ck_assert_uint_eq(n, 3);
+    /* bid 0: an empty side, absent with its IV */
+    const hs_option_quote *x = find_quote(q, n, "BTC-27JUN25-100000-C");
+    ck_assert(isnan(x->bid) && isnan(x->bid_iv));
+    hs_ck_near(x->ask, 1500, 0);
+    hs_ck_near(x->ask_iv, 0.605, 1e-15);
+
+    /* the renamed header variant gives the same quotes */
+    o.snapshot_ts = T("2025-04-06T15:00:00Z");
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/opt_usd_renamed.csv", &o, &st), 0);
+    ck_assert_int_eq(hs_store_option_chain(fx.s, "BTC", o.snapshot_ts, &r, &m),
+                     0);
+    ck_assert_uint_eq(m, n);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_str_eq(q[i].symbol, r[i].symbol);
+        ck_assert_int_eq(q[i].instrument_id, r[i].instrument_id);
+        ck_assert(q[i].ask == r[i].ask && q[i].delta == r[i].delta);
+    }
+    free(q);
+    free(r);
+    /* the same contracts, not new instruments */
+    ck_assert_int_eq(count_options(0), 3);
+}
+END_TEST
+
+/* ----------------------------------------------- transactions, re-import */
+
+START_TEST(test_all_or_nothing)
+{
+    hs_import_stats st;
+    char d0[512], d1[512];
+    size_t n0, n1;
+    ck_assert_int_eq(imp("tests/data/base_days.csv", HS_FMT_GENERIC, "A",
+                         HS_KIND_SPOT, &st),
+                     0);
+    digest(fx.path, d0, sizeof d0);
+    unsigned char *b0 = slurp(fx.path, &n0);
+
+    /* six new days are inserted before the last line conflicts with the
+     * stored 2021-01-10: everything is rolled back */
+    ck_assert_int_eq(imp("tests/data/bad_last_line_conflict.csv",
+                         HS_FMT_GENERIC, "A", HS_KIND_SPOT, &st),
+                     HS_EDATA);
+    assert_msg_has("bad_last_line_conflict.csv:8:");
+    assert_msg_has("2021-01-10");
+    ck_assert_int_eq(st.rows_inserted, 0);
+    digest(fx.path, d1, sizeof d1);
+    ck_assert_str_eq(d0, d1);
+    unsigned char *b1 = slurp(fx.path, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_int_eq(memcmp(b0, b1, n0), 0);
+    free(b1);
+
+    /* a file whose last line is invalid, into a new instrument */
+    ck_assert_int_eq(imp("tests/data/bad_last_line.csv", HS_FMT_GENERIC, "B",
+                         HS_KIND_SPOT, &st),
+                     HS_EDATA);
+    assert_msg_has("bad_last_line.csv:7:");
+    digest(fx.path, d1, sizeof d1);
+    ck_assert_str_eq(d0, d1);
+    b1 = slurp(fx.path, &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_int_eq(memcmp(b0, b1, n0), 0);
+    free(b1);
+    free(b0);
+    hs_instrument in;
+    ck_assert_int_eq(hs_store_instrument(fx.s, "B", &in), HS_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(test_idempotent)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    char d0[512], d1[512];
+    o.format = HS_FMT_CDD;
+    o.symbol = "ETH";
+    o.drop_last = 1;
+    const char *f = "datasets/spot-daily/Binance_ETHUSDT_d.csv";
+    ck_assert_int_eq(hs_import_file(fx.s, f, &o, &st), 0);
+    ck_assert_int_eq(st.rows_inserted, 3166);
+    digest(fx.path, d0, sizeof d0);
+    ck_assert_int_eq(hs_import_file(fx.s, f, &o, &st), 0);
+    ck_assert_int_eq(st.rows_inserted, 0);
+    ck_assert_int_eq(st.rows_unchanged, 3166);
+    digest(fx.path, d1, sizeof d1);
+    ck_assert_str_eq(d0, d1);
+    /* now with the partial day: one new row, the rest unchanged */
+    o.drop_last = 0;
+    ck_assert_int_eq(hs_import_file(fx.s, f, &o, &st), 0);
+    ck_assert_int_eq(st.rows_inserted, 1);
+    ck_assert_int_eq(st.rows_unchanged, 3166);
+
+    /* option chains and rates too */
+    o = (hs_import_opts)HS_IMPORT_OPTS_INIT;
+    o.format = HS_FMT_DERIBIT_TICKER;
+    o.kind = HS_KIND_OPTION;
+    f = "datasets/options/2020-05-21/options_data.csv";
+    ck_assert_int_eq(hs_import_file(fx.s, f, &o, &st), 0);
+    ck_assert_int_eq(hs_import_file(fx.s, f, &o, &st), 0);
+    ck_assert_int_eq(st.rows_unchanged, 326);
+    ck_assert_int_eq(st.rows_inserted, 0);
+    o.format = HS_FMT_FRED;
+    o.kind = HS_KIND_SPOT;
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/fred_small.csv", &o, &st), 0);
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/fred_small.csv", &o, &st), 0);
+    ck_assert_int_eq(st.rows_unchanged, 4);
+}
+END_TEST
+
+START_TEST(test_instrument_conflict)
+{
+    hs_import_stats st;
+    ck_assert_int_eq(imp("tests/data/generic_iso.csv", HS_FMT_GENERIC, "X",
+                         HS_KIND_SPOT, &st),
+                     0);
+    ck_assert_int_eq(imp("tests/data/generic_ms.csv", HS_FMT_GENERIC, "X",
+                         HS_KIND_PERP, &st),
+                     HS_EDATA);
+    assert_msg_has("already in the store");
+    assert_msg_has("generic_ms.csv");
+    ck_assert_int_eq(inst("X").kind, HS_KIND_SPOT);
+}
+END_TEST
+
+/* ------------------------------------------------------ manifest, build */
+
+static int dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+START_TEST(test_build)
+{
+    char dir[512], db[600];
+    const char *tmp = getenv("TMPDIR");
+    hs_import_stats tot;
+    hs_store *s = NULL;
+    struct stat sb;
+    snprintf(dir, sizeof dir, "%s/hs_build_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/store.db", dir);
+
+    /* a failing manifest leaves nothing behind */
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 0, 0, &tot),
+                     HS_EDATA);
+    assert_msg_has("manifest.csv:4:");
+    assert_msg_has("bad_high_low.csv:5:");
+    ck_assert_int_eq(dir_entries(dir), 0);
+
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, 0, &tot),
+                     0);
+    ck_assert_int_eq(tot.files, 3); /* the fourth line says skip */
+    ck_assert_int_eq(tot.rows_inserted, 4 + 4 + 3);
+    ck_assert_int_eq(tot.skipped, 1);
+    ck_assert_int_eq(dir_entries(dir), 1);
+    ck_assert_int_eq(hs_store_open(&s, db, HS_STORE_READONLY), 0);
+    hs_instrument in;
+    ck_assert_int_eq(hs_store_instrument(s, "TEST", &in), 0);
+    ck_assert_str_eq(in.source, "test");
+    ck_assert_int_eq(hs_store_instrument(s, "BAD", &in), HS_ENOTFOUND);
+    hs_store_close(s);
+
+    /* an existing store needs force */
+    ck_assert_int_eq(stat(db, &sb), 0);
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, 0, &tot),
+                     HS_EEXISTS);
+    assert_msg_has("--force");
+    /* a failure with force keeps the old store */
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 1, 0, &tot),
+                     HS_EDATA);
+    ck_assert_int_eq(dir_entries(dir), 1);
+    ck_assert_int_eq(hs_store_open(&s, db, HS_STORE_READONLY), 0);
+    hs_store_close(s);
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 1, 0, &tot),
+                     0);
+    ck_assert_int_eq(dir_entries(dir), 1);
+    unlink(db);
+    rmdir(dir);
+}
+END_TEST
+
+/* The whole embedded dataset, counted against the row counts stated per
+ * file in datasets/README.md. */
+START_TEST(test_build_embedded)
+{
+    char *db = tmp_path("embedded");
+    hs_import_stats tot;
+    hs_store *s = NULL;
+    hs_series_info *si = NULL;
+    hs_option_info *oi = NULL;
+    hs_rate_info *ri = NULL;
+    size_t nsi, noi, nri;
+    long long bars = 0, funding = 0, index = 0, quotes = 0, rates = 0;
+
+    ck_assert_msg(hs_import_build("datasets", db, 1, 0, &tot) == 0, "%s",
+                  hs_error_last());
+    ck_assert_int_eq(tot.files, 18 + 2 + 2 + 4 + 2 + 3 + 4 + 48);
+    ck_assert_int_eq(hs_store_open(&s, db, HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_store_series_info(s, &si, &nsi), 0);
+    ck_assert_int_eq(hs_store_option_info(s, &oi, &noi), 0);
+    ck_assert_int_eq(hs_store_rate_info(s, &ri, &nri), 0);
+    for (size_t i = 0; i < nsi; i++) {
+        if (strcmp(si[i].table, "bars") == 0)
+            bars += si[i].rows;
+        else if (strcmp(si[i].table, "funding") == 0)
+            funding += si[i].rows;
+        else
+            index += si[i].rows;
+    }
+    for (size_t i = 0; i < noi; i++)
+        quotes += oi[i].rows;
+    for (size_t i = 0; i < nri; i++)
+        rates += ri[i].rows;
+    /* daily spot rows less 17 partial days; hourly distinct hours less the
+     * first and last bar; perps less their partial day */
+    long long spot = 3167 + 3167 + 3086 + 3049 + 2924 + 2907 + 2880 + 2869 +
+                     2868 + 2650 + 1964 + 2547 + 2480 + 2334 + 2077 + 2070 +
+                     2040 + 2035 - 17;
+    ck_assert_int_eq(bars, spot + 2 * (29532 - 2) + 479 + 399);
+    ck_assert_int_eq(funding, 2 * 7119 + 4866 + 16008);
+    ck_assert_int_eq(index, 2 * 1840);
+    ck_assert_int_eq(quotes, 310 + 326 + 578 + 502 + 32708 - 746 - 184);
+    ck_assert_int_eq(rates, 25577 + 5878 - 244 + 16203 - 691);
+    free(si);
+    free(oi);
+    free(ri);
+    ck_assert_int_eq(hs_store_check(s), 0);
+    hs_store_close(s);
+    tmp_remove(db);
+}
+END_TEST
+
+static Suite *import_suite(void)
+{
+    Suite *s = suite_create("import");
+    TCase *tc = tcase_create("real");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+    tcase_add_loop_test(tc, test_spot_daily, 0,
+                        (int)(sizeof spot_cases / sizeof *spot_cases));
+    tcase_add_test(tc, test_spot_daily_known_values);
+    tcase_add_test(tc, test_perp_daily);
+    tcase_add_test(tc, test_spot_hourly);
+    tcase_add_test(tc, test_funding_binance);
+    tcase_add_test(tc, test_funding_bitmex);
+    tcase_add_test(tc, test_funding_deribit);
+    tcase_add_test(tc, test_dvol);
+    tcase_add_test(tc, test_fred);
+    tcase_add_test(tc, test_options_ticker);
+    tcase_add_test(tc, test_options_marks);
+    tcase_add_test(tc, test_options_usd);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("validation");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+    tcase_add_loop_test(tc, test_bad_file, 0,
+                        (int)(sizeof bad_cases / sizeof *bad_cases));
+    tcase_add_test(tc, test_bad_options_and_args);
+    tcase_add_test(tc, test_generic_iso_and_ms);
+    tcase_add_test(tc, test_cdd_rule);
+    tcase_add_test(tc, test_options_fixtures);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("transactions");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+    tcase_add_test(tc, test_all_or_nothing);
+    tcase_add_test(tc, test_idempotent);
+    tcase_add_test(tc, test_instrument_conflict);
+    tcase_add_test(tc, test_build);
+    tcase_add_test(tc, test_build_embedded);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return hs_test_main(import_suite()); }
