@@ -89,6 +89,7 @@ static int sweep(const char *label, hs_store *store, const char *const *syms,
     const size_t live = p->n_steps - ho.lookback;
     long rss[3] = {0, 0, 0};
     double checksum = 0;
+    hs_engine *e = NULL;
     t0 = now();
     for (size_t c = 0; c < n_cfg; c++) {
         const hs_strategy_type *t = hs_strategy_builtins[1 + c % 3];
@@ -110,19 +111,18 @@ static int sweep(const char *label, hs_store *store, const char *const *syms,
         snprintf(buf, sizeof buf, "%g", 0.02 * (double)(1 + c % 20));
         hs_values_set(&s.params, "band", buf, "bench");
         hs_error_clear();
-        hs_engine *e = NULL;
-        if ((rc = hs_engine_new(&e, ctx, &s)) || (rc = hs_engine_run(e))) {
-            hs_engine_free(e);
+        /* One engine, reset per configuration: no allocation per run. */
+        rc = e ? hs_engine_reset(e, &s) : hs_engine_new(&e, ctx, &s);
+        if (rc || (rc = hs_engine_run(e)))
             break;
-        }
         checksum += hs_engine_series(e)->equity[p->n_steps - 1];
-        hs_engine_free(e);
         if (c + 1 == n_cfg / 10)
             rss[0] = peak_rss_kib();
         if (c + 1 == n_cfg / 2)
             rss[1] = peak_rss_kib();
     }
     double t_run = now() - t0;
+    hs_engine_free(e);
     rss[2] = peak_rss_kib();
     if (rc) {
         hs_context_free(ctx);
@@ -168,10 +168,10 @@ int main(int argc, char **argv)
         hs_store_close(store);
         return 1;
     }
-    static const char *const hourly[] = {"ETH", "BTC"};
+    static const char *const hourly[] = {"ETH.1h", "BTC.1h"};
     hs_cal_parse_time("2018-01-01", &a);
     hs_cal_parse_time("2020-12-29", &b);
-    int fail = sweep("hourly", store, hourly, 2, "BTC-PERP", a, b,
+    int fail = sweep("hourly", store, hourly, 2, "BTC.1h", a, b,
                      HS_MS_PER_HOUR, n_cfg / 10);
     hs_store_close(store);
     return fail;

@@ -141,8 +141,7 @@ static int build(const char *dir, const char *db, int force, int quiet,
     hs_import_stats total;
     struct stat sb;
     double t0 = now_seconds();
-    int rc = hs_import_build(dir, db, force, verbose ? 2 : 0,
-                             &total);
+    int rc = hs_import_build(dir, db, force, verbose ? 2 : 0, &total);
     if (rc)
         return hs_cli_fail(cmd, rc);
     double secs = now_seconds() - t0;
@@ -150,13 +149,13 @@ static int build(const char *dir, const char *db, int force, int quiet,
         double mb = stat(db, &sb) == 0 ? (double)sb.st_size / 1e6 : 0;
         printf("built %s from %s/manifest.csv: %lld files, %lld rows "
                "read, %lld stored, %.2f s, %.1f MB\n",
-               db, dir, total.files, total.rows_read, total.rows_inserted,
-               secs, mb);
+               db, dir, total.files, total.rows_read, total.rows_inserted, secs,
+               mb);
         printf("dropped by rule: %lld duplicates, %lld superseded, %lld "
                "partial or bad bars, %lld missing values; %lld gaps "
                "reported\n",
-               total.duplicates, total.superseded, total.dropped,
-               total.skipped, total.gaps);
+               total.duplicates, total.superseded, total.dropped, total.skipped,
+               total.gaps);
         if ((rc = print_tables(db)))
             return hs_cli_fail(cmd, rc);
     }
@@ -284,8 +283,7 @@ int hs_cli_import(int argc, char **argv)
         return hs_cli_usage_error(cmd, "--force goes with --embedded");
     if (upgrade) {
         if (optind < argc)
-            return hs_cli_usage_error(cmd,
-                                      "--upgrade takes no FILE arguments");
+            return hs_cli_usage_error(cmd, "--upgrade takes no FILE arguments");
         if ((rc = hs_store_open(&s, db, HS_STORE_WRITE)))
             return hs_cli_fail(cmd, rc);
         if (!quiet)

@@ -47,6 +47,12 @@ static const char *fmt_step(int64_t ms, char *buf, size_t size)
     return buf;
 }
 
+/* Empty columns print as "-" so the table stays whitespace-separated. */
+static const char *or_dash(const char *s)
+{
+    return (s && *s) ? s : "-";
+}
+
 static int show(const char *path)
 {
     hs_store *s = NULL;
@@ -69,13 +75,14 @@ static int show(const char *path)
            stat(path, &sb) == 0 ? (double)sb.st_size / 1e6 : 0.0, created);
 
     printf("%-15s %-6s %-8s %-9s %-8s %-4s %-20s %-20s %8s %6s\n", "symbol",
-           "kind", "venue", "source", "table", "step", "first", "last",
-           "rows", "gaps");
+           "kind", "venue", "source", "table", "step", "first", "last", "rows",
+           "gaps");
     for (size_t i = 0; i < nsi; i++) {
         const hs_series_info *x = &si[i];
         printf("%-15s %-6s %-8s %-9s %-8s %-4s %-20s %-20s %8lld %6lld\n",
-               x->inst.symbol, hs_kind_name(x->inst.kind), x->inst.venue,
-               x->inst.source, x->table, fmt_step(x->step_ms, step, sizeof step),
+               x->inst.symbol, hs_kind_name(x->inst.kind),
+               or_dash(x->inst.venue), or_dash(x->inst.source), x->table,
+               fmt_step(x->step_ms, step, sizeof step),
                hs_cal_format_time(x->first_ts, a, sizeof a),
                hs_cal_format_time(x->last_ts, b, sizeof b), x->rows, x->gaps);
     }
@@ -88,8 +95,8 @@ static int show(const char *path)
     for (size_t i = 0; i < noi; i++) {
         const hs_option_info *x = &oi[i];
         printf("%-10s %-5s %-9s %9lld %9lld %8lld %-24s %-24s\n",
-               x->underlying, x->price_unit, x->source, x->snapshots,
-               x->contracts, x->rows,
+               or_dash(x->underlying), x->price_unit, or_dash(x->source),
+               x->snapshots, x->contracts, x->rows,
                hs_cal_format_time(x->first_ts, a, sizeof a),
                hs_cal_format_time(x->last_ts, b, sizeof b));
     }
@@ -97,12 +104,12 @@ static int show(const char *path)
         printf("(none)\n");
 
     printf("\nrates (annualised, decimal):\n");
-    printf("%-10s %-9s %-8s %-20s %-20s %8s %6s\n", "series", "source",
-           "grid", "first", "last", "rows", "gaps");
+    printf("%-10s %-9s %-8s %-20s %-20s %8s %6s\n", "series", "source", "grid",
+           "first", "last", "rows", "gaps");
     for (size_t i = 0; i < nri; i++) {
         const hs_rate_info *x = &ri[i];
         printf("%-10s %-9s %-8s %-20s %-20s %8lld %6lld\n", x->series,
-               x->source, x->weekdays ? "weekdays" : "daily",
+               or_dash(x->source), x->weekdays ? "weekdays" : "daily",
                hs_cal_format_time(x->first_ts, a, sizeof a),
                hs_cal_format_time(x->last_ts, b, sizeof b), x->rows, x->gaps);
     }

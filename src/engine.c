@@ -151,12 +151,33 @@ fail:
     return hs_error_set(HS_ENOMEM, "out of memory for %zu steps", n);
 }
 
-int hs_engine_new(hs_engine **out, const hs_context *ctx,
-                  const hs_run_spec *spec)
+/* Grow a zeroed state block to at least `size` bytes. */
+static int state_block(void **block, size_t *cap, size_t size)
 {
-    hs_engine *e = NULL;
+    if (size == 0)
+        size = 1;
+    if (size > *cap) {
+        void *p = realloc(*block, size);
+        if (!p)
+            return hs_error_set(HS_ENOMEM, "out of memory");
+        *block = p;
+        *cap = size;
+    }
+    memset(*block, 0, *cap);
+    return 0;
+}
+
+static void release_strategy(hs_engine *e)
+{
+    if (e->initialised && e->spec.type->free)
+        e->spec.type->free(e->strategy_state);
+    e->initialised = 0;
+}
+
+int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
+{
     int rc;
-    *out = NULL;
+    release_strategy(e);
     if (!spec->type || !spec->type->step)
         return hs_error_set(HS_ECONFIG, "run '%s': no strategy", spec->name);
     if (!(spec->contract_size > 0) || !isfinite(spec->contract_size))
@@ -165,38 +186,36 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
     if (!isfinite(spec->target_beta))
         return hs_error_set(HS_ECONFIG, "run '%s': target_beta must be finite",
                             spec->name);
-    e = calloc(1, sizeof *e);
-    if (!e)
-        return hs_error_set(HS_ENOMEM, "out of memory");
-    e->ctx = ctx;
+    const size_t n = e->s.n_steps, nb = e->ctx->book->n_assets;
     e->spec = *spec;
-    e->tol = 1e-9;
+    e->t = 0;
+    e->h = e->pending = e->cash = 0;
     e->beta = NAN;
-    e->view.engine = e;
-    rc = alloc_series(&e->s, ctx->panel->n_steps);
-    if (rc)
-        goto fail;
-    rc = hs_book_state_init(&e->book, ctx->book, ctx->book->capital);
-    if (rc)
-        goto fail;
-    e->strategy_state = calloc(1, spec->type->state_size ? spec->type->state_size
-                                                        : 1);
-    if (!e->strategy_state) {
-        rc = hs_error_set(HS_ENOMEM, "out of memory");
-        goto fail;
-    }
+    e->exposure = e->holdings = 0;
+    e->at_close = hs_exec_rule(e->ctx->exec) == HS_FILL_CLOSE;
+    e->s.n_fills = 0;
+    /* Series are rewritten step by step; clear what warm-up steps leave. */
+    double **d[] = {&e->s.pnl_book, &e->s.pnl_hedge, &e->s.fees,
+                    &e->s.slippage, &e->s.funding, &e->s.premium,
+                    &e->s.hedge_qty, &e->s.hedge_notional, &e->s.traded,
+                    &e->s.hedge_traded};
+    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+        memset(*d[i], 0, n * sizeof(double));
+    memset(e->book.q, 0, nb * sizeof(double));
+    memset(e->book.pend, 0, nb * sizeof(double));
+    e->book.cash = e->ctx->book->capital;
+    if ((rc = state_block(&e->strategy_state, &e->strategy_cap,
+                          spec->type->state_size)))
+        return rc;
     if (spec->beta) {
-        size_t sz = spec->beta->state_size(&spec->beta_params);
-        e->beta_state = calloc(1, sz ? sz : 1);
-        if (!e->beta_state) {
-            rc = hs_error_set(HS_ENOMEM, "out of memory");
-            goto fail;
-        }
+        if ((rc = state_block(&e->beta_state, &e->beta_cap,
+                              spec->beta->state_size(&spec->beta_params))))
+            return rc;
         rc = spec->beta->init(e->beta_state, &e->spec.beta_params);
         if (rc) {
             hs_error_prefix("run '%s': beta %s: ", spec->name,
                             spec->beta->name);
-            goto fail;
+            return rc;
         }
     }
     if (spec->type->init) {
@@ -204,23 +223,40 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
         if (rc) {
             hs_error_prefix("run '%s': strategy %s: ", spec->name,
                             spec->type->name);
-            goto fail;
+            return rc;
         }
     }
     e->initialised = 1;
+    return 0;
+}
+
+int hs_engine_new(hs_engine **out, const hs_context *ctx,
+                  const hs_run_spec *spec)
+{
+    hs_engine *e = NULL;
+    int rc;
+    *out = NULL;
+    e = calloc(1, sizeof *e);
+    if (!e)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    e->ctx = ctx;
+    e->tol = 1e-9;
+    e->view.engine = e;
+    if ((rc = alloc_series(&e->s, ctx->panel->n_steps)) ||
+        (rc = hs_book_state_init(&e->book, ctx->book, ctx->book->capital)) ||
+        (rc = hs_engine_reset(e, spec))) {
+        hs_engine_free(e);
+        return rc;
+    }
     *out = e;
     return 0;
-fail:
-    hs_engine_free(e);
-    return rc;
 }
 
 void hs_engine_free(hs_engine *e)
 {
     if (!e)
         return;
-    if (e->initialised && e->spec.type->free)
-        e->spec.type->free(e->strategy_state);
+    release_strategy(e);
     free(e->strategy_state);
     free(e->beta_state);
     hs_book_state_free(&e->book);
@@ -233,6 +269,16 @@ const hs_run_series *hs_engine_series(const hs_engine *e) { return &e->s; }
 void hs_engine_set_tolerance(hs_engine *e, double rel) { e->tol = rel; }
 
 static double to_log(double r) { return log1p(r); }
+
+/* hs_round_contracts without the library call (round() is not inlined). */
+static inline double round_contracts(double qty, double size)
+{
+    double n = qty / size;
+    if (!(fabs(n) < 4e15))
+        return round(n) * size;
+    double r = (double)(int64_t)(n + (n >= 0 ? 0.5 : -0.5));
+    return r * size;
+}
 
 /* Feed the estimator the step's observation. */
 static void update_beta(hs_engine *e, size_t t)
@@ -290,8 +336,22 @@ int hs_engine_step(hs_engine *e)
     hs_book_flow bf;
     hs_fill f;
 
-    /* 1. The book: fills at the open, delistings, marks. */
-    hs_book_state_open(&e->book, b, p, c->exec, t, &bf);
+    /* 1. The book: fills at the open, delistings, marks.  Most steps have
+     * neither fills nor delistings: they are a plain mark, done here. */
+    if (!b->slow[t]) {
+        const size_t nb = b->n_assets;
+        const double *cl = b->bclose + t * nb, *cp = cl - nb, *q = e->book.q;
+        double bp = 0, hold = 0;
+        for (size_t k = 0; k < nb; k++) {
+            bp += q[k] * (cl[k] - cp[k]);
+            hold += q[k] * cl[k];
+        }
+        bf.pnl = bp;
+        bf.holdings = hold;
+        bf.fee = bf.slippage = bf.traded = 0;
+    } else {
+        hs_book_state_open(&e->book, b, p, c->exec, t, &bf);
+    }
 
     /* 2. The hedge: fill the previous step's order at this open, and mark. */
     if (t > c->live_from)
@@ -312,8 +372,11 @@ int hs_engine_step(hs_engine *e)
     e->cash += pnl + funding - fee - slip;
 
     /* 4. The book rebalances to the account's equity at this close. */
-    hs_book_state_close(&e->book, b, p, c->exec, t,
-                        e->book.cash + bf.holdings + e->cash, &bf);
+    if (b->due[t])
+        hs_book_state_close(&e->book, b, p, c->exec, t,
+                            e->book.cash + bf.holdings + e->cash, &bf);
+    else
+        bf.exposure = bf.holdings;
     e->holdings = bf.holdings;
     e->exposure = bf.exposure;
 
@@ -337,11 +400,10 @@ int hs_engine_step(hs_engine *e)
                                 "non-finite hedge target",
                                 e->spec.name, e->spec.type->name,
                                 hs_cal_format_time(p->time[t], tb, sizeof tb));
-        double target = hs_round_contracts(d.hedge_target,
-                                           e->spec.contract_size);
+        double target = round_contracts(d.hedge_target, e->spec.contract_size);
         double order = target - e->h;
         if (fabs(order) >= 0.5 * e->spec.contract_size) {
-            if (hs_exec_rule(c->exec) == HS_FILL_CLOSE) {
+            if (e->at_close) {
                 hs_exec_fill(c->exec, (size_t)c->hedge, t, order, close, 1, &f);
                 e->cash -= f.fee + f.slippage;
                 fee += f.fee;

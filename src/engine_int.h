@@ -25,6 +25,7 @@ struct hs_engine {
     hs_run_spec spec;
     void *strategy_state;
     void *beta_state;
+    size_t strategy_cap, beta_cap; /* bytes allocated for the states */
     hs_view view;
     hs_run_series s;
     size_t t;          /* next step */
@@ -37,6 +38,7 @@ struct hs_engine {
     double holdings;   /* book holdings at close */
     double tol;        /* attribution tolerance, relative */
     int initialised;   /* strategy init done */
+    int at_close;      /* the fill rule is HS_FILL_CLOSE */
 };
 
 #endif

@@ -8,12 +8,16 @@
 
 struct hs_exec {
     hs_exec_opts opts;
+    double fixed_slip; /* the fixed model's slippage (fraction), else -1 */
     hs_cost_ctx ctx;
     double *sigma, *adv, *hl_spread;
 };
 
-/* ------------------------------------------------------------ cost models */
+/* ------------------------------------------------------------ cost models
+ * Each model reads its parameters by their index in its own table (the
+ * enums below follow the tables), so a fill does no name look-ups. */
 
+enum { FIXED_SLIPPAGE_BPS };
 static const hs_param fixed_params[] = {
     {"slippage_bps", HS_PARAM_DOUBLE, "2", 0, 10000, NULL,
      "slippage per fill, bps of the price"},
@@ -23,7 +27,7 @@ static double fixed_slippage(const hs_cost_ctx *c, size_t a, size_t t,
                              double qty)
 {
     (void)a, (void)t, (void)qty;
-    return hs_values_num(c->values, "slippage_bps") * 1e-4;
+    return c->values->num[FIXED_SLIPPAGE_BPS] * 1e-4;
 }
 
 const hs_cost_type hs_cost_fixed = {
@@ -34,6 +38,7 @@ const hs_cost_type hs_cost_fixed = {
     .slippage = fixed_slippage,
 };
 
+enum { SPREAD_MIN_BPS };
 static const hs_param spread_params[] = {
     {"min_spread_bps", HS_PARAM_DOUBLE, "1", 0, 10000, NULL,
      "floor of the estimated full spread, bps"},
@@ -46,7 +51,7 @@ static double spread_slippage(const hs_cost_ctx *c, size_t a, size_t t,
 {
     (void)qty;
     double s = c->hl_spread[t * c->panel->n_assets + a];
-    double floor_ = hs_values_num(c->values, "min_spread_bps") * 1e-4;
+    double floor_ = c->values->num[SPREAD_MIN_BPS] * 1e-4;
     if (!isfinite(s) || s < floor_)
         s = floor_;
     return 0.5 * s;
@@ -60,6 +65,7 @@ const hs_cost_type hs_cost_spread = {
     .slippage = spread_slippage,
 };
 
+enum { SQRT_K, SQRT_FIXED_BPS, SQRT_MAX_BPS };
 static const hs_param sqrt_params[] = {
     {"impact_k", HS_PARAM_DOUBLE, "1", 0, 100, NULL,
      "k in k * sigma * sqrt(q / ADV)"},
@@ -75,12 +81,12 @@ static double sqrt_slippage(const hs_cost_ctx *c, size_t a, size_t t,
                             double qty)
 {
     size_t i = t * c->panel->n_assets + a;
-    double fixed = hs_values_num(c->values, "slippage_bps") * 1e-4;
+    double fixed = c->values->num[SQRT_FIXED_BPS] * 1e-4;
     double sig = c->sigma[i], adv = c->adv[i];
-    double cap = hs_values_num(c->values, "max_bps") * 1e-4;
+    double cap = c->values->num[SQRT_MAX_BPS] * 1e-4;
     double slip = fixed;
     if (isfinite(sig) && isfinite(adv) && adv > 0)
-        slip += hs_values_num(c->values, "impact_k") * sig *
+        slip += c->values->num[SQRT_K] * sig *
                 sqrt(fabs(qty) / adv);
     return slip < cap ? slip : cap;
 }
@@ -166,6 +172,13 @@ int hs_exec_new(hs_exec **out, const hs_panel *panel, const hs_exec_opts *opts)
     if (!ex)
         return hs_error_set(HS_ENOMEM, "out of memory");
     ex->opts = *opts;
+    if (opts->model && opts->model_values.table != opts->model->params) {
+        free(ex);
+        return hs_error_set(HS_EINVAL,
+                            "cost model %s: its values were not made from its "
+                            "parameter table",
+                            opts->model->name);
+    }
     if (!ex->opts.model) {
         ex->opts.model = &hs_cost_fixed;
         if (ex->opts.model_values.table != hs_cost_fixed.params)
@@ -186,6 +199,9 @@ int hs_exec_new(hs_exec **out, const hs_panel *panel, const hs_exec_opts *opts)
     ex->ctx.hl_spread = ex->hl_spread;
     ex->ctx.values = &ex->opts.model_values;
     compute_stats(ex);
+    ex->fixed_slip = ex->opts.model == &hs_cost_fixed
+                         ? fixed_slippage(&ex->ctx, 0, 0, 0)
+                         : -1;
     *out = ex;
     return 0;
 }
@@ -203,7 +219,9 @@ void hs_exec_free(hs_exec *ex)
 void hs_exec_fill(const hs_exec *ex, size_t a, size_t t, double qty,
                   double ref, int at_close, hs_fill *out)
 {
-    double slip = ex->opts.model->slippage(&ex->ctx, a, t, qty);
+    double slip = ex->fixed_slip >= 0
+                      ? ex->fixed_slip
+                      : ex->opts.model->slippage(&ex->ctx, a, t, qty);
     if (at_close)
         slip += ex->opts.close_slippage_bps * 1e-4;
     /* A fill never happens at a price of zero or below. */

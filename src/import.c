@@ -24,10 +24,10 @@
 typedef struct format_info {
     const char *name;
     const char *summary;
-    int kind;           /* the one kind it imports, or -1: spot/perp/future */
-    const char *venue;  /* defaults for the instrument and its rows */
+    int kind;          /* the one kind it imports, or -1: spot/perp/future */
+    const char *venue; /* defaults for the instrument and its rows */
     const char *source;
-    const char *quote;  /* NULL: the underlying (coin-quoted options) */
+    const char *quote; /* NULL: the underlying (coin-quoted options) */
     int inverse;
 } format_info;
 
@@ -185,8 +185,7 @@ static int need_column(const hs_csv *c, const char *name, int *col)
     return 0;
 }
 
-static int field_time(const hs_csv *c, int col, const char *what,
-                      int64_t *ts)
+static int field_time(const hs_csv *c, int col, const char *what, int64_t *ts)
 {
     const char *f = hs_csv__field(c, col);
     if (col >= hs_csv__nfields(c) || !*f)
@@ -227,8 +226,9 @@ static int check_ohlc(const hs_csv *c, const double *v, int has_volume)
     if (v[1] < v[2])
         return bad(c, "high", "high %.17g is below low %.17g", v[1], v[2]);
     if (v[0] < v[2] || v[0] > v[1])
-        return bad(c, "open", "open %.17g is outside [low, high] = [%.17g, %.17g]",
-                   v[0], v[2], v[1]);
+        return bad(c, "open",
+                   "open %.17g is outside [low, high] = [%.17g, %.17g]", v[0],
+                   v[2], v[1]);
     if (v[3] < v[2] || v[3] > v[1])
         return bad(c, "close",
                    "close %.17g is outside [low, high] = [%.17g, %.17g]", v[3],
@@ -282,8 +282,8 @@ typedef struct parsed {
 } parsed;
 
 /* generic and cdd OHLCV; with index = 1 the volume column is optional. */
-static int parse_ohlcv(hs_csv *c, const hs_import_opts *o, int index,
-                       parsed *p, hs_import_stats *st)
+static int parse_ohlcv(hs_csv *c, const hs_import_opts *o, int index, parsed *p,
+                       hs_import_stats *st)
 {
     int cts, col[5], csym = -1, last = -1, rc;
     int cdd = o->format == HS_FMT_CDD;
@@ -426,13 +426,12 @@ static int parse_funding(hs_csv *c, const hs_import_opts *o, parsed *p,
         if ((rc = field_time(c, cts, ts_name, &x->ts)) ||
             (rc = hs_csv__double(c, crate, rate_name, &x->v[0])) ||
             (rc = check_rate(c, rate_name, x->v[0])) ||
-            (rc = same_symbol(c, csym, p->file_symbol,
-                              sizeof p->file_symbol)))
+            (rc = same_symbol(c, csym, p->file_symbol, sizeof p->file_symbol)))
             return rc;
         if (o->format == HS_FMT_BINANCE_FUNDING) {
             /* settlement on the hour, calc_time a few ms late: round */
-            int64_t h = hs_cal_floor(x->ts + HS_MS_PER_HOUR / 2,
-                                     HS_MS_PER_HOUR);
+            int64_t h =
+                hs_cal_floor(x->ts + HS_MS_PER_HOUR / 2, HS_MS_PER_HOUR);
             if (llabs(x->ts - h) > HS_MS_PER_MINUTE)
                 return bad(c, ts_name,
                            "settlement time is %lld ms away from the hour "
@@ -470,8 +469,7 @@ static int parse_fred(hs_csv *c, const hs_import_opts *o, parsed *p,
                             "series",
                             hs_csv__path(c), hs_csv__line(c));
     int cv = 1 - cd;
-    snprintf(p->file_symbol, sizeof p->file_symbol, "%s",
-             hs_csv__field(c, cv));
+    snprintf(p->file_symbol, sizeof p->file_symbol, "%s", hs_csv__field(c, cv));
     while ((rc = hs_csv__next(c)) == 0) {
         st->rows_read++;
         if (strcmp(hs_csv__field(c, cv), ".") == 0) {
@@ -612,9 +610,8 @@ static void default_underlying(const char *symbol, char *out, size_t size)
     out[n] = '\0';
 }
 
-static int write_series(hs_store *s, const char *path,
-                        const hs_import_opts *o, parsed *p, target t,
-                        hs_import_stats *st)
+static int write_series(hs_store *s, const char *path, const hs_import_opts *o,
+                        parsed *p, target t, hs_import_stats *st)
 {
     const format_info *fi = &formats[o->format];
     const char *source = hs_import__or(o->source, fi->source);
@@ -646,8 +643,7 @@ static int write_series(hs_store *s, const char *path,
         snprintf(in.symbol, sizeof in.symbol, "%s", sym);
         in.kind = o->kind;
         if (o->underlying && *o->underlying)
-            snprintf(in.underlying, sizeof in.underlying, "%s",
-                     o->underlying);
+            snprintf(in.underlying, sizeof in.underlying, "%s", o->underlying);
         else if (o->format == HS_FMT_DVOL && *p->file_symbol)
             snprintf(in.underlying, sizeof in.underlying, "%.15s",
                      p->file_symbol);
@@ -681,8 +677,7 @@ static int write_series(hs_store *s, const char *path,
                : t == T_RATES ? gaps_days(&p->r)
                               : gaps_mode(&p->r);
 
-    if (t != T_RATES &&
-        (rc = hs_store__ensure_instrument(s, &in, path, &id)))
+    if (t != T_RATES && (rc = hs_store__ensure_instrument(s, &in, path, &id)))
         return rc;
     for (size_t i = 0; i < p->r.n; i++) {
         const row *x = &p->r.v[i];
@@ -690,8 +685,7 @@ static int write_series(hs_store *s, const char *path,
         if (t == T_BARS || t == T_INDEX) {
             hs_bar b = {x->ts, x->v[0], x->v[1], x->v[2], x->v[3], x->v[4]};
             rc = t == T_BARS ? hs_store__put_bar(s, id, &b, source, &outcome)
-                             : hs_store__put_index(s, id, &b, source,
-                                                   &outcome);
+                             : hs_store__put_index(s, id, &b, source, &outcome);
         } else if (t == T_FUNDING) {
             hs_funding f = {x->ts, x->v[0], x->v[1]};
             rc = hs_store__put_funding(s, id, &f, source, &outcome);
@@ -732,9 +726,8 @@ static int check_opts(const char *path, const hs_import_opts *o)
         return hs_error_set(HS_EINVAL, "%s: bad instrument kind %d", path,
                             (int)o->kind);
     if (fi->kind >= 0 && o->kind != (hs_kind)fi->kind)
-        return hs_error_set(HS_EINVAL,
-                            "%s: format %s imports kind %s, not %s", path,
-                            fi->name, hs_kind_name((hs_kind)fi->kind),
+        return hs_error_set(HS_EINVAL, "%s: format %s imports kind %s, not %s",
+                            path, fi->name, hs_kind_name((hs_kind)fi->kind),
                             hs_kind_name(o->kind));
     if (fi->kind == -1 && o->kind == HS_KIND_OPTION)
         return hs_error_set(HS_EINVAL,
@@ -759,8 +752,8 @@ static int check_opts(const char *path, const hs_import_opts *o)
     return 0;
 }
 
-int hs_import__file_tx(hs_store *s, const char *path,
-                       const hs_import_opts *o, hs_import_stats *st)
+int hs_import__file_tx(hs_store *s, const char *path, const hs_import_opts *o,
+                       hs_import_stats *st)
 {
     hs_csv *c = NULL;
     parsed p;
@@ -973,9 +966,9 @@ static int sync_file(const char *path)
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return hs_error_set(HS_EIO, "%s: %s", path, strerror(errno));
-    int rc = fsync(fd) == 0 ? 0
-                            : hs_error_set(HS_EIO, "%s: fsync: %s", path,
-                                           strerror(errno));
+    int rc = fsync(fd) == 0
+                 ? 0
+                 : hs_error_set(HS_EIO, "%s: fsync: %s", path, strerror(errno));
     close(fd);
     return rc;
 }
@@ -1000,11 +993,20 @@ int hs_import_build(const char *dir, const char *db_path, int force,
     if (fd < 0)
         return hs_error_set(HS_EIO, "%s: cannot create a temporary file: %s",
                             tmp, strerror(errno));
+    /* mkstemp makes the file private; a store is ordinary data */
+    if (fchmod(fd, 0644) != 0) {
+        rc = hs_error_set(HS_EIO, "%s: chmod: %s", tmp, strerror(errno));
+        close(fd);
+        goto done;
+    }
     close(fd);
     if ((rc = hs_store_open(&s, tmp, HS_STORE_WRITE)))
         goto done;
     if ((rc = hs_store__bulk_mode(s)) ||
         (rc = hs_import_manifest(s, dir, progress, total)))
+        goto done;
+    /* pages split by out-of-order inserts are repacked: ~10 % smaller */
+    if ((rc = hs_store__exec(s, "VACUUM")))
         goto done;
     hs_store_close(s);
     s = NULL;

@@ -17,10 +17,10 @@
 #include <strings.h>
 
 typedef struct opt_row {
-    hs_option_quote q;  /* symbol, expiry, strike, right and the values */
+    hs_option_quote q; /* symbol, expiry, strike, right and the values */
     char underlying[16];
-    int64_t created;    /* deribit-marks: contract creation time */
-    int64_t row_ts;     /* deribit-ticker: the row's own time */
+    int64_t created; /* deribit-marks: contract creation time */
+    int64_t row_ts;  /* deribit-ticker: the row's own time */
     long line;
 } opt_row;
 
@@ -127,12 +127,11 @@ static int parse_right(const hs_csv *c, int col, const char *field, char *out)
 
 /* The exchange's contract name: BTC-22MAY20-9250-P (a fractional strike
  * writes its point as 'd', as Deribit does). */
-static void option_name(char *buf, size_t size, const char *und,
-                        int64_t expiry, double strike, char right)
+static void option_name(char *buf, size_t size, const char *und, int64_t expiry,
+                        double strike, char right)
 {
-    static const char *const mon[] = {"JAN", "FEB", "MAR", "APR",
-                                      "MAY", "JUN", "JUL", "AUG",
-                                      "SEP", "OCT", "NOV", "DEC"};
+    static const char *const mon[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                      "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
     int y, m, d;
     char k[32];
     hs_cal_to_civil(expiry, &y, &m, &d, NULL, NULL, NULL, NULL);
@@ -149,13 +148,15 @@ static void option_name(char *buf, size_t size, const char *und,
 }
 
 /* Underlying from a contract name ("BTC-..." -> "BTC"). */
-static int name_underlying(const hs_csv *c, const char *field,
-                           const char *name, char *out, size_t size)
+static int name_underlying(const hs_csv *c, const char *field, const char *name,
+                           char *out, size_t size)
 {
     size_t n = strcspn(name, "-");
     if (n == 0 || n >= size || name[n] != '-')
-        return bad(c, field, "'%s' is not an option name like "
-                             "BTC-22MAY20-9250-P", name);
+        return bad(c, field,
+                   "'%s' is not an option name like "
+                   "BTC-22MAY20-9250-P",
+                   name);
     memcpy(out, name, n);
     out[n] = '\0';
     return 0;
@@ -178,8 +179,7 @@ static int check_quote(const hs_csv *c, const opt_cols *k, opt_row *r)
         return bad(c, k->ask_f, "bid %.17g is above ask %.17g (crossed quote)",
                    q->bid, q->ask);
     if (q->iv < 0)
-        return bad(c, "mark_iv", "implied volatility %.17g is negative",
-                   q->iv);
+        return bad(c, "mark_iv", "implied volatility %.17g is negative", q->iv);
     if (q->bid_iv < 0)
         return bad(c, k->bid_iv_f, "implied volatility %.17g is negative",
                    q->bid_iv);
@@ -220,8 +220,8 @@ static int find_columns(hs_csv *c, hs_format f, opt_cols *k)
     k->ask_iv_f = "ask_iv";
     switch (f) {
     case HS_FMT_DERIBIT_TICKER:
-        if ((rc = column(c, "instrument_name", NULL, 1, &k->name,
-                         &k->name_f)) ||
+        if ((rc =
+                 column(c, "instrument_name", NULL, 1, &k->name, &k->name_f)) ||
             (rc = column(c, "option_type", NULL, 1, &k->type, &k->type_f)) ||
             (rc = column(c, "strike", NULL, 1, &k->strike, &k->strike_f)) ||
             (rc = column(c, "expiration_timestamp", NULL, 1, &k->expiry,
@@ -249,22 +249,19 @@ static int find_columns(hs_csv *c, hs_format f, opt_cols *k)
             return rc;
         break;
     default: /* HS_FMT_DERIBIT_USD, two header variants */
-        if ((rc = column(c, "symbol", "Instrument", 1, &k->name,
-                         &k->name_f)) ||
+        if ((rc = column(c, "symbol", "Instrument", 1, &k->name, &k->name_f)) ||
             (rc = column(c, "option_type", "Option Type", 1, &k->type,
                          &k->type_f)) ||
             (rc = column(c, "strike_price", "Strike Price", 1, &k->strike,
                          &k->strike_f)) ||
-            (rc = column(c, "expiration_date", "Expiration Date", 1,
-                         &k->expiry, &k->expiry_f)) ||
+            (rc = column(c, "expiration_date", "Expiration Date", 1, &k->expiry,
+                         &k->expiry_f)) ||
             (rc = column(c, "bid_price_usd", "Bid Price (USD)", 1, &k->bid,
                          &k->bid_f)) ||
             (rc = column(c, "ask_price_usd", "Ask Price (USD)", 1, &k->ask,
                          &k->ask_f)) ||
-            (rc = column(c, "bid_iv", "Bid IV", 0, &k->bid_iv,
-                         &k->bid_iv_f)) ||
-            (rc = column(c, "ask_iv", "Ask IV", 0, &k->ask_iv,
-                         &k->ask_iv_f)) ||
+            (rc = column(c, "bid_iv", "Bid IV", 0, &k->bid_iv, &k->bid_iv_f)) ||
+            (rc = column(c, "ask_iv", "Ask IV", 0, &k->ask_iv, &k->ask_iv_f)) ||
             (rc = column(c, "delta", NULL, 0, &k->delta, NULL)) ||
             (rc = column(c, "gamma", NULL, 0, &k->gamma, NULL)) ||
             (rc = column(c, "vega", NULL, 0, &k->vega, NULL)) ||
@@ -306,9 +303,10 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
             return rc;
         if (o->underlying && *o->underlying &&
             strcmp(o->underlying, r->underlying) != 0)
-            return bad(c, k->name_f, "underlying %s differs from the one "
-                                     "given (%s)", r->underlying,
-                       o->underlying);
+            return bad(c, k->name_f,
+                       "underlying %s differs from the one "
+                       "given (%s)",
+                       r->underlying, o->underlying);
     }
 
     /* expiry */
@@ -323,8 +321,7 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
             return rc;
         }
         /* a bare date: Deribit expiries are at 08:00 UTC */
-        if (o->format == HS_FMT_DERIBIT_USD &&
-            q->expiry % HS_MS_PER_DAY == 0)
+        if (o->format == HS_FMT_DERIBIT_USD && q->expiry % HS_MS_PER_DAY == 0)
             q->expiry += 8 * HS_MS_PER_HOUR;
     }
     if (k->ts >= 0) {
@@ -337,8 +334,7 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
     }
     if (k->created >= 0 && *hs_csv__field(c, k->created) &&
         (rc = hs_cal_parse_time(hs_csv__field(c, k->created), &r->created))) {
-        hs_error_prefix("%s:%ld: field 'creation': ", hs_csv__path(c),
-                        r->line);
+        hs_error_prefix("%s:%ld: field 'creation': ", hs_csv__path(c), r->line);
         return rc;
     }
 
@@ -401,13 +397,29 @@ static int cmp_symbol(const void *a, const void *b)
 /* Same values (NAN equal to NAN). */
 static int same_quote(const hs_option_quote *a, const hs_option_quote *b)
 {
-    const double x[] = {a->bid,    a->ask,    a->mark,  a->iv,
-                        a->bid_iv, a->ask_iv, a->delta, a->gamma,
-                        a->vega,   a->theta,  a->underlying_price,
+    const double x[] = {a->bid,
+                        a->ask,
+                        a->mark,
+                        a->iv,
+                        a->bid_iv,
+                        a->ask_iv,
+                        a->delta,
+                        a->gamma,
+                        a->vega,
+                        a->theta,
+                        a->underlying_price,
                         a->index_price};
-    const double y[] = {b->bid,    b->ask,    b->mark,  b->iv,
-                        b->bid_iv, b->ask_iv, b->delta, b->gamma,
-                        b->vega,   b->theta,  b->underlying_price,
+    const double y[] = {b->bid,
+                        b->ask,
+                        b->mark,
+                        b->iv,
+                        b->bid_iv,
+                        b->ask_iv,
+                        b->delta,
+                        b->gamma,
+                        b->vega,
+                        b->theta,
+                        b->underlying_price,
                         b->index_price};
     for (size_t i = 0; i < sizeof x / sizeof *x; i++)
         if (!(x[i] == y[i] || (isnan(x[i]) && isnan(y[i]))))
@@ -415,8 +427,8 @@ static int same_quote(const hs_option_quote *a, const hs_option_quote *b)
     return 1;
 }
 
-int hs_import__options(hs_store *s, const char *path,
-                       const hs_import_opts *o, hs_import_stats *st)
+int hs_import__options(hs_store *s, const char *path, const hs_import_opts *o,
+                       hs_import_stats *st)
 {
     hs_csv *c = NULL;
     opt_rows rows = {NULL, 0, 0};

@@ -24,6 +24,8 @@ void hs_book_free(hs_book *b)
     free(b->target);
     free(b->due);
     free(b->asset);
+    free(b->bclose);
+    free(b->slow);
     free(b);
 }
 
@@ -161,6 +163,18 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
     const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
     double hold = 0;
     memset(out, 0, sizeof *out);
+    if (!b->slow[t]) {
+        /* No fill and no delisting: a plain mark over contiguous rows. */
+        const double *c = b->bclose + t * nb, *cp = c - nb, *q = s->q;
+        double pnl = 0;
+        for (size_t k = 0; k < nb; k++) {
+            pnl += q[k] * (c[k] - cp[k]);
+            hold += q[k] * c[k];
+        }
+        out->pnl = pnl;
+        out->holdings = hold;
+        return;
+    }
     for (size_t k = 0; k < nb; k++) {
         size_t a = (size_t)b->asset[k], i = t * na + a;
         hs_fill f;
@@ -199,7 +213,11 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
     const size_t na = p->n_assets, nb = b->n_assets;
     const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
     const double *w = b->target + t * nb;
-    if (b->due[t]) {
+    if (!b->due[t]) { /* nothing pending: the exposure is the holdings */
+        out->exposure = out->holdings;
+        return;
+    }
+    {
         double hold = 0;
         for (size_t k = 0; k < nb; k++) {
             size_t a = (size_t)b->asset[k], i = t * na + a;
@@ -265,7 +283,9 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     b->target = calloc((n * nb) != 0 ? n * nb : 1, sizeof *b->target);
     b->due = calloc(n ? n : 1, 1);
     b->asset = calloc(nb ? nb : 1, sizeof *b->asset);
-    if (!b->target || !b->due || !b->asset) {
+    b->bclose = calloc((n * nb) != 0 ? n * nb : 1, sizeof *b->bclose);
+    b->slow = calloc(n ? n : 1, 1);
+    if (!b->target || !b->due || !b->asset || !b->bclose || !b->slow) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
@@ -287,6 +307,19 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
                           "book.min_history)",
                           o->min_history);
         goto done;
+    }
+
+    /* Rows for the fast path, and the steps that need the full one. */
+    const int next_open = hs_exec_rule(ex) == HS_FILL_NEXT_OPEN;
+    for (size_t t = 0; t < n; t++) {
+        b->slow[t] = t == 0 || t == o->live_from || (next_open && b->due[t - 1]);
+        for (size_t k = 0; k < nb; k++) {
+            size_t i = t * na + (size_t)o->asset[k];
+            int absent = p->state[i] == HS_BAR_ABSENT;
+            b->bclose[t * nb + k] = absent ? 0 : p->close[i];
+            if (t > 0 && absent && p->state[i - na] != HS_BAR_ABSENT)
+                b->slow[t] = 1; /* a delisting: sold at the last close */
+        }
     }
 
     /* 2. The unhedged book, sized on its own equity. */

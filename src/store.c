@@ -124,12 +124,15 @@ int hs_store__exec(hs_store *s, const char *sql)
 int hs_store__begin(hs_store *s)
 {
     if (!s->writable)
-        return hs_error_set(HS_EINVAL,
-                            "%s: the store was opened read-only", s->path);
+        return hs_error_set(HS_EINVAL, "%s: the store was opened read-only",
+                            s->path);
     return hs_store__exec(s, "BEGIN IMMEDIATE");
 }
 
-int hs_store__commit(hs_store *s) { return hs_store__exec(s, "COMMIT"); }
+int hs_store__commit(hs_store *s)
+{
+    return hs_store__exec(s, "COMMIT");
+}
 
 void hs_store__rollback(hs_store *s)
 {
@@ -286,8 +289,14 @@ void hs_store_close(hs_store *s)
     free(s);
 }
 
-int hs_store_schema_version(const hs_store *s) { return s->version; }
-const char *hs_store_path(const hs_store *s) { return s->path; }
+int hs_store_schema_version(const hs_store *s)
+{
+    return s->version;
+}
+const char *hs_store_path(const hs_store *s)
+{
+    return s->path;
+}
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -338,8 +347,7 @@ static int check_file(const char *path, int *empty)
     uint32_t npage = be32(h + 28);
     snprintf(wal, sizeof wal, "%s-wal", path);
     if (npage != 0 && be32(h + 24) == be32(h + 92) &&
-        (long long)page * npage > (long long)st.st_size &&
-        stat(wal, &st) != 0)
+        (long long)page * npage > (long long)st.st_size && stat(wal, &st) != 0)
         return hs_error_set(HS_EDB,
                             "%s: truncated database (its header says %lld "
                             "bytes, the file has %lld): rebuild or restore it",
@@ -424,8 +432,7 @@ static int create_schema(hs_store *s)
     if ((rc = hs_store__exec(s, schema_v1)))
         goto done;
     snprintf(ver, sizeof ver, "%d", HS_STORE_SCHEMA_VERSION);
-    hs_cal_format_time((int64_t)time(NULL) * HS_MS_PER_SECOND, now,
-                       sizeof now);
+    hs_cal_format_time((int64_t)time(NULL) * HS_MS_PER_SECOND, now, sizeof now);
     if ((rc = set_meta(s, "schema_version", ver)) ||
         (rc = set_meta(s, "application", "hedgesim")) ||
         (rc = set_meta(s, "created_at", now)) ||
@@ -675,8 +682,8 @@ int hs_store__ensure_instrument(hs_store *s, const hs_instrument *want,
         else if (have.inverse != want->inverse)
             diff = "inverse";
         else if (want->kind == HS_KIND_OPTION &&
-                 (have.expiry != want->expiry ||
-                  have.strike != want->strike || have.right != want->right))
+                 (have.expiry != want->expiry || have.strike != want->strike ||
+                  have.right != want->right))
             diff = "expiry, strike or right";
         if (diff)
             return hs_error_set(
@@ -720,8 +727,7 @@ int hs_store__ensure_instrument(hs_store *s, const hs_instrument *want,
     return 0;
 }
 
-int hs_store_instruments(hs_store *s, int kind, hs_instrument **out,
-                         size_t *n)
+int hs_store_instruments(hs_store *s, int kind, hs_instrument **out, size_t *n)
 {
     sqlite3_stmt *st = NULL;
     hs_instrument *v = NULL;
@@ -1004,15 +1010,15 @@ static void ts_row(sqlite3_stmt *st, void *rec)
     *(int64_t *)rec = sqlite3_column_int64(st, 0);
 }
 
-int hs_store_bars(hs_store *s, int64_t id, int64_t t0, int64_t t1,
-                  hs_bar **out, size_t *n)
+int hs_store_bars(hs_store *s, int64_t id, int64_t t0, int64_t t1, hs_bar **out,
+                  size_t *n)
 {
     return range_query(s,
                        "SELECT ts, open, high, low, close, volume FROM bars"
                        " WHERE instrument_id = ?1 AND ts >= ?2 AND ts < ?3"
                        " ORDER BY ts",
-                       id, NULL, t0, t1, bar_row, sizeof(hs_bar),
-                       (void **)out, n);
+                       id, NULL, t0, t1, bar_row, sizeof(hs_bar), (void **)out,
+                       n);
 }
 
 int hs_store_index(hs_store *s, int64_t id, int64_t t0, int64_t t1,
@@ -1023,8 +1029,8 @@ int hs_store_index(hs_store *s, int64_t id, int64_t t0, int64_t t1,
                        " FROM index_values"
                        " WHERE instrument_id = ?1 AND ts >= ?2 AND ts < ?3"
                        " ORDER BY ts",
-                       id, NULL, t0, t1, bar_row, sizeof(hs_bar),
-                       (void **)out, n);
+                       id, NULL, t0, t1, bar_row, sizeof(hs_bar), (void **)out,
+                       n);
 }
 
 int hs_store_funding(hs_store *s, int64_t id, int64_t t0, int64_t t1,
@@ -1049,9 +1055,8 @@ int hs_store_rates(hs_store *s, const char *series, int64_t t0, int64_t t1,
                        (void **)out, n);
 }
 
-int hs_store_option_snapshots(hs_store *s, const char *underlying,
-                              int64_t t0, int64_t t1, int64_t **out,
-                              size_t *n)
+int hs_store_option_snapshots(hs_store *s, const char *underlying, int64_t t0,
+                              int64_t t1, int64_t **out, size_t *n)
 {
     return range_query(s,
                        "SELECT DISTINCT q.ts FROM option_quotes q"

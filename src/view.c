@@ -83,5 +83,9 @@ double hs_round_contracts(double qty, double contract_size)
 {
     if (!(contract_size > 0))
         return qty;
-    return round(qty / contract_size) * contract_size;
+    double n = qty / contract_size;
+    if (!(fabs(n) < 4e15)) /* also NaN: round() passes it through */
+        return round(n) * contract_size;
+    /* Half away from zero, as round(), without the library call. */
+    return (double)(int64_t)(n + (n >= 0 ? 0.5 : -0.5)) * contract_size;
 }

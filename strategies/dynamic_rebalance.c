@@ -84,8 +84,7 @@ static int dyn_step(void *state, const hs_view *v, hs_decision *out)
         return 0;
     s->last_day = hs_view_time(v) / HS_MS_PER_DAY;
     out->trade = 1;
-    out->hedge_target =
-        hs_round_contracts(target_notional / price, hs_view_contract_size(v));
+    out->hedge_target = target_notional / price; /* rounded by the engine */
     return 0;
 }
 

@@ -18,8 +18,7 @@ static int min_variance_step(void *state, const hs_view *v, hs_decision *out)
         return 0;
     double notional = (h - hs_view_target_beta(v)) * hs_view_exposure(v);
     out->trade = 1;
-    out->hedge_target =
-        hs_round_contracts(-notional / price, hs_view_contract_size(v));
+    out->hedge_target = -notional / price; /* the engine rounds to contracts */
     return 0;
 }
 

@@ -436,6 +436,9 @@ START_TEST(test_bad_values)
                       "usdt_is_usd = true\n",
                       BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
                 "test.ini: [data] step", NULL);
+    parse_fails(build(DATA_OK "rates = a_rate_series_name_too_long\n", BOOK_OK,
+                      HEDGE_OK, NULL, STRAT_OK),
+                "test.ini: [data] rates", "too long", NULL);
     /* symbols */
     parse_fails(build(DATA_OK, "assets = ETH,B@D\n", HEDGE_OK, NULL, STRAT_OK),
                 "test.ini: [book] assets", "'B@D'", NULL);
@@ -567,6 +570,92 @@ START_TEST(test_empty_sections)
     parse_fails(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL,
                       STRAT_OK "[strategy.empty]\n"),
                 "test.ini: [strategy.empty] key 'type' is required", NULL);
+}
+END_TEST
+
+/* Lines and names longer than libinih's buffers (200-character lines,
+ * 50-character section names) are within what hs_config holds (values of
+ * 255 characters, up to 64 assets, run names of 63).  They must either be
+ * read whole or refused with a message naming the real line: never cut
+ * silently, nor blamed on the wrong line. */
+START_TEST(test_long_lines)
+{
+    /* 45 assets CN00..CN44: a value of 45 * 5 - 1 = 224 characters on
+     * line 7 ("[data]", 3 keys, a blank line, "[book]", then assets), a
+     * line of "assets = " + 224 = 233 characters. */
+    char assets[256] = "";
+    for (int i = 0; i < 45; i++) {
+        size_t len = strlen(assets);
+        snprintf(assets + len, sizeof assets - len, "%sCN%02d", i ? "," : "",
+                 i);
+    }
+    ck_assert_uint_eq(strlen(assets), 224);
+    char book[300];
+    snprintf(book, sizeof book, "assets = %s\n", assets);
+    const char *text = build("start = 2019-01-01\nend = 2024-12-31\n"
+                             "usdt_is_usd = true\n",
+                             book, HEDGE_OK, NULL, STRAT_OK);
+    hs_config *c = NULL;
+    int rc = hs_config_parse(&c, text, "test.ini");
+    if (rc == 0) {
+        ck_assert_uint_eq(c->n_assets, 45);
+        ck_assert_str_eq(c->assets[44], "CN44");
+        hs_config_free(c);
+    } else {
+        ck_assert_msg(strstr(hs_error_last(), "test.ini:7"),
+                      "the 233-character line 7 is reported as: %s",
+                      hs_error_last());
+    }
+}
+END_TEST
+
+START_TEST(test_long_run_name)
+{
+    /* a 45-character run name: [strategy.NAME] is 55 characters */
+    const char *name = "a_rather_long_strategy_run_name_of_45_chars_x";
+    ck_assert_uint_eq(strlen(name), 45);
+    char tail[256];
+    snprintf(tail, sizeof tail, "[strategy.%s]\ntype = unhedged\n", name);
+    hs_config *c = NULL;
+    int rc = hs_config_parse(&c,
+                             build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, tail),
+                             "test.ini");
+    if (rc == 0) {
+        ck_assert_str_eq(c->runs[0].name, name);
+        hs_config_free(c);
+    } else {
+        ck_assert(strstr(hs_error_last(), "test.ini"));
+    }
+}
+END_TEST
+
+/* A bad start or end names the key that is wrong. */
+START_TEST(test_bad_time_names_key)
+{
+    parse_fails(build("start = 2019-02-30\nend = 2024-12-31\n"
+                      "usdt_is_usd = true\n",
+                      BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
+                "test.ini: [data] start", NULL);
+    parse_fails(build("start = 2019-01-01\nend = soon\n"
+                      "usdt_is_usd = true\n",
+                      BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
+                "test.ini: [data] end", NULL);
+}
+END_TEST
+
+/* Without a name, messages say "config". */
+START_TEST(test_unnamed)
+{
+    hs_config *c = NULL;
+    ck_assert_int_eq(hs_config_parse(&c,
+                                     build(DATA_OK "colour = red\n", BOOK_OK,
+                                           HEDGE_OK, NULL, STRAT_OK),
+                                     NULL),
+                     HS_ECONFIG);
+    ck_assert_ptr_null(c);
+    ck_assert(strncmp(hs_error_last(), "config: [data] unknown key", 26) == 0);
+    c = parse_ok(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, STRAT_OK));
+    hs_config_free(c);
 }
 END_TEST
 
@@ -828,6 +917,10 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_first_error_wins);
     tcase_add_test(tc, test_strategy_sections);
     tcase_add_test(tc, test_empty_sections);
+    tcase_add_test(tc, test_long_lines);
+    tcase_add_test(tc, test_long_run_name);
+    tcase_add_test(tc, test_bad_time_names_key);
+    tcase_add_test(tc, test_unnamed);
     tcase_add_test(tc, test_overrides);
     tcase_add_test(tc, test_bad_overrides);
     tcase_add_test(tc, test_validate);

@@ -326,7 +326,7 @@ START_TEST(test_corwin_schultz_negative)
     hs_exec *ex = make_exec(p, &o);
     hs_ck_near(slip_of(ex, 1, 3, 1), 0.5 * 0.0024370917304322812, 1e-15);
     hs_ck_near(slip_of(ex, 1, 4, 1), 0.5 * 0.002806492216592068, 1e-15);
-    /* t = 2: only the negative... no: only the pair ending at 1 */
+    /* t = 2: the window holds only the pair ending at bar 1 */
     hs_ck_near(slip_of(ex, 1, 2, 1), 0.5 * 0.0048741834608645625, 1e-15);
     hs_exec_free(ex);
     hs_panel_free(p);

@@ -106,8 +106,7 @@ static hs_funding funding_at(const char *sym, const char *when)
     hs_funding *f = NULL, r;
     size_t n = 0;
     int64_t t = T(when);
-    ck_assert_int_eq(hs_store_funding(fx.s, inst(sym).id, t, t + 1, &f, &n),
-                     0);
+    ck_assert_int_eq(hs_store_funding(fx.s, inst(sym).id, t, t + 1, &f, &n), 0);
     ck_assert_msg(n == 1, "no %s funding at %s", sym, when);
     r = f[0];
     free(f);
@@ -260,9 +259,9 @@ START_TEST(test_perp_daily)
     o.kind = HS_KIND_PERP;
     o.drop_last = 1;
     ck_assert_int_eq(
-        hs_import_file(fx.s,
-                       "datasets/perp-daily/BTCUSDT_Binance_futures_data_day.csv",
-                       &o, &st),
+        hs_import_file(
+            fx.s, "datasets/perp-daily/BTCUSDT_Binance_futures_data_day.csv",
+            &o, &st),
         0);
     ck_assert_int_eq(st.rows_read, 480);
     ck_assert_int_eq(st.rows_inserted, 479);
@@ -281,9 +280,9 @@ START_TEST(test_perp_daily)
 
     o.symbol = "ETH-PERP";
     ck_assert_int_eq(
-        hs_import_file(fx.s,
-                       "datasets/perp-daily/ETHUSDT_Binance_futures_data_day.csv",
-                       &o, &st),
+        hs_import_file(
+            fx.s, "datasets/perp-daily/ETHUSDT_Binance_futures_data_day.csv",
+            &o, &st),
         0);
     ck_assert_int_eq(st.rows_read, 400);
     ck_assert_int_eq(st.first_ts, T("2019-11-27"));
@@ -304,8 +303,8 @@ START_TEST(test_spot_hourly)
     o.drop_first = 1;
     o.drop_last = 1;
     ck_assert_int_eq(
-        hs_import_file(fx.s, "datasets/spot-hourly/Binance_BTCUSDT_1h.csv",
-                       &o, &st),
+        hs_import_file(fx.s, "datasets/spot-hourly/Binance_BTCUSDT_1h.csv", &o,
+                       &st),
         0);
     /* 32,181 rows, 29,532 distinct hours: 2,649 hours in both formats */
     ck_assert_int_eq(st.rows_read, 32181);
@@ -342,8 +341,7 @@ START_TEST(test_funding_binance)
 {
     hs_import_stats st;
     ck_assert_int_eq(imp("datasets/funding/binance/BTCUSDT.csv",
-                         HS_FMT_BINANCE_FUNDING, "BTC-PERP", HS_KIND_PERP,
-                         &st),
+                         HS_FMT_BINANCE_FUNDING, "BTC-PERP", HS_KIND_PERP, &st),
                      0);
     ck_assert_int_eq(st.rows_read, 7119);
     ck_assert_int_eq(st.rows_inserted, 7119);
@@ -373,16 +371,15 @@ START_TEST(test_funding_bitmex)
     o.kind = HS_KIND_PERP;
     o.symbol = "XBTUSD";
     o.underlying = "BTC";
-    ck_assert_int_eq(
-        hs_import_file(fx.s, "datasets/funding/bitmex/funding_data.csv", &o,
-                       &st),
-        0);
+    ck_assert_int_eq(hs_import_file(fx.s,
+                                    "datasets/funding/bitmex/funding_data.csv",
+                                    &o, &st),
+                     0);
     ck_assert_int_eq(st.rows_inserted, 4866);
     ck_assert_int_eq(st.first_ts, T("2016-05-14T12:00:00Z"));
     ck_assert_int_eq(st.last_ts, T("2020-11-05T04:00:00Z"));
     ck_assert_int_eq(st.gaps, 0);
-    hs_ck_near(funding_at("XBTUSD", "2020-03-12T20:00:00Z").rate, -0.001691,
-               0);
+    hs_ck_near(funding_at("XBTUSD", "2020-03-12T20:00:00Z").rate, -0.001691, 0);
     hs_ck_near(funding_at("XBTUSD", "2020-03-13T04:00:00Z").rate, -0.00375, 0);
     hs_ck_near(funding_at("XBTUSD", "2020-03-13T12:00:00Z").rate, -0.00375, 0);
     hs_ck_near(funding_at("XBTUSD", "2020-03-13T20:00:00Z").rate, -0.00375, 0);
@@ -402,8 +399,8 @@ START_TEST(test_funding_deribit)
 {
     hs_import_stats st;
     ck_assert_int_eq(imp("datasets/funding/deribit/deribit_history.csv",
-                         HS_FMT_DERIBIT_FUNDING, "BTC-PERPETUAL",
-                         HS_KIND_PERP, &st),
+                         HS_FMT_DERIBIT_FUNDING, "BTC-PERPETUAL", HS_KIND_PERP,
+                         &st),
                      0);
     ck_assert_int_eq(st.rows_inserted, 16008);
     ck_assert_int_eq(st.first_ts, T("2019-04-30T10:00:00Z"));
@@ -438,22 +435,21 @@ START_TEST(test_dvol)
     ck_assert_int_eq(in.kind, HS_KIND_INDEX);
     ck_assert_str_eq(in.underlying, "BTC");
     ck_assert_str_eq(in.quote, "%");
-    ck_assert_int_eq(hs_store_index(fx.s, in.id, T("2022-11-09"),
-                                    T("2022-11-10"), &b, &n),
-                     0);
+    ck_assert_int_eq(
+        hs_store_index(fx.s, in.id, T("2022-11-09"), T("2022-11-10"), &b, &n),
+        0);
     ck_assert_uint_eq(n, 1);
     hs_ck_near(b[0].close, 114.72, 0);
     hs_ck_near(b[0].high, 122.01, 0);
     free(b);
-    ck_assert_int_eq(hs_store_index(fx.s, in.id, T("2021-05-19"),
-                                    T("2021-05-20"), &b, &n),
-                     0);
+    ck_assert_int_eq(
+        hs_store_index(fx.s, in.id, T("2021-05-19"), T("2021-05-20"), &b, &n),
+        0);
     hs_ck_near(b[0].close, 124.83, 0);
     hs_ck_near(b[0].high, 144.63, 0);
     free(b);
     /* no bars table rows for an index */
-    ck_assert_int_eq(hs_store_bars(fx.s, in.id, 0, T("2100-01-01"), &b, &n),
-                     0);
+    ck_assert_int_eq(hs_store_bars(fx.s, in.id, 0, T("2100-01-01"), &b, &n), 0);
     ck_assert_uint_eq(n, 0);
     free(b);
 }
@@ -465,8 +461,7 @@ START_TEST(test_fred)
 {
     hs_import_stats st;
     ck_assert_int_eq(
-        imp("datasets/rates/DFF.csv", HS_FMT_FRED, NULL, HS_KIND_SPOT, &st),
-        0);
+        imp("datasets/rates/DFF.csv", HS_FMT_FRED, NULL, HS_KIND_SPOT, &st), 0);
     ck_assert_int_eq(st.rows_inserted, 25577);
     ck_assert_int_eq(st.skipped, 0);
     ck_assert_int_eq(st.gaps, 0);
@@ -584,16 +579,16 @@ START_TEST(test_options_marks)
     o.kind = HS_KIND_OPTION;
     o.underlying = "BTC";
     /* no time column and no snapshot time: refused */
-    ck_assert_int_eq(hs_import_file(fx.s,
-                                    "datasets/options/2024-05-24/btc_options.csv",
-                                    &o, &st),
-                     HS_EINVAL);
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "datasets/options/2024-05-24/btc_options.csv", &o,
+                       &st),
+        HS_EINVAL);
     assert_msg_has("snapshot");
     o.snapshot_ts = T("2024-05-24T13:07:00Z");
-    ck_assert_int_eq(hs_import_file(fx.s,
-                                    "datasets/options/2024-05-24/btc_options.csv",
-                                    &o, &st),
-                     0);
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "datasets/options/2024-05-24/btc_options.csv", &o,
+                       &st),
+        0);
     ck_assert_int_eq(st.rows_inserted, 578);
     ck_assert_int_eq(hs_store_option_chain(fx.s, "BTC", o.snapshot_ts, &q, &n),
                      0);
@@ -612,10 +607,10 @@ START_TEST(test_options_marks)
     free(q);
 
     o.underlying = "ETH";
-    ck_assert_int_eq(hs_import_file(fx.s,
-                                    "datasets/options/2024-05-24/eth_options.csv",
-                                    &o, &st),
-                     0);
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "datasets/options/2024-05-24/eth_options.csv", &o,
+                       &st),
+        0);
     ck_assert_int_eq(st.rows_inserted, 502);
     ck_assert_int_eq(hs_store_option_chain(fx.s, "ETH", o.snapshot_ts, &q, &n),
                      0);
@@ -670,9 +665,9 @@ START_TEST(test_options_usd)
     /* a value of 20250406T1406Z_697018e/options_data.csv, line 3 */
     hs_option_quote *q = NULL;
     size_t n = 0;
-    ck_assert_int_eq(hs_store_option_chain(fx.s, "BTC",
-                                           T("2025-04-06T14:06:00Z"), &q, &n),
-                     0);
+    ck_assert_int_eq(
+        hs_store_option_chain(fx.s, "BTC", T("2025-04-06T14:06:00Z"), &q, &n),
+        0);
     ck_assert_uint_eq(n, 596);
     const hs_option_quote *x = find_quote(q, n, "BTC-7APR25-74000-P");
     hs_ck_near(x->bid, 57.5792, 0);
@@ -737,25 +732,24 @@ static const struct bad_case {
     {"dvol_bad.csv", HS_FMT_DVOL, HS_KIND_INDEX, NULL, HS_EDATA,
      "dvol_bad.csv:3:", "field 'high'"},
     {"opt_usd_crossed.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
-     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_crossed.csv:4:",
-     "field 'ask_price_usd'"},
+     "2025-04-06T14:06:00Z", HS_EDATA,
+     "opt_usd_crossed.csv:4:", "field 'ask_price_usd'"},
     {"opt_usd_negative.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
-     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_negative.csv:2:",
-     "field 'ask_price_usd'"},
+     "2025-04-06T14:06:00Z", HS_EDATA,
+     "opt_usd_negative.csv:2:", "field 'ask_price_usd'"},
     {"opt_usd_strike.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
-     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_strike.csv:3:",
-     "field 'strike_price'"},
+     "2025-04-06T14:06:00Z", HS_EDATA,
+     "opt_usd_strike.csv:3:", "field 'strike_price'"},
     {"opt_usd_expired.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
-     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_expired.csv:4:",
-     "field 'expiration_date'"},
+     "2025-04-06T14:06:00Z", HS_EDATA,
+     "opt_usd_expired.csv:4:", "field 'expiration_date'"},
     {"opt_usd_name.csv", HS_FMT_DERIBIT_USD, HS_KIND_OPTION,
-     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_name.csv:3:",
-     "field 'symbol'"},
+     "2025-04-06T14:06:00Z", HS_EDATA, "opt_usd_name.csv:3:", "field 'symbol'"},
     {"opt_ticker_badgreeks.csv", HS_FMT_DERIBIT_TICKER, HS_KIND_OPTION, NULL,
      HS_EDATA, "opt_ticker_badgreeks.csv:3:", "field 'greeks'"},
     {"opt_marks_created.csv", HS_FMT_DERIBIT_MARKS, HS_KIND_OPTION,
-     "2024-05-24T13:07:00Z", HS_EDATA, "opt_marks_created.csv:3:",
-     "field 'creation'"},
+     "2024-05-24T13:07:00Z", HS_EDATA,
+     "opt_marks_created.csv:3:", "field 'creation'"},
 };
 
 START_TEST(test_bad_file)
@@ -791,30 +785,26 @@ START_TEST(test_bad_options_and_args)
     /* bad symbols */
     o.symbol = "BTC/USDT";
     ck_assert_int_eq(
-        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st),
-        HS_EINVAL);
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
     assert_msg_has("BTC/USDT");
     o.symbol = "ABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGHIJABCDEFGH"; /* 48 */
     ck_assert_int_eq(
-        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st),
-        HS_EINVAL);
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
     o.symbol = NULL;
     ck_assert_int_eq(
-        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st),
-        HS_EINVAL);
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
     /* a fixed-kind format with another kind */
     o.symbol = "F";
     o.format = HS_FMT_BINANCE_FUNDING;
-    ck_assert_int_eq(hs_import_file(fx.s, "datasets/funding/binance/BTCUSDT.csv",
-                                    &o, &st),
-                     HS_EINVAL);
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "datasets/funding/binance/BTCUSDT.csv", &o, &st),
+        HS_EINVAL);
     assert_msg_has("perp");
     /* options through a bar format, drop_last on a chain */
     o.format = HS_FMT_GENERIC;
     o.kind = HS_KIND_OPTION;
     ck_assert_int_eq(
-        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st),
-        HS_EINVAL);
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
     o.format = HS_FMT_DERIBIT_USD;
     o.drop_last = 1;
     ck_assert_int_eq(
@@ -847,12 +837,10 @@ START_TEST(test_generic_iso_and_ms)
                          HS_KIND_SPOT, &st),
                      0);
     ck_assert_int_eq(st.rows_inserted, 4);
-    ck_assert_int_eq(hs_store_bars(fx.s, inst("ISO").id, 0, T("2100-01-01"),
-                                   &a, &na),
-                     0);
-    ck_assert_int_eq(hs_store_bars(fx.s, inst("MS").id, 0, T("2100-01-01"),
-                                   &b, &nb),
-                     0);
+    ck_assert_int_eq(
+        hs_store_bars(fx.s, inst("ISO").id, 0, T("2100-01-01"), &a, &na), 0);
+    ck_assert_int_eq(
+        hs_store_bars(fx.s, inst("MS").id, 0, T("2100-01-01"), &b, &nb), 0);
     ck_assert_uint_eq(na, 4);
     ck_assert_uint_eq(nb, 4);
     /* the unsorted ISO file and the sorted ms file give the same bars */
@@ -877,9 +865,8 @@ END_TEST
 START_TEST(test_cdd_rule)
 {
     hs_import_stats st;
-    ck_assert_int_eq(imp("tests/data/cdd_mixed.csv", HS_FMT_CDD, "M",
-                         HS_KIND_SPOT, &st),
-                     0);
+    ck_assert_int_eq(
+        imp("tests/data/cdd_mixed.csv", HS_FMT_CDD, "M", HS_KIND_SPOT, &st), 0);
     ck_assert_int_eq(st.rows_read, 5);
     ck_assert_int_eq(st.superseded, 1);
     ck_assert_int_eq(st.rows_inserted, 4);
@@ -937,9 +924,9 @@ START_TEST(test_all_or_nothing)
     hs_import_stats st;
     char d0[512], d1[512];
     size_t n0, n1;
-    ck_assert_int_eq(imp("tests/data/base_days.csv", HS_FMT_GENERIC, "A",
-                         HS_KIND_SPOT, &st),
-                     0);
+    ck_assert_int_eq(
+        imp("tests/data/base_days.csv", HS_FMT_GENERIC, "A", HS_KIND_SPOT, &st),
+        0);
     digest(fx.path, d0, sizeof d0);
     unsigned char *b0 = slurp(fx.path, &n0);
 
@@ -1009,10 +996,10 @@ START_TEST(test_idempotent)
     ck_assert_int_eq(st.rows_inserted, 0);
     o.format = HS_FMT_FRED;
     o.kind = HS_KIND_SPOT;
-    ck_assert_int_eq(
-        hs_import_file(fx.s, "tests/data/fred_small.csv", &o, &st), 0);
-    ck_assert_int_eq(
-        hs_import_file(fx.s, "tests/data/fred_small.csv", &o, &st), 0);
+    ck_assert_int_eq(hs_import_file(fx.s, "tests/data/fred_small.csv", &o, &st),
+                     0);
+    ck_assert_int_eq(hs_import_file(fx.s, "tests/data/fred_small.csv", &o, &st),
+                     0);
     ck_assert_int_eq(st.rows_unchanged, 4);
 }
 END_TEST
@@ -1191,4 +1178,7 @@ static Suite *import_suite(void)
     return s;
 }
 
-int main(void) { return hs_test_main(import_suite()); }
+int main(void)
+{
+    return hs_test_main(import_suite());
+}

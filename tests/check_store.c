@@ -133,9 +133,8 @@ START_TEST(test_create_schema)
     hs_store_close(s);
 
     /* the tables, clustered as documented */
-    static const char *const clustered[] = {"bars", "funding",
-                                            "option_quotes", "index_values",
-                                            "rates", "meta"};
+    static const char *const clustered[] = {
+        "bars", "funding", "option_quotes", "index_values", "rates", "meta"};
     for (size_t i = 0; i < sizeof clustered / sizeof *clustered; i++) {
         char sql[256];
         snprintf(sql, sizeof sql,
@@ -361,8 +360,7 @@ START_TEST(test_migrate_v0)
 
     /* the old row survived and reads back, the new column as NAN */
     ck_assert_int_eq(hs_store_open(&s, p, HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_store_option_chain(s, "BTC", 1589434896486, &q, &n),
-                     0);
+    ck_assert_int_eq(hs_store_option_chain(s, "BTC", 1589434896486, &q, &n), 0);
     ck_assert_uint_eq(n, 1);
     ck_assert_str_eq(q[0].symbol, "BTC-22MAY20-9250-P");
     hs_ck_near(q[0].bid, 0.042, 0);
@@ -383,8 +381,8 @@ START_TEST(test_readonly_refuses_writes)
     hs_store_close(s);
     ck_assert_int_eq(hs_store_open(&s, p, HS_STORE_READONLY), 0);
     o.symbol = "X";
-    ck_assert_int_eq(
-        hs_import_file(s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
+    ck_assert_int_eq(hs_import_file(s, "tests/data/generic_iso.csv", &o, &st),
+                     HS_EINVAL);
     assert_msg_has("read-only");
     hs_store_close(s);
     ck_assert_int_eq(raw_count(p, "SELECT count(*) FROM bars"), 0);
@@ -440,18 +438,16 @@ START_TEST(test_readers)
     ck_assert_str_eq(in.source, "csv");
 
     /* [t0, t1): the bar at t1 is excluded; ascending order */
-    ck_assert_int_eq(hs_store_bars(s, in.id, T("2021-01-02"), T("2021-01-05"),
-                                   &b, &n),
-                     0);
+    ck_assert_int_eq(
+        hs_store_bars(s, in.id, T("2021-01-02"), T("2021-01-05"), &b, &n), 0);
     ck_assert_uint_eq(n, 2);
     ck_assert_int_eq(b[0].ts, T("2021-01-02"));
     ck_assert_int_eq(b[1].ts, T("2021-01-03"));
     hs_ck_near(b[1].close, 105, 0);
     hs_ck_near(b[1].volume, 12.5, 0);
     free(b);
-    ck_assert_int_eq(hs_store_bars(s, in.id, T("2030-01-01"), T("2031-01-01"),
-                                   &b, &n),
-                     0);
+    ck_assert_int_eq(
+        hs_store_bars(s, in.id, T("2030-01-01"), T("2031-01-01"), &b, &n), 0);
     ck_assert_uint_eq(n, 0);
     free(b);
 
@@ -470,9 +466,9 @@ START_TEST(test_readers)
     free(all);
 
     /* rates are decimals: 5.55 % -> 0.0555 */
-    ck_assert_int_eq(hs_store_rates(s, "DGS1MO", T("2024-01-01"),
-                                    T("2024-02-01"), &r, &n),
-                     0);
+    ck_assert_int_eq(
+        hs_store_rates(s, "DGS1MO", T("2024-01-01"), T("2024-02-01"), &r, &n),
+        0);
     ck_assert_uint_eq(n, 4);
     hs_ck_near(r[0].rate, 0.0555, 1e-15);
     ck_assert_int_eq(r[0].ts, T("2024-01-02"));
@@ -487,14 +483,12 @@ START_TEST(test_readers)
     free(b);
 
     /* option chain: one snapshot at the earliest row time */
-    ck_assert_int_eq(hs_store_option_snapshots(s, "BTC", 0, T("2100-01-01"),
-                                               &ts, &n),
-                     0);
+    ck_assert_int_eq(
+        hs_store_option_snapshots(s, "BTC", 0, T("2100-01-01"), &ts, &n), 0);
     ck_assert_uint_eq(n, 1);
     ck_assert_int_eq(ts[0], 1589434896486);
     free(ts);
-    ck_assert_int_eq(hs_store_option_chain(s, "BTC", 1589434896486, &q, &n),
-                     0);
+    ck_assert_int_eq(hs_store_option_chain(s, "BTC", 1589434896486, &q, &n), 0);
     ck_assert_uint_eq(n, 2);
     ck_assert_str_eq(q[0].symbol, "BTC-22MAY20-9250-P"); /* by strike */
     ck_assert_str_eq(q[0].price_unit, "BTC");
@@ -506,8 +500,7 @@ START_TEST(test_readers)
     ck_assert(isnan(q[1].ask_iv)); /* 500 %: Deribit's no-IV cap */
     hs_ck_near(q[1].bid_iv, 1.0922, 1e-15);
     free(q);
-    ck_assert_int_eq(hs_store_option_chain(s, "ETH", 1589434896486, &q, &n),
-                     0);
+    ck_assert_int_eq(hs_store_option_chain(s, "ETH", 1589434896486, &q, &n), 0);
     ck_assert_uint_eq(n, 0);
     free(q);
 
@@ -634,4 +627,7 @@ static Suite *store_suite(void)
     return s;
 }
 
-int main(void) { return hs_test_main(store_suite()); }
+int main(void)
+{
+    return hs_test_main(store_suite());
+}

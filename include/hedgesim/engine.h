@@ -88,6 +88,12 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
                   const hs_run_spec *spec);
 void hs_engine_free(hs_engine *e);
 
+/* Start over with another spec on the same context, reusing the engine's
+ * memory (for sweeps and Monte Carlo paths: no allocation per run once the
+ * states are as large as the largest seen).  Same checks as hs_engine_new;
+ * after an error the engine can be reset again or freed. */
+int hs_engine_reset(hs_engine *e, const hs_run_spec *spec);
+
 /* Run one step: 0, HS_ITEROVER when done, or an error (HS_ESTRATEGY if the
  * strategy failed or returned a non-finite target; HS_ENUMERIC if the
  * attribution does not sum to the equity change). */

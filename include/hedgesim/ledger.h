@@ -69,6 +69,9 @@ typedef struct hs_book {
     unsigned char *due; /* [n_steps] 1: rebalance at the close of t */
     int *asset;       /* [n_assets] panel index of each book asset */
     size_t live_from;
+    double *bclose;   /* [n_steps * n_assets] book assets' closes, 0 where
+                       * absent: the contiguous rows the fast path reads */
+    unsigned char *slow; /* [n_steps] 1: fills or delistings at this open */
 } hs_book;
 
 /* One run's positions in the book (the engine keeps one per run). */

@@ -1,0 +1,624 @@
+/* Tests for the long book's track: hand-computed fills, fees and equity;
+ * fixed and inverse-volatility weights; the rebalancing calendars; the
+ * min_history rule; the basket return before and after live_from; the
+ * equity-change identity over a random panel; the errors. */
+#include "enginefix.h"
+#include "testutil.h"
+
+#include "hedgesim/calendar.h"
+#include "hedgesim/ledger.h"
+
+#include <gsl/gsl_statistics_double.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ helpers */
+
+#define DAY INT64_C(86400000)
+
+/* A panel of n steps of `step` ms from t0 with na assets.  Closes from
+ * close[a][t] (NaN: no bar), opens from open[a][t] or, with open NULL, the
+ * previous close.  Highs and lows bracket open and close; volume 1000. */
+static hs_panel *panel_from(size_t n, size_t na, int64_t t0, int64_t step,
+                            const double *close, const double *open)
+{
+    hs_panel *p = NULL;
+    ck_assert_int_eq(hs_panel_new(&p, n, na, step), 0);
+    for (size_t a = 0; a < na; a++)
+        snprintf(p->symbol[a], HS_SYMBOL_MAX, "S%zu", a);
+    for (size_t t = 0; t < n; t++) {
+        p->time[t] = t0 + (int64_t)t * step;
+        for (size_t a = 0; a < na; a++) {
+            double c = close[a * n + t];
+            if (isnan(c))
+                continue;
+            size_t i = t * na + a;
+            double o = open ? open[a * n + t]
+                            : (t && !isnan(close[a * n + t - 1])
+                                   ? close[a * n + t - 1]
+                                   : c);
+            p->open[i] = o;
+            p->close[i] = c;
+            p->high[i] = fmax(o, c);
+            p->low[i] = fmin(o, c);
+            p->volume[i] = 1000;
+            p->state[i] = HS_BAR_OK;
+        }
+    }
+    hs_panel_finish(p);
+    return p;
+}
+
+static hs_exec *exec_fixed(const hs_panel *p, double fee_bps, double slip_bps,
+                           hs_fill_rule fill)
+{
+    hs_exec_opts o;
+    memset(&o, 0, sizeof o);
+    o.fee_bps = fee_bps;
+    o.fill = fill;
+    o.close_slippage_bps = 0;
+    o.window = 20;
+    o.model = &hs_cost_fixed;
+    ck_assert_int_eq(hs_values_init(&o.model_values, hs_cost_fixed.params), 0);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%g", slip_bps);
+    ck_assert_int_eq(hs_values_set(&o.model_values, "slippage_bps", buf, "t"),
+                     0);
+    hs_exec *ex = NULL;
+    ck_assert_int_eq(hs_exec_new(&ex, p, &o), 0);
+    return ex;
+}
+
+static hs_book_opts book_opts(size_t nb, const int *idx, hs_weighting w,
+                              hs_rebalance r, size_t live_from)
+{
+    hs_book_opts o;
+    memset(&o, 0, sizeof o);
+    o.n_assets = nb;
+    o.asset = idx;
+    o.weighting = w;
+    o.capital = 10000;
+    o.rebalance = r;
+    o.min_history = 1;
+    o.vol_window = 20;
+    o.live_from = live_from;
+    return o;
+}
+
+static hs_book *build_ok(const hs_panel *p, const hs_exec *ex,
+                         const hs_book_opts *o)
+{
+    hs_book *b = NULL;
+    int rc = hs_book_build(&b, p, ex, o);
+    ck_assert_msg(rc == 0, "hs_book_build: %d %s", rc, hs_error_last());
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(b->n_steps, p->n_steps);
+    ck_assert_uint_eq(b->n_assets, o->n_assets);
+    return b;
+}
+
+/* Steps with trades, as a bit mask (n <= 64). */
+static uint64_t trade_mask(const hs_book *b)
+{
+    uint64_t m = 0;
+    for (size_t t = 0; t < b->n_steps && t < 64; t++)
+        if (b->traded[t] > 0)
+            m |= UINT64_C(1) << t;
+    return m;
+}
+
+#define BIT(t) (UINT64_C(1) << (t))
+
+/* ----------------------------------------------- a hand-computed book */
+
+/* Two assets, equal weights, daily rebalance, orders decided at the close
+ * and filled at the next open; capital 10000, fee 10 bps, slippage 5 bps.
+ *   A: open/close 100/100, 102/110, 108/99, 100/105
+ *   B: open/close  50/50,   49/48,   50/52,  52/54
+ * step 0 (live): nothing held; equity 10000; targets 0.5*10000/100 = 50 A
+ *   and 5000/50 = 100 B pending.
+ * step 1: buy 50 A at 102*1.0005 = 102.051 (fee 5.10255, slippage
+ *   50*102*0.0005 = 2.55) and 100 B at 49*1.0005 = 49.0245 (fee 4.90245,
+ *   slippage 2.45): fees 10.005, slippage 5, traded 50*102 + 100*49 =
+ *   10000; cash 10000 - 10005 - 10.005 = -15.005; P&L 50*(110-102) +
+ *   100*(48-49) = 300; equity -15.005 + 50*110 + 100*48 = 10284.995.
+ *   ret: nothing held at the previous close, so the target basket:
+ *   0.5*(110/100 - 1) + 0.5*(48/50 - 1) = 0.03.
+ *   Targets 0.5*10284.995/110 = 46.749977..., /48 = 107.135364583...
+ * step 2: sell 3.2500227 A at 108*0.9995 = 107.946, buy 7.1353646 B at
+ *   50*1.0005 = 50.025: fees 0.001*(3.2500227*107.946 + 7.1353646*50.025)
+ *   = 0.3508287 + 0.3569466 = 0.7077736; slippage 0.0005*(3.2500227*108 +
+ *   7.1353646*50) = 0.3538853; P&L 50*(108-110) + 100*(50-48) +
+ *   46.749977*(99-108) + 107.135365*(52-50) = -106.479066; equity
+ *   10284.995 - 106.479066 - 0.7077736 - 0.3538853 = 10177.454275.
+ *   ret from the holdings at close 1: (50*(99-110) + 100*(52-48)) /
+ *   (50*110 + 100*48) = -150/10300.
+ * step 3 (python3, the same rules): equity 10675.509792490398, P&L
+ *   499.4766728690832, fees -0.9474339247134929. */
+START_TEST(test_hand_computed_daily)
+{
+    const double close[8] = {100, 110, 99, 105, 50, 48, 52, 54};
+    const double open[8] = {100, 102, 108, 100, 50, 49, 50, 52};
+    hs_panel *p = panel_from(4, 2, 1577836800000LL, DAY, close, open);
+    hs_exec *ex = exec_fixed(p, 10, 5, HS_FILL_NEXT_OPEN);
+    const int idx[2] = {0, 1};
+    hs_book_opts o = book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_DAILY, 0);
+    hs_book *b = build_ok(p, ex, &o);
+    hs_ck_near(b->capital, 10000, 0);
+
+    /* step 0 */
+    hs_ck_near(b->equity[0], 10000, 1e-9);
+    ck_assert(isnan(b->ret[0]));
+    hs_ck_near(b->pnl[0], 0, 0);
+    hs_ck_near(b->fees[0], 0, 0);
+    hs_ck_near(b->traded[0], 0, 0);
+    hs_ck_near(b->qty[0], 0, 0);
+    hs_ck_near(b->qty[1], 0, 0);
+    hs_ck_near(b->exposure[0], 10000, 1e-9); /* 50*100 + 100*50 pending */
+    ck_assert_int_eq(b->eligible[0], 2);
+    /* step 1 */
+    hs_ck_near(b->qty[2 + 0], 50, 1e-12);
+    hs_ck_near(b->qty[2 + 1], 100, 1e-12);
+    hs_ck_near(b->fees[1], -10.005, 1e-9);
+    hs_ck_near(b->slippage[1], -5, 1e-9);
+    hs_ck_near(b->traded[1], 10000, 1e-9);
+    hs_ck_near(b->pnl[1], 300, 1e-9);
+    hs_ck_near(b->equity[1], 10284.995, 1e-9);
+    hs_ck_near(b->ret[1], 0.03, 1e-15);
+    hs_ck_near(b->weight[2 + 0], 5500.0 / 10300.0, 1e-15);
+    hs_ck_near(b->weight[2 + 1], 4800.0 / 10300.0, 1e-15);
+    hs_ck_near(b->exposure[1], 10284.995, 1e-9);
+    /* step 2 */
+    hs_ck_near(b->qty[4 + 0], 0.5 * 10284.995 / 110, 1e-9);
+    hs_ck_near(b->qty[4 + 1], 0.5 * 10284.995 / 48, 1e-9);
+    hs_ck_near(b->fees[2], -0.7077736, 1e-6);
+    hs_ck_near(b->slippage[2], -0.3538853, 1e-6);
+    hs_ck_near(b->pnl[2], -106.479066, 1e-6);
+    hs_ck_near(b->equity[2], 10177.454275, 1e-6);
+    hs_ck_near(b->ret[2], -150.0 / 10300.0, 1e-15);
+    /* step 3 */
+    hs_ck_near(b->equity[3], 10675.509792490398, 1e-8);
+    hs_ck_near(b->pnl[3], 499.4766728690832, 1e-8);
+    hs_ck_near(b->fees[3], -0.9474339247134929, 1e-10);
+    hs_book_free(b);
+    hs_book_free(NULL); /* harmless */
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* The same panel filled at the close: the book is bought at close 0 with
+ * slippage 5 bps and fee 10 bps on 10000 notional:
+ *   fees 0.001 * 10000 * 1.0005 = 10.005, slippage 5;
+ *   equity 10000 - 15.005 = 9984.995;  q = 50 A, 100 B at close 0.
+ * step 1: P&L 50*(110-100) + 100*(48-50) = 300; the rebalance at close 1
+ *   trades to 0.5*10284.995/110 A ... (equity before costs 10284.995). */
+START_TEST(test_hand_computed_close_fill)
+{
+    const double close[8] = {100, 110, 99, 105, 50, 48, 52, 54};
+    const double open[8] = {100, 102, 108, 100, 50, 49, 50, 52};
+    hs_panel *p = panel_from(4, 2, 1577836800000LL, DAY, close, open);
+    hs_exec *ex = exec_fixed(p, 10, 5, HS_FILL_CLOSE);
+    const int idx[2] = {0, 1};
+    hs_book_opts o = book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_DAILY, 0);
+    hs_book *b = build_ok(p, ex, &o);
+    hs_ck_near(b->qty[0], 50, 1e-12);
+    hs_ck_near(b->qty[1], 100, 1e-12);
+    hs_ck_near(b->fees[0], -10.005, 1e-9);
+    hs_ck_near(b->slippage[0], -5, 1e-9);
+    hs_ck_near(b->traded[0], 10000, 1e-9);
+    hs_ck_near(b->equity[0], 9984.995, 1e-9);
+    hs_ck_near(b->weight[0], 0.5, 1e-15);
+    hs_ck_near(b->pnl[1], 300, 1e-9);
+    /* equity at close 1 before its trades: 9984.995 + 300 = 10284.995 */
+    hs_ck_near(b->qty[2], 0.5 * 10284.995 / 110, 1e-9);
+    hs_ck_near(b->qty[3], 0.5 * 10284.995 / 48, 1e-9);
+    hs_ck_near(b->ret[1], (50 * 10.0 + 100 * -2.0) / 10000.0, 1e-15);
+    hs_book_free(b);
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* ------------------------------------------------------------ weights */
+
+/* Fixed weights 0.5, 0.3, 0.2; the third asset lists at step 3.  Before it
+ * is eligible the others are renormalised: 0.5/0.8 = 0.625, 0.3/0.8 =
+ * 0.375.  Filled at the close, so the weights at close are the targets. */
+START_TEST(test_fixed_weights_renormalised)
+{
+    const size_t n = 6;
+    const double close[18] = {100, 101, 103, 102, 105, 104, /* A */
+                              20,  21,  19,  20,  22,  23,  /* B */
+                              NAN, NAN, NAN, 7,   8,   7.5 /* C */};
+    hs_panel *p = panel_from(n, 3, 1577836800000LL, DAY, close, NULL);
+    hs_exec *ex = exec_fixed(p, 10, 5, HS_FILL_CLOSE);
+    const int idx[3] = {0, 1, 2};
+    const double fixed[3] = {0.5, 0.3, 0.2};
+    hs_book_opts o = book_opts(3, idx, HS_WEIGHTS_FIXED, HS_REBAL_DAILY, 0);
+    o.fixed = fixed;
+    hs_book *b = build_ok(p, ex, &o);
+    for (size_t t = 0; t < n; t++) {
+        const double *w = b->weight + t * 3;
+        if (t < 3) {
+            ck_assert_int_eq(b->eligible[t], 2);
+            hs_ck_near(w[0], 0.625, 1e-12);
+            hs_ck_near(w[1], 0.375, 1e-12);
+            hs_ck_near(w[2], 0, 0);
+            hs_ck_near(b->qty[t * 3 + 2], 0, 0);
+        } else {
+            ck_assert_int_eq(b->eligible[t], 3);
+            hs_ck_near(w[0], 0.5, 1e-12);
+            hs_ck_near(w[1], 0.3, 1e-12);
+            hs_ck_near(w[2], 0.2, 1e-12);
+        }
+    }
+    /* at close 0 nothing was held: q = w * 10000 / close */
+    hs_ck_near(b->qty[0], 0.625 * 10000 / 100, 1e-9);
+    hs_ck_near(b->qty[1], 0.375 * 10000 / 20, 1e-9);
+    hs_book_free(b);
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Inverse-volatility weights: w_k proportional to 1 / sd of the asset's
+ * last vol_window simple returns up to and including step t, computed here
+ * with GSL's gsl_stats_sd (sample sd, an independent implementation). */
+START_TEST(test_inverse_vol_weights)
+{
+    enum { N = 14, NA = 3, VW = 5 };
+    double close[NA * N];
+    /* three assets with different, deterministic wiggles */
+    const double amp[NA] = {0.01, 0.03, 0.06};
+    for (size_t a = 0; a < NA; a++) {
+        double c = 100.0 * (double)(a + 1);
+        for (size_t t = 0; t < N; t++) {
+            if (t)
+                c *= 1 + amp[a] * sin(1.7 * (double)t + (double)a) +
+                     0.002 * (double)a;
+            close[a * N + t] = c;
+        }
+    }
+    hs_panel *p = panel_from(N, NA, 1577836800000LL, DAY, close, NULL);
+    hs_exec *ex = exec_fixed(p, 0, 0, HS_FILL_CLOSE);
+    const int idx[NA] = {0, 1, 2};
+    hs_book_opts o =
+        book_opts(NA, idx, HS_WEIGHTS_INVERSE_VOL, HS_REBAL_DAILY, 0);
+    o.vol_window = VW;
+    hs_book *b = build_ok(p, ex, &o);
+    /* one return is not enough for a sample sd: nothing eligible at 0, 1 */
+    ck_assert_int_eq(b->eligible[0], 0);
+    ck_assert_int_eq(b->eligible[1], 0);
+    hs_ck_near(b->traded[0] + b->traded[1], 0, 0);
+    for (size_t t = 2; t < N; t++) {
+        double inv[NA], sum = 0;
+        for (size_t a = 0; a < NA; a++) {
+            double r[VW];
+            size_t m = 0;
+            for (size_t j = 0; j < VW && j + 1 <= t; j++, m++)
+                r[m] = close[a * N + t - j] / close[a * N + t - j - 1] - 1;
+            inv[a] = 1.0 / gsl_stats_sd(r, 1, m);
+            sum += inv[a];
+        }
+        ck_assert_int_eq(b->eligible[t], NA);
+        for (size_t a = 0; a < NA; a++)
+            hs_ck_near(b->weight[t * NA + a], inv[a] / sum, 1e-12);
+    }
+    /* the calmest asset gets the largest weight */
+    ck_assert(b->weight[10 * NA + 0] > b->weight[10 * NA + 1]);
+    ck_assert(b->weight[10 * NA + 1] > b->weight[10 * NA + 2]);
+    hs_book_free(b);
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* ----------------------------------------------------- rebalancing */
+
+/* Two assets that drift apart (+1 % and -1 % a day), so any rebalance
+ * trades. */
+static hs_panel *drift_panel(size_t n, int64_t t0, int64_t step)
+{
+    double *close = malloc(2 * n * sizeof *close);
+    ck_assert_ptr_nonnull(close);
+    for (size_t t = 0; t < n; t++) {
+        close[t] = 100 * pow(1.01, (double)t);
+        close[n + t] = 100 * pow(0.99, (double)t);
+    }
+    hs_panel *p = panel_from(n, 2, t0, step, close, NULL);
+    free(close);
+    return p;
+}
+
+static uint64_t trades_for(const hs_panel *p, hs_rebalance r, hs_fill_rule f,
+                           size_t live_from)
+{
+    hs_exec *ex = exec_fixed(p, 5, 2, f);
+    const int idx[2] = {0, 1};
+    hs_book_opts o = book_opts(2, idx, HS_WEIGHTS_EQUAL, r, live_from);
+    hs_book *b = build_ok(p, ex, &o);
+    uint64_t m = trade_mask(b);
+    hs_book_free(b);
+    hs_exec_free(ex);
+    return m;
+}
+
+/* 2020-01-01 was a Wednesday (python3: datetime.date(2020,1,1).strftime
+ * ("%A")); the Sundays are 2020-01-05, -12, -19: steps 4, 11, 18. */
+START_TEST(test_weekly_sundays)
+{
+    int64_t t0 = hs_cal_from_civil(2020, 1, 1, 0, 0, 0, 0);
+    ck_assert(t0 == INT64_C(1577836800000));
+    hs_panel *p = drift_panel(21, t0, DAY);
+    /* at the close: the first step, then Sundays */
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_WEEKLY, HS_FILL_CLOSE, 0),
+                      BIT(0) | BIT(4) | BIT(11) | BIT(18));
+    /* at the next open: the Mondays after */
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_WEEKLY, HS_FILL_NEXT_OPEN, 0),
+                      BIT(1) | BIT(5) | BIT(12) | BIT(19));
+    /* live from step 6 (Tuesday 7th): bought at once, then Sundays */
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_WEEKLY, HS_FILL_CLOSE, 6),
+                      BIT(6) | BIT(11) | BIT(18));
+    hs_panel_free(p);
+}
+END_TEST
+
+/* With 8-hour steps from Friday 2020-01-03 00:00 UTC, Sunday's bars are
+ * steps 6, 7, 8 (00:00, 08:00, 16:00): only the last one, whose close is
+ * Sunday's close, rebalances. */
+START_TEST(test_weekly_intraday)
+{
+    int64_t t0 = hs_cal_from_civil(2020, 1, 3, 0, 0, 0, 0);
+    hs_panel *p = drift_panel(21, t0, 8 * INT64_C(3600000));
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_WEEKLY, HS_FILL_CLOSE, 0),
+                      BIT(0) | BIT(8));
+    hs_panel_free(p);
+}
+END_TEST
+
+/* From 2020-01-25 daily: January ends at step 6, February (29 days in
+ * 2020) at step 35. */
+START_TEST(test_monthly)
+{
+    int64_t t0 = hs_cal_from_civil(2020, 1, 25, 0, 0, 0, 0);
+    hs_panel *p = drift_panel(40, t0, DAY);
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_MONTHLY, HS_FILL_CLOSE, 0),
+                      BIT(0) | BIT(6) | BIT(35));
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_MONTHLY, HS_FILL_NEXT_OPEN, 0),
+                      BIT(1) | BIT(7) | BIT(36));
+    hs_panel_free(p);
+}
+END_TEST
+
+START_TEST(test_never_and_daily)
+{
+    hs_panel *p = drift_panel(12, 1577836800000LL, DAY);
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_NEVER, HS_FILL_CLOSE, 0), BIT(0));
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_NEVER, HS_FILL_NEXT_OPEN, 0),
+                      BIT(1));
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_NEVER, HS_FILL_NEXT_OPEN, 5),
+                      BIT(6));
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_DAILY, HS_FILL_CLOSE, 0),
+                      (BIT(12) - 1));
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_DAILY, HS_FILL_NEXT_OPEN, 3),
+                      (BIT(12) - 1) & ~(BIT(4) - 1));
+    /* never: the quantities bought stay: 5000 / 100 of each at close 0 */
+    hs_exec *ex = exec_fixed(p, 5, 2, HS_FILL_CLOSE);
+    const int idx[2] = {0, 1};
+    hs_book_opts o = book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_NEVER, 0);
+    hs_book *b = build_ok(p, ex, &o);
+    for (size_t t = 0; t < 12; t++) {
+        hs_ck_near(b->qty[t * 2 + 0], 50, 1e-12);
+        hs_ck_near(b->qty[t * 2 + 1], 50, 1e-12);
+    }
+    /* ... and the weights drift with the prices: 1.01^t / (1.01^t + 0.99^t)
+     * for the first asset */
+    hs_ck_near(b->weight[11 * 2],
+               pow(1.01, 11) / (pow(1.01, 11) + pow(0.99, 11)), 1e-12);
+    hs_book_free(b);
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* ----------------------------------------------------- eligibility */
+
+/* min_history 3: asset 0 (bars from step 0) joins at step 2, asset 1
+ * (bars from step 2) at step 4; nothing is traded before step 2. */
+START_TEST(test_min_history)
+{
+    const size_t n = 7;
+    const double close[14] = {100, 101, 102, 103, 104, 105, 106,
+                              NAN, NAN, 50,  51,  52,  53,  54};
+    hs_panel *p = panel_from(n, 2, 1577836800000LL, DAY, close, NULL);
+    hs_exec *ex = exec_fixed(p, 0, 0, HS_FILL_CLOSE);
+    const int idx[2] = {0, 1};
+    hs_book_opts o = book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_DAILY, 0);
+    o.min_history = 3;
+    hs_book *b = build_ok(p, ex, &o);
+    const int elig[7] = {0, 0, 1, 1, 2, 2, 2};
+    for (size_t t = 0; t < n; t++)
+        ck_assert_msg(b->eligible[t] == elig[t], "step %zu: %d", t,
+                      b->eligible[t]);
+    hs_ck_near(b->traded[0] + b->traded[1], 0, 0);
+    hs_ck_near(b->equity[0], 10000, 0);
+    hs_ck_near(b->equity[1], 10000, 0);
+    /* step 2: all in asset 0 at 102 */
+    hs_ck_near(b->qty[2 * 2], 10000.0 / 102, 1e-9);
+    hs_ck_near(b->qty[2 * 2 + 1], 0, 0);
+    hs_ck_near(b->qty[3 * 2 + 1], 0, 0);
+    /* step 4: half each; equity 10000 * 104 / 102 (zero costs) */
+    double eq4 = 10000.0 * 104 / 102;
+    hs_ck_near(b->equity[4], eq4, 1e-9);
+    hs_ck_near(b->weight[4 * 2], 0.5, 1e-12);
+    hs_ck_near(b->qty[4 * 2 + 1], 0.5 * eq4 / 52, 1e-9);
+    hs_book_free(b);
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* ------------------------------------------------- the basket return */
+
+/* Three assets, the third listed from step 3; live from step 6, never
+ * rebalanced, filled at the next open.
+ *   before live_from: ret[t] is the equal-weight return over the assets
+ *     eligible at t-1 (A, B up to t = 3; A, B, C from t = 4);
+ *   t = 6, 7: nothing held at the previous close: the target basket;
+ *   t >= 8: the holdings return with q_k = (1/3) * 10000 / close_k[6]. */
+START_TEST(test_basket_return)
+{
+    enum { N = 12 };
+    const double close[3 * N] = {
+        100, 102, 99,  101, 104, 103, 107, 110, 108, 111, 115, 112, /* A */
+        50,  49,  51,  53,  52,  50,  49,  47,  48,  46,  45,  47,  /* B */
+        NAN, NAN, NAN, 10,  11,  12,  12.5, 13, 14,  15,  14,  16 /* C */};
+    hs_panel *p = panel_from(N, 3, 1577836800000LL, DAY, close, NULL);
+    hs_exec *ex = exec_fixed(p, 10, 5, HS_FILL_NEXT_OPEN);
+    const int idx[3] = {0, 1, 2};
+    const size_t lf = 6;
+    hs_book_opts o = book_opts(3, idx, HS_WEIGHTS_EQUAL, HS_REBAL_NEVER, lf);
+    hs_book *b = build_ok(p, ex, &o);
+#define CL(a, t) close[(a) * N + (t)]
+#define R(a, t) (CL(a, t) / CL(a, (t) - 1) - 1)
+    ck_assert(isnan(b->ret[0]));
+    for (size_t t = 1; t <= 7; t++) {
+        double want = t <= 3 ? (R(0, t) + R(1, t)) / 2
+                             : (R(0, t) + R(1, t) + R(2, t)) / 3;
+        hs_ck_near(b->ret[t], want, 1e-15);
+        if (t < lf)
+            hs_ck_near(b->equity[t], 10000, 0);
+    }
+    double q[3];
+    for (size_t a = 0; a < 3; a++)
+        q[a] = 10000.0 / 3 / CL(a, lf);
+    for (size_t t = lf + 2; t < N; t++) {
+        double num = 0, den = 0;
+        for (size_t a = 0; a < 3; a++) {
+            num += q[a] * (CL(a, t) - CL(a, t - 1));
+            den += q[a] * CL(a, t - 1);
+            hs_ck_near(b->qty[t * 3 + a], q[a], 1e-9);
+        }
+        hs_ck_near(b->ret[t], num / den, 1e-14);
+    }
+    /* the holdings return is not the rebalanced basket's (t = 11) */
+    ck_assert(fabs(b->ret[11] - (R(0, 11) + R(1, 11) + R(2, 11)) / 3) > 1e-3);
+#undef R
+#undef CL
+    hs_book_free(b);
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* --------------------------------------------- the equity identity */
+
+/* Over a random panel (enginefix.h) with a late listing and a delisting,
+ * for every rebalancing rule, weighting and fill rule: the equity change
+ * of every live step is the step's P&L plus fees plus slippage; costs are
+ * never positive, turnover never negative. */
+START_TEST(test_equity_identity)
+{
+    const double beta[4] = {1.2, 0.8, 1.5, 1.0};
+    hs_panel *p = fix_panel(260, 4, beta, 0.02, 0.0, 17);
+    /* asset 3 lists at step 40; asset 2 stops after step 180 */
+    for (size_t t = 0; t < p->n_steps; t++) {
+        if (t < 40)
+            p->state[t * p->n_assets + 3] = HS_BAR_ABSENT;
+        if (t > 180)
+            p->state[t * p->n_assets + 2] = HS_BAR_ABSENT;
+    }
+    hs_panel_finish(p);
+    ck_assert_int_eq(p->first[3], 40);
+    ck_assert_int_eq(p->last[2], 180);
+    const int idx[4] = {0, 1, 2, 3};
+    const double fixed[4] = {0.4, 0.3, 0.2, 0.1};
+    for (int fill = 0; fill < 2; fill++) {
+        hs_exec *ex = exec_fixed(p, 7, 3, (hs_fill_rule)fill);
+        for (int r = HS_REBAL_NEVER; r <= HS_REBAL_MONTHLY; r++)
+            for (int w = HS_WEIGHTS_EQUAL; w <= HS_WEIGHTS_INVERSE_VOL; w++) {
+                hs_book_opts o = book_opts(4, idx, (hs_weighting)w,
+                                           (hs_rebalance)r, 30);
+                o.fixed = fixed;
+                o.min_history = 20;
+                o.capital = 1e6;
+                hs_book *b = build_ok(p, ex, &o);
+                double prev = o.capital, costs = 0;
+                for (size_t t = o.live_from; t < b->n_steps; t++) {
+                    double sum = b->pnl[t] + b->fees[t] + b->slippage[t];
+                    ck_assert_msg(fabs(b->equity[t] - prev - sum) <=
+                                      1e-9 * fabs(b->equity[t]),
+                                  "fill %d rebal %d weights %d step %zu: "
+                                  "change %.10g, pnl+costs %.10g",
+                                  fill, r, w, t, b->equity[t] - prev, sum);
+                    ck_assert(b->fees[t] <= 0 && b->slippage[t] <= 0);
+                    ck_assert(b->traded[t] >= 0);
+                    costs += b->fees[t] + b->slippage[t];
+                    prev = b->equity[t];
+                }
+                ck_assert(costs < 0); /* it did trade */
+                /* the delisted asset is sold at step 181 */
+                ck_assert(b->qty[181 * 4 + 2] == 0);
+                ck_assert(b->qty[180 * 4 + 2] > 0);
+                ck_assert(b->traded[181] > 0);
+                hs_book_free(b);
+            }
+        hs_exec_free(ex);
+    }
+    hs_panel_free(p);
+}
+END_TEST
+
+/* ------------------------------------------------------------- errors */
+
+START_TEST(test_errors)
+{
+    hs_panel *p = drift_panel(10, 1577836800000LL, DAY);
+    hs_exec *ex = exec_fixed(p, 5, 2, HS_FILL_NEXT_OPEN);
+    const int idx[2] = {0, 1};
+    /* no asset ever has 11 bars in a 10-step panel */
+    hs_book_opts o = book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_DAILY, 0);
+    o.min_history = 11;
+    hs_book *b = (hs_book *)(uintptr_t)1;
+    ck_assert_int_eq(hs_book_build(&b, p, ex, &o), HS_EDATA);
+    ck_assert_ptr_null(b);
+    ck_assert(strstr(hs_error_last(), "11 bars"));
+    ck_assert(strstr(hs_error_last(), "min_history"));
+    /* exactly 10 is enough (eligible at the last step) */
+    o.min_history = 10;
+    b = build_ok(p, ex, &o);
+    ck_assert_int_eq(b->eligible[9], 2);
+    ck_assert_int_eq(b->eligible[8], 0);
+    hs_book_free(b);
+    /* a window without live steps */
+    o = book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_DAILY, 10);
+    b = (hs_book *)(uintptr_t)1;
+    ck_assert_int_eq(hs_book_build(&b, p, ex, &o), HS_ECONFIG);
+    ck_assert_ptr_null(b);
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+static Suite *ledger_suite(void)
+{
+    Suite *s = suite_create("ledger");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_hand_computed_daily);
+    tcase_add_test(tc, test_hand_computed_close_fill);
+    tcase_add_test(tc, test_fixed_weights_renormalised);
+    tcase_add_test(tc, test_inverse_vol_weights);
+    tcase_add_test(tc, test_weekly_sundays);
+    tcase_add_test(tc, test_weekly_intraday);
+    tcase_add_test(tc, test_monthly);
+    tcase_add_test(tc, test_never_and_daily);
+    tcase_add_test(tc, test_min_history);
+    tcase_add_test(tc, test_basket_return);
+    tcase_add_test(tc, test_equity_identity);
+    tcase_add_test(tc, test_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return hs_test_main(ledger_suite()); }
