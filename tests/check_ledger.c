@@ -521,13 +521,17 @@ START_TEST(test_equity_identity)
 {
     const double beta[4] = {1.2, 0.8, 1.5, 1.0};
     hs_panel *p = fix_panel(260, 4, beta, 0.02, 0.0, 17);
-    /* asset 3 lists at step 40; asset 2 stops after step 180 */
-    for (size_t t = 0; t < p->n_steps; t++) {
-        if (t < 40)
-            p->state[t * p->n_assets + 3] = HS_BAR_ABSENT;
-        if (t > 180)
-            p->state[t * p->n_assets + 2] = HS_BAR_ABSENT;
-    }
+    /* asset 3 lists at step 40; asset 2 stops after step 180.  Absent bars
+     * have NaN prices, as in panels from hs_panel_new and the loader. */
+    for (size_t t = 0; t < p->n_steps; t++)
+        for (size_t a = 2; a < 4; a++) {
+            if (a == 3 ? t >= 40 : t <= 180)
+                continue;
+            size_t i = t * p->n_assets + a;
+            p->state[i] = HS_BAR_ABSENT;
+            p->open[i] = p->high[i] = p->low[i] = p->close[i] = NAN;
+            p->volume[i] = 0;
+        }
     hs_panel_finish(p);
     ck_assert_int_eq(p->first[3], 40);
     ck_assert_int_eq(p->last[2], 180);

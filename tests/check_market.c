@@ -1,0 +1,341 @@
+/* The history source: alignment on the step grid, aggregation of finer bars,
+ * refusal of coarser ones, gaps, listings and delistings, funding placement
+ * and rates, against a small store built from CSV files written here. */
+#include "testutil.h"
+
+#include "hedgesim/market.h"
+#include "hedgesim/store.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static char dir[64];
+static char dbpath[128];
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void import(hs_store *s, const char *name, hs_format fmt,
+                   const char *symbol, hs_kind kind, const char *underlying)
+{
+    char path[256];
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    o.format = fmt;
+    o.symbol = symbol;
+    o.kind = kind;
+    o.underlying = underlying;
+    o.source = "test";
+    int rc = hs_import_file(s, path, &o, &st);
+    ck_assert_msg(rc == 0, "%s: %s", name, hs_error_last());
+}
+
+/* H: 48 hourly bars over 2021-01-01..02, close = 100 + hour index, with the
+ * hour 2021-01-01T05 missing.  D1/D2: daily bars (D2 lists on 01-03 and has
+ * a gap on 01-05; D1 ends on 01-06: a delisting inside the window). P: a
+ * perp on D1 with funding every 8 h from 2021-01-02. */
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/hs_market_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(dbpath, sizeof dbpath, "%s/t.db", dir);
+
+    char buf[8192];
+    size_t len = (size_t)snprintf(buf, sizeof buf,
+                                  "ts,open,high,low,close,volume\n");
+    for (int h = 0; h < 48; h++) {
+        if (h == 5)
+            continue;
+        double c = 100 + h;
+        len += (size_t)snprintf(buf + len, sizeof buf - len,
+                                "2021-01-%02dT%02d:00:00Z,%g,%g,%g,%g,%d\n",
+                                1 + h / 24, h % 24, c - 0.5, c + 1, c - 1, c,
+                                10 + h);
+    }
+    write_file("h.csv", buf);
+    write_file("d1.csv", "ts,open,high,low,close,volume\n"
+                         "2021-01-01,10,11,9,10,1\n"
+                         "2021-01-02,10,12,9,11,1\n"
+                         "2021-01-03,11,13,10,12,1\n"
+                         "2021-01-04,12,13,11,12.5,1\n"
+                         "2021-01-05,12.5,14,12,13,1\n"
+                         "2021-01-06,13,14,12,13.5,1\n");
+    write_file("d2.csv", "ts,open,high,low,close,volume\n"
+                         "2021-01-03,50,51,49,50,1\n"
+                         "2021-01-04,50,52,49,51,1\n"
+                         "2021-01-06,51,53,50,52,1\n"
+                         "2021-01-07,52,53,51,52.5,1\n"
+                         "2021-01-08,52.5,54,52,53,1\n");
+    write_file("bm.csv", "ts,open,high,low,close,volume\n"
+                         "2020-12-30,1,1,1,1,1\n"
+                         "2020-12-31,1,1,1,1,1\n"
+                         "2021-01-01,1,1,1,1,1\n"
+                         "2021-01-02,1,1,1,1,1\n"
+                         "2021-01-03,1,1,1,1,1\n"
+                         "2021-01-04,1,1,1,1,1\n"
+                         "2021-01-05,1,1,1,1,1\n"
+                         "2021-01-06,1,1,1,1,1\n"
+                         "2021-01-07,1,1,1,1,1\n"
+                         "2021-01-08,1,1,1,1,1\n"
+                         "2021-01-09,1,1,1,1,1\n");
+    /* Binance funding format: ms settlement times, 8 h interval. */
+    write_file("f.csv", "calc_time,funding_interval_hours,last_funding_rate\n"
+                        "1609545600000,8,0.001\n"   /* 01-02 00:00 */
+                        "1609574400000,8,0.002\n"   /* 01-02 08:00 */
+                        "1609603200000,8,0.003\n"   /* 01-02 16:00 */
+                        "1609632000000,8,-0.004\n"); /* 01-03 00:00 */
+    hs_store *s = NULL;
+    ck_assert_int_eq(hs_store_open(&s, dbpath, HS_STORE_WRITE), 0);
+    import(s, "h.csv", HS_FMT_GENERIC, "H", HS_KIND_SPOT, NULL);
+    import(s, "d1.csv", HS_FMT_GENERIC, "D1", HS_KIND_SPOT, NULL);
+    import(s, "d2.csv", HS_FMT_GENERIC, "D2", HS_KIND_SPOT, NULL);
+    import(s, "bm.csv", HS_FMT_GENERIC, "BM", HS_KIND_SPOT, NULL);
+    import(s, "f.csv", HS_FMT_BINANCE_FUNDING, "BM-PERP", HS_KIND_PERP, "BM");
+    hs_store_close(s);
+}
+
+static void teardown(void)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static hs_store *open_ro(void)
+{
+    hs_store *s = NULL;
+    int rc = hs_store_open(&s, dbpath, HS_STORE_READONLY);
+    ck_assert_msg(rc == 0, "%s", hs_error_last());
+    return s;
+}
+
+static int64_t T(const char *text)
+{
+    int64_t t;
+    ck_assert_int_eq(hs_cal_parse_time(text, &t), 0);
+    return t;
+}
+
+/* Hourly bars aggregated to 8 h and 1 d: open of the first bar, max high,
+ * min low, close of the last, summed volume. */
+START_TEST(test_aggregation)
+{
+    hs_store *s = open_ro();
+    const char *syms[] = {"H"};
+    hs_history_opts o = HS_HISTORY_OPTS_INIT;
+    hs_panel *p = NULL;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    o.start = T("2021-01-01");
+    o.end = T("2021-01-02T16:00");
+    o.step_ms = 8 * HS_MS_PER_HOUR;
+    o.rate_series = NULL;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);
+    ck_assert_uint_eq(p->n_steps, 6);
+    /* Step 0 = hours 0..7 without hour 5: open 99.5 (100 - 0.5), high 108
+     * (107 + 1), low 99, close 107, volume 10+..+17 minus 15 = 93. */
+    hs_ck_near(p->open[0], 99.5, 0);
+    hs_ck_near(p->high[0], 108, 0);
+    hs_ck_near(p->low[0], 99, 0);
+    hs_ck_near(p->close[0], 107, 0);
+    hs_ck_near(p->volume[0], 93, 0);
+    /* Step 5 = hours 40..47: close 147, volume 50+..+57 = 428. */
+    hs_ck_near(p->close[5], 147, 0);
+    hs_ck_near(p->volume[5], 428, 0);
+    hs_panel_free(p);
+
+    o.step_ms = HS_MS_PER_DAY;
+    o.end = T("2021-01-02");
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);
+    ck_assert_uint_eq(p->n_steps, 2);
+    hs_ck_near(p->close[0], 123, 0);
+    hs_ck_near(p->open[1], 123.5, 0);
+    hs_ck_near(p->high[1], 148, 0);
+    hs_panel_free(p);
+    hs_store_close(s);
+}
+END_TEST
+
+START_TEST(test_coarser_source_refused)
+{
+    hs_store *s = open_ro();
+    const char *syms[] = {"D1"};
+    hs_history_opts o = HS_HISTORY_OPTS_INIT;
+    hs_panel *p = NULL;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    o.start = T("2021-01-01");
+    o.end = T("2021-01-05");
+    o.step_ms = HS_MS_PER_HOUR;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "D1"));
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "coarser"));
+    ck_assert_ptr_null(p);
+    hs_store_close(s);
+}
+END_TEST
+
+/* Listing, gap and delisting on the daily grid. */
+START_TEST(test_listing_gap_delisting)
+{
+    hs_store *s = open_ro();
+    const char *syms[] = {"D1", "D2", "BM"};
+    hs_history_opts o = HS_HISTORY_OPTS_INIT;
+    hs_panel *p = NULL;
+    o.symbols = syms;
+    o.n_symbols = 3;
+    o.start = T("2021-01-01");
+    o.end = T("2021-01-08");
+    o.lookback = 2;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);
+    ck_assert_uint_eq(p->n_steps, 10); /* 12-30 .. 01-08 */
+    ck_assert_int_eq(p->time[0], T("2020-12-30"));
+    const size_t na = 3;
+    /* D1: lists 01-01 (step 2), ends 01-06 (step 7): delisted after. */
+    ck_assert_int_eq(p->first[0], 2);
+    ck_assert_int_eq(p->last[0], 7);
+    ck_assert_int_eq(p->delisted[0], 1);
+    ck_assert_int_eq(p->state[1 * na + 0], HS_BAR_ABSENT);
+    ck_assert_int_eq(p->state[8 * na + 0], HS_BAR_ABSENT);
+    ck_assert(isnan(p->close[8 * na + 0]));
+    ck_assert_ptr_nonnull(strstr(p->notes, "D1"));
+    /* D2: lists 01-03 (step 4), gap on 01-05 (step 6) carried with 51. */
+    ck_assert_int_eq(p->first[1], 4);
+    ck_assert_int_eq(p->state[6 * na + 1], HS_BAR_FILLED);
+    hs_ck_near(p->close[6 * na + 1], 51, 0);
+    hs_ck_near(p->open[6 * na + 1], 51, 0);
+    hs_ck_near(p->volume[6 * na + 1], 0, 0);
+    ck_assert_int_eq(p->delisted[1], 0);
+    ck_assert_int_eq(p->state[9 * na + 1], HS_BAR_OK);
+    hs_panel_free(p);
+    hs_store_close(s);
+}
+END_TEST
+
+/* Funding settlements land in the bar they fall in, summed; before the
+ * store's series starts, the constant fallback (auto) or an error (store). */
+START_TEST(test_funding_placement)
+{
+    hs_store *s = open_ro();
+    const char *syms[] = {"BM"};
+    hs_history_opts o = HS_HISTORY_OPTS_INIT;
+    hs_panel *p = NULL;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    o.hedge = "BM-PERP";
+    o.start = T("2021-01-01");
+    o.end = T("2021-01-04");
+    o.funding_rate = 0.0001;
+    o.funding_hours = 8;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);
+    /* The perp has no bars: marked at its underlying's spot, and said. */
+    ck_assert_ptr_nonnull(strstr(p->notes, "spot price of BM"));
+    const size_t na = 2;
+    hs_ck_near(p->funding[0 * na + 1], 0.0003, 1e-15); /* constant: 3 x 1bp */
+    hs_ck_near(p->funding[1 * na + 1], 0.006, 1e-15);  /* .001+.002+.003 */
+    hs_ck_near(p->funding[2 * na + 1], -0.004, 1e-15);
+    hs_ck_near(p->funding[3 * na + 1], 0, 0);
+    hs_ck_near(p->funding[1 * na + 0], 0, 0); /* spot: none */
+    hs_panel_free(p);
+
+    o.funding = HS_FUNDING_STORE;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "funding"));
+    o.start = T("2021-01-02");
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);
+    hs_ck_near(p->funding[0 * na + 1], 0.006, 1e-15);
+    hs_panel_free(p);
+
+    o.funding = HS_FUNDING_NONE;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);
+    for (size_t t = 0; t < p->n_steps; t++)
+        hs_ck_near(p->funding[t * na + 1], 0, 0);
+    hs_panel_free(p);
+
+    /* perp_marks = perp needs the perp's own bars. */
+    o.funding = HS_FUNDING_AUTO;
+    o.marks = HS_MARKS_PERP;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "perp_marks"));
+    hs_store_close(s);
+}
+END_TEST
+
+START_TEST(test_missing_symbol_and_empty_window)
+{
+    hs_store *s = open_ro();
+    const char *syms[] = {"D1", "NOPE"};
+    hs_history_opts o = HS_HISTORY_OPTS_INIT;
+    hs_panel *p = NULL;
+    o.symbols = syms;
+    o.n_symbols = 2;
+    o.start = T("2021-01-01");
+    o.end = T("2021-01-05");
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "NOPE"));
+    o.n_symbols = 1;
+    o.end = T("2020-12-01");
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "empty"));
+    /* A window with no bars of the asset at all. */
+    o.start = T("2022-01-01");
+    o.end = T("2022-02-01");
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "no bars"));
+    ck_assert_ptr_null(p);
+    hs_store_close(s);
+}
+END_TEST
+
+/* On the real embedded data: BTC's daily close on known days. */
+START_TEST(test_real_daily_values)
+{
+    hs_store *s = NULL;
+    ck_assert_int_eq(hs_store_open(&s, hs_test_db(), HS_STORE_READONLY), 0);
+    const char *syms[] = {"BTC", "ETH"};
+    hs_history_opts o = HS_HISTORY_OPTS_INIT;
+    hs_panel *p = NULL;
+    o.symbols = syms;
+    o.n_symbols = 2;
+    o.hedge = "BTC-PERP";
+    o.start = T("2020-03-01");
+    o.end = T("2020-03-31");
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);
+    /* 2020-03-12 is step 11; values from the data's provenance notes. */
+    hs_ck_near(p->close[11 * 3 + 0], 4800.00, 1e-9);
+    hs_ck_near(p->close[11 * 3 + 1], 107.82, 1e-9);
+    /* The perp has its own bars in 2020: its close that day was 4764.65. */
+    hs_ck_near(p->close[11 * 3 + 2], 4764.65, 1e-9);
+    /* Binance funding 2020-03-13 08:00 was -0.0030: in step 12's sum. */
+    ck_assert(p->funding[12 * 3 + 2] < -0.002);
+    /* DFF on 2020-03-16 was 0.25 %. */
+    hs_ck_near(p->rate[15], 0.0025, 1e-12);
+    hs_panel_free(p);
+    hs_store_close(s);
+}
+END_TEST
+
+static Suite *market_suite(void)
+{
+    Suite *s = suite_create("market");
+    TCase *tc = tcase_create("history");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_aggregation);
+    tcase_add_test(tc, test_coarser_source_refused);
+    tcase_add_test(tc, test_listing_gap_delisting);
+    tcase_add_test(tc, test_funding_placement);
+    tcase_add_test(tc, test_missing_symbol_and_empty_window);
+    tcase_add_test(tc, test_real_daily_values);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return hs_test_main(market_suite()); }
