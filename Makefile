@@ -99,9 +99,9 @@ valgrind: all $(TESTS)
 bench: $(BENCHES) datasets/hedgesim.db
 	@for b in $(BENCHES); do echo "== $$b"; $$b datasets/hedgesim.db || exit 1; done
 
-DEMO_CONFIG ?= configs/alt-basket-btc-hedge.ini
 demo: all
-	./$(BIN) run $(DEMO_CONFIG) -o results/demo.h5 --force
+	./$(BIN) run configs/alt-basket-btc-hedge.ini -o results/demo.h5 --force
+	./$(BIN) run configs/alt-basket-options.ini -o results/demo-options.h5 --force
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 

@@ -1,6 +1,7 @@
 /* hedgesim run: backtest the strategies of a config on history. */
 #include "cli_int.h"
 #include "hedgesim/calendar.h"
+#include "hedgesim/chain.h"
 #include "hedgesim/config.h"
 #include "hedgesim/engine.h"
 #include "hedgesim/errors.h"
@@ -80,12 +81,16 @@ static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
             s += len + (nl ? 1 : 0);
         }
     }
-    printf("\n%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s\n", "run", "type",
+    int any_premium = 0;
+    for (size_t i = 0; i < nr; i++)
+        any_premium |= m[i].premium != 0;
+    printf("\n%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", "run", "type",
            "HE", "TE", "beta_r", "ann.ret", "max.DD", "CVaR95", "fees+slip",
            "funding");
+    printf(any_premium ? " %11s\n" : "\n", "premium");
     for (size_t i = 0; i < nr; i++) {
         double costs = m[i].fees + m[i].slippage;
-        printf("%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s\n", specs[i].name,
+        printf("%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", specs[i].name,
                specs[i].type->name,
                fmt_num(m[i].hedge_effectiveness, 3, b[0], 32),
                fmt_pct(m[i].tracking_error, b[1], 32),
@@ -94,11 +99,15 @@ static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
                fmt_pct(m[i].max_drawdown, b[4], 32),
                fmt_pct(m[i].cvar95, b[5], 32),
                fmt_num(costs, 0, b[6], 32), fmt_num(m[i].funding + 0.0, 0, b[7], 32));
+        if (any_premium)
+            printf(" %11s", fmt_num(m[i].premium + 0.0, 0, b[0], 32));
+        printf("\n");
     }
     printf("\nHE hedge effectiveness 1 - Var(hedged)/Var(unhedged); TE tracking "
            "error to the target\nbeta, annualised; beta_r residual beta; "
            "CVaR95 of one step's return; fees+slip\nand funding paid over the "
-           "run, in currency (negative funding: received).\nDefinitions: "
+           "run, in currency (negative funding: received);\npremium: net option "
+           "premium paid, less sales and settlements.  Definitions:\n"
            "docs/metrics.md.\n");
     if (out)
         printf("results: %s\n", out);
@@ -172,6 +181,8 @@ int hs_cli_run(int argc, char **argv)
     hs_store *store = NULL;
     hs_panel *panel = NULL;
     hs_context *ctx = NULL;
+    hs_chain_source *chains = NULL;
+    int modeled = 0;
     hs_run_spec specs[HS_CONFIG_MAX_RUNS];
     hs_engine *eng[HS_CONFIG_MAX_RUNS] = {0};
     hs_metrics met[HS_CONFIG_MAX_RUNS];
@@ -217,6 +228,13 @@ int hs_cli_run(int argc, char **argv)
             continue;
         if ((rc = hs_config_run_spec(cfg, i, reg, &specs[nr])))
             goto fail;
+        if ((specs[nr].type->flags & HS_STRATEGY_OPTIONS) && !cfg->has_options) {
+            rc = hs_error_set(HS_ECONFIG,
+                              "%s: [strategy.%s] type %s trades options: add "
+                              "an [options] section (docs/configuration.md)",
+                              cfg_path, specs[nr].name, specs[nr].type->name);
+            goto fail;
+        }
         nr++;
     }
     if (!out) {
@@ -253,20 +271,43 @@ int hs_cli_run(int argc, char **argv)
             }
         lookback = cfg->min_history + warm + 1;
     }
-    const char *symbols[HS_CONFIG_MAX_ASSETS + 1];
+    const char *symbols[HS_CONFIG_MAX_ASSETS + 3];
     hs_history_opts ho;
     hs_config_history(cfg, symbols, &ho);
     ho.lookback = lookback;
+    int opt_under = -1, opt_vol = -1;
+    if (cfg->has_options) {
+        /* The underlying (unless already loaded) and the vol index, which
+         * may start inside the window (DVOL from 2021-03-24). */
+        size_t n = ho.n_symbols;
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(symbols[i], cfg->opt_underlying))
+                opt_under = (int)i;
+        if (opt_under < 0) {
+            opt_under = (int)n;
+            symbols[n++] = cfg->opt_underlying;
+        }
+        if (cfg->opt_chains == 0 && cfg->opt_vol_index[0]) {
+            opt_vol = (int)n;
+            symbols[n++] = cfg->opt_vol_index;
+            ho.n_optional = 1;
+        }
+        ho.n_symbols = n;
+    }
     if ((rc = hs_market_load_history(store, &ho, &panel)))
         goto fail;
     hs_panel_note(panel, "USDT prices treated as USD (data.usdt_is_usd)");
+    if (opt_under >= 0 && (size_t)opt_under != cfg->n_assets)
+        opt_under = hs_panel_find(panel, cfg->opt_underlying);
+    if (opt_vol >= 0 && panel->first[opt_vol] < 0)
+        opt_vol = -1; /* no index data in the window: realized vol */
 
     int book_idx[HS_CONFIG_MAX_ASSETS];
     for (size_t i = 0; i < cfg->n_assets; i++)
         book_idx[i] = (int)i;
     hs_context_opts co = {
         .bench = (int)cfg->n_assets,
-        .hedge = (int)cfg->n_assets + 1,
+        .hedge = (int)panel->n_assets - 1, /* the loader puts it last */
         .live_from = lookback,
         .book = {.n_assets = cfg->n_assets,
                  .asset = book_idx,
@@ -281,6 +322,48 @@ int hs_cli_run(int argc, char **argv)
     /* Clip the lookback to the data actually there before the window. */
     if ((rc = hs_context_new(&ctx, panel, &co)))
         goto fail;
+
+    /* Option chains, for the runs that trade options. */
+    int need_options = 0;
+    for (size_t i = 0; i < nr; i++)
+        need_options |= (specs[i].type->flags & HS_STRATEGY_OPTIONS) != 0;
+    if (need_options) {
+        rc = cfg->opt_chains == 0
+                 ? hs_chain_source_model(&chains, panel, opt_under, opt_vol,
+                                         &cfg->opt_model)
+                 : hs_chain_source_store(&chains, store, panel,
+                                         cfg->opt_underlying,
+                                         cfg->opt_source[0] ? cfg->opt_source
+                                                            : NULL,
+                                         cfg->opt_max_age);
+        if (rc)
+            goto fail;
+        const hs_chain *probe = NULL;
+        if ((rc = hs_chain_source_at(chains, lookback, &probe)))
+            goto fail;
+        if (cfg->opt_chains == 0)
+            hs_panel_note(panel,
+                          "option quotes are MODELED (%s), not exchange data: "
+                          "ATM vol from %s",
+                          probe ? probe->source : "model",
+                          opt_vol >= 0 ? cfg->opt_vol_index
+                                       : "realized volatility");
+        else
+            hs_panel_note(panel, "option quotes replayed from the store's "
+                                 "snapshots (%s)",
+                          cfg->opt_source[0] ? cfg->opt_source : "exchange");
+        modeled = cfg->opt_chains == 0;
+        for (size_t i = 0; i < nr; i++) {
+            if (!(specs[i].type->flags & HS_STRATEGY_OPTIONS))
+                continue;
+            specs[i].options.chains = chains;
+            specs[i].options.underlying = opt_under;
+            specs[i].options.multiplier = cfg->opt_multiplier;
+            specs[i].options.fee_rate = cfg->opt_fee_rate;
+            specs[i].options.fee_cap = cfg->opt_fee_cap;
+            specs[i].options.max_positions = cfg->opt_max_positions;
+        }
+    }
 
     /* 3. The runs. */
     for (size_t i = 0; i < nr; i++) {
@@ -321,6 +404,7 @@ int hs_cli_run(int argc, char **argv)
         .mode = "history",
         .seed = 0,
         .rolling_window = 90,
+        .modeled_data = modeled,
     };
     if ((rc = hs_results_write_runs(out, force, &meta, ctx, outs, nr)))
         goto fail;
@@ -334,6 +418,7 @@ done:
     for (size_t i = 0; i < nr; i++)
         hs_engine_free(eng[i]);
     hs_context_free(ctx);
+    hs_chain_source_free(chains);
     hs_panel_free(panel);
     hs_store_close(store);
     hs_registry_free(reg);

@@ -1,5 +1,6 @@
 /* Run configurations: INI parsing (libinih) and validation. */
 #include "hedgesim/config.h"
+#include "hedgesim/chain.h"
 #include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
 
@@ -82,6 +83,27 @@ static const hs_param costs_params[] = {
      "extra slippage for fills at the close"},
     {"window", HS_PARAM_INT, "20", 2, 10000, NULL,
      "bars for volatility, ADV and spread estimates"},
+    HS_PARAM_END};
+
+static const hs_param options_params[] = {
+    {"underlying", HS_PARAM_CHOICE, "", 0, 0, NULL,
+     "the options' underlying (default: the benchmark)"},
+    {"chains", HS_PARAM_CHOICE, "model", 0, 0, "model|store",
+     "modeled chains, or the store's snapshots"},
+    {"source", HS_PARAM_CHOICE, "", 0, 0, NULL,
+     "chains = store: source to replay (default: exchange data)"},
+    {"max_age", HS_PARAM_CHOICE, "", 0, 0, NULL,
+     "chains = store: oldest usable snapshot, e.g. 1d (default 1d)"},
+    {"vol_index", HS_PARAM_CHOICE, "", 0, 0, NULL,
+     "chains = model: volatility index (default <underlying>-DVOL, or none)"},
+    {"multiplier", HS_PARAM_DOUBLE, "1", 1e-9, 1e9, NULL,
+     "units of underlying per contract"},
+    {"fee_rate", HS_PARAM_DOUBLE, "0.0003", 0, 0.1, NULL,
+     "option fee per unit, share of the underlying price"},
+    {"fee_cap", HS_PARAM_DOUBLE, "0.125", 0, 1, NULL,
+     "... capped at this share of the option price"},
+    {"max_positions", HS_PARAM_INT, "8", 1, 32, NULL,
+     "most option positions held at once"},
     HS_PARAM_END};
 
 const hs_param hs_config_run_params[] = {
@@ -272,10 +294,11 @@ static int interpret(hs_config *c, raw_config *raw)
     for (size_t i = 0; i < raw->n; i++) {
         const char *n = raw->sec[i].name;
         if (strcmp(n, "data") && strcmp(n, "book") && strcmp(n, "hedge") &&
-            strcmp(n, "costs") && strncmp(n, "strategy.", 9))
+            strcmp(n, "costs") && strcmp(n, "options") &&
+            strncmp(n, "strategy.", 9))
             return hs_error_set(HS_ECONFIG,
                                 "%s: unknown section [%s] (known: data, book, "
-                                "hedge, costs, strategy.NAME)",
+                                "hedge, costs, options, strategy.NAME)",
                                 w, n);
     }
     static const char *const required[] = {"data", "book", "hedge"};
@@ -289,9 +312,12 @@ static int interpret(hs_config *c, raw_config *raw)
     if ((rc = set_values(&v, data_params, s, w, 1)))
         return rc;
     snprintf(c->db, sizeof c->db, "%s", text_of(s, "db", "datasets/hedgesim.db"));
-    if (hs_cal_parse_time(text_of(s, "start", ""), &c->start) ||
-        hs_cal_parse_time(text_of(s, "end", ""), &c->end)) {
-        hs_error_prefix("%s: [data] start/end: ", w);
+    if (hs_cal_parse_time(text_of(s, "start", ""), &c->start)) {
+        hs_error_prefix("%s: [data] key 'start': ", w);
+        return HS_ECONFIG;
+    }
+    if (hs_cal_parse_time(text_of(s, "end", ""), &c->end)) {
+        hs_error_prefix("%s: [data] key 'end': ", w);
         return HS_ECONFIG;
     }
     if (hs_cal_parse_step(text_of(s, "step", "1d"), &c->step_ms)) {
@@ -415,15 +441,81 @@ static int interpret(hs_config *c, raw_config *raw)
         char where[1200];
         snprintf(where, sizeof where, "%s: [costs]", w);
         rc = hs_values_set(&mv, key, s->kv[i].value, where);
-        if (rc == HS_ENOTFOUND)
+        if (rc == HS_ENOTFOUND) {
+            char known[512] = "";
+            const hs_param *tabs[2] = {costs_params, c->exec.model->params};
+            for (int tb = 0; tb < 2; tb++)
+                for (const hs_param *pp = tabs[tb]; pp->name; pp++) {
+                    if (known[0])
+                        strncat(known, ", ", sizeof known - strlen(known) - 1);
+                    strncat(known, pp->name, sizeof known - strlen(known) - 1);
+                }
             return hs_error_set(HS_ECONFIG,
                                 "%s: [costs] unknown key '%s' for slippage = "
-                                "%s",
-                                w, key, c->exec.model->name);
+                                "%s (known: %s)",
+                                w, key, c->exec.model->name, known);
+        }
         if (rc)
             return rc;
     }
     c->exec.model_values = mv;
+
+    /* [options]: its own keys plus the chain model's. */
+    s = find_section(raw, "options", 0);
+    c->has_options = s != NULL;
+    if (s) {
+        if ((rc = set_values(&v, options_params, s, w, 0)))
+            return rc;
+        if ((rc = copy_text(c->opt_underlying, sizeof c->opt_underlying,
+                            text_of(s, "underlying", c->benchmark), w,
+                            "options", "underlying")) ||
+            (rc = copy_text(c->opt_source, sizeof c->opt_source,
+                            text_of(s, "source", ""), w, "options",
+                            "source")))
+            return rc;
+        if (!valid_symbol(c->opt_underlying))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [options] underlying: not a valid symbol",
+                                w);
+        c->opt_chains = hs_values_int(&v, "chains");
+        if (hs_cal_parse_step(text_of(s, "max_age", "1d"), &c->opt_max_age)) {
+            hs_error_prefix("%s: [options] key 'max_age': ", w);
+            return HS_ECONFIG;
+        }
+        char defvol[HS_SYMBOL_MAX + 8];
+        snprintf(defvol, sizeof defvol, "%s-DVOL", c->opt_underlying);
+        const char *vi = text_of(s, "vol_index", defvol);
+        if (!strcmp(vi, "none"))
+            vi = "";
+        if ((rc = copy_text(c->opt_vol_index, sizeof c->opt_vol_index, vi, w,
+                            "options", "vol_index")))
+            return rc;
+        if (*vi && !valid_symbol(vi))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [options] vol_index: not a valid symbol",
+                                w);
+        c->opt_multiplier = hs_values_num(&v, "multiplier");
+        c->opt_fee_rate = hs_values_num(&v, "fee_rate");
+        c->opt_fee_cap = hs_values_num(&v, "fee_cap");
+        c->opt_max_positions = (size_t)hs_values_int(&v, "max_positions");
+        if ((rc = hs_values_init(&c->opt_model, hs_chain_model_params)))
+            return rc;
+        for (size_t i = 0; i < s->n; i++) {
+            const char *key = s->kv[i].key;
+            if (hs_param_index(options_params, key) >= 0)
+                continue;
+            char where[1200];
+            snprintf(where, sizeof where, "%s: [options]", w);
+            if (c->opt_chains != 0)
+                return hs_error_set(HS_ECONFIG,
+                                    "%s: unknown key '%s' (model keys need "
+                                    "chains = model)",
+                                    where, key);
+            rc = hs_values_set(&c->opt_model, key, s->kv[i].value, where);
+            if (rc)
+                return rc == HS_ENOTFOUND ? HS_ECONFIG : rc;
+        }
+    }
 
     /* [strategy.*] */
     c->n_runs = 0;
@@ -431,6 +523,10 @@ static int interpret(hs_config *c, raw_config *raw)
         const raw_section *r = &raw->sec[i];
         if (strncmp(r->name, "strategy.", 9))
             continue;
+        if (c->n_runs == HS_CONFIG_MAX_RUNS)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: more than %d [strategy.*] sections", w,
+                                HS_CONFIG_MAX_RUNS);
         hs_config_run *run = &c->runs[c->n_runs];
         memset(run, 0, sizeof *run);
         const char *name = r->name + 9;
@@ -471,7 +567,12 @@ int hs_config_validate(const hs_config *c)
                             "is empty",
                             w, hs_cal_format_time(c->end, b1, sizeof b1),
                             hs_cal_format_time(c->start, b2, sizeof b2));
-    if (c->end - c->start < 2 * c->step_ms)
+    /* The grid: start rounded up, end rounded down to the step. */
+    int64_t g0 = hs_cal_floor(c->start, c->step_ms);
+    if (g0 < c->start)
+        g0 += c->step_ms;
+    int64_t g1 = hs_cal_floor(c->end, c->step_ms);
+    if (g1 - g0 < 2 * c->step_ms)
         return hs_error_set(HS_ECONFIG,
                             "%s: [data] the window %s..%s holds fewer than 3 "
                             "steps",
@@ -502,10 +603,87 @@ int hs_config_validate(const hs_config *c)
     return 0;
 }
 
+/* libinih as packaged limits lines to 199 characters and section names to
+ * 49, and does not report empty sections.  Check the text's shape first, in
+ * line order, so the first problem is the one reported and every section is
+ * seen; libinih then does the parsing proper. */
+#define INI_LINE_MAX 199
+#define INI_SECTION_MAX 49
+
+static int prescan(raw_config *raw, const char *text)
+{
+    const char *w = raw->where;
+    int lineno = 0, in_section = 0;
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        lineno++;
+        if (len > 0 && p[len - 1] == '\r')
+            len--;
+        if (len > INI_LINE_MAX)
+            return hs_error_set(HS_ECONFIG,
+                                "%s:%d: line longer than %d characters",
+                                w, lineno, INI_LINE_MAX);
+        char line[INI_LINE_MAX + 1];
+        memcpy(line, p, len);
+        line[len] = '\0';
+        char *l = line;
+        int indented = isspace((unsigned char)*l);
+        l = trim(l);
+        if (*l == '\0' || *l == ';' || *l == '#') {
+            /* blank or comment */
+        } else if (*l == '[') {
+            char *end = strchr(l, ']');
+            if (!end)
+                return hs_error_set(HS_ECONFIG,
+                                    "%s:%d: section header without ']'", w,
+                                    lineno);
+            char *rest = trim(end + 1);
+            if (*rest && *rest != ';' && *rest != '#')
+                return hs_error_set(HS_ECONFIG,
+                                    "%s:%d: text after the section header", w,
+                                    lineno);
+            *end = '\0';
+            char *name = trim(l + 1);
+            if (!*name)
+                return hs_error_set(HS_ECONFIG, "%s:%d: empty section name", w,
+                                    lineno);
+            if (strlen(name) > INI_SECTION_MAX)
+                return hs_error_set(HS_ECONFIG,
+                                    "%s:%d: section name longer than %d "
+                                    "characters",
+                                    w, lineno, INI_SECTION_MAX);
+            if (!find_section(raw, name, 1))
+                return hs_error_set(HS_ECONFIG,
+                                    "%s:%d: too many sections (max %d)", w,
+                                    lineno, MAX_SECTIONS);
+            in_section = 1;
+        } else if (indented && in_section) {
+            return hs_error_set(HS_ECONFIG,
+                                "%s:%d: indented line: continuation lines are "
+                                "not supported; write the value on one line",
+                                w, lineno);
+        } else if (!strchr(l, '=') && !strchr(l, ':')) {
+            return hs_error_set(HS_ECONFIG,
+                                "%s:%d: cannot parse this line (expected "
+                                "key = value or [section])",
+                                w, lineno);
+        } else if (!in_section) {
+            return hs_error_set(HS_ECONFIG,
+                                "%s:%d: key outside any [section]", w, lineno);
+        }
+        p = eol ? eol + 1 : p + len;
+    }
+    return 0;
+}
+
 static int parse_into(struct hs_config_priv *cp, const char *text)
 {
     raw_config *raw = &cp->raw;
     raw->where = cp->pub.path[0] ? cp->pub.path : "config";
+    int rc = prescan(raw, text);
+    if (rc)
+        return rc;
     int line = ini_parse_string(text, on_ini_line, raw);
     if (raw->error)
         return raw->error;
@@ -608,12 +786,14 @@ int hs_config_set(hs_config *c, const char *assignment)
         return hs_error_set(HS_ECONFIG, "--set '%s': empty key", assignment);
     cp->raw.where = "--set";
     int rc = put(&cp->raw, section, key, value, 1);
+    if (rc == 0)
+        rc = interpret(c, &cp->raw);
     if (rc)
         return rc;
     size_t len = strlen(c->overrides);
     snprintf(c->overrides + len, sizeof c->overrides - len, "%s.%s=%s\n",
              section, key, value);
-    return interpret(c, &cp->raw);
+    return 0;
 }
 
 int hs_config_run_spec(const hs_config *c, size_t i, const hs_registry *reg,

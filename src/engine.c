@@ -111,30 +111,74 @@ const double *hs_context_bench_returns(const hs_context *c)
 
 /* ----------------------------------------------------------------- engine */
 
+static void free_option_trades(hs_run_series *s)
+{
+    free(s->ot_time);
+    free(s->ot_expiry);
+    free(s->ot_strike);
+    free(s->ot_qty);
+    free(s->ot_price);
+    free(s->ot_fee);
+    free(s->ot_right);
+    free(s->ot_kind);
+    s->ot_time = s->ot_expiry = NULL;
+    s->ot_strike = s->ot_qty = s->ot_price = s->ot_fee = NULL;
+    s->ot_right = s->ot_kind = NULL;
+    s->otrade_cap = s->n_otrades = 0;
+}
+
+/* Option trades: allocated when a run first has options. */
+static int alloc_option_trades(hs_run_series *s)
+{
+    size_t cap = 4 * s->n_steps + 64;
+    if (s->otrade_cap)
+        return 0;
+    s->ot_time = malloc(cap * sizeof(int64_t));
+    s->ot_expiry = malloc(cap * sizeof(int64_t));
+    s->ot_strike = malloc(cap * sizeof(double));
+    s->ot_qty = malloc(cap * sizeof(double));
+    s->ot_price = malloc(cap * sizeof(double));
+    s->ot_fee = malloc(cap * sizeof(double));
+    s->ot_right = malloc(cap);
+    s->ot_kind = malloc(cap);
+    if (!s->ot_time || !s->ot_expiry || !s->ot_strike || !s->ot_qty ||
+        !s->ot_price || !s->ot_fee || !s->ot_right || !s->ot_kind) {
+        free_option_trades(s);
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    }
+    s->otrade_cap = cap;
+    return 0;
+}
+
 static void free_series(hs_run_series *s)
 {
-    double **d[] = {&s->equity,   &s->ret,          &s->pnl_book,
-                    &s->pnl_hedge, &s->fees,        &s->slippage,
-                    &s->funding,  &s->premium,      &s->beta,
-                    &s->hedge_qty, &s->hedge_notional, &s->hedge_ratio,
-                    &s->traded,   &s->hedge_traded, &s->fill_qty,
-                    &s->fill_price, &s->fill_fee,   &s->fill_slippage};
+    double **d[] = {&s->equity,      &s->ret,          &s->pnl_book,
+                    &s->pnl_hedge,   &s->fees,         &s->slippage,
+                    &s->funding,     &s->pnl_options,  &s->premium,
+                    &s->opt_delta,   &s->opt_gamma,    &s->opt_vega,
+                    &s->opt_theta,   &s->total_delta,  &s->beta,
+                    &s->hedge_qty,   &s->hedge_notional, &s->hedge_ratio,
+                    &s->traded,      &s->hedge_traded, &s->fill_qty,
+                    &s->fill_price,  &s->fill_fee,     &s->fill_slippage};
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         free(*d[i]);
         *d[i] = NULL;
     }
     free(s->fill_time);
     s->fill_time = NULL;
+    free_option_trades(s);
 }
 
 static int alloc_series(hs_run_series *s, size_t n)
 {
-    double **d[] = {&s->equity,   &s->ret,          &s->pnl_book,
-                    &s->pnl_hedge, &s->fees,        &s->slippage,
-                    &s->funding,  &s->premium,      &s->beta,
-                    &s->hedge_qty, &s->hedge_notional, &s->hedge_ratio,
-                    &s->traded,   &s->hedge_traded, &s->fill_qty,
-                    &s->fill_price, &s->fill_fee,   &s->fill_slippage};
+    double **d[] = {&s->equity,      &s->ret,          &s->pnl_book,
+                    &s->pnl_hedge,   &s->fees,         &s->slippage,
+                    &s->funding,     &s->pnl_options,  &s->premium,
+                    &s->opt_delta,   &s->opt_gamma,    &s->opt_vega,
+                    &s->opt_theta,   &s->total_delta,  &s->beta,
+                    &s->hedge_qty,   &s->hedge_notional, &s->hedge_ratio,
+                    &s->traded,      &s->hedge_traded, &s->fill_qty,
+                    &s->fill_price,  &s->fill_fee,     &s->fill_slippage};
     memset(s, 0, sizeof *s);
     s->n_steps = n;
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
@@ -194,9 +238,30 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
     e->exposure = e->holdings = 0;
     e->at_close = hs_exec_rule(e->ctx->exec) == HS_FILL_CLOSE;
     e->s.n_fills = 0;
+    e->s.n_otrades = 0;
+    e->s.n_marked_by_model = 0;
+    e->s.n_unfilled = 0;
+    e->n_opt = e->n_opt_pending = 0;
+    e->opt_value = 0;
+    e->chain = NULL;
+    if (spec->options.chains) {
+        const hs_option_opts *oo = &spec->options;
+        if (oo->underlying < 0 ||
+            (size_t)oo->underlying >= e->ctx->panel->n_assets ||
+            !(oo->multiplier > 0) || !(oo->fee_rate >= 0) ||
+            !(oo->fee_cap >= 0) || oo->max_positions == 0 ||
+            oo->max_positions > HS_MAX_OPTION_POSITIONS)
+            return hs_error_set(HS_ECONFIG, "run '%s': bad option settings",
+                                spec->name);
+        if ((rc = alloc_option_trades(&e->s)))
+            return rc;
+        hs_chain_source_rewind(oo->chains);
+    }
     /* Series are rewritten step by step; clear what warm-up steps leave. */
-    double **d[] = {&e->s.pnl_book, &e->s.pnl_hedge, &e->s.fees,
-                    &e->s.slippage, &e->s.funding, &e->s.premium,
+    double **d[] = {&e->s.pnl_book,  &e->s.pnl_hedge, &e->s.fees,
+                    &e->s.slippage,  &e->s.funding,   &e->s.pnl_options,
+                    &e->s.premium,   &e->s.opt_delta, &e->s.opt_gamma,
+                    &e->s.opt_vega,  &e->s.opt_theta, &e->s.total_delta,
                     &e->s.hedge_qty, &e->s.hedge_notional, &e->s.traded,
                     &e->s.hedge_traded};
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
@@ -329,6 +394,7 @@ int hs_engine_step(hs_engine *e)
         return 0;
     }
 
+    int rc;
     const size_t ih = t * na + (size_t)c->hedge;
     const double open = p->open[ih], close = p->close[ih];
     const double prev = t > 0 ? p->close[ih - na] : open;
@@ -371,10 +437,19 @@ int hs_engine_step(hs_engine *e)
     double funding = -e->h * close * p->funding[ih];
     e->cash += pnl + funding - fee - slip;
 
+    /* Options: fills at the open, expiries, then marks at the close. */
+    hs_option_flow of = {0, 0, 0, 0, 0};
+    const int options = e->spec.options.chains != NULL;
+    if (options && ((rc = hs_engine__options_open(e, t, &of)) ||
+                    (rc = hs_engine__options_close(e, t, &of))))
+        return rc;
+
     /* 4. The book rebalances to the account's equity at this close. */
     if (b->due[t])
         hs_book_state_close(&e->book, b, p, c->exec, t,
-                            e->book.cash + bf.holdings + e->cash, &bf);
+                            e->book.cash + bf.holdings + e->cash +
+                                e->opt_value,
+                            &bf);
     else
         bf.exposure = bf.holdings;
     e->holdings = bf.holdings;
@@ -383,8 +458,11 @@ int hs_engine_step(hs_engine *e)
     /* 5. Estimator and strategy see the close of t. */
     update_beta(e, t);
     e->view.t = t;
-    hs_decision d = {0, 0};
-    int rc = e->spec.type->step(e->strategy_state, &e->view, &d);
+    hs_decision d;
+    d.trade = 0;
+    d.hedge_target = 0;
+    d.n_options = 0;
+    rc = e->spec.type->step(e->strategy_state, &e->view, &d);
     if (rc) {
         char tb[32];
         hs_error_prefix("run '%s' (%s) at %s: ", e->spec.name,
@@ -417,29 +495,38 @@ int hs_engine_step(hs_engine *e)
         }
     }
 
+    if (d.n_options && (rc = hs_engine__options_orders(e, t, &d, &of)))
+        return rc;
+
     /* 6. Record. */
-    const double equity = e->book.cash + e->holdings + e->cash;
+    const double equity = e->book.cash + e->holdings + e->cash + e->opt_value;
     const double prev_equity = t > c->live_from ? s->equity[t - 1] : b->capital;
     s->equity[t] = equity;
     s->ret[t] = equity / prev_equity - 1.0;
     s->pnl_book[t] = bf.pnl;
     s->pnl_hedge[t] = pnl;
-    s->fees[t] = -(bf.fee + fee);
-    s->slippage[t] = -(bf.slippage + slip);
+    s->fees[t] = -(bf.fee + fee + of.fee);
+    s->slippage[t] = -(bf.slippage + slip + of.slippage);
     s->funding[t] = funding;
-    s->premium[t] = 0;
+    s->pnl_options[t] = of.pnl;
+    s->premium[t] = of.premium;
+    if (options) {
+        hs_engine__options_greeks(e, &s->opt_delta[t], &s->opt_gamma[t],
+                                  &s->opt_vega[t], &s->opt_theta[t]);
+    }
+    s->total_delta[t] = s->opt_delta[t] + e->h;
     s->beta[t] = e->beta;
     s->hedge_qty[t] = e->h;
     s->hedge_notional[t] = e->h * close;
     s->hedge_ratio[t] =
         e->exposure != 0 ? -e->h * close / e->exposure : NAN;
-    s->traded[t] = bf.traded + traded;
+    s->traded[t] = bf.traded + traded + of.traded;
     s->hedge_traded[t] = traded;
 
     /* 5. The attribution must add up to the equity change. */
     {
-        double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->fees[t] +
-                     s->slippage[t] + s->funding[t] + s->premium[t];
+        double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->pnl_options[t] +
+                     s->fees[t] + s->slippage[t] + s->funding[t];
         double diff = (equity - prev_equity) - sum;
         if (!(fabs(diff) <= e->tol * fmax(1.0, fabs(equity)))) {
             char tb[32];

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"run", hs_cli_run, "backtest the strategies of a config on history"},
     {"list", hs_cli_list, "list strategies, beta estimators or formats"},
     {"price", hs_cli_price, "option calculator: price, greeks, implied vol"},
+    {"chains", hs_cli_chains, "generate modeled option chains into the store"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *fp)

@@ -193,7 +193,10 @@ static int load_asset(hs_store *store, hs_panel *p, size_t a,
     int rc = hs_store_instrument(store, symbol, &inst);
     if (rc)
         return rc;
-    rc = hs_store_bars(store, inst.id, p->time[0], t_end, &bars, &n);
+    /* Index series (DVOL) load like bars: OHLC of the index level. */
+    int (*load)(hs_store *, int64_t, int64_t, int64_t, hs_bar **, size_t *) =
+        inst.kind == HS_KIND_INDEX ? hs_store_index : hs_store_bars;
+    rc = load(store, inst.id, p->time[0], t_end, &bars, &n);
     if (rc == 0)
         rc = place_bars(p, a, bars, n, symbol);
     free(bars);
@@ -201,7 +204,7 @@ static int load_asset(hs_store *store, hs_panel *p, size_t a,
         return rc;
     /* Is there data after the window?  If not, an early end is a delisting. */
     *store_last = INT64_MIN;
-    rc = hs_store_bars(store, inst.id, t_end, INT64_MAX, &bars, &n);
+    rc = load(store, inst.id, t_end, INT64_MAX, &bars, &n);
     if (rc == 0 && n > 0)
         *store_last = bars[n - 1].ts;
     free(bars);
@@ -433,6 +436,11 @@ int hs_market_load_history(hs_store *store, const hs_history_opts *o,
     }
     hs_panel_finish(p);
     for (size_t a = 0; a < n_assets; a++) {
+        int optional = a < o->n_symbols && a + o->n_optional >= o->n_symbols;
+        if (p->first[a] < 0 && optional) {
+            hs_panel_note(p, "%s: no data in the window", p->symbol[a]);
+            continue;
+        }
         if (p->first[a] < 0) {
             rc = hs_error_set(HS_EDATA, "%s has no bars between %s and %s",
                               p->symbol[a],

@@ -109,7 +109,10 @@ static int write_run(hs_h5 *h, const hs_context *ctx, const hs_run_output *r,
     S("pnl/slippage", s->slippage, "currency", "slippage (negative: paid)");
     S("pnl/funding", s->funding, "currency",
       "perp funding (negative: paid, positive: received)");
-    S("pnl/premium", s->premium, "currency", "option premium");
+    S("pnl/options", s->pnl_options, "currency",
+      "option positions marked to market (premium paid is in their value)");
+    S("premium", s->premium, "currency",
+      "option premium cash flow: < 0 paid, > 0 received (and settlements)");
     S("beta", s->beta, "1", "beta estimate after the step");
     S("hedge_qty", s->hedge_qty, "units of underlying",
       "hedge position after the step's fills (negative: short)");
@@ -138,6 +141,60 @@ static int write_run(hs_h5 *h, const hs_context *ctx, const hs_run_output *r,
     TRY(hs_h5_table_f64(h, p, "price", s->fill_price));
     TRY(hs_h5_table_f64(h, p, "fee", s->fill_fee));
     TRY(hs_h5_table_f64(h, p, "slippage", s->fill_slippage));
+
+    if (r->spec->options.chains) {
+        TRY(hs_h5_attr_i64(h, g, "options_modeled", meta->modeled_data));
+        TRY(hs_h5_attr_i64(h, g, "marks_by_model",
+                           (int64_t)s->n_marked_by_model));
+        TRY(hs_h5_attr_i64(h, g, "option_orders_unfilled",
+                           (int64_t)s->n_unfilled));
+        snprintf(p, sizeof p, "%s/greeks", g);
+        TRY(hs_h5_group(h, p));
+#define G(name, x, units, desc)                                                \
+    do {                                                                       \
+        snprintf(p, sizeof p, "%s/greeks/%s", g, name);                        \
+        TRY(series(h, p, (x) + lf, n, units, desc));                           \
+    } while (0)
+        G("delta", s->opt_delta, "units of underlying",
+          "option positions' delta");
+        G("gamma", s->opt_gamma, "units of underlying per USD",
+          "option positions' gamma");
+        G("vega", s->opt_vega, "USD per vol point", "option positions' vega");
+        G("theta", s->opt_theta, "USD per day", "option positions' theta");
+        G("total_delta", s->total_delta, "units of underlying",
+          "options + perp hedge delta (the book's own beta exposure excluded)");
+#undef G
+        /* Option trades: buys, sells and expiry settlements. */
+        const size_t m = s->n_otrades;
+        const char **right = calloc(m ? m : 1, sizeof *right);
+        const char **kind = calloc(m ? m : 1, sizeof *kind);
+        if (!right || !kind) {
+            free(right);
+            free(kind);
+            rc = hs_error_set(HS_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < m; i++) {
+            right[i] = s->ot_right[i] == 'C' ? "call" : "put";
+            kind[i] = s->ot_kind[i] == 'B'   ? "buy"
+                      : s->ot_kind[i] == 'S' ? "sell"
+                                             : "settle";
+        }
+        snprintf(p, sizeof p, "%s/option_trades", g);
+        rc = hs_h5_table(h, p, m);
+        if (!rc) rc = hs_h5_table_i64(h, p, "time", s->ot_time);
+        if (!rc) rc = hs_h5_table_i64(h, p, "expiry", s->ot_expiry);
+        if (!rc) rc = hs_h5_table_f64(h, p, "strike", s->ot_strike);
+        if (!rc) rc = hs_h5_table_strings(h, p, "right", right);
+        if (!rc) rc = hs_h5_table_f64(h, p, "qty", s->ot_qty);
+        if (!rc) rc = hs_h5_table_f64(h, p, "price", s->ot_price);
+        if (!rc) rc = hs_h5_table_f64(h, p, "fee", s->ot_fee);
+        if (!rc) rc = hs_h5_table_strings(h, p, "kind", kind);
+        free(right);
+        free(kind);
+        if (rc)
+            goto done;
+    }
 
     snprintf(p, sizeof p, "%s/metrics", g);
     TRY(write_metrics(h, p, r->metrics));
@@ -223,7 +280,7 @@ int hs_results_write_runs(const char *path, int force,
     TRY(hs_h5_attr_i64(h, "/", "step_ms", pn->step_ms));
     TRY(hs_h5_attr_f64(h, "/", "periods_per_year",
                        hs_context_periods_per_year(ctx)));
-    TRY(hs_h5_attr_i64(h, "/", "modeled_data", 0));
+    TRY(hs_h5_attr_i64(h, "/", "modeled_data", meta->modeled_data));
 #undef STR
 
     TRY(hs_h5_group(h, "/calendar"));

@@ -89,3 +89,40 @@ double hs_round_contracts(double qty, double contract_size)
     /* Half away from zero, as round(), without the library call. */
     return (double)(int64_t)(n + (n >= 0 ? 0.5 : -0.5)) * contract_size;
 }
+
+/* ---------------------------------------------------------------- options */
+
+const hs_chain *hs_view_chain(const hs_view *v) { return v->engine->chain; }
+
+double hs_view_underlying_price(const hs_view *v)
+{
+    const hs_engine *e = v->engine;
+    const hs_panel *p = ctx_of(v)->panel;
+    if (!e->spec.options.chains)
+        return NAN;
+    return p->close[v->t * p->n_assets + (size_t)e->spec.options.underlying];
+}
+
+double hs_view_rate(const hs_view *v) { return ctx_of(v)->panel->rate[v->t]; }
+
+double hs_view_option_multiplier(const hs_view *v)
+{
+    return v->engine->spec.options.chains ? v->engine->spec.options.multiplier
+                                          : NAN;
+}
+
+size_t hs_view_n_options(const hs_view *v) { return v->engine->n_opt; }
+
+const hs_option_position *hs_view_option(const hs_view *v, size_t i)
+{
+    return i < v->engine->n_opt ? &v->engine->opt[i] : NULL;
+}
+
+double hs_view_option_delta(const hs_view *v)
+{
+    const hs_engine *e = v->engine;
+    double d = 0;
+    for (size_t i = 0; i < e->n_opt; i++)
+        d += e->opt[i].qty * e->opt[i].delta;
+    return d;
+}

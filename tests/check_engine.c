@@ -115,8 +115,8 @@ static void check_attribution(const hs_engine *e, size_t lf, double capital)
     double total = 0;
     for (size_t t = lf; t < s->n_steps; t++) {
         double prev = t > lf ? s->equity[t - 1] : capital;
-        double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->fees[t] +
-                     s->slippage[t] + s->funding[t] + s->premium[t];
+        double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->pnl_options[t] +
+                     s->fees[t] + s->slippage[t] + s->funding[t];
         hs_ck_near(sum, s->equity[t] - prev, 1e-9 * fabs(s->equity[t]));
         total += sum;
     }
@@ -139,6 +139,8 @@ START_TEST(test_attribution_all_builtins)
         ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
         for (const hs_strategy_type *const *t = hs_strategy_builtins; *t; t++)
             for (const hs_beta_type *const *b = hs_beta_types; *b; b++) {
+                if ((*t)->flags & HS_STRATEGY_OPTIONS)
+                    continue; /* test_options_* run those with chains */
                 hs_run_spec spec = fix_spec(*t, *b);
                 spec.contract_size = 0.01;
                 hs_engine *e = NULL;
@@ -354,6 +356,8 @@ START_TEST(test_no_lookahead)
         ck_assert_int_eq(hs_context_new(&cb, b, &o), 0);
         for (const hs_strategy_type *const *t = hs_strategy_builtins; *t; t++)
             for (const hs_beta_type *const *be = hs_beta_types; *be; be++) {
+                if ((*t)->flags & HS_STRATEGY_OPTIONS)
+                    continue; /* test_options_no_lookahead */
                 hs_run_spec spec = fix_spec(*t, *be);
                 hs_engine *ea = NULL, *eb = NULL;
                 ck_assert_int_eq(hs_engine_new(&ea, ca, &spec), 0);
@@ -620,6 +624,249 @@ START_TEST(test_strategy_type_checks)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- options */
+
+/* Buy `qty` of the put nearest 0.95 x spot of the expiry nearest 30 days at
+ * the first live step; then hold to expiry. */
+typedef struct {
+    double qty;
+    int64_t expiry;
+    double strike;
+} buy_put_state;
+
+static int buy_put_step(void *state, const hs_view *v, hs_decision *out)
+{
+    buy_put_state *s = state;
+    out->trade = 0;
+    if (hs_view_live_step(v) != 0)
+        return 0;
+    const hs_chain *c = hs_view_chain(v);
+    ck_assert_ptr_nonnull(c);
+    int64_t now = hs_view_time(v) + hs_view_step_ms(v);
+    int64_t e = hs_chain_pick_expiry(c, now, 30 * HS_MS_PER_DAY, HS_MS_PER_DAY);
+    ck_assert(e > 0);
+    int k = hs_chain_pick_moneyness(c, e, 'P', 0.95);
+    ck_assert(k >= 0);
+    s->qty = 10;
+    s->expiry = e;
+    s->strike = c->q[k].strike;
+    out->n_options = 1;
+    out->options[0] = (hs_option_order){e, c->q[k].strike, 'P', s->qty};
+    return 0;
+}
+
+static const hs_strategy_type buy_put_type = {
+    .version = HS_STRATEGY_VERSION,
+    .name = "buy_put",
+    .summary = "test: buys one put and holds it",
+    .params = (const hs_param[]){HS_PARAM_END},
+    .state_size = sizeof(buy_put_state),
+    .flags = HS_STRATEGY_OPTIONS,
+    .step = buy_put_step,
+};
+
+static hs_option_opts fix_options(hs_chain_source *src, int underlying)
+{
+    hs_option_opts o;
+    memset(&o, 0, sizeof o);
+    o.chains = src;
+    o.underlying = underlying;
+    o.multiplier = 1;
+    o.fee_rate = 0.0003;
+    o.fee_cap = 0.125;
+    o.max_positions = 8;
+    return o;
+}
+
+/* Every option strategy, both fill rules, modeled chains: the attribution
+ * (book + perp + options + fees + slippage + funding) adds up every step,
+ * and option greeks are recorded while options are held. */
+START_TEST(test_options_attribution)
+{
+    const double beta[3] = {1.2, 0.8, 1.5};
+    const int idx[3] = {0, 1, 2};
+    hs_panel *p = fix_panel(300, 3, beta, 0.02, 0.0003, 17);
+    hs_chain_source *src = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 3, -1, NULL), 0);
+    for (int fill = 0; fill < 2; fill++) {
+        hs_context_opts o = fix_ctx_opts(3, idx, 80, 5, 3, (hs_fill_rule)fill);
+        hs_context *ctx = NULL;
+        ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+        int ran = 0;
+        for (const hs_strategy_type *const *t = hs_strategy_builtins; *t; t++) {
+            if (!((*t)->flags & HS_STRATEGY_OPTIONS))
+                continue;
+            hs_run_spec spec = fix_spec(*t, &hs_beta_ewma);
+            spec.contract_size = 0.1;
+            spec.options = fix_options(src, 3);
+            hs_engine *e = NULL;
+            ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+            run_ok(e);
+            check_attribution(e, 80, 1e6);
+            const hs_run_series *s = hs_engine_series(e);
+            ck_assert_msg(s->n_otrades > 0, "%s traded no options",
+                          (*t)->name);
+            double vega = 0, prem = 0;
+            for (size_t t2 = 80; t2 < s->n_steps; t2++) {
+                vega += fabs(s->opt_vega[t2]);
+                prem += s->premium[t2];
+            }
+            ck_assert(vega > 0);
+            if (strcmp((*t)->name, "protective_put") == 0)
+                ck_assert(prem < 0); /* puts cost premium */
+            hs_engine_free(e);
+            ran++;
+        }
+        ck_assert_int_eq(ran, 4);
+        hs_context_free(ctx);
+    }
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* A put held to expiry settles at max(K - S, 0), S interpolated within the
+ * expiry bar at the expiry time (08:00 UTC: a third of the way from the
+ * open to the close on daily bars). */
+START_TEST(test_options_expiry_settlement)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(120, 1, beta, 0.01, 0, 23);
+    hs_chain_source *src = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 1, -1, NULL), 0);
+    hs_context_opts o = fix_ctx_opts(1, idx, 40, 0, 0, HS_FILL_CLOSE);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&buy_put_type, NULL);
+    spec.options = fix_options(src, 1);
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    run_ok(e);
+    const hs_run_series *s = hs_engine_series(e);
+    check_attribution(e, 40, 1e6);
+    ck_assert_uint_eq(s->n_otrades, 2);
+    ck_assert_int_eq(s->ot_kind[0], 'B');
+    ck_assert_int_eq(s->ot_kind[1], 'X');
+    int64_t expiry = s->ot_expiry[0];
+    double K = s->ot_strike[0];
+    /* The bar holding the expiry, and the settlement price in it. */
+    size_t tb = (size_t)((expiry - p->time[0]) / p->step_ms);
+    ck_assert_int_eq(s->ot_time[1], p->time[tb]);
+    double frac = (double)(expiry - p->time[tb]) / (double)p->step_ms;
+    hs_ck_near(frac, 1.0 / 3.0, 1e-12);
+    size_t i = tb * p->n_assets + 1;
+    double S = p->open[i] + (p->close[i] - p->open[i]) * frac;
+    hs_ck_near(s->ot_price[1], fmax(K - S, 0), 1e-9);
+    hs_ck_near(s->ot_qty[1], -10, 0);
+    /* The settlement's cash flow is in the premium series of that step. */
+    hs_ck_near(s->premium[tb], 10 * fmax(K - S, 0), 1e-6);
+    /* Bought at the close: the fee is Deribit's min(0.03 % S, 12.5 % px). */
+    double S0 = p->close[40 * p->n_assets + 1];
+    hs_ck_near(s->ot_fee[0],
+               10 * fmin(0.0003 * S0, 0.125 * s->ot_price[0]), 1e-9);
+    for (size_t t = tb; t < s->n_steps; t++)
+        hs_ck_near(s->opt_delta[t], 0, 0);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Options and no look-ahead: decisions and marks up to k do not change when
+ * every bar after k does. */
+START_TEST(test_options_no_lookahead)
+{
+    const double beta[2] = {1.1, 1.4};
+    const int idx[2] = {0, 1};
+    const size_t n = 200, k = 130, lf = 60;
+    hs_panel *a = fix_panel(n, 2, beta, 0.02, 0.0002, 31);
+    hs_panel *b = fix_panel(n, 2, beta, 0.02, 0.0002, 31);
+    for (size_t t = k + 1; t < n; t++)
+        for (size_t j = 0; j < b->n_assets; j++) {
+            size_t i = t * b->n_assets + j;
+            b->open[i] *= 1.3;
+            b->close[i] *= 0.7;
+            b->high[i] = fmax(b->high[i] * 1.3, fmax(b->open[i], b->close[i]));
+            b->low[i] = fmin(b->low[i] * 0.7, fmin(b->open[i], b->close[i]));
+        }
+    hs_chain_source *sa = NULL, *sb = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&sa, a, 2, -1, NULL), 0);
+    ck_assert_int_eq(hs_chain_source_model(&sb, b, 2, -1, NULL), 0);
+    hs_context_opts o = fix_ctx_opts(2, idx, lf, 5, 2, HS_FILL_NEXT_OPEN);
+    hs_context *ca = NULL, *cb = NULL;
+    ck_assert_int_eq(hs_context_new(&ca, a, &o), 0);
+    ck_assert_int_eq(hs_context_new(&cb, b, &o), 0);
+    int later = 0;
+    for (const hs_strategy_type *const *t = hs_strategy_builtins; *t; t++) {
+        if (!((*t)->flags & HS_STRATEGY_OPTIONS))
+            continue;
+        hs_run_spec s1 = fix_spec(*t, &hs_beta_ols), s2 = s1;
+        hs_values_set(&s1.beta_params, "window", "30", "test");
+        s2 = s1;
+        s1.contract_size = s2.contract_size = 0.1;
+        s1.options = fix_options(sa, 2);
+        s2.options = fix_options(sb, 2);
+        hs_engine *ea = NULL, *eb = NULL;
+        ck_assert_int_eq(hs_engine_new(&ea, ca, &s1), 0);
+        ck_assert_int_eq(hs_engine_new(&eb, cb, &s2), 0);
+        run_ok(ea);
+        run_ok(eb);
+        const hs_run_series *ra = hs_engine_series(ea), *rb = hs_engine_series(eb);
+        for (size_t t2 = 0; t2 <= k; t2++) {
+            ck_assert(ra->equity[t2] == rb->equity[t2]);
+            ck_assert(ra->opt_delta[t2] == rb->opt_delta[t2]);
+            ck_assert(ra->hedge_qty[t2] == rb->hedge_qty[t2]);
+        }
+        size_t na = 0, nb2 = 0;
+        while (na < ra->n_otrades && ra->ot_time[na] <= a->time[k])
+            na++;
+        while (nb2 < rb->n_otrades && rb->ot_time[nb2] <= b->time[k])
+            nb2++;
+        ck_assert_uint_eq(na, nb2);
+        for (size_t j = 0; j < na; j++) {
+            ck_assert(ra->ot_qty[j] == rb->ot_qty[j]);
+            ck_assert(ra->ot_strike[j] == rb->ot_strike[j]);
+            ck_assert(ra->ot_price[j] == rb->ot_price[j]);
+        }
+        for (size_t t2 = k + 2; t2 < n; t2++)
+            later |= ra->equity[t2] != rb->equity[t2];
+        hs_engine_free(ea);
+        hs_engine_free(eb);
+    }
+    ck_assert(later);
+    hs_context_free(ca);
+    hs_context_free(cb);
+    hs_chain_source_free(sa);
+    hs_chain_source_free(sb);
+    hs_panel_free(a);
+    hs_panel_free(b);
+}
+END_TEST
+
+/* Bad option settings are refused up front. */
+START_TEST(test_options_bad_settings)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(60, 1, beta, 0.01, 0, 2);
+    hs_chain_source *src = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 1, -1, NULL), 0);
+    hs_context_opts o = fix_ctx_opts(1, idx, 10, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&buy_put_type, NULL);
+    spec.options = fix_options(src, 1);
+    spec.options.multiplier = 0;
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), HS_ECONFIG);
+    hs_context_free(ctx);
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -638,6 +885,10 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_benchmark_must_cover_window);
     tcase_add_test(tc, test_plugin_loader);
     tcase_add_test(tc, test_strategy_type_checks);
+    tcase_add_test(tc, test_options_attribution);
+    tcase_add_test(tc, test_options_expiry_settlement);
+    tcase_add_test(tc, test_options_no_lookahead);
+    tcase_add_test(tc, test_options_bad_settings);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -6,6 +6,7 @@
 
 #include "hedgesim/exec.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ fixture */
@@ -170,8 +171,7 @@ END_TEST
 
 /* A fake model that misbehaves: negative slippage at even steps, NaN at odd
  * ones.  The fill must never improve on the reference price. */
-static double bad_slippage(const hs_cost_ctx *c, size_t a, size_t t,
-                           double qty)
+static double bad_slippage(const hs_cost_ctx *c, size_t a, size_t t, double qty)
 {
     (void)c, (void)a, (void)qty;
     return t % 2 ? NAN : -0.01;
@@ -228,6 +228,26 @@ START_TEST(test_default_options)
     ex = make_exec(p, &o);
     hs_ck_near(slip_of(ex, 0, 5, 50), 0.0013188695044080042, 1e-15);
     hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* A model whose values were made from another model's table is refused
+ * (the models read their values by position in their own table). */
+START_TEST(test_values_must_match_model)
+{
+    hs_panel *p = make_panel();
+    hs_exec_opts o = make_opts(&hs_cost_fixed, 5, 3, NULL);
+    o.model = &hs_cost_sqrt; /* values still those of fixed */
+    hs_exec *ex = (hs_exec *)(uintptr_t)1;
+    ck_assert_int_eq(hs_exec_new(&ex, p, &o), HS_EINVAL);
+    ck_assert_ptr_null(ex);
+    ck_assert(strstr(hs_error_last(), "sqrt"));
+    /* zeroed values with an explicit model: refused too */
+    memset(&o.model_values, 0, sizeof o.model_values);
+    o.model = &hs_cost_spread;
+    ck_assert_int_eq(hs_exec_new(&ex, p, &o), HS_EINVAL);
+    ck_assert_ptr_null(ex);
     hs_panel_free(p);
 }
 END_TEST
@@ -417,16 +437,15 @@ START_TEST(test_sqrt_cap)
 {
     hs_panel *p = make_panel();
     const char *kv[] = {"impact_k", "0.5", "slippage_bps", "1", "max_bps",
-                        "10", NULL};
+                        "10",       NULL};
     hs_exec_opts o = make_opts(&hs_cost_sqrt, 0, 3, kv);
     hs_exec *ex = make_exec(p, &o);
     hs_ck_near(slip_of(ex, 0, 5, 50), 0.001, 1e-15);
     hs_ck_near(slip_of(ex, 0, 5, 1e9), 0.001, 1e-15);
     /* below the cap, untouched: q = 0.5 gives 1e-4 + 0.5*sd*sqrt(0.5/1100)
      * = 1e-4 + 0.0001599828809250538 (a tenth of the impact at q = 50) */
-    hs_ck_near(slip_of(ex, 0, 5, 0.5), 1e-4 + 0.1 * (0.0016998288092505381 -
-                                                     1e-4),
-               1e-15);
+    hs_ck_near(slip_of(ex, 0, 5, 0.5),
+               1e-4 + 0.1 * (0.0016998288092505381 - 1e-4), 1e-15);
     hs_exec_free(ex);
     hs_panel_free(p);
 }
@@ -501,6 +520,7 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_slippage_clamp);
     tcase_add_test(tc, test_slippage_clamp_low);
     tcase_add_test(tc, test_default_options);
+    tcase_add_test(tc, test_values_must_match_model);
     tcase_add_test(tc, test_corwin_schultz_known);
     tcase_add_test(tc, test_corwin_schultz_negative);
     tcase_add_test(tc, test_spread_floor);
@@ -513,4 +533,7 @@ static Suite *exec_suite(void)
     return s;
 }
 
-int main(void) { return hs_test_main(exec_suite()); }
+int main(void)
+{
+    return hs_test_main(exec_suite());
+}

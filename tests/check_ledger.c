@@ -32,10 +32,10 @@ static hs_panel *panel_from(size_t n, size_t na, int64_t t0, int64_t step,
             if (isnan(c))
                 continue;
             size_t i = t * na + a;
-            double o = open ? open[a * n + t]
-                            : (t && !isnan(close[a * n + t - 1])
-                                   ? close[a * n + t - 1]
-                                   : c);
+            double o =
+                open ? open[a * n + t]
+                     : (t && !isnan(close[a * n + t - 1]) ? close[a * n + t - 1]
+                                                          : c);
             p->open[i] = o;
             p->close[i] = c;
             p->high[i] = fmax(o, c);
@@ -421,6 +421,126 @@ START_TEST(test_never_and_daily)
 }
 END_TEST
 
+/* The plan shared by every run: rebalancing days (due), target weights,
+ * the book assets' closes.  Weekly from Wednesday 2020-01-01, live from
+ * step 2: due at step 2 (the first live step) and the Sundays 4, 11, 18,
+ * whatever the fill rule. */
+START_TEST(test_plan)
+{
+    hs_panel *p = drift_panel(21, 1577836800000LL, DAY);
+    for (int fill = 0; fill < 2; fill++) {
+        hs_exec *ex = exec_fixed(p, 5, 2, (hs_fill_rule)fill);
+        const int idx[2] = {1, 0}; /* book order differs from the panel's */
+        hs_book_opts o =
+            book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_WEEKLY, 2);
+        hs_book *b = build_ok(p, ex, &o);
+        ck_assert_uint_eq(b->live_from, 2);
+        ck_assert_int_eq(b->asset[0], 1);
+        ck_assert_int_eq(b->asset[1], 0);
+        uint64_t due = 0;
+        for (size_t t = 0; t < 21; t++) {
+            if (b->due[t])
+                due |= BIT(t);
+            hs_ck_near(b->target[t * 2], 0.5, 1e-15);
+            hs_ck_near(b->target[t * 2 + 1], 0.5, 1e-15);
+            /* bclose follows the book's order: asset 1 first */
+            hs_ck_near(b->bclose[t * 2], p->close[t * 2 + 1], 0);
+            hs_ck_near(b->bclose[t * 2 + 1], p->close[t * 2], 0);
+        }
+        ck_assert_uint_eq(due, BIT(2) | BIT(4) | BIT(11) | BIT(18));
+        hs_book_free(b);
+        hs_exec_free(ex);
+    }
+    hs_panel_free(p);
+}
+END_TEST
+
+/* The book's track is one run of the per-run state API, and it scales:
+ * with three times the capital every quantity, cost and equity is three
+ * times as large (fees and slippage are proportional to size), so the
+ * holdings weights do not depend on the account's size. */
+START_TEST(test_state_api)
+{
+    const double beta[3] = {1.1, 0.9, 1.3};
+    hs_panel *p = fix_panel(120, 3, beta, 0.02, 0.0, 23);
+    const int idx[3] = {0, 1, 2};
+    const size_t lf = 20, nb = 3;
+    for (int fill = 0; fill < 2; fill++) {
+        hs_exec *ex = exec_fixed(p, 7, 3, (hs_fill_rule)fill);
+        hs_book_opts o =
+            book_opts(nb, idx, HS_WEIGHTS_INVERSE_VOL, HS_REBAL_WEEKLY, lf);
+        o.capital = 1e6;
+        hs_book *b = build_ok(p, ex, &o);
+        hs_book_state one = {0}, three = {0};
+        ck_assert_int_eq(hs_book_state_init(&one, b, 1e6), 0);
+        ck_assert_int_eq(hs_book_state_init(&three, b, 3e6), 0);
+        hs_ck_near(one.cash, 1e6, 0);
+        for (size_t t = lf; t < p->n_steps; t++) {
+            hs_book_flow f1, f3;
+            hs_book_state_open(&one, b, p, ex, t, &f1);
+            hs_book_state_close(&one, b, p, ex, t, one.cash + f1.holdings, &f1);
+            hs_book_state_open(&three, b, p, ex, t, &f3);
+            hs_book_state_close(&three, b, p, ex, t, three.cash + f3.holdings,
+                                &f3);
+            double eq1 = one.cash + f1.holdings;
+            double eq3 = three.cash + f3.holdings;
+            hs_ck_rel(eq1, b->equity[t], 1e-12);
+            hs_ck_near(f1.pnl, b->pnl[t], 1e-9 * b->equity[t]);
+            hs_ck_near(-f1.fee, b->fees[t], 1e-9);
+            hs_ck_near(-f1.slippage, b->slippage[t], 1e-9);
+            hs_ck_near(f1.traded, b->traded[t], 1e-6);
+            hs_ck_near(f1.exposure, b->exposure[t], 1e-9 * b->equity[t]);
+            hs_ck_rel(eq3, 3 * eq1, 1e-12);
+            hs_ck_near(f3.fee, 3 * f1.fee, 1e-9);
+            hs_ck_near(f3.pnl, 3 * f1.pnl, 1e-9 * eq3);
+            for (size_t k = 0; k < nb; k++)
+                hs_ck_near(three.q[k], 3 * one.q[k], 1e-9 * fabs(one.q[k]));
+        }
+        ck_assert(b->fees[lf] < 0 || b->fees[lf + 1] < 0); /* costs paid */
+        hs_book_state_free(&one);
+        hs_book_state_free(&three);
+        hs_book_state_free(&three); /* freeing twice is harmless */
+        hs_book_free(b);
+        hs_exec_free(ex);
+    }
+    hs_panel_free(p);
+}
+END_TEST
+
+/* hs_book_state_close sizes the orders on the equity it is given (the
+ * account's, book plus hedge), not on the book's own: with nothing held
+ * and equal weights, the exposure after the first decision is that equity,
+ * here 12345 while the state holds 10000 in cash. */
+START_TEST(test_state_sized_on_equity)
+{
+    hs_panel *p = drift_panel(6, 1577836800000LL, DAY);
+    const int idx[2] = {0, 1};
+    for (int fill = 0; fill < 2; fill++) {
+        hs_exec *ex = exec_fixed(p, 0, 0, (hs_fill_rule)fill);
+        hs_book_opts o = book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_DAILY, 0);
+        hs_book *b = build_ok(p, ex, &o);
+        hs_book_state s = {0};
+        ck_assert_int_eq(hs_book_state_init(&s, b, 10000), 0);
+        hs_book_flow f;
+        hs_book_state_open(&s, b, p, ex, 0, &f);
+        hs_ck_near(f.holdings, 0, 0);
+        hs_book_state_close(&s, b, p, ex, 0, 12345, &f);
+        hs_ck_near(f.exposure, 12345, 1e-9);
+        /* closes at step 0 are 100 and 100: 61.725 units of each */
+        double held = fill == HS_FILL_CLOSE ? 61.725 : 0;
+        hs_ck_near(s.q[0], held, 1e-12);
+        hs_ck_near(s.pend[0], 61.725 - held, 1e-12);
+        hs_ck_near(s.pend[1], 61.725 - held, 1e-12);
+        if (fill == HS_FILL_CLOSE) /* bought with cash it did not have */
+            hs_ck_near(s.cash, 10000 - 12345, 1e-9);
+        hs_book_state_free(&s);
+        hs_book_free(b);
+        hs_exec_free(ex);
+    }
+    hs_panel_free(p);
+}
+END_TEST
+
 /* ----------------------------------------------------- eligibility */
 
 /* min_history 3: asset 0 (bars from step 0) joins at step 2, asset 1
@@ -437,9 +557,19 @@ START_TEST(test_min_history)
     o.min_history = 3;
     hs_book *b = build_ok(p, ex, &o);
     const int elig[7] = {0, 0, 1, 1, 2, 2, 2};
-    for (size_t t = 0; t < n; t++)
+    for (size_t t = 0; t < n; t++) {
         ck_assert_msg(b->eligible[t] == elig[t], "step %zu: %d", t,
                       b->eligible[t]);
+        /* target weights: none, then all in asset 0, then half each */
+        double w0 = elig[t] == 0 ? 0 : (elig[t] == 1 ? 1 : 0.5);
+        hs_ck_near(b->target[t * 2], w0, 1e-15);
+        hs_ck_near(b->target[t * 2 + 1], elig[t] == 2 ? 0.5 : 0, 1e-15);
+        /* due (daily) from the first eligible step on, never before */
+        ck_assert_int_eq(b->due[t], t >= 2);
+        /* absent closes are 0 in the fast-path rows */
+        if (t < 2)
+            hs_ck_near(b->bclose[t * 2 + 1], 0, 0);
+    }
     hs_ck_near(b->traded[0] + b->traded[1], 0, 0);
     hs_ck_near(b->equity[0], 10000, 0);
     hs_ck_near(b->equity[1], 10000, 0);
@@ -470,17 +600,17 @@ START_TEST(test_basket_return)
 {
     enum { N = 12 };
     const double close[3 * N] = {
-        100, 102, 99,  101, 104, 103, 107, 110, 108, 111, 115, 112, /* A */
-        50,  49,  51,  53,  52,  50,  49,  47,  48,  46,  45,  47,  /* B */
-        NAN, NAN, NAN, 10,  11,  12,  12.5, 13, 14,  15,  14,  16 /* C */};
+        100, 102, 99,  101, 104, 103, 107,  110, 108, 111, 115, 112, /* A */
+        50,  49,  51,  53,  52,  50,  49,   47,  48,  46,  45,  47,  /* B */
+        NAN, NAN, NAN, 10,  11,  12,  12.5, 13,  14,  15,  14,  16 /* C */};
     hs_panel *p = panel_from(N, 3, 1577836800000LL, DAY, close, NULL);
     hs_exec *ex = exec_fixed(p, 10, 5, HS_FILL_NEXT_OPEN);
     const int idx[3] = {0, 1, 2};
     const size_t lf = 6;
     hs_book_opts o = book_opts(3, idx, HS_WEIGHTS_EQUAL, HS_REBAL_NEVER, lf);
     hs_book *b = build_ok(p, ex, &o);
-#define CL(a, t) close[(a) * N + (t)]
-#define R(a, t) (CL(a, t) / CL(a, (t) - 1) - 1)
+#define CL(a, t) close[(a)*N + (t)]
+#define R(a, t) (CL(a, t) / CL(a, (t)-1) - 1)
     ck_assert(isnan(b->ret[0]));
     for (size_t t = 1; t <= 7; t++) {
         double want = t <= 3 ? (R(0, t) + R(1, t)) / 2
@@ -541,8 +671,8 @@ START_TEST(test_equity_identity)
         hs_exec *ex = exec_fixed(p, 7, 3, (hs_fill_rule)fill);
         for (int r = HS_REBAL_NEVER; r <= HS_REBAL_MONTHLY; r++)
             for (int w = HS_WEIGHTS_EQUAL; w <= HS_WEIGHTS_INVERSE_VOL; w++) {
-                hs_book_opts o = book_opts(4, idx, (hs_weighting)w,
-                                           (hs_rebalance)r, 30);
+                hs_book_opts o =
+                    book_opts(4, idx, (hs_weighting)w, (hs_rebalance)r, 30);
                 o.fixed = fixed;
                 o.min_history = 20;
                 o.capital = 1e6;
@@ -617,6 +747,9 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_weekly_intraday);
     tcase_add_test(tc, test_monthly);
     tcase_add_test(tc, test_never_and_daily);
+    tcase_add_test(tc, test_plan);
+    tcase_add_test(tc, test_state_api);
+    tcase_add_test(tc, test_state_sized_on_equity);
     tcase_add_test(tc, test_min_history);
     tcase_add_test(tc, test_basket_return);
     tcase_add_test(tc, test_equity_identity);
@@ -625,4 +758,7 @@ static Suite *ledger_suite(void)
     return s;
 }
 
-int main(void) { return hs_test_main(ledger_suite()); }
+int main(void)
+{
+    return hs_test_main(ledger_suite());
+}

@@ -56,6 +56,16 @@ typedef struct hs_config {
     double funding_rate, funding_hours;
     /* [costs] */
     hs_exec_opts exec;
+    /* [options] (optional) */
+    int has_options;
+    char opt_underlying[HS_SYMBOL_MAX]; /* default: the benchmark */
+    int opt_chains;                     /* 0 model, 1 store */
+    char opt_source[48];                /* store: source filter ("" exchange) */
+    int64_t opt_max_age;                /* store: oldest usable snapshot, ms */
+    char opt_vol_index[HS_SYMBOL_MAX];  /* model: e.g. BTC-DVOL ("" none) */
+    double opt_multiplier, opt_fee_rate, opt_fee_cap;
+    size_t opt_max_positions;
+    hs_values opt_model;                /* hs_chain_model_params values */
     /* [strategy.*] */
     hs_config_run runs[HS_CONFIG_MAX_RUNS];
     size_t n_runs;

@@ -50,6 +50,18 @@ double hs_context_periods_per_year(const hs_context *ctx);
 /* Benchmark close-to-close returns [n_steps] (NaN where undefined). */
 const double *hs_context_bench_returns(const hs_context *ctx);
 
+/* Options for a run (all borrowed). */
+typedef struct hs_option_opts {
+    hs_chain_source *chains; /* NULL: no options in this run */
+    int underlying;          /* panel index of the options' underlying */
+    double multiplier;       /* units of underlying per contract */
+    double fee_rate;         /* fee per unit as a share of the underlying */
+    double fee_cap;          /* ... capped at this share of the premium */
+    size_t max_positions;    /* at most HS_MAX_OPTION_POSITIONS */
+} hs_option_opts;
+
+#define HS_MAX_OPTION_POSITIONS 32
+
 /* One strategy run. */
 typedef struct hs_run_spec {
     const char *name;             /* run name, e.g. "ols60" */
@@ -60,6 +72,7 @@ typedef struct hs_run_spec {
     int log_returns;              /* estimator on log returns */
     double target_beta;
     double contract_size;         /* hedge increment, units of underlying */
+    hs_option_opts options;       /* zeroed: no options */
 } hs_run_spec;
 
 /* Per-step series of a run, all [n_steps] over the whole panel; values
@@ -68,7 +81,15 @@ typedef struct hs_run_series {
     size_t n_steps;
     double *equity;        /* book equity + hedge account */
     double *ret;           /* hedged return over the step */
-    double *pnl_book, *pnl_hedge, *fees, *slippage, *funding, *premium;
+    double *pnl_book, *pnl_hedge, *fees, *slippage, *funding;
+    double *pnl_options;   /* option positions marked to market */
+    double *premium;       /* option premium cash flow of the step
+                            * (< 0 paid, > 0 received): information, not
+                            * an attribution term (pnl_options holds it) */
+    double *opt_delta, *opt_gamma, *opt_vega, *opt_theta; /* option book:
+                            * delta (underlying units), gamma (per USD),
+                            * vega (USD per vol point), theta (USD/day) */
+    double *total_delta;   /* options + perp, units of underlying */
     double *beta;          /* estimator value after the step */
     double *hedge_qty;     /* position after the step's fills */
     double *hedge_notional;/* hedge_qty * hedge close */
@@ -78,6 +99,14 @@ typedef struct hs_run_series {
     size_t n_fills;        /* hedge fills recorded below */
     int64_t *fill_time;    /* [n_fills] */
     double *fill_qty, *fill_price, *fill_fee, *fill_slippage;
+    /* Option trades: opens, closes and settlements. */
+    size_t n_otrades, otrade_cap;
+    int64_t *ot_time, *ot_expiry;
+    double *ot_strike, *ot_qty, *ot_price, *ot_fee;
+    char *ot_right;        /* 'C' / 'P' */
+    char *ot_kind;         /* 'B' buy, 'S' sell, 'X' expiry settlement */
+    size_t n_marked_by_model; /* marks not from a quote (missing contract) */
+    size_t n_unfilled;     /* option orders not filled: empty book side */
 } hs_run_series;
 
 typedef struct hs_engine hs_engine;

@@ -82,6 +82,9 @@ typedef enum hs_funding_mode {
 typedef struct hs_history_opts {
     const char *const *symbols; /* spot assets to load (book and benchmark) */
     size_t n_symbols;
+    size_t n_optional;        /* the last n_optional symbols may have no
+                               * bars in the window (e.g. a vol index that
+                               * starts later): all ABSENT, not an error */
     const char *hedge;        /* hedge instrument symbol (e.g. "BTC-PERP"), or
                                * NULL for none; added as the last asset */
     int64_t start, end;       /* first and last bar open time, inclusive */

@@ -28,6 +28,7 @@ typedef struct hs_results_meta {
     const char *mode;          /* "history" */
     uint64_t seed;
     size_t rolling_window;     /* steps for the rolling residual beta */
+    int modeled_data;          /* 1: some runs used modeled option quotes */
 } hs_results_meta;
 
 /* Write the calendar, assets, book, benchmark and every run over the live

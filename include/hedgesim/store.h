@@ -7,7 +7,11 @@
  * `meta` table; see docs/store-schema.md.
  *
  * Runs open the store read-only.  Every import is one transaction: a failed
- * import leaves the store exactly as it was. */
+ * import leaves the store exactly as it was.
+ *
+ * A store handle caches prepared statements: use it from one thread at a
+ * time (open one handle per thread; a read-only open costs well under a
+ * millisecond). */
 #ifndef HEDGESIM_STORE_H
 #define HEDGESIM_STORE_H
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hedgesim/chain.h"
 #include "hedgesim/param.h"
 
 /* Version of hs_strategy_type and of the view API.  Fields and accessors are
@@ -53,19 +54,68 @@ size_t hs_view_n_assets(const hs_view *v);
 const char *hs_view_symbol(const hs_view *v, size_t asset);
 double hs_view_close(const hs_view *v, size_t asset, size_t lag);
 
+/* ------------------------------------------------------- options
+ * Runs with an [options] section see the option chain visible at this close
+ * and their option positions; others get NULL / 0 / NaN. */
+
+/* The chain slice visible at this close (borrowed), or NULL. */
+const hs_chain *hs_view_chain(const hs_view *v);
+/* Close of the options' underlying (spot), this step; NaN without options. */
+double hs_view_underlying_price(const hs_view *v);
+/* Risk-free rate (annual decimal) at this step. */
+double hs_view_rate(const hs_view *v);
+/* Units of underlying per option contract (1 on Deribit). */
+double hs_view_option_multiplier(const hs_view *v);
+
+/* An option position (quantity in units of the underlying, < 0 short). */
+typedef struct hs_option_position {
+    int64_t expiry;
+    double strike;
+    char right;         /* 'C' or 'P' */
+    double qty;
+    double entry_price; /* USD per unit paid (received if short) */
+    int64_t entry_time;
+    double mark;        /* USD per unit at this close */
+    double iv;          /* implied volatility used for the mark */
+    double delta, gamma, vega, theta; /* per unit: Black-76 greeks; vega per
+                                       * 1.00 of vol, theta per year */
+} hs_option_position;
+
+size_t hs_view_n_options(const hs_view *v);
+const hs_option_position *hs_view_option(const hs_view *v, size_t i);
+/* Total delta of the option positions, units of the underlying. */
+double hs_view_option_delta(const hs_view *v);
+
 /* Round a hedge quantity to a whole number of contracts (to nearest). */
 double hs_round_contracts(double qty, double contract_size);
 
 /* ------------------------------------------------------- the decision */
+#define HS_MAX_OPTION_ORDERS 8
+
+/* Trade `qty` units of underlying of a contract of the visible chain
+ * (> 0 buys at the ask, < 0 sells at the bid).  Closing a held contract
+ * that is no longer quoted is allowed: it trades at its model mark. */
+typedef struct hs_option_order {
+    int64_t expiry;
+    double strike;
+    char right;
+    double qty;
+} hs_option_order;
+
 typedef struct hs_decision {
     int trade;           /* 1: move the hedge position to hedge_target */
     double hedge_target; /* units of the underlying; must be finite */
+    size_t n_options;    /* option orders below (at most
+                          * HS_MAX_OPTION_ORDERS) */
+    hs_option_order options[HS_MAX_OPTION_ORDERS];
 } hs_decision;
 
 /* Flags. */
 #define HS_STRATEGY_BETA_ON_HEDGE 0x1 /* regress the book on the hedge
                                        * instrument's returns, not the
                                        * benchmark's (minimum variance) */
+#define HS_STRATEGY_OPTIONS 0x2       /* trades options: its runs need an
+                                       * [options] section and see chains */
 
 typedef struct hs_strategy_type {
     int version;             /* HS_STRATEGY_VERSION */

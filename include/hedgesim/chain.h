@@ -1,0 +1,234 @@
+/* Option chains at run time: the slice of a chain visible at a step, how to
+ * pick a contract from it, and the sources that provide slices: replay of
+ * the store's snapshots, and chains modeled from a volatility model where no
+ * real chain exists.
+ *
+ * A slice holds quotes in USD per unit of the underlying (coin-quoted
+ * Deribit prices are converted with the snapshot's underlying price), so
+ * strategies and the engine never deal with quoting conventions.  A slice
+ * visible at step t comes from data up to the close of t only: the latest
+ * snapshot at or before it (with its age), or a chain generated from prices
+ * and volatility indices up to t.  Modeled quotes say so (`modeled`), and
+ * runs that use them say so in their results and summaries. */
+#ifndef HEDGESIM_CHAIN_H
+#define HEDGESIM_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hedgesim/market.h"
+#include "hedgesim/param.h"
+#include "hedgesim/store.h"
+
+/* One contract's quote in a slice.  Prices in USD per unit of underlying;
+ * NAN where absent (an empty side of the book). */
+typedef struct hs_chain_quote {
+    int64_t expiry;   /* ms UTC */
+    double strike;    /* USD */
+    char right;       /* 'C' or 'P' */
+    double bid, ask, mark;
+    double iv;        /* mark implied volatility, decimal; NAN if unknown */
+    double forward;   /* underlying/forward price the quote is against */
+} hs_chain_quote;
+
+typedef struct hs_chain {
+    int64_t ts;          /* snapshot time, ms UTC (<= the step's close) */
+    double spot;         /* underlying spot price at ts */
+    char underlying[16];
+    char source[48];     /* "deribit", "model:dvol-smile", ... */
+    int modeled;         /* 1: generated, not exchange quotes */
+    size_t n, cap;       /* quotes used and allocated */
+    hs_chain_quote *q;   /* sorted by expiry, then right, then strike */
+} hs_chain;
+
+/* Allocate a slice able to hold `cap` quotes.  Caller owns. */
+int hs_chain_new(hs_chain **out, size_t cap);
+void hs_chain_free(hs_chain *c);
+
+/* ------------------------------------------------------- picking contracts
+ * All return the index of the chosen quote in c->q, or -1 if none fits.
+ * Only quotes with a finite ask (for buying) are eligible unless stated. */
+
+/* The expiry closest to `now + tenor_ms` among expiries at least
+ * `min_ms` after `now`; returns the expiry time or 0 if none. */
+int64_t hs_chain_pick_expiry(const hs_chain *c, int64_t now, int64_t tenor_ms,
+                             int64_t min_ms);
+/* Within `expiry`, the `right` contract whose strike / spot is closest to
+ * `moneyness` (0.9 = a put 10 % out of the money). */
+int hs_chain_pick_moneyness(const hs_chain *c, int64_t expiry, char right,
+                            double moneyness);
+/* Within `expiry`, the contract whose Black-76 delta (from its mark iv, at
+ * time `now`, rate r) is closest to `delta` (e.g. -0.25 for a put). */
+int hs_chain_pick_delta(const hs_chain *c, int64_t expiry, char right,
+                        double delta, int64_t now, double r);
+/* The quote for (expiry, strike, right), or -1. */
+int hs_chain_find(const hs_chain *c, int64_t expiry, double strike,
+                  char right);
+/* Details of the pickers (docs/modeled-chains.md):
+ *   - a NULL or empty slice gives 0 / -1;
+ *   - they rely on the sort order of c->q (binary search for the expiry and
+ *     right), which every source keeps; hand-built slices must keep it too;
+ *   - ties are broken towards the earlier expiry and the lower strike;
+ *   - pick_expiry counts an expiry when it has a quote with a finite ask and
+ *     expiry >= now + min_ms;
+ *   - pick_moneyness measures |strike - moneyness * spot| with c->spot (the
+ *     quote's forward where c->spot is not a positive number);
+ *   - pick_delta skips quotes without a finite iv and forward, and expiries
+ *     at or before `now`; T = (expiry - now) / 365 days;
+ *   - find matches the strike within 1e-9 relative (any quote, ask or not). */
+
+/* Make room for at least `cap` quotes (keeps the n quotes in use).  0,
+ * HS_EINVAL (c NULL) or HS_ENOMEM (the slice is unchanged).  Never
+ * shrinks. */
+int hs_chain_reserve(hs_chain *c, size_t cap);
+
+/* ---------------------------------------------------------- chain sources */
+
+typedef struct hs_chain_source hs_chain_source;
+
+/* Replay the store's snapshots on `underlying` whose source matches
+ * `source` (NULL: exchange data only, never "model:*").  At step t the
+ * slice is the latest snapshot with ts <= the close of t and age at most
+ * `max_age_ms`, else empty.  Snapshots are read one at a time as the steps
+ * pass them: memory is bounded by one snapshot.  Borrows store and panel. */
+int hs_chain_source_store(hs_chain_source **out, hs_store *store,
+                          const hs_panel *panel, const char *underlying,
+                          const char *source, int64_t max_age_ms);
+/* Details of the replay (docs/modeled-chains.md has the whole story):
+ *   - `source` is an exact source tag ("deribit"), or a prefix ending in
+ *     '*' ("model:*"); NULL takes every row whose source does not begin with
+ *     "model:".  max_age_ms >= 0.  Errors: HS_EINVAL (bad arguments),
+ *     HS_EDB, HS_ENOMEM.
+ *   - The close of step t is panel->time[t] + panel->step_ms.  An empty
+ *     slice has n = 0, ts = 0 and spot = NAN.
+ *   - Coin-quoted rows are converted to USD with the row's underlying_price
+ *     (its index_price where that is missing), which is also the quote's
+ *     forward; rows with neither are dropped.  USD rows without either
+ *     (the 2025 files) get a put-call-parity forward per expiry: the median
+ *     of K + C - P over the (up to) three strikes with two-sided call and
+ *     put books and the smallest |C - P| (zero rate); an expiry without
+ *     such a strike is dropped.  A missing mark is the mid of a two-sided
+ *     book no wider than half the mid or two ticks of 0.0001 coin (else it
+ *     stays NAN); a missing iv is implied from the mark (Black-76, r = 0, T
+ *     from the snapshot time; NAN where none reproduces it).
+ *   - c->spot is the nearest expiry's index_price, else its forward.
+ *   - Contracts that expired at or before the close are left out. */
+
+/* Parameters of the modeled chain generator (see docs/modeled-chains.md). */
+extern const hs_param hs_chain_model_params[];
+
+/* Generate chains from a volatility model: at step t, from the panel's
+ * closes of `asset` (the underlying) up to t and the vol index `vol_index`
+ * (a panel asset such as BTC-DVOL, or -1) up to t.  `values` from
+ * hs_chain_model_params.  Borrows the panel. */
+int hs_chain_source_model(hs_chain_source **out, const hs_panel *panel,
+                          int asset, int vol_index, const hs_values *values);
+/* Details of the model source:
+ *   - values NULL: the defaults.  Errors: HS_EINVAL (bad asset or index,
+ *     bad values: see hs_chain_model_init), HS_ENOMEM.  All memory is
+ *     allocated here: asking for a step allocates nothing.
+ *   - At step t: now = the close of t, S = the asset's close at t.  The
+ *     30-day vol is the index close / 100 when vol_model = dvol and the
+ *     index is not ABSENT at t, else the `fallback` estimator (realized or
+ *     garch, also used when vol_model names it directly), from returns of
+ *     steps <= t only (GARCH folds every step from 0 to t, its long-run
+ *     variance the mean squared return of the last garch_days, or
+ *     garch_vol^2 before that has rv_min_obs returns; its alpha and beta are
+ *     per step).  The slice is empty (n = 0, ts = now, spot = NAN when
+ *     the asset is ABSENT) when S or the vol is unknown: realized needs
+ *     rv_min_obs returns inside its window.
+ *   - c->source is "model:<vol>-smile" with the vol actually used at t
+ *     ("model:dvol-smile", "model:realized-smile", "model:garch-smile");
+ *     c->modeled = 1. */
+
+/* The slice visible at step t (borrowed; valid until the next call).  Steps
+ * must be asked in increasing order (a source is a cursor); asking t again
+ * is allowed.  0 or an error. */
+int hs_chain_source_at(hs_chain_source *src, size_t t, const hs_chain **out);
+/* Rewind to before step 0 (a new run over the same panel). */
+void hs_chain_source_rewind(hs_chain_source *src);
+void hs_chain_source_free(hs_chain_source *src);
+
+/* ------------------------------------------------ the modeled-chain generator
+ * The pieces hs_chain_source_model is made of, usable on their own (the
+ * `chains` command, tests, what-if pricing).  Formulas and defaults are in
+ * docs/modeled-chains.md; in short, at time `now` with spot S and a 30-day
+ * ATM volatility sigma30:
+ *   expiries  08:00 UTC (expiry_hour): the next `dailies` days, the next
+ *             `weeklies` Fridays, the last Fridays of the next `monthlies`
+ *             months and of the next `quarterlies` quarter months (Mar, Jun,
+ *             Sep, Dec), all strictly after now, merged without duplicates;
+ *   strikes   multiples of a "nice" step (1, 2, 2.5 or 5 times a power of
+ *             ten, the one nearest strike_step * S on a log scale) from
+ *             strike_lo * S to strike_hi * S;
+ *   vol       F = S (zero rate and basis), T in years of 365 days,
+ *             k = ln(K / F) / sqrt(T) clamped to [-k_max, k_max],
+ *             sigma_atm(T) = sigma30 * (max(T, 1 day) / 30 days)^term_slope,
+ *             sigma = clamp(sigma_atm(T) * (1 + skew k + curv k^2),
+ *                           vol_min, vol_max);
+ *   prices    Black-76 with r = 0 (mark), half spread
+ *             max(vega * (spread_base + spread_slope * |k|), tick * S),
+ *             ask = mark + half, bid = max(mark - half, 0), or empty (NAN)
+ *             when the mark is below one tick (tick * S, USD). */
+
+/* Which 30-day volatility anchors the smile. */
+typedef enum hs_chain_vol {
+    HS_CHAIN_VOL_DVOL = 0,     /* the vol index close / 100 */
+    HS_CHAIN_VOL_REALIZED = 1, /* close-to-close, zero mean, sqrt(periods/yr) */
+    HS_CHAIN_VOL_GARCH = 2     /* GARCH(1,1) with variance targeting: the
+                                * mean 30-day variance forecast */
+} hs_chain_vol;
+
+/* "dvol", "realized", "garch" (static; "?" for other values). */
+const char *hs_chain_vol_name(hs_chain_vol v);
+
+/* The generator's settings, parsed from hs_chain_model_params (a plain
+ * record; fill it with hs_chain_model_init).  Units as in the table. */
+typedef struct hs_chain_model {
+    hs_chain_vol vol_model, fallback;
+    int rv_days, rv_min_obs;
+    double garch_alpha, garch_beta, garch_vol;
+    int garch_days;
+    double skew, curv, k_max, term_slope, vol_min, vol_max;
+    int dailies, weeklies, monthlies, quarterlies, expiry_hour;
+    double strike_step, strike_lo, strike_hi;
+    double spread_base, spread_slope, tick;
+} hs_chain_model;
+
+/* Read `values` (parsed against hs_chain_model_params, or any table that
+ * holds the same names; NULL: the defaults) into *m and check them: every
+ * value inside its range, strike_lo < 1 < strike_hi, vol_min < vol_max,
+ * garch_alpha + garch_beta < 1 and at least one expiry.  0 or HS_EINVAL
+ * naming the key.  (The ranges bound a chain to about a million quotes.) */
+int hs_chain_model_init(hs_chain_model *m, const hs_values *values);
+
+/* The most quotes one modeled slice can hold, whatever the spot (expiries
+ * times strikes times 2; with the defaults 1,664).  A slice of this
+ * capacity never grows. */
+size_t hs_chain_model_capacity(const hs_chain_model *m);
+
+/* Expiries after `now` (ascending, ms UTC) into out[0..cap-1]; returns how
+ * many were written (at most m->dailies + weeklies + monthlies +
+ * quarterlies). */
+size_t hs_chain_model_expiries(const hs_chain_model *m, int64_t now,
+                               int64_t *out, size_t cap);
+
+/* The strike step at spot S (USD; NAN for S <= 0 or not finite). */
+double hs_chain_model_strike_step(const hs_chain_model *m, double spot);
+
+/* The smile: implied volatility at strike K for T years on forward F, given
+ * the 30-day ATM volatility sigma30 (decimals).  NAN for bad inputs. */
+double hs_chain_model_vol(const hs_chain_model *m, double sigma30, double F,
+                          double K, double T);
+
+/* Fill slice `c` with the modeled chain at `now` for spot `spot` (USD) and
+ * 30-day ATM volatility `sigma30`: ts = now, modeled = 1, `underlying` and
+ * `source` copied (truncated to fit; NULL: "model").  Grows c only when
+ * its capacity is below the chain's size.  0, HS_EINVAL (spot or sigma30
+ * not a positive number, c NULL; c is then left empty), HS_ENUMERIC (a
+ * price failed; empty) or HS_ENOMEM. */
+int hs_chain_model_fill(hs_chain *c, const hs_chain_model *m, int64_t now,
+                        double spot, double sigma30, const char *underlying,
+                        const char *source);
+
+#endif

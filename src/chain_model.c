@@ -1,0 +1,402 @@
+/* The modeled-chain generator: the exchange's expiry pattern, a strike grid
+ * by price level, a parametric smile anchored on a 30-day ATM volatility,
+ * Black-76 marks and a spread in volatility terms.  Pure functions of their
+ * inputs (no randomness, no state); formulas and the choice of defaults are
+ * in docs/modeled-chains.md. */
+#include "hedgesim/calendar.h"
+#include "hedgesim/chain.h"
+#include "hedgesim/errors.h"
+#include "hedgesim/price.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define YEAR_DAYS 365.0
+#define DAY_YEARS (1.0 / YEAR_DAYS)
+#define T30_YEARS (30.0 / YEAR_DAYS)
+
+/* Upper bounds of the expiry counts (the table's ranges). */
+#define MAX_DAILIES 7
+#define MAX_WEEKLIES 8
+#define MAX_MONTHLIES 12
+#define MAX_QUARTERLIES 8
+#define MAX_EXPIRIES                                                           \
+    (MAX_DAILIES + MAX_WEEKLIES + MAX_MONTHLIES + MAX_QUARTERLIES)
+
+/* clang-format off */
+const hs_param hs_chain_model_params[] = {
+    {"vol_model", HS_PARAM_CHOICE, "dvol", 0, 0, "dvol|realized|garch",
+     "30-day ATM vol: the vol index (DVOL), realized, or GARCH(1,1)"},
+    {"fallback", HS_PARAM_CHOICE, "realized", 0, 0, "realized|garch",
+     "estimator used where the vol index is absent (vol_model = dvol)"},
+    {"rv_days", HS_PARAM_INT, "30", 2, 365, NULL,
+     "realized vol: window in days (close-to-close, zero mean)"},
+    {"rv_min_obs", HS_PARAM_INT, "10", 2, 100000, NULL,
+     "realized vol: fewest returns in the window (else no chain)"},
+    {"garch_alpha", HS_PARAM_DOUBLE, "0.1", 0, 0.5, NULL,
+     "GARCH(1,1): weight of the last squared return (per step)"},
+    {"garch_beta", HS_PARAM_DOUBLE, "0.85", 0, 0.999, NULL,
+     "GARCH(1,1): weight of the last variance (per step)"},
+    {"garch_vol", HS_PARAM_DOUBLE, "0.7", 0.01, 5, NULL,
+     "GARCH(1,1): long-run vol (annual decimal) before garch_days has data"},
+    {"garch_days", HS_PARAM_INT, "365", 0, 3650, NULL,
+     "GARCH(1,1): long-run variance from this many trailing days (0: garch_vol)"},
+    {"skew", HS_PARAM_DOUBLE, "-0.05", -2, 2, NULL,
+     "smile slope in k = ln(K/F)/sqrt(T)"},
+    {"curv", HS_PARAM_DOUBLE, "0.14", 0, 5, NULL,
+     "smile curvature in k"},
+    {"k_max", HS_PARAM_DOUBLE, "3", 0.1, 20, NULL,
+     "|k| beyond which the smile stays flat"},
+    {"term_slope", HS_PARAM_DOUBLE, "0.05", -1, 1, NULL,
+     "ATM vol scales as (T / 30 days)^term_slope (T >= 1 day)"},
+    {"vol_min", HS_PARAM_DOUBLE, "0.05", 0.001, 5, NULL,
+     "floor of every modeled implied vol, annual decimal"},
+    {"vol_max", HS_PARAM_DOUBLE, "5", 0.01, 20, NULL,
+     "cap of every modeled implied vol, annual decimal"},
+    {"dailies", HS_PARAM_INT, "3", 0, MAX_DAILIES, NULL,
+     "daily expiries listed"},
+    {"weeklies", HS_PARAM_INT, "3", 0, MAX_WEEKLIES, NULL,
+     "Friday expiries listed"},
+    {"monthlies", HS_PARAM_INT, "3", 0, MAX_MONTHLIES, NULL,
+     "month-end (last Friday) expiries listed"},
+    {"quarterlies", HS_PARAM_INT, "4", 0, MAX_QUARTERLIES, NULL,
+     "quarter-end (last Friday of Mar/Jun/Sep/Dec) expiries listed"},
+    {"expiry_hour", HS_PARAM_INT, "8", 0, 23, NULL,
+     "expiry time of day, UTC hour"},
+    {"strike_step", HS_PARAM_DOUBLE, "0.025", 0.001, 0.5, NULL,
+     "strike spacing as a share of spot, rounded to 1/2/2.5/5 x 10^n"},
+    {"strike_lo", HS_PARAM_DOUBLE, "0.5", 0.01, 0.99, NULL,
+     "lowest strike as a share of spot"},
+    {"strike_hi", HS_PARAM_DOUBLE, "1.6", 1.01, 10, NULL,
+     "highest strike as a share of spot"},
+    {"spread_base", HS_PARAM_DOUBLE, "0.01", 0, 1, NULL,
+     "half spread at the money in vol (0.01 = 1 vol point)"},
+    {"spread_slope", HS_PARAM_DOUBLE, "0.02", 0, 1, NULL,
+     "extra half spread in vol per unit of |k|"},
+    {"tick", HS_PARAM_DOUBLE, "0.0001", 1e-8, 0.01, NULL,
+     "price tick as a share of spot (Deribit: 0.0001 coin)"},
+    HS_PARAM_END};
+/* clang-format on */
+
+const char *hs_chain_vol_name(hs_chain_vol v)
+{
+    switch (v) {
+    case HS_CHAIN_VOL_DVOL:
+        return "dvol";
+    case HS_CHAIN_VOL_REALIZED:
+        return "realized";
+    case HS_CHAIN_VOL_GARCH:
+        return "garch";
+    }
+    return "?";
+}
+
+/* ------------------------------------------------------------ settings */
+
+/* The value of `key`, checked against this module's table (the values may
+ * come from another table holding the same names). */
+static int get(const hs_values *v, const char *key, double *out)
+{
+    int i = hs_param_index(hs_chain_model_params, key);
+    const hs_param *p = &hs_chain_model_params[i];
+    double x = hs_values_num(v, key);
+    if (isnan(x))
+        return hs_error_set(HS_EINVAL, "chain model: parameter '%s' missing",
+                            key);
+    if (p->kind == HS_PARAM_CHOICE) {
+        /* The index of the word; count the choices. */
+        double n = 1;
+        for (const char *c = p->choices; *c; c++)
+            n += *c == '|';
+        if (!(x >= 0 && x < n && x == floor(x)))
+            return hs_error_set(HS_EINVAL,
+                                "chain model: parameter '%s' is not one of %s",
+                                key, p->choices);
+    } else if (!(x >= p->min && x <= p->max) ||
+               (p->kind == HS_PARAM_INT && x != floor(x))) {
+        return hs_error_set(HS_EINVAL,
+                            "chain model: parameter '%s' = %g is outside "
+                            "[%g, %g]",
+                            key, x, p->min, p->max);
+    }
+    *out = x;
+    return 0;
+}
+
+int hs_chain_model_init(hs_chain_model *m, const hs_values *values)
+{
+    hs_values defaults;
+    double x[25];
+    static const char *const keys[25] = {
+        "vol_model",   "fallback",    "rv_days",      "rv_min_obs",
+        "garch_alpha", "garch_beta",  "garch_vol",    "skew",
+        "curv",        "k_max",       "term_slope",   "vol_min",
+        "vol_max",     "dailies",     "weeklies",     "monthlies",
+        "quarterlies", "expiry_hour", "strike_step",  "strike_lo",
+        "strike_hi",   "spread_base", "spread_slope", "tick",
+        "garch_days"};
+    int rc;
+
+    if (!m)
+        return hs_error_set(HS_EINVAL, "chain model: NULL settings");
+    if (!values) {
+        if ((rc = hs_values_init(&defaults, hs_chain_model_params)))
+            return rc;
+        values = &defaults;
+    }
+    for (size_t i = 0; i < 25; i++)
+        if ((rc = get(values, keys[i], &x[i])))
+            return rc;
+
+    hs_chain_model r;
+    memset(&r, 0, sizeof r);
+    /* fallback choices are "realized|garch": shift onto the enum. */
+    r.vol_model = (hs_chain_vol)(int)x[0];
+    r.fallback = x[1] == 0 ? HS_CHAIN_VOL_REALIZED : HS_CHAIN_VOL_GARCH;
+    r.rv_days = (int)x[2];
+    r.rv_min_obs = (int)x[3];
+    r.garch_alpha = x[4];
+    r.garch_beta = x[5];
+    r.garch_vol = x[6];
+    r.skew = x[7];
+    r.curv = x[8];
+    r.k_max = x[9];
+    r.term_slope = x[10];
+    r.vol_min = x[11];
+    r.vol_max = x[12];
+    r.dailies = (int)x[13];
+    r.weeklies = (int)x[14];
+    r.monthlies = (int)x[15];
+    r.quarterlies = (int)x[16];
+    r.expiry_hour = (int)x[17];
+    r.strike_step = x[18];
+    r.strike_lo = x[19];
+    r.strike_hi = x[20];
+    r.spread_base = x[21];
+    r.spread_slope = x[22];
+    r.tick = x[23];
+    r.garch_days = (int)x[24];
+
+    if (!(r.garch_alpha + r.garch_beta < 1))
+        return hs_error_set(HS_EINVAL,
+                            "chain model: garch_alpha + garch_beta = %g must "
+                            "be below 1 (a stationary GARCH)",
+                            r.garch_alpha + r.garch_beta);
+    if (!(r.vol_min < r.vol_max))
+        return hs_error_set(HS_EINVAL,
+                            "chain model: vol_min %g must be below vol_max %g",
+                            r.vol_min, r.vol_max);
+    if (r.dailies + r.weeklies + r.monthlies + r.quarterlies == 0)
+        return hs_error_set(HS_EINVAL,
+                            "chain model: no expiries (dailies, weeklies, "
+                            "monthlies and quarterlies are all 0)");
+    *m = r;
+    return 0;
+}
+
+size_t hs_chain_model_capacity(const hs_chain_model *m)
+{
+    /* The step is within a factor sqrt(2) of strike_step * S (adjacent nice
+     * numbers differ by at most 2 and the nearest on a log scale is taken),
+     * so a grid holds at most (hi - lo) sqrt(2) / strike_step + 1 strikes;
+     * one more covers rounding. */
+    double per =
+        floor((m->strike_hi - m->strike_lo) * sqrt(2.0) / m->strike_step) + 2;
+    size_t n_exp =
+        (size_t)(m->dailies + m->weeklies + m->monthlies + m->quarterlies);
+    return n_exp * 2 * (size_t)per;
+}
+
+/* ------------------------------------------------------------ expiries */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if (a % b != 0 && (a < 0) != (b < 0))
+        q--;
+    return q;
+}
+
+/* Day of week of day number d since 1970-01-01 (a Thursday): 0 = Monday,
+ * 4 = Friday. */
+static int weekday(int64_t d)
+{
+    return (int)(((d % 7) + 7 + 3) % 7);
+}
+
+/* Day number of the last Friday of month (y, m). */
+static int64_t last_friday(int y, int m)
+{
+    int ny = m == 12 ? y + 1 : y, nm = m == 12 ? 1 : m + 1;
+    int64_t last = hs_cal_from_civil(ny, nm, 1, 0, 0, 0, 0) / HS_MS_PER_DAY - 1;
+    return last - (weekday(last) - 4 + 7) % 7;
+}
+
+/* Append the last Fridays of months after day d0 (inclusive), only months
+ * where `quarterly` says so, `count` of them. */
+static size_t month_ends(int64_t d0, int count, int quarterly, int64_t *days,
+                         size_t n)
+{
+    int y, m;
+    hs_cal_to_civil(d0 * HS_MS_PER_DAY, &y, &m, NULL, NULL, NULL, NULL, NULL);
+    for (int found = 0; found < count;) {
+        if (!quarterly || m % 3 == 0) {
+            int64_t d = last_friday(y, m);
+            if (d >= d0) {
+                days[n++] = d;
+                found++;
+            }
+        }
+        if (++m == 13) {
+            m = 1;
+            y++;
+        }
+    }
+    return n;
+}
+
+size_t hs_chain_model_expiries(const hs_chain_model *m, int64_t now,
+                               int64_t *out, size_t cap)
+{
+    int64_t days[MAX_EXPIRIES];
+    size_t n = 0;
+    const int64_t hour = (int64_t)m->expiry_hour * HS_MS_PER_HOUR;
+    /* The first day whose expiry time is strictly after now. */
+    const int64_t d0 = floor_div(now - hour, HS_MS_PER_DAY) + 1;
+
+    for (int i = 0; i < m->dailies && i < MAX_DAILIES; i++)
+        days[n++] = d0 + i;
+    int64_t fri = d0 + (4 - weekday(d0) + 7) % 7;
+    for (int i = 0; i < m->weeklies && i < MAX_WEEKLIES; i++)
+        days[n++] = fri + 7 * i;
+    n = month_ends(d0,
+                   m->monthlies < MAX_MONTHLIES ? m->monthlies : MAX_MONTHLIES,
+                   0, days, n);
+    n = month_ends(
+        d0, m->quarterlies < MAX_QUARTERLIES ? m->quarterlies : MAX_QUARTERLIES,
+        1, days, n);
+    /* Sort (insertion: at most MAX_EXPIRIES) and drop duplicates. */
+    for (size_t i = 1; i < n; i++) {
+        int64_t d = days[i];
+        size_t j = i;
+        for (; j > 0 && days[j - 1] > d; j--)
+            days[j] = days[j - 1];
+        days[j] = d;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < cap; i++)
+        if (i == 0 || days[i] != days[i - 1])
+            out[k++] = days[i] * HS_MS_PER_DAY + hour;
+    return k;
+}
+
+/* --------------------------------------------------------------- grid */
+
+double hs_chain_model_strike_step(const hs_chain_model *m, double spot)
+{
+    static const double mant[4] = {1, 2, 2.5, 5};
+    if (!(spot > 0) || !isfinite(spot))
+        return NAN;
+    double x = m->strike_step * spot, best = NAN, bestd = INFINITY;
+    int e = (int)floor(log10(x));
+    for (int ee = e - 1; ee <= e + 1; ee++)
+        for (int i = 0; i < 4; i++) {
+            double c = mant[i] * pow(10.0, ee);
+            double d = fabs(log(c / x));
+            if (d < bestd) { /* ties: the smaller step (seen first) */
+                bestd = d;
+                best = c;
+            }
+        }
+    return best;
+}
+
+double hs_chain_model_vol(const hs_chain_model *m, double sigma30, double F,
+                          double K, double T)
+{
+    if (!(sigma30 > 0) || !isfinite(sigma30) || !(F > 0) || !isfinite(F) ||
+        !(K > 0) || !isfinite(K) || !(T > 0) || !isfinite(T))
+        return NAN;
+    double k = log(K / F) / sqrt(T);
+    if (k > m->k_max)
+        k = m->k_max;
+    if (k < -m->k_max)
+        k = -m->k_max;
+    double te = T > DAY_YEARS ? T : DAY_YEARS;
+    double atm = sigma30 * pow(te / T30_YEARS, m->term_slope);
+    double s = atm * (1 + m->skew * k + m->curv * k * k);
+    if (!(s >= m->vol_min)) /* also NAN */
+        s = m->vol_min;
+    if (s > m->vol_max)
+        s = m->vol_max;
+    return s;
+}
+
+int hs_chain_model_fill(hs_chain *c, const hs_chain_model *m, int64_t now,
+                        double spot, double sigma30, const char *underlying,
+                        const char *source)
+{
+    int64_t ex[MAX_EXPIRIES];
+    int rc;
+
+    if (!c || !m)
+        return hs_error_set(HS_EINVAL, "chain model: NULL slice or settings");
+    c->n = 0;
+    c->ts = now;
+    c->spot = spot;
+    c->modeled = 1;
+    snprintf(c->underlying, sizeof c->underlying, "%s",
+             underlying ? underlying : "");
+    snprintf(c->source, sizeof c->source, "%s", source ? source : "model");
+    if (!(spot > 0) || !isfinite(spot) || !(sigma30 > 0) || !isfinite(sigma30))
+        return hs_error_set(HS_EINVAL,
+                            "chain model: spot %g and 30-day vol %g must be "
+                            "positive numbers",
+                            spot, sigma30);
+
+    size_t n_exp = hs_chain_model_expiries(m, now, ex, MAX_EXPIRIES);
+    const double step = hs_chain_model_strike_step(m, spot);
+    const double j0 = fmax(ceil(m->strike_lo * spot / step), 1);
+    const double j1 = floor(m->strike_hi * spot / step);
+    const size_t n_k = j1 >= j0 ? (size_t)(j1 - j0) + 1 : 0;
+    if ((rc = hs_chain_reserve(c, n_exp * 2 * n_k)))
+        return rc;
+
+    const double F = spot, tick = m->tick * spot;
+    static const char rights[2] = {'C', 'P'};
+    for (size_t e = 0; e < n_exp; e++) {
+        const double T = (double)(ex[e] - now) / (YEAR_DAYS * HS_MS_PER_DAY);
+        for (int r = 0; r < 2; r++)
+            for (size_t j = 0; j < n_k; j++) {
+                const double K = (j0 + (double)j) * step;
+                const double iv = hs_chain_model_vol(m, sigma30, F, K, T);
+                hs_greeks g;
+                if (hs_black76(rights[r] == 'C' ? HS_CALL : HS_PUT, F, K, T, 0,
+                               iv, &g) != 0) {
+                    c->n = 0;
+                    return hs_error_set(HS_ENUMERIC,
+                                        "chain model: Black-76 failed at F "
+                                        "%g, K %g, T %g, vol %g",
+                                        F, K, T, iv);
+                }
+                double k = fabs(log(K / F) / sqrt(T));
+                if (k > m->k_max)
+                    k = m->k_max;
+                double half = g.vega * (m->spread_base + m->spread_slope * k);
+                if (!(half >= tick))
+                    half = tick;
+                hs_chain_quote *q = &c->q[c->n++];
+                q->expiry = ex[e];
+                q->strike = K;
+                q->right = rights[r];
+                q->mark = g.price;
+                q->ask = g.price + half;
+                /* Bid floored at 0; no bid at all below one tick. */
+                q->bid = g.price < tick ? NAN : fmax(g.price - half, 0);
+                q->iv = iv;
+                q->forward = F;
+            }
+    }
+    return 0;
+}
