@@ -64,13 +64,22 @@ static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
                         size_t nr, const char *out)
 {
     char t0[32], t1[32], b[8][32];
+    char step[32];
+    if (p->step_ms % HS_MS_PER_DAY == 0)
+        snprintf(step, sizeof step, "%lldd",
+                 (long long)(p->step_ms / HS_MS_PER_DAY));
+    else if (p->step_ms % HS_MS_PER_HOUR == 0)
+        snprintf(step, sizeof step, "%lldh",
+                 (long long)(p->step_ms / HS_MS_PER_HOUR));
+    else
+        snprintf(step, sizeof step, "%lldm",
+                 (long long)(p->step_ms / HS_MS_PER_MINUTE));
     printf("hedgesim run: %s, %s .. %s, %zu steps of %s, %zu book assets, "
            "hedge %s on %s\n",
            cfg->path, hs_cal_format_time(p->time[lf], t0, sizeof t0),
            hs_cal_format_time(p->time[p->n_steps - 1], t1, sizeof t1),
-           p->n_steps - lf,
-           p->step_ms % HS_MS_PER_DAY == 0 ? "1d" : "sub-day", cfg->n_assets,
-           cfg->instrument, cfg->benchmark);
+           p->n_steps - lf, step, cfg->n_assets, cfg->instrument,
+           cfg->benchmark);
     if (p->notes[0]) {
         printf("data notes:\n");
         const char *s = p->notes;
@@ -261,14 +270,19 @@ int hs_cli_run(int argc, char **argv)
     size_t lookback = cfg->lookback;
     if (lookback == 0) {
         /* Assets need min_history bars to join the basket, then the slowest
-         * estimator needs its warm-up on the basket's returns. */
+         * estimator of the config (all its runs, so that --strategy does not
+         * change the window) needs its warm-up on the basket's returns. */
         size_t warm = 0;
-        for (size_t i = 0; i < nr; i++)
-            if (specs[i].beta) {
-                size_t w = hs_beta_warmup(specs[i].beta, &specs[i].beta_params);
+        for (size_t i = 0; i < cfg->n_runs; i++) {
+            hs_run_spec any;
+            if ((rc = hs_config_run_spec(cfg, i, reg, &any)))
+                goto fail;
+            if (any.beta) {
+                size_t w = hs_beta_warmup(any.beta, &any.beta_params);
                 if (w > warm)
                     warm = w;
             }
+        }
         lookback = cfg->min_history + warm + 1;
     }
     const char *symbols[HS_CONFIG_MAX_ASSETS + 3];
@@ -319,7 +333,6 @@ int hs_cli_run(int argc, char **argv)
                  .vol_window = cfg->vol_window},
         .exec = cfg->exec,
     };
-    /* Clip the lookback to the data actually there before the window. */
     if ((rc = hs_context_new(&ctx, panel, &co)))
         goto fail;
 
@@ -341,13 +354,16 @@ int hs_cli_run(int argc, char **argv)
         const hs_chain *probe = NULL;
         if ((rc = hs_chain_source_at(chains, lookback, &probe)))
             goto fail;
+        (void)probe;
         if (cfg->opt_chains == 0)
             hs_panel_note(panel,
-                          "option quotes are MODELED (%s), not exchange data: "
-                          "ATM vol from %s",
-                          probe ? probe->source : "model",
+                          "option quotes are MODELED, not exchange data: ATM "
+                          "vol from %s%s",
                           opt_vol >= 0 ? cfg->opt_vol_index
-                                       : "realized volatility");
+                                       : "realized volatility",
+                          opt_vol >= 0 ? " where it has data, realized "
+                                         "volatility before"
+                                       : "");
         else
             hs_panel_note(panel, "option quotes replayed from the store's "
                                  "snapshots (%s)",

@@ -35,20 +35,21 @@ struct hs_config_priv {
 /* ------------------------------------------------------- the key tables */
 
 static const hs_param data_params[] = {
-    {"db", HS_PARAM_CHOICE, "", 0, 0, NULL, "market store path"},
+    {"db", HS_PARAM_CHOICE, "datasets/hedgesim.db", 0, 0, NULL,
+     "market store path"},
     {"start", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "first bar (UTC date/time)"},
     {"end", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "last bar, inclusive"},
-    {"step", HS_PARAM_CHOICE, "", 0, 0, NULL, "1d, 8h, 1h, ..."},
+    {"step", HS_PARAM_CHOICE, "1d", 0, 0, NULL, "1d, 8h, 1h, ..."},
     {"usdt_is_usd", HS_PARAM_BOOL, NULL, 0, 0, NULL,
      "treat USDT prices as USD (must be stated)"},
     {"lookback", HS_PARAM_INT, "0", 0, 100000, NULL,
      "steps loaded before start to warm estimators (0: automatic)"},
-    {"rates", HS_PARAM_CHOICE, "", 0, 0, NULL, "risk-free series or none"},
+    {"rates", HS_PARAM_CHOICE, "DFF", 0, 0, NULL, "risk-free series or none"},
     HS_PARAM_END};
 
 static const hs_param book_params[] = {
     {"assets", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "comma-separated symbols"},
-    {"weights", HS_PARAM_CHOICE, "", 0, 0, NULL,
+    {"weights", HS_PARAM_CHOICE, "equal", 0, 0, NULL,
      "equal | inverse_vol | a comma-separated list"},
     {"capital", HS_PARAM_DOUBLE, "1000000", 1e-6, 1e15, NULL,
      "starting equity"},
@@ -92,8 +93,8 @@ static const hs_param options_params[] = {
      "modeled chains, or the store's snapshots"},
     {"source", HS_PARAM_CHOICE, "", 0, 0, NULL,
      "chains = store: source to replay (default: exchange data)"},
-    {"max_age", HS_PARAM_CHOICE, "", 0, 0, NULL,
-     "chains = store: oldest usable snapshot, e.g. 1d (default 1d)"},
+    {"max_age", HS_PARAM_CHOICE, "1d", 0, 0, NULL,
+     "chains = store: oldest usable snapshot, e.g. 1d"},
     {"vol_index", HS_PARAM_CHOICE, "", 0, 0, NULL,
      "chains = model: volatility index (default <underlying>-DVOL, or none)"},
     {"multiplier", HS_PARAM_DOUBLE, "1", 1e-9, 1e9, NULL,

@@ -111,6 +111,17 @@ const double *hs_context_bench_returns(const hs_context *c)
 
 /* ----------------------------------------------------------------- engine */
 
+/* Every per-step double array of a run's series (allocated together). */
+#define SERIES_ARRAYS(s)                                                       \
+    {&(s)->equity,       &(s)->ret,        &(s)->pnl_book,                     \
+     &(s)->pnl_hedge,    &(s)->fees,       &(s)->slippage,                     \
+     &(s)->funding,      &(s)->pnl_options, &(s)->premium,                     \
+     &(s)->opt_delta,    &(s)->opt_gamma,  &(s)->opt_vega,                     \
+     &(s)->opt_theta,    &(s)->total_delta, &(s)->beta,                        \
+     &(s)->hedge_qty,    &(s)->hedge_notional, &(s)->hedge_ratio,             \
+     &(s)->traded,       &(s)->hedge_traded, &(s)->fill_qty,                   \
+     &(s)->fill_price,   &(s)->fill_fee,   &(s)->fill_slippage}
+
 static void free_option_trades(hs_run_series *s)
 {
     free(s->ot_time);
@@ -152,14 +163,7 @@ static int alloc_option_trades(hs_run_series *s)
 
 static void free_series(hs_run_series *s)
 {
-    double **d[] = {&s->equity,      &s->ret,          &s->pnl_book,
-                    &s->pnl_hedge,   &s->fees,         &s->slippage,
-                    &s->funding,     &s->pnl_options,  &s->premium,
-                    &s->opt_delta,   &s->opt_gamma,    &s->opt_vega,
-                    &s->opt_theta,   &s->total_delta,  &s->beta,
-                    &s->hedge_qty,   &s->hedge_notional, &s->hedge_ratio,
-                    &s->traded,      &s->hedge_traded, &s->fill_qty,
-                    &s->fill_price,  &s->fill_fee,     &s->fill_slippage};
+    double **d[] = SERIES_ARRAYS(s);
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
         free(*d[i]);
         *d[i] = NULL;
@@ -171,14 +175,7 @@ static void free_series(hs_run_series *s)
 
 static int alloc_series(hs_run_series *s, size_t n)
 {
-    double **d[] = {&s->equity,      &s->ret,          &s->pnl_book,
-                    &s->pnl_hedge,   &s->fees,         &s->slippage,
-                    &s->funding,     &s->pnl_options,  &s->premium,
-                    &s->opt_delta,   &s->opt_gamma,    &s->opt_vega,
-                    &s->opt_theta,   &s->total_delta,  &s->beta,
-                    &s->hedge_qty,   &s->hedge_notional, &s->hedge_ratio,
-                    &s->traded,      &s->hedge_traded, &s->fill_qty,
-                    &s->fill_price,  &s->fill_fee,     &s->fill_slippage};
+    double **d[] = SERIES_ARRAYS(s);
     memset(s, 0, sizeof *s);
     s->n_steps = n;
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {

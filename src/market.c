@@ -349,6 +349,34 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
                                              buf[0], 32),
                           o->funding_rate, o->funding_hours);
     }
+    /* ... and after it ends. */
+    if (nf > 0) {
+        int64_t last = fund[nf - 1].ts;
+        int64_t gap = (int64_t)(fund[nf - 1].interval_hours * HS_MS_PER_HOUR);
+        int64_t end_close = p->time[p->n_steps - 1] + p->step_ms;
+        if (last + gap < end_close) {
+            if (o->funding == HS_FUNDING_STORE) {
+                rc = hs_error_set(HS_EDATA,
+                                  "%s: the store's funding series ends %s, "
+                                  "before the window ends; use funding = auto "
+                                  "or constant",
+                                  o->hedge,
+                                  hs_cal_format_time(last, buf[0], 32));
+                goto done;
+            }
+            size_t from = (size_t)((hs_cal_floor(last, p->step_ms) -
+                                    p->time[0]) / p->step_ms) + 1;
+            double per_step = o->funding_rate * (double)p->step_ms /
+                              (o->funding_hours * HS_MS_PER_HOUR);
+            for (size_t t = from; t < p->n_steps; t++)
+                p->funding[t * p->n_assets + a] = per_step;
+            hs_panel_note(p,
+                          "%s: no funding in the store after %s; constant %g "
+                          "every %g h assumed there",
+                          o->hedge, hs_cal_format_time(last, buf[0], 32),
+                          o->funding_rate, o->funding_hours);
+        }
+    }
     hs_panel_note(p, "%s: funding from the store (%s)", o->hedge, inst.venue);
 done:
     free(bars);

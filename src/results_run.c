@@ -305,17 +305,24 @@ int hs_results_write_runs(const char *path, int force,
                                            "volume", "funding"};
         const double *src[] = {pn->open,  pn->high,   pn->low,
                                pn->close, pn->volume, pn->funding};
-        snprintf(p, sizeof p, "/assets/%s", pn->symbol[a]);
+        /* The hedge may be the benchmark itself (a spot hedge): its second
+         * copy is written as <SYM>.hedge. */
+        char name[HS_SYMBOL_MAX + 8];
+        snprintf(name, sizeof name, "%s", pn->symbol[a]);
+        for (size_t b2 = 0; b2 < a; b2++)
+            if (!strcmp(pn->symbol[b2], pn->symbol[a]))
+                snprintf(name, sizeof name, "%s.hedge", pn->symbol[a]);
+        snprintf(p, sizeof p, "/assets/%s", name);
         TRY(hs_h5_group(h, p));
         for (size_t k = 0; k < 6; k++) {
             for (size_t t = 0; t < n; t++)
                 col[t] = src[k][(lf + t) * na + a];
-            snprintf(p, sizeof p, "/assets/%s/%s", pn->symbol[a], what[k]);
+            snprintf(p, sizeof p, "/assets/%s/%s", name, what[k]);
             TRY(hs_h5_write_f64(h, p, col, n));
         }
         for (size_t t = 0; t < n; t++)
             st[t] = pn->state[(lf + t) * na + a];
-        snprintf(p, sizeof p, "/assets/%s/state", pn->symbol[a]);
+        snprintf(p, sizeof p, "/assets/%s/state", name);
         TRY(hs_h5_write_u8(h, p, st, n));
         TRY(hs_h5_describe(h, p, "",
                            "0 real bar, 1 gap carried with the last close, "

@@ -242,17 +242,24 @@ START_TEST(test_funding_placement)
     hs_ck_near(p->funding[0 * na + 1], 0.0003, 1e-15); /* constant: 3 x 1bp */
     hs_ck_near(p->funding[1 * na + 1], 0.006, 1e-15);  /* .001+.002+.003 */
     hs_ck_near(p->funding[2 * na + 1], -0.004, 1e-15);
-    hs_ck_near(p->funding[3 * na + 1], 0, 0);
+    /* After the series ends (01-03 00:00, next due 08:00): constant again. */
+    hs_ck_near(p->funding[3 * na + 1], 0.0003, 1e-15);
+    ck_assert_ptr_nonnull(strstr(p->notes, "no funding in the store after"));
     hs_ck_near(p->funding[1 * na + 0], 0, 0); /* spot: none */
     hs_panel_free(p);
 
+    /* funding = store: the series must cover the window at both ends. */
     o.funding = HS_FUNDING_STORE;
     ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_EDATA);
-    ck_assert_ptr_nonnull(strstr(hs_error_last(), "funding"));
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "starts"));
     o.start = T("2021-01-02");
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "ends"));
+    o.end = T("2021-01-02");
     ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);
     hs_ck_near(p->funding[0 * na + 1], 0.006, 1e-15);
     hs_panel_free(p);
+    o.end = T("2021-01-04");
 
     o.funding = HS_FUNDING_NONE;
     ck_assert_int_eq(hs_market_load_history(s, &o, &p), 0);

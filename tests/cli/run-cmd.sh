@@ -110,6 +110,31 @@ grep_err "missing db named" "none.db"
 expect 1 "unwritable output" -- "$bin" run "$tmp/small.ini" -o "$tmp/nodir/x.h5"
 grep_err "unwritable named" "nodir"
 
+# Hourly data, hedged with the benchmark's own spot, at 1h and at 8h.
+cat >"$tmp/hourly.ini" <<INI
+[data]
+db = $db
+start = 2020-03-01
+end = 2020-03-31
+step = 1h
+usdt_is_usd = true
+[book]
+assets = ETH.1h
+min_history = 24
+[hedge]
+benchmark = BTC.1h
+instrument = BTC.1h
+[strategy.ols]
+type = perp_short
+beta = ols
+window = 48
+INI
+expect 0 "hourly run" -- "$bin" run "$tmp/hourly.ini" -o "$tmp/h.h5"
+grep_out "hourly step shown" "steps of 1h"
+if h5ls "$tmp/h.h5/assets" | grep -q "BTC.1h.hedge"; then ok "hedge = benchmark written once each"; else bad "hedge = benchmark assets"; fi
+expect 0 "8h aggregation run" -- "$bin" run "$tmp/hourly.ini" -o "$tmp/h8.h5" --set data.step=8h
+grep_out "8h step shown" "steps of 8h"
+
 # Plug-ins.
 if [ -f "$plugin" ]; then
     cat "$tmp/small.ini" >"$tmp/plug.ini"
