@@ -308,14 +308,30 @@ int hs_cli_import(int argc, char **argv)
         o.kind = HS_KIND_OPTION;
     }
     o.progress = !quiet;
+    /* A store this command creates and then fails to fill is removed again:
+     * a failed first import leaves nothing behind. */
+    struct stat st_db;
+    int created = stat(db, &st_db) != 0;
     if ((rc = hs_store_open(&s, db, HS_STORE_WRITE)))
         return hs_cli_fail(cmd, rc);
+    int imported = 0;
     for (int i = optind; i < argc; i++) {
         hs_import_stats st;
         if ((rc = hs_import_file(s, argv[i], &o, &st))) {
             hs_store_close(s);
+            if (created && !imported) {
+                char side[1100];
+                remove(db);
+                snprintf(side, sizeof side, "%s-journal", db);
+                remove(side);
+                snprintf(side, sizeof side, "%s-wal", db);
+                remove(side);
+                snprintf(side, sizeof side, "%s-shm", db);
+                remove(side);
+            }
             return hs_cli_fail(cmd, rc);
         }
+        imported = 1;
         if (!quiet)
             print_stats(argv[i], o.symbol, &st);
     }

@@ -152,5 +152,12 @@ else
     bad "info on the embedded store" "datasets/hedgesim.db is missing (run make)"
 fi
 
+# A failed first import into a new store leaves no store file behind.
+if check "failed first import fails" 1 "$bin" import --db "$tmp/new.db" \
+    --format generic --symbol NEWX --kind spot "$data/bad_nan.csv"; then
+    if [ -e "$tmp/new.db" ]; then bad "failed first import left a store"
+    else ok "failed first import left no store"; fi
+fi
+
 echo "import: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
