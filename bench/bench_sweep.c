@@ -1,7 +1,7 @@
 /* Parameter sweep benchmark: many strategy configurations over the same
  * history, the way a researcher sweeps windows and bands.
  *
- *     build/bench/bench_sweep [DB]
+ *     build/bench/bench_sweep [DB [CONFIGS [daily|hourly|options]]]
  *
  * Prints configs x steps x assets per second for a daily sweep (13-asset
  * basket, 2019-2024) and an hourly one (ETH hedged with BTC, 2018-2020), and
@@ -242,6 +242,7 @@ int main(int argc, char **argv)
 {
     const char *db = argc > 1 ? argv[1] : "datasets/hedgesim.db";
     size_t n_cfg = argc > 2 ? (size_t)atol(argv[2]) : 1000;
+    const char *only = argc > 3 ? argv[3] : "";
     hs_store *store = NULL;
     int64_t a, b;
     hs_init();
@@ -253,7 +254,8 @@ int main(int argc, char **argv)
         "ATOM", "TRX", "XLM", "ETC", "MATIC", "BCH",  "BTC"};
     hs_cal_parse_time("2019-01-01", &a);
     hs_cal_parse_time("2024-12-31", &b);
-    if (sweep("daily", store, daily, 14, "BTC-PERP", a, b, HS_MS_PER_DAY,
+    if ((!*only || !strcmp(only, "daily")) &&
+        sweep("daily", store, daily, 14, "BTC-PERP", a, b, HS_MS_PER_DAY,
               n_cfg)) {
         hs_store_close(store);
         return 1;
@@ -261,9 +263,11 @@ int main(int argc, char **argv)
     static const char *const hourly[] = {"ETH.1h", "BTC.1h"};
     hs_cal_parse_time("2018-01-01", &a);
     hs_cal_parse_time("2020-12-29", &b);
-    int fail = sweep("hourly", store, hourly, 2, "BTC.1h", a, b,
+    int fail = 0;
+    if (!*only || !strcmp(only, "hourly"))
+        fail = sweep("hourly", store, hourly, 2, "BTC.1h", a, b,
                      HS_MS_PER_HOUR, n_cfg / 10);
-    if (!fail)
+    if (!fail && (!*only || !strcmp(only, "options")))
         fail = option_sweep(store, n_cfg / 50 ? n_cfg / 50 : 1);
     hs_store_close(store);
     return fail;

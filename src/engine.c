@@ -1,6 +1,7 @@
 /* The engine loop: one strategy run over a context. */
 #include "engine_int.h"
 #include "hedgesim/calendar.h"
+#include "exec_int.h"
 #include "hedgesim/errors.h"
 
 #include <math.h>
@@ -420,7 +421,7 @@ int hs_engine_step(hs_engine *e)
     if (t > c->live_from)
         pnl += e->h * (open - prev);
     if (e->pending != 0) {
-        hs_exec_fill(c->exec, (size_t)c->hedge, t, e->pending, open, 0, &f);
+        hs_exec__fill(c->exec, (size_t)c->hedge, t, e->pending, open, 0, &f);
         fee += f.fee;
         slip += f.slippage;
         traded += fabs(e->pending) * open;
@@ -479,7 +480,7 @@ int hs_engine_step(hs_engine *e)
         double order = target - e->h;
         if (fabs(order) >= 0.5 * e->spec.contract_size) {
             if (e->at_close) {
-                hs_exec_fill(c->exec, (size_t)c->hedge, t, order, close, 1, &f);
+                hs_exec__fill(c->exec, (size_t)c->hedge, t, order, close, 1, &f);
                 e->cash -= f.fee + f.slippage;
                 fee += f.fee;
                 slip += f.slippage;

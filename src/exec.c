@@ -1,17 +1,11 @@
 /* Fills and cost models. */
-#include "hedgesim/exec.h"
+#include "exec_int.h"
 #include "hedgesim/errors.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct hs_exec {
-    hs_exec_opts opts;
-    double fixed_slip; /* the fixed model's slippage (fraction), else -1 */
-    hs_cost_ctx ctx;
-    double *sigma, *adv, *hl_spread;
-};
 
 /* ------------------------------------------------------------ cost models
  * Each model reads its parameters by their index in its own table (the
@@ -199,6 +193,8 @@ int hs_exec_new(hs_exec **out, const hs_panel *panel, const hs_exec_opts *opts)
     ex->ctx.hl_spread = ex->hl_spread;
     ex->ctx.values = &ex->opts.model_values;
     compute_stats(ex);
+    ex->fee_rate = ex->opts.fee_bps * 1e-4;
+    ex->close_slip = ex->opts.close_slippage_bps * 1e-4;
     ex->fixed_slip = ex->opts.model == &hs_cost_fixed
                          ? fixed_slippage(&ex->ctx, 0, 0, 0)
                          : -1;
@@ -219,22 +215,7 @@ void hs_exec_free(hs_exec *ex)
 void hs_exec_fill(const hs_exec *ex, size_t a, size_t t, double qty,
                   double ref, int at_close, hs_fill *out)
 {
-    double slip = ex->fixed_slip >= 0
-                      ? ex->fixed_slip
-                      : ex->opts.model->slippage(&ex->ctx, a, t, qty);
-    if (at_close)
-        slip += ex->opts.close_slippage_bps * 1e-4;
-    /* A fill never happens at a price of zero or below. */
-    if (!(slip >= 0))
-        slip = 0;
-    if (slip > HS_EXEC_MAX_SLIPPAGE)
-        slip = HS_EXEC_MAX_SLIPPAGE;
-    double sgn = qty > 0 ? 1.0 : (qty < 0 ? -1.0 : 0.0);
-    out->qty = qty;
-    out->ref = ref;
-    out->price = ref * (1.0 + sgn * slip);
-    out->slippage = fabs(qty) * ref * slip;
-    out->fee = fabs(qty) * out->price * ex->opts.fee_bps * 1e-4;
+    hs_exec__fill(ex, a, t, qty, ref, at_close, out);
 }
 
 hs_fill_rule hs_exec_rule(const hs_exec *ex) { return ex->opts.fill; }

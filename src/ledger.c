@@ -1,6 +1,7 @@
 /* The long book's track. */
 #include "hedgesim/ledger.h"
 #include "hedgesim/calendar.h"
+#include "exec_int.h"
 #include "hedgesim/errors.h"
 
 #include <math.h>
@@ -181,7 +182,7 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
         if (p->state[i] == HS_BAR_ABSENT) {
             if (s->q[k] != 0) { /* delisted: sold at its last close */
                 size_t last = (size_t)p->last[a];
-                hs_exec_fill(ex, a, last, -s->q[k], p->close[last * na + a], 1,
+                hs_exec__fill(ex, a, last, -s->q[k], p->close[last * na + a], 1,
                              &f);
                 add_fill(s, &f, out);
                 s->q[k] = 0;
@@ -193,7 +194,7 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
         if (s->q[k] != 0) /* (a new listing has no previous close) */
             out->pnl += s->q[k] * (open - p->close[i - na]);
         if (s->pend[k] != 0 && !at_close) {
-            hs_exec_fill(ex, a, t, s->pend[k], open, 0, &f);
+            hs_exec__fill(ex, a, t, s->pend[k], open, 0, &f);
             add_fill(s, &f, out);
             s->q[k] += s->pend[k];
         }
@@ -226,7 +227,7 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
             double d = w[k] * equity / p->close[i] - s->q[k];
             if (d != 0 && at_close) {
                 hs_fill f;
-                hs_exec_fill(ex, a, t, d, p->close[i], 1, &f);
+                hs_exec__fill(ex, a, t, d, p->close[i], 1, &f);
                 add_fill(s, &f, out);
                 s->q[k] += d;
             } else {
