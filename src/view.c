@@ -28,7 +28,7 @@ double hs_view_equity(const hs_view *v)
 {
     /* The hedge account is settled for this step before the strategy runs. */
     const hs_engine *e = v->engine;
-    return e->book.cash + e->holdings + e->cash;
+    return e->book.cash + e->holdings + e->cash + e->opt_value;
 }
 
 double hs_view_hedge_price(const hs_view *v)
