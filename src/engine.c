@@ -137,6 +137,19 @@ static void free_option_trades(hs_run_series *s)
     s->ot_strike = s->ot_qty = s->ot_price = s->ot_fee = NULL;
     s->ot_right = s->ot_kind = NULL;
     s->otrade_cap = s->n_otrades = 0;
+    free(s->op_time);
+    free(s->op_expiry);
+    free(s->op_entry_time);
+    free(s->op_strike);
+    free(s->op_qty);
+    free(s->op_entry_price);
+    free(s->op_mark);
+    free(s->op_iv);
+    free(s->op_right);
+    s->op_time = s->op_expiry = s->op_entry_time = NULL;
+    s->op_strike = s->op_qty = s->op_entry_price = s->op_mark = s->op_iv = NULL;
+    s->op_right = NULL;
+    s->opos_cap = s->n_opos = 0;
 }
 
 /* Option trades: allocated when a run first has options. */
@@ -159,6 +172,24 @@ static int alloc_option_trades(hs_run_series *s)
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
     s->otrade_cap = cap;
+    /* Positions: at most HS_MAX_OPTION_POSITIONS at each step. */
+    size_t pc = s->n_steps * HS_MAX_OPTION_POSITIONS + 1;
+    s->op_time = malloc(pc * sizeof(int64_t));
+    s->op_expiry = malloc(pc * sizeof(int64_t));
+    s->op_entry_time = malloc(pc * sizeof(int64_t));
+    s->op_strike = malloc(pc * sizeof(double));
+    s->op_qty = malloc(pc * sizeof(double));
+    s->op_entry_price = malloc(pc * sizeof(double));
+    s->op_mark = malloc(pc * sizeof(double));
+    s->op_iv = malloc(pc * sizeof(double));
+    s->op_right = malloc(pc);
+    if (!s->op_time || !s->op_expiry || !s->op_entry_time || !s->op_strike ||
+        !s->op_qty || !s->op_entry_price || !s->op_mark || !s->op_iv ||
+        !s->op_right) {
+        free_option_trades(s);
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    }
+    s->opos_cap = pc;
     return 0;
 }
 
@@ -237,6 +268,7 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
     e->at_close = hs_exec_rule(e->ctx->exec) == HS_FILL_CLOSE;
     e->s.n_fills = 0;
     e->s.n_otrades = 0;
+    e->s.n_opos = 0;
     e->s.n_marked_by_model = 0;
     e->s.n_unfilled = 0;
     e->n_opt = e->n_opt_pending = 0;
@@ -511,6 +543,19 @@ int hs_engine_step(hs_engine *e)
     if (options) {
         hs_engine__options_greeks(e, &s->opt_delta[t], &s->opt_gamma[t],
                                   &s->opt_vega[t], &s->opt_theta[t]);
+        for (size_t i = 0; i < e->n_opt && s->n_opos < s->opos_cap; i++) {
+            const hs_option_position *op = &e->opt[i];
+            size_t k = s->n_opos++;
+            s->op_time[k] = p->time[t];
+            s->op_expiry[k] = op->expiry;
+            s->op_strike[k] = op->strike;
+            s->op_right[k] = op->right;
+            s->op_qty[k] = op->qty;
+            s->op_entry_time[k] = op->entry_time;
+            s->op_entry_price[k] = op->entry_price;
+            s->op_mark[k] = op->mark;
+            s->op_iv[k] = op->iv;
+        }
     }
     s->total_delta[t] = s->opt_delta[t] + e->h;
     s->beta[t] = e->beta;

@@ -58,6 +58,59 @@ static int write_metrics(hs_h5 *h, const char *group, const hs_metrics *m)
     return 0;
 }
 
+/* Names for the 'C'/'P' and 'B'/'S'/'X' codes, as string columns. */
+static const char **names_of(const char *code, size_t n, int kind)
+{
+    const char **out = calloc(n ? n : 1, sizeof *out);
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = kind ? (code[i] == 'B'   ? "buy"
+                         : code[i] == 'S' ? "sell"
+                                          : "settle")
+                      : (code[i] == 'C' ? "call" : "put");
+    return out;
+}
+
+/* The option trades and the positions held at each close, as tables. */
+static int write_option_tables(hs_h5 *h, const char *g, const hs_run_series *s)
+{
+    char p[320];
+    const char **right = names_of(s->ot_right, s->n_otrades, 0);
+    const char **kind = names_of(s->ot_kind, s->n_otrades, 1);
+    const char **pright = names_of(s->op_right, s->n_opos, 0);
+    int rc = 0;
+    if (!right || !kind || !pright) {
+        rc = hs_error_set(HS_ENOMEM, "out of memory");
+        goto done;
+    }
+    snprintf(p, sizeof p, "%s/option_trades", g);
+    TRY(hs_h5_table(h, p, s->n_otrades));
+    TRY(hs_h5_table_i64(h, p, "time", s->ot_time));
+    TRY(hs_h5_table_i64(h, p, "expiry", s->ot_expiry));
+    TRY(hs_h5_table_f64(h, p, "strike", s->ot_strike));
+    TRY(hs_h5_table_strings(h, p, "right", right));
+    TRY(hs_h5_table_f64(h, p, "qty", s->ot_qty));
+    TRY(hs_h5_table_f64(h, p, "price", s->ot_price));
+    TRY(hs_h5_table_f64(h, p, "fee", s->ot_fee));
+    TRY(hs_h5_table_strings(h, p, "kind", kind));
+
+    snprintf(p, sizeof p, "%s/option_positions", g);
+    TRY(hs_h5_table(h, p, s->n_opos));
+    TRY(hs_h5_table_i64(h, p, "time", s->op_time));
+    TRY(hs_h5_table_i64(h, p, "expiry", s->op_expiry));
+    TRY(hs_h5_table_f64(h, p, "strike", s->op_strike));
+    TRY(hs_h5_table_strings(h, p, "right", pright));
+    TRY(hs_h5_table_f64(h, p, "qty", s->op_qty));
+    TRY(hs_h5_table_i64(h, p, "entry_time", s->op_entry_time));
+    TRY(hs_h5_table_f64(h, p, "entry_price", s->op_entry_price));
+    TRY(hs_h5_table_f64(h, p, "mark", s->op_mark));
+    TRY(hs_h5_table_f64(h, p, "iv", s->op_iv));
+done:
+    free(right);
+    free(kind);
+    free(pright);
+    return rc;
+}
+
 static int write_run(hs_h5 *h, const hs_context *ctx, const hs_run_output *r,
                      const hs_results_meta *meta)
 {
@@ -164,36 +217,7 @@ static int write_run(hs_h5 *h, const hs_context *ctx, const hs_run_output *r,
         G("total_delta", s->total_delta, "units of underlying",
           "options + perp hedge delta (the book's own beta exposure excluded)");
 #undef G
-        /* Option trades: buys, sells and expiry settlements. */
-        const size_t m = s->n_otrades;
-        const char **right = calloc(m ? m : 1, sizeof *right);
-        const char **kind = calloc(m ? m : 1, sizeof *kind);
-        if (!right || !kind) {
-            free(right);
-            free(kind);
-            rc = hs_error_set(HS_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (size_t i = 0; i < m; i++) {
-            right[i] = s->ot_right[i] == 'C' ? "call" : "put";
-            kind[i] = s->ot_kind[i] == 'B'   ? "buy"
-                      : s->ot_kind[i] == 'S' ? "sell"
-                                             : "settle";
-        }
-        snprintf(p, sizeof p, "%s/option_trades", g);
-        rc = hs_h5_table(h, p, m);
-        if (!rc) rc = hs_h5_table_i64(h, p, "time", s->ot_time);
-        if (!rc) rc = hs_h5_table_i64(h, p, "expiry", s->ot_expiry);
-        if (!rc) rc = hs_h5_table_f64(h, p, "strike", s->ot_strike);
-        if (!rc) rc = hs_h5_table_strings(h, p, "right", right);
-        if (!rc) rc = hs_h5_table_f64(h, p, "qty", s->ot_qty);
-        if (!rc) rc = hs_h5_table_f64(h, p, "price", s->ot_price);
-        if (!rc) rc = hs_h5_table_f64(h, p, "fee", s->ot_fee);
-        if (!rc) rc = hs_h5_table_strings(h, p, "kind", kind);
-        free(right);
-        free(kind);
-        if (rc)
-            goto done;
+        TRY(write_option_tables(h, g, s));
     }
 
     snprintf(p, sizeof p, "%s/metrics", g);

@@ -767,6 +767,16 @@ START_TEST(test_options_expiry_settlement)
                10 * fmin(0.0003 * S0, 0.125 * s->ot_price[0]), 1e-9);
     for (size_t t = tb; t < s->n_steps; t++)
         hs_ck_near(s->opt_delta[t], 0, 0);
+    /* One position row per close from the purchase (step 40) to the step
+     * before the expiry bar, each the 10 puts at strike K. */
+    ck_assert_uint_eq(s->n_opos, tb - 40);
+    for (size_t r = 0; r < s->n_opos; r++) {
+        ck_assert_int_eq(s->op_time[r], p->time[40 + r]);
+        hs_ck_near(s->op_qty[r], 10, 0);
+        hs_ck_near(s->op_strike[r], K, 0);
+        hs_ck_near(s->op_entry_price[r], s->ot_price[0], 0);
+        ck_assert(s->op_mark[r] >= 0);
+    }
     hs_engine_free(e);
     hs_context_free(ctx);
     hs_chain_source_free(src);

@@ -105,6 +105,11 @@ typedef struct hs_run_series {
     double *ot_strike, *ot_qty, *ot_price, *ot_fee;
     char *ot_right;        /* 'C' / 'P' */
     char *ot_kind;         /* 'B' buy, 'S' sell, 'X' expiry settlement */
+    /* Option positions held at each close: one row per position and step. */
+    size_t n_opos, opos_cap;
+    int64_t *op_time, *op_expiry, *op_entry_time;
+    double *op_strike, *op_qty, *op_entry_price, *op_mark, *op_iv;
+    char *op_right;
     size_t n_marked_by_model; /* marks not from a quote (missing contract) */
     size_t n_unfilled;     /* option orders not filled: empty book side */
 } hs_run_series;
