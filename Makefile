@@ -105,11 +105,18 @@ demo: all
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
+else ifeq ($(HS_DEPS_TRIED),1)  # installed, and still not found
+
+all check asan valgrind bench demo dataset test-unit test-cli:
+	@echo "make: pkg-config still cannot find: $(PKGS)" >&2
+	@echo "make: install $(DEB_PKGS) (or the same libraries) and retry" >&2
+	@exit 1
+
 else  # dependencies missing: install them, then run the goal again
 
 all check asan valgrind bench demo dataset test-unit test-cli:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory $@
+	@$(MAKE) --no-print-directory HS_DEPS_TRIED=1 $@
 
 endif
 
