@@ -1092,6 +1092,7 @@ static void option_row(sqlite3_stmt *st, void *rec)
     q->vega = col_num(st, 16);
     q->theta = col_num(st, 17);
     copy_text(q->price_unit, sizeof q->price_unit, sqlite3_column_text(st, 18));
+    copy_text(q->source, sizeof q->source, sqlite3_column_text(st, 19));
 }
 
 int hs_store_option_chain(hs_store *s, const char *underlying, int64_t ts,
@@ -1102,7 +1103,7 @@ int hs_store_option_chain(hs_store *s, const char *underlying, int64_t ts,
         "SELECT q.ts, q.instrument_id, i.symbol, i.expiry, i.strike,"
         " i.\"right\", q.bid, q.ask, q.mark, q.iv, q.underlying_price,"
         " q.index_price, q.bid_iv, q.ask_iv, q.delta, q.gamma, q.vega,"
-        " q.theta, q.price_unit"
+        " q.theta, q.price_unit, q.source"
         " FROM option_quotes q JOIN instruments i ON i.id = q.instrument_id"
         " WHERE i.underlying = ?1 AND q.ts >= ?2 AND q.ts < ?3"
         " ORDER BY i.expiry, i.strike, i.\"right\"",

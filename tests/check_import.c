@@ -544,6 +544,8 @@ START_TEST(test_options_ticker)
     hs_ck_near(x->vega, 5.49167, 0);
     hs_ck_near(x->theta, -26.07217, 0);
     ck_assert_str_eq(x->price_unit, "BTC");
+    ck_assert_str_eq(x->source, "deribit");
+    ck_assert_str_eq(x->price_unit, "BTC");
     hs_ck_near(x->strike, 9250, 0);
     ck_assert_int_eq(x->right, 'P');
     /* an empty side (bid 0) is stored as absent */

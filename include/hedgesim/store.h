@@ -149,6 +149,7 @@ typedef struct hs_option_quote {
     double index_price;                 /* spot index; NAN if absent */
     double delta, gamma, vega, theta;   /* NAN if absent */
     char price_unit[4];                 /* "BTC", "ETH" or "USD" */
+    char source[48];                    /* "deribit", "model:<name>", ... */
 } hs_option_quote;
 
 /* Snapshot times of the option chains on `underlying` with t0 <= ts < t1,
@@ -158,7 +159,9 @@ int hs_store_option_snapshots(hs_store *store, const char *underlying,
                               size_t *n);
 
 /* The chain on `underlying` at snapshot `ts`, ordered by expiry, strike,
- * right.  *out malloc'ed, caller frees; *n is 0 if there is no such
+ * right.  Rows of every source are returned, each with its `source`: a
+ * caller that must not mix exchange quotes with modeled ones filters on it
+ * (the chain replay in chain.h does).  *out malloc'ed, caller frees; *n is 0 if there is no such
  * snapshot. */
 int hs_store_option_chain(hs_store *store, const char *underlying, int64_t ts,
                           hs_option_quote **out, size_t *n);
