@@ -381,11 +381,25 @@ int hs_cli_run(int argc, char **argv)
         }
     }
 
-    /* 3. The runs. */
+    /* 3. The runs, stepped together: a chain generated for a step then
+     * serves every option run, and each engine still sees only its own
+     * past. */
+    for (size_t i = 0; i < nr; i++)
+        if ((rc = hs_engine_new(&eng[i], ctx, &specs[i])))
+            goto fail;
+    for (size_t left = nr; left > 0;) {
+        left = 0;
+        for (size_t i = 0; i < nr; i++) {
+            rc = hs_engine_step(eng[i]);
+            if (rc == 0)
+                left++;
+            else if (rc != HS_ITEROVER)
+                goto fail;
+        }
+    }
+    rc = 0;
     for (size_t i = 0; i < nr; i++) {
-        if ((rc = hs_engine_new(&eng[i], ctx, &specs[i])) ||
-            (rc = hs_engine_run(eng[i])) ||
-            (rc = hs_engine_metrics(eng[i], &met[i])))
+        if ((rc = hs_engine_metrics(eng[i], &met[i])))
             goto fail;
         if (specs[i].beta) {
             /* Warn if the estimator never became usable. */
