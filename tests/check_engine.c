@@ -855,6 +855,59 @@ START_TEST(test_options_no_lookahead)
 }
 END_TEST
 
+/* Runs stepped together over one chain source (as `hedgesim run` does)
+ * give exactly the series they give alone. */
+START_TEST(test_options_lockstep_equals_alone)
+{
+    const double beta[2] = {1.1, 1.4};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(160, 2, beta, 0.02, 0.0002, 41);
+    hs_chain_source *src = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 2, -1, NULL), 0);
+    hs_context_opts o = fix_ctx_opts(2, idx, 40, 5, 2, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    const hs_strategy_type *types[2] = {NULL, NULL};
+    for (const hs_strategy_type *const *t = hs_strategy_builtins; *t; t++) {
+        if (!strcmp((*t)->name, "protective_put"))
+            types[0] = *t;
+        if (!strcmp((*t)->name, "collar"))
+            types[1] = *t;
+    }
+    hs_run_spec spec[2];
+    hs_engine *alone[2] = {NULL, NULL}, *both[2] = {NULL, NULL};
+    for (int k = 0; k < 2; k++) {
+        spec[k] = fix_spec(types[k], &hs_beta_ewma);
+        spec[k].contract_size = 0.1;
+        spec[k].options = fix_options(src, 2);
+        ck_assert_int_eq(hs_engine_new(&alone[k], ctx, &spec[k]), 0);
+        run_ok(alone[k]);
+    }
+    for (int k = 0; k < 2; k++)
+        ck_assert_int_eq(hs_engine_new(&both[k], ctx, &spec[k]), 0);
+    int rc0, rc1;
+    do {
+        rc0 = hs_engine_step(both[0]);
+        rc1 = hs_engine_step(both[1]);
+        ck_assert(rc0 == 0 || rc0 == HS_ITEROVER);
+        ck_assert(rc1 == 0 || rc1 == HS_ITEROVER);
+    } while (rc0 == 0 || rc1 == 0);
+    for (int k = 0; k < 2; k++) {
+        const hs_run_series *a = hs_engine_series(alone[k]),
+                            *b = hs_engine_series(both[k]);
+        ck_assert_uint_gt(a->n_otrades, 0);
+        ck_assert_uint_eq(a->n_otrades, b->n_otrades);
+        for (size_t t = 0; t < a->n_steps; t++)
+            ck_assert(a->equity[t] == b->equity[t]);
+        hs_engine_free(alone[k]);
+        hs_engine_free(both[k]);
+    }
+    hs_context_free(ctx);
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+}
+END_TEST
+
 /* Bad option settings are refused up front. */
 START_TEST(test_options_bad_settings)
 {
@@ -899,6 +952,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_options_expiry_settlement);
     tcase_add_test(tc, test_options_no_lookahead);
     tcase_add_test(tc, test_options_bad_settings);
+    tcase_add_test(tc, test_options_lockstep_equals_alone);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -50,7 +50,10 @@ double hs_context_periods_per_year(const hs_context *ctx);
 /* Benchmark close-to-close returns [n_steps] (NaN where undefined). */
 const double *hs_context_bench_returns(const hs_context *ctx);
 
-/* Options for a run (all borrowed). */
+/* Options for a run (all borrowed).  hs_engine_new/reset rewinds `chains`;
+ * several engines may share one source if they are all created first and
+ * then stepped together (step t of each before step t + 1 of any), as
+ * `hedgesim run` does: the slice of a step is then made once for all. */
 typedef struct hs_option_opts {
     hs_chain_source *chains; /* NULL: no options in this run */
     int underlying;          /* panel index of the options' underlying */
