@@ -644,7 +644,7 @@ static void read_instrument(sqlite3_stmt *st, hs_instrument *in)
 
 int hs_store_instrument(hs_store *s, const char *symbol, hs_instrument *out)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     int rc = hs_store__stmt(s, HS_ST_INSTR_GET, &st);
     if (rc)
         return rc;
@@ -665,7 +665,7 @@ int hs_store__ensure_instrument(hs_store *s, const hs_instrument *want,
                                 const char *where, int64_t *id)
 {
     hs_instrument have;
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
     char a[40];
     int rc;
 
@@ -807,7 +807,7 @@ static int put_finish(hs_store *s, sqlite3_stmt *add, sqlite3_stmt *same,
 int hs_store__put_bar(hs_store *s, int64_t id, const hs_bar *b,
                       const char *source, int *outcome)
 {
-    sqlite3_stmt *add, *same;
+    sqlite3_stmt *add = NULL, *same = NULL;
     int rc;
     if ((rc = hs_store__stmt(s, HS_ST_BAR_ADD, &add)) ||
         (rc = hs_store__stmt(s, HS_ST_BAR_GET, &same)))
@@ -829,7 +829,7 @@ int hs_store__put_bar(hs_store *s, int64_t id, const hs_bar *b,
 int hs_store__put_index(hs_store *s, int64_t id, const hs_bar *b,
                         const char *source, int *outcome)
 {
-    sqlite3_stmt *add, *same;
+    sqlite3_stmt *add = NULL, *same = NULL;
     int rc;
     if ((rc = hs_store__stmt(s, HS_ST_INDEX_ADD, &add)) ||
         (rc = hs_store__stmt(s, HS_ST_INDEX_GET, &same)))
@@ -850,7 +850,7 @@ int hs_store__put_index(hs_store *s, int64_t id, const hs_bar *b,
 int hs_store__put_funding(hs_store *s, int64_t id, const hs_funding *f,
                           const char *source, int *outcome)
 {
-    sqlite3_stmt *add, *same;
+    sqlite3_stmt *add = NULL, *same = NULL;
     int rc;
     if ((rc = hs_store__stmt(s, HS_ST_FUND_ADD, &add)) ||
         (rc = hs_store__stmt(s, HS_ST_FUND_GET, &same)))
@@ -869,7 +869,7 @@ int hs_store__put_funding(hs_store *s, int64_t id, const hs_funding *f,
 int hs_store__put_rate(hs_store *s, const char *series, const hs_rate *r,
                        const char *source, int *outcome)
 {
-    sqlite3_stmt *add, *same;
+    sqlite3_stmt *add = NULL, *same = NULL;
     int rc;
     if ((rc = hs_store__stmt(s, HS_ST_RATE_ADD, &add)) ||
         (rc = hs_store__stmt(s, HS_ST_RATE_GET, &same)))
@@ -887,7 +887,7 @@ int hs_store__put_rate(hs_store *s, const char *series, const hs_rate *r,
 int hs_store__put_option(hs_store *s, const hs_option_quote *q,
                          const char *source, int *outcome)
 {
-    sqlite3_stmt *add, *same;
+    sqlite3_stmt *add = NULL, *same = NULL;
     int rc;
     if ((rc = hs_store__stmt(s, HS_ST_OPT_ADD, &add)) ||
         (rc = hs_store__stmt(s, HS_ST_OPT_GET, &same)))
