@@ -211,39 +211,31 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
                          const hs_panel *p, const hs_exec *ex, size_t t,
                          double equity, hs_book_flow *out)
 {
-    const size_t na = p->n_assets, nb = b->n_assets;
+    const size_t nb = b->n_assets;
     const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
-    const double *w = b->target + t * nb;
+    const double *w = b->target + t * nb, *cl = b->bclose + t * nb;
     if (!b->due[t]) { /* nothing pending: the exposure is the holdings */
         out->exposure = out->holdings;
         return;
     }
-    {
-        double hold = 0;
-        for (size_t k = 0; k < nb; k++) {
-            size_t a = (size_t)b->asset[k], i = t * na + a;
-            if (p->state[i] == HS_BAR_ABSENT)
-                continue;
-            double d = w[k] * equity / p->close[i] - s->q[k];
-            if (d != 0 && at_close) {
-                hs_fill f;
-                hs_exec__fill(ex, a, t, d, p->close[i], 1, &f);
-                add_fill(s, &f, out);
-                s->q[k] += d;
-            } else {
-                s->pend[k] = d;
-            }
-            if (s->q[k] != 0)
-                hold += s->q[k] * p->close[i];
-        }
-        out->holdings = hold;
-    }
-    double expo = 0;
+    double hold = 0, expo = 0;
     for (size_t k = 0; k < nb; k++) {
-        double qq = s->q[k] + s->pend[k];
-        if (qq != 0)
-            expo += qq * p->close[t * na + (size_t)b->asset[k]];
+        if (cl[k] == 0) /* absent: not held, nothing to trade */
+            continue;
+        double d = w[k] * equity / cl[k] - s->q[k];
+        if (d != 0 && at_close) {
+            hs_fill f;
+            hs_exec__fill(ex, (size_t)b->asset[k], t, d, cl[k], 1, &f);
+            add_fill(s, &f, out);
+            s->q[k] += d;
+        } else {
+            s->pend[k] = d;
+        }
+        hold += s->q[k] * cl[k];
+        expo += (s->q[k] + s->pend[k]) * cl[k];
     }
+    (void)p;
+    out->holdings = hold;
     out->exposure = expo;
 }
 
