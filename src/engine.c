@@ -2,6 +2,7 @@
 #include "engine_int.h"
 #include "hedgesim/calendar.h"
 #include "exec_int.h"
+#include "ledger_int.h"
 #include "hedgesim/errors.h"
 
 #include <math.h>
@@ -434,20 +435,10 @@ int hs_engine_step(hs_engine *e)
 
     /* 1. The book: fills at the open, delistings, marks.  Most steps have
      * neither fills nor delistings: they are a plain mark, done here. */
-    if (!b->slow[t]) {
-        const size_t nb = b->n_assets;
-        const double *cl = b->bclose + t * nb, *cp = cl - nb, *q = e->book.q;
-        double bp = 0, hold = 0;
-        for (size_t k = 0; k < nb; k++) {
-            bp += q[k] * (cl[k] - cp[k]);
-            hold += q[k] * cl[k];
-        }
-        bf.pnl = bp;
-        bf.holdings = hold;
-        bf.fee = bf.slippage = bf.traded = 0;
-    } else {
+    if (!b->slow[t])
+        hs_book__mark(&e->book, b, t, &bf);
+    else
         hs_book_state_open(&e->book, b, p, c->exec, t, &bf);
-    }
 
     /* 2. The hedge: fill the previous step's order at this open, and mark. */
     if (t > c->live_from)

@@ -2,6 +2,7 @@
 #include "hedgesim/ledger.h"
 #include "hedgesim/calendar.h"
 #include "exec_int.h"
+#include "ledger_int.h"
 #include "hedgesim/errors.h"
 
 #include <math.h>
@@ -164,16 +165,8 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
     const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
     double hold = 0;
     memset(out, 0, sizeof *out);
-    if (!b->slow[t]) {
-        /* No fill and no delisting: a plain mark over contiguous rows. */
-        const double *c = b->bclose + t * nb, *cp = c - nb, *q = s->q;
-        double pnl = 0;
-        for (size_t k = 0; k < nb; k++) {
-            pnl += q[k] * (c[k] - cp[k]);
-            hold += q[k] * c[k];
-        }
-        out->pnl = pnl;
-        out->holdings = hold;
+    if (!b->slow[t]) { /* no fill and no delisting: a plain mark */
+        hs_book__mark(s, b, t, out);
         return;
     }
     for (size_t k = 0; k < nb; k++) {

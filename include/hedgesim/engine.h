@@ -10,11 +10,14 @@
  *     const hs_run_series *s = hs_engine_series(e);
  *     hs_engine_free(e);
  *
- * Each step: fill the hedge orders of the previous step (next-open rule),
- * mark to market, accrue funding, update the beta estimator with the step's
- * returns, ask the strategy for a decision (it sees data up to this close
- * only), record the series, and check that the P&L attribution sums to the
- * equity change.  A step does no I/O and no allocation. */
+ * Each step: fill the book's and the hedge's orders of the previous step
+ * (next-open rule) and sell delisted assets, mark to market, accrue funding,
+ * fill, settle and mark options, rebalance the book to the account's equity
+ * when due, update the beta estimator with the step's returns, ask the
+ * strategy for a decision (it sees data up to this close only), record the
+ * series, and check that the P&L attribution sums to the equity change.  A
+ * step does no allocation and no I/O (except a store-replayed option chain,
+ * which reads a snapshot when a newer one becomes visible). */
 #ifndef HEDGESIM_ENGINE_H
 #define HEDGESIM_ENGINE_H
 
