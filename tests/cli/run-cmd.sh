@@ -135,6 +135,40 @@ if h5ls "$tmp/h.h5/assets" | grep -q "BTC.1h.hedge"; then ok "hedge = benchmark 
 expect 0 "8h aggregation run" -- "$bin" run "$tmp/hourly.ini" -o "$tmp/h8.h5" --set data.step=8h
 grep_out "8h step shown" "steps of 8h"
 
+# Options: replayed real chains (May 2020) and modeled chains.
+cat >"$tmp/opt.ini" <<INI
+[data]
+db = $db
+start = 2020-05-10
+end = 2020-06-30
+usdt_is_usd = true
+[book]
+assets = ETH,LTC,XRP
+min_history = 30
+[hedge]
+benchmark = BTC
+instrument = BTC-PERP
+[options]
+chains = store
+max_age = 2d
+[strategy.puts]
+type = protective_put
+beta = ols
+window = 30
+contract_size = 0.1
+INI
+expect 0 "options on replayed chains" -- "$bin" run "$tmp/opt.ini" -o "$tmp/o1.h5"
+grep_out "replay noted" "replayed from the store"
+if h5dump -a /modeled_data "$tmp/o1.h5" | grep -q "(0): 0"; then ok "replay: modeled_data = 0"; else bad "replay: modeled_data"; fi
+if h5ls "$tmp/o1.h5/runs/puts/option_trades" | grep -q strike; then ok "option trades table"; else bad "option trades table"; fi
+expect 0 "options on modeled chains" -- "$bin" run "$tmp/opt.ini" -o "$tmp/o2.h5" --set options.chains=model
+grep_out "modeled noted" "MODELED"
+if h5dump -a /modeled_data "$tmp/o2.h5" | grep -q "(0): 1"; then ok "model: modeled_data = 1"; else bad "model: modeled_data"; fi
+if h5ls -r "$tmp/o2.h5/runs/puts" | grep -q "greeks/vega"; then ok "greeks series"; else bad "greeks series"; fi
+sed '/^\[options\]/,/^max_age/d' "$tmp/opt.ini" >"$tmp/noopt.ini"
+expect 1 "option strategy without [options]" -- "$bin" run "$tmp/noopt.ini" -o "$tmp/o3.h5"
+grep_err "asks for [options]" "[options]"
+
 # Plug-ins.
 if [ -f "$plugin" ]; then
     cat "$tmp/small.ini" >"$tmp/plug.ini"
