@@ -27,6 +27,7 @@ void hs_book_free(hs_book *b)
     free(b->due);
     free(b->asset);
     free(b->bclose);
+    free(b->bopen);
     free(b->slow);
     free(b);
 }
@@ -163,40 +164,43 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
 {
     const size_t na = p->n_assets, nb = b->n_assets;
     const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
-    double hold = 0;
-    memset(out, 0, sizeof *out);
     if (!b->slow[t]) { /* no fill and no delisting: a plain mark */
         hs_book__mark(s, b, t, out);
         return;
     }
+    memset(out, 0, sizeof *out);
+    const double *cl = b->bclose + t * nb, *op = b->bopen + t * nb;
+    const double *cp = t > 0 ? cl - nb : cl;
+    double hold = 0, pnl = 0;
     for (size_t k = 0; k < nb; k++) {
-        size_t a = (size_t)b->asset[k], i = t * na + a;
         hs_fill f;
-        if (p->state[i] == HS_BAR_ABSENT) {
-            if (s->q[k] != 0) { /* delisted: sold at its last close */
-                size_t last = (size_t)p->last[a];
-                hs_exec__fill(ex, a, last, -s->q[k], p->close[last * na + a], 1,
-                             &f);
+        double q = s->q[k];
+        if (cl[k] == 0) { /* no bar: not listed yet, or delisted */
+            if (q != 0) { /* delisted: sold at its last close */
+                size_t a = (size_t)b->asset[k], last = (size_t)p->last[a];
+                hs_exec__fill(ex, a, last, -q, p->close[last * na + a], 1, &f);
                 add_fill(s, &f, out);
                 s->q[k] = 0;
             }
             s->pend[k] = 0;
             continue;
         }
-        const double open = p->open[i], close = p->close[i];
-        if (s->q[k] != 0) /* (a new listing has no previous close) */
-            out->pnl += s->q[k] * (open - p->close[i - na]);
+        if (q != 0) /* (a new listing has no previous close) */
+            pnl += q * (op[k] - cp[k]);
         if (s->pend[k] != 0 && !at_close) {
-            hs_exec__fill(ex, a, t, s->pend[k], open, 0, &f);
+            hs_exec__fill(ex, (size_t)b->asset[k], t, s->pend[k], op[k], 0,
+                          &f);
             add_fill(s, &f, out);
-            s->q[k] += s->pend[k];
+            q += s->pend[k];
+            s->q[k] = q;
         }
         s->pend[k] = 0;
-        if (s->q[k] != 0) {
-            out->pnl += s->q[k] * (close - open);
-            hold += s->q[k] * close;
+        if (q != 0) {
+            pnl += q * (cl[k] - op[k]);
+            hold += q * cl[k];
         }
     }
+    out->pnl = pnl;
     out->holdings = hold;
 }
 
@@ -270,8 +274,10 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     b->due = calloc(n ? n : 1, 1);
     b->asset = calloc(nb ? nb : 1, sizeof *b->asset);
     b->bclose = calloc((n * nb) != 0 ? n * nb : 1, sizeof *b->bclose);
+    b->bopen = calloc((n * nb) != 0 ? n * nb : 1, sizeof *b->bopen);
     b->slow = calloc(n ? n : 1, 1);
-    if (!b->target || !b->due || !b->asset || !b->bclose || !b->slow) {
+    if (!b->target || !b->due || !b->asset || !b->bclose || !b->bopen ||
+        !b->slow) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
@@ -303,6 +309,7 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
             size_t i = t * na + (size_t)o->asset[k];
             int absent = p->state[i] == HS_BAR_ABSENT;
             b->bclose[t * nb + k] = absent ? 0 : p->close[i];
+            b->bopen[t * nb + k] = absent ? 0 : p->open[i];
             if (t > 0 && absent && p->state[i - na] != HS_BAR_ABSENT)
                 b->slow[t] = 1; /* a delisting: sold at the last close */
         }

@@ -70,7 +70,8 @@ typedef struct hs_book {
     int *asset;       /* [n_assets] panel index of each book asset */
     size_t live_from;
     double *bclose;   /* [n_steps * n_assets] book assets' closes, 0 where
-                       * absent: the contiguous rows the fast path reads */
+                       * absent: the contiguous rows the loops read */
+    double *bopen;    /* [n_steps * n_assets] opens, likewise */
     unsigned char *slow; /* [n_steps] 1: fills or delistings at this open */
 } hs_book;
 
