@@ -11,5 +11,5 @@ for t in "$@"; do
     fi
     if [ $? -eq 0 ]; then pass=$((pass+1)); else fail=$((fail+1)); failed+=("$t"); fi
 done
-echo "unit suites: $pass passed, $fail failed"
+echo "unit: $pass passed, $fail failed"
 [ $fail -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }

@@ -9,5 +9,5 @@ for t in "$here"/*.sh; do
     [ "$(basename "$t")" = run.sh ] && continue
     if bash "$t" "$bin"; then pass=$((pass+1)); else fail=$((fail+1)); failed+=("$(basename "$t")"); fi
 done
-echo "cli scripts: $pass passed, $fail failed"
+echo "cli: $pass passed, $fail failed"
 [ $fail -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }
