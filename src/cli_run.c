@@ -351,10 +351,6 @@ int hs_cli_run(int argc, char **argv)
                                          cfg->opt_max_age);
         if (rc)
             goto fail;
-        const hs_chain *probe = NULL;
-        if ((rc = hs_chain_source_at(chains, lookback, &probe)))
-            goto fail;
-        (void)probe;
         if (cfg->opt_chains == 0)
             hs_panel_note(panel,
                           "option quotes are MODELED, not exchange data: ATM "

@@ -120,9 +120,7 @@ const hs_option_position *hs_view_option(const hs_view *v, size_t i)
 
 double hs_view_option_delta(const hs_view *v)
 {
-    const hs_engine *e = v->engine;
-    double d = 0;
-    for (size_t i = 0; i < e->n_opt; i++)
-        d += e->opt[i].qty * e->opt[i].delta;
-    return d;
+    double delta, gamma, vega, theta;
+    hs_engine__options_greeks(v->engine, &delta, &gamma, &vega, &theta);
+    return delta;
 }
