@@ -1,11 +1,9 @@
 /* hedgesim run: backtest the strategies of a config on history. */
 #include "cli_int.h"
 #include "hedgesim/calendar.h"
-#include "hedgesim/chain.h"
 #include "hedgesim/config.h"
-#include "hedgesim/engine.h"
 #include "hedgesim/errors.h"
-#include "hedgesim/results_run.h"
+#include "hedgesim/plan.h"
 #include "hedgesim/sha256.h"
 #include "hedgesim/store.h"
 
@@ -59,10 +57,11 @@ static const char *fmt_num(double x, int decimals, char *buf, size_t n)
     return buf;
 }
 
-static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
-                        const hs_run_spec *specs, const hs_metrics *m,
-                        size_t nr, const char *out)
+static void print_table(const hs_config *cfg, const hs_plan *plan,
+                        const char *out)
 {
+    const hs_panel *p = hs_plan_panel(plan);
+    const size_t lf = hs_plan_live_from(plan), nr = hs_plan_n_runs(plan);
     char t0[32], t1[32], b[8][32];
     char step[32];
     if (p->step_ms % HS_MS_PER_DAY == 0)
@@ -92,24 +91,25 @@ static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
     }
     int any_premium = 0;
     for (size_t i = 0; i < nr; i++)
-        any_premium |= m[i].premium != 0;
+        any_premium |= hs_plan_metrics(plan, i)->premium != 0;
     printf("\n%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", "run", "type",
            "HE", "TE", "beta_r", "ann.ret", "max.DD", "CVaR95", "fees+slip",
            "funding");
     printf(any_premium ? " %11s\n" : "\n", "premium");
     for (size_t i = 0; i < nr; i++) {
-        double costs = m[i].fees + m[i].slippage;
-        printf("%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", specs[i].name,
-               specs[i].type->name,
-               fmt_num(m[i].hedge_effectiveness, 3, b[0], 32),
-               fmt_pct(m[i].tracking_error, b[1], 32),
-               fmt_num(m[i].residual_beta, 3, b[2], 32),
-               fmt_pct(m[i].ann_return, b[3], 32),
-               fmt_pct(m[i].max_drawdown, b[4], 32),
-               fmt_pct(m[i].cvar95, b[5], 32),
-               fmt_num(costs, 0, b[6], 32), fmt_num(m[i].funding + 0.0, 0, b[7], 32));
+        const hs_run_spec *s = hs_plan_spec(plan, i);
+        const hs_metrics *m = hs_plan_metrics(plan, i);
+        double costs = m->fees + m->slippage;
+        printf("%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", s->name,
+               s->type->name, fmt_num(m->hedge_effectiveness, 3, b[0], 32),
+               fmt_pct(m->tracking_error, b[1], 32),
+               fmt_num(m->residual_beta, 3, b[2], 32),
+               fmt_pct(m->ann_return, b[3], 32),
+               fmt_pct(m->max_drawdown, b[4], 32),
+               fmt_pct(m->cvar95, b[5], 32), fmt_num(costs, 0, b[6], 32),
+               fmt_num(m->funding + 0.0, 0, b[7], 32));
         if (any_premium)
-            printf(" %11s", fmt_num(m[i].premium + 0.0, 0, b[0], 32));
+            printf(" %11s", fmt_num(m->premium + 0.0, 0, b[0], 32));
         printf("\n");
     }
     printf("\nHE hedge effectiveness 1 - Var(hedged)/Var(unhedged); TE tracking "
@@ -120,6 +120,24 @@ static void print_table(const hs_config *cfg, const hs_panel *p, size_t lf,
            "docs/metrics.md.\n");
     if (out)
         printf("results: %s\n", out);
+}
+
+/* Does the config have a [strategy.NAME]? */
+static int has_run(const hs_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_runs; i++)
+        if (!strcmp(cfg->runs[i].name, name))
+            return 1;
+    return 0;
+}
+
+/* "<config> has no [strategy.NAME] (its runs: a, b)" to stderr. */
+static void print_runs(const hs_config *cfg, const char *name)
+{
+    fprintf(stderr, "%s has no [strategy.%s] (its runs:", cfg->path, name);
+    for (size_t i = 0; i < cfg->n_runs; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", cfg->runs[i].name);
+    fprintf(stderr, ")\n");
 }
 
 static int file_exists(const char *path)
@@ -188,15 +206,7 @@ int hs_cli_run(int argc, char **argv)
     hs_config *cfg = NULL;
     hs_registry *reg = NULL;
     hs_store *store = NULL;
-    hs_panel *panel = NULL;
-    hs_context *ctx = NULL;
-    hs_chain_source *chains = NULL;
-    int modeled = 0;
-    hs_run_spec specs[HS_CONFIG_MAX_RUNS];
-    hs_engine *eng[HS_CONFIG_MAX_RUNS] = {0};
-    hs_metrics met[HS_CONFIG_MAX_RUNS];
-    hs_run_output outs[HS_CONFIG_MAX_RUNS];
-    size_t nr = 0;
+    hs_plan *plan = NULL;
 
     /* 1. Everything that can be checked before touching data. */
     if ((rc = hs_config_load(&cfg, cfg_path)))
@@ -209,43 +219,13 @@ int hs_cli_run(int argc, char **argv)
     for (size_t i = 0; i < nplug; i++)
         if ((rc = hs_registry_load(reg, plugins[i])))
             goto fail;
-    for (size_t k = 0; k < nonly; k++) {
-        size_t i;
-        for (i = 0; i < cfg->n_runs; i++)
-            if (!strcmp(cfg->runs[i].name, only[k]))
-                break;
-        if (i == cfg->n_runs) {
-            char names[1024] = "";
-            for (size_t j = 0; j < cfg->n_runs; j++) {
-                strncat(names, j ? ", " : "", sizeof names - strlen(names) - 1);
-                strncat(names, cfg->runs[j].name,
-                        sizeof names - strlen(names) - 1);
-            }
-            fprintf(stderr,
-                    "hedgesim run: --strategy %s: %s has no [strategy.%s] "
-                    "(its runs: %s)\n",
-                    only[k], cfg_path, only[k], names);
+    for (size_t k = 0; k < nonly; k++)
+        if (!has_run(cfg, only[k])) {
+            fprintf(stderr, "hedgesim run: --strategy %s: ", only[k]);
+            print_runs(cfg, only[k]);
             exit_code = HS_EXIT_USAGE;
             goto done;
         }
-    }
-    for (size_t i = 0; i < cfg->n_runs; i++) {
-        int chosen = nonly == 0;
-        for (size_t k = 0; k < nonly; k++)
-            chosen |= !strcmp(cfg->runs[i].name, only[k]);
-        if (!chosen)
-            continue;
-        if ((rc = hs_config_run_spec(cfg, i, reg, &specs[nr])))
-            goto fail;
-        if ((specs[nr].type->flags & HS_STRATEGY_OPTIONS) && !cfg->has_options) {
-            rc = hs_error_set(HS_ECONFIG,
-                              "%s: [strategy.%s] type %s trades options: add "
-                              "an [options] section (docs/configuration.md)",
-                              cfg_path, specs[nr].name, specs[nr].type->name);
-            goto fail;
-        }
-        nr++;
-    }
     if (!out) {
         char base[1024];
         snprintf(base, sizeof base, "%s", cfg_path);
@@ -263,160 +243,17 @@ int hs_cli_run(int argc, char **argv)
         goto done;
     }
 
-    /* 2. Data: loaded once, before any loop. */
+    /* 2. The plan: data loaded once, then every run stepped together. */
     const char *db_path = db ? db : cfg->db;
-    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)))
-        goto fail;
-    size_t lookback = cfg->lookback;
-    if (lookback == 0) {
-        /* Assets need min_history bars to join the basket, then the slowest
-         * estimator of the config (all its runs, so that --strategy does not
-         * change the window) needs its warm-up on the basket's returns. */
-        size_t warm = 0;
-        for (size_t i = 0; i < cfg->n_runs; i++) {
-            hs_run_spec any;
-            if ((rc = hs_config_run_spec(cfg, i, reg, &any)))
-                goto fail;
-            if (any.beta) {
-                size_t w = hs_beta_warmup(any.beta, &any.beta_params);
-                if (w > warm)
-                    warm = w;
-            }
-        }
-        lookback = cfg->min_history + warm + 1;
-    }
-    const char *symbols[HS_CONFIG_MAX_ASSETS + 3];
-    hs_history_opts ho;
-    hs_config_history(cfg, symbols, &ho);
-    ho.lookback = lookback;
-    int opt_under = -1, opt_vol = -1;
-    if (cfg->has_options) {
-        /* The underlying (unless already loaded) and the vol index, which
-         * may start inside the window (DVOL from 2021-03-24). */
-        size_t n = ho.n_symbols;
-        for (size_t i = 0; i < n; i++)
-            if (!strcmp(symbols[i], cfg->opt_underlying))
-                opt_under = (int)i;
-        if (opt_under < 0) {
-            opt_under = (int)n;
-            symbols[n++] = cfg->opt_underlying;
-        }
-        if (cfg->opt_chains == 0 && cfg->opt_vol_index[0]) {
-            opt_vol = (int)n;
-            symbols[n++] = cfg->opt_vol_index;
-            ho.n_optional = 1;
-        }
-        ho.n_symbols = n;
-    }
-    if ((rc = hs_market_load_history(store, &ho, &panel)))
-        goto fail;
-    hs_panel_note(panel, "USDT prices treated as USD (data.usdt_is_usd)");
-    if (opt_under >= 0 && (size_t)opt_under != cfg->n_assets)
-        opt_under = hs_panel_find(panel, cfg->opt_underlying);
-    if (opt_vol >= 0 && panel->first[opt_vol] < 0)
-        opt_vol = -1; /* no index data in the window: realized vol */
-
-    int book_idx[HS_CONFIG_MAX_ASSETS];
-    for (size_t i = 0; i < cfg->n_assets; i++)
-        book_idx[i] = (int)i;
-    hs_context_opts co = {
-        .bench = (int)cfg->n_assets,
-        .hedge = (int)panel->n_assets - 1, /* the loader puts it last */
-        .live_from = lookback,
-        .book = {.n_assets = cfg->n_assets,
-                 .asset = book_idx,
-                 .weighting = cfg->weighting,
-                 .fixed = cfg->weights,
-                 .capital = cfg->capital,
-                 .rebalance = cfg->rebalance,
-                 .min_history = cfg->min_history,
-                 .vol_window = cfg->vol_window},
-        .exec = cfg->exec,
-    };
-    if ((rc = hs_context_new(&ctx, panel, &co)))
+    hs_plan_opts po = HS_PLAN_OPTS_INIT;
+    po.only = only;
+    po.n_only = nonly;
+    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
+        (rc = hs_plan_new(&plan, cfg, reg, store, &po)) ||
+        (rc = hs_plan_run(plan)))
         goto fail;
 
-    /* Option chains, for the runs that trade options. */
-    int need_options = 0;
-    for (size_t i = 0; i < nr; i++)
-        need_options |= (specs[i].type->flags & HS_STRATEGY_OPTIONS) != 0;
-    if (need_options) {
-        rc = cfg->opt_chains == 0
-                 ? hs_chain_source_model(&chains, panel, opt_under, opt_vol,
-                                         &cfg->opt_model)
-                 : hs_chain_source_store(&chains, store, panel,
-                                         cfg->opt_underlying,
-                                         cfg->opt_source[0] ? cfg->opt_source
-                                                            : NULL,
-                                         cfg->opt_max_age);
-        if (rc)
-            goto fail;
-        if (cfg->opt_chains == 0)
-            hs_panel_note(panel,
-                          "option quotes are MODELED, not exchange data: ATM "
-                          "vol from %s%s",
-                          opt_vol >= 0 ? cfg->opt_vol_index
-                                       : "realized volatility",
-                          opt_vol >= 0 ? " where it has data, realized "
-                                         "volatility before"
-                                       : "");
-        else
-            hs_panel_note(panel, "option quotes replayed from the store's "
-                                 "snapshots (%s)",
-                          cfg->opt_source[0] ? cfg->opt_source : "exchange");
-        modeled = cfg->opt_chains == 0;
-        for (size_t i = 0; i < nr; i++) {
-            if (!(specs[i].type->flags & HS_STRATEGY_OPTIONS))
-                continue;
-            specs[i].options.chains = chains;
-            specs[i].options.underlying = opt_under;
-            specs[i].options.multiplier = cfg->opt_multiplier;
-            specs[i].options.fee_rate = cfg->opt_fee_rate;
-            specs[i].options.fee_cap = cfg->opt_fee_cap;
-            specs[i].options.max_positions = cfg->opt_max_positions;
-        }
-    }
-
-    /* 3. The runs, stepped together: a chain generated for a step then
-     * serves every option run, and each engine still sees only its own
-     * past. */
-    for (size_t i = 0; i < nr; i++)
-        if ((rc = hs_engine_new(&eng[i], ctx, &specs[i])))
-            goto fail;
-    for (size_t left = nr; left > 0;) {
-        left = 0;
-        for (size_t i = 0; i < nr; i++) {
-            rc = hs_engine_step(eng[i]);
-            if (rc == 0)
-                left++;
-            else if (rc != HS_ITEROVER)
-                goto fail;
-        }
-    }
-    rc = 0;
-    for (size_t i = 0; i < nr; i++) {
-        if ((rc = hs_engine_metrics(eng[i], &met[i])))
-            goto fail;
-        if (specs[i].beta) {
-            /* Warn if the estimator never became usable. */
-            const hs_run_series *s = hs_engine_series(eng[i]);
-            size_t ok = 0;
-            for (size_t t = lookback; t < s->n_steps; t++)
-                ok += isfinite(s->beta[t]) != 0;
-            if (ok == 0) {
-                rc = hs_error_set(HS_EDATA,
-                                  "run '%s': the %s estimator never warmed up: "
-                                  "the history is too short for its window",
-                                  specs[i].name, specs[i].beta->name);
-                goto fail;
-            }
-        }
-        outs[i].spec = &specs[i];
-        outs[i].series = hs_engine_series(eng[i]);
-        outs[i].metrics = &met[i];
-    }
-
-    /* 4. Results. */
+    /* 3. Results. */
     char sha[65] = "";
     if ((rc = hs_sha256_file(db_path, sha)))
         goto fail;
@@ -429,23 +266,17 @@ int hs_cli_run(int argc, char **argv)
         .dataset_sha256 = sha,
         .mode = "history",
         .seed = 0,
-        .rolling_window = 90,
-        .modeled_data = modeled,
     };
-    if ((rc = hs_results_write_runs(out, force, &meta, ctx, outs, nr)))
+    if ((rc = hs_plan_write(plan, out, force, &meta)))
         goto fail;
     if (!quiet)
-        print_table(cfg, panel, lookback, specs, met, nr, out);
+        print_table(cfg, plan, out);
     exit_code = HS_EXIT_OK;
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);
 done:
-    for (size_t i = 0; i < nr; i++)
-        hs_engine_free(eng[i]);
-    hs_context_free(ctx);
-    hs_chain_source_free(chains);
-    hs_panel_free(panel);
+    hs_plan_free(plan);
     hs_store_close(store);
     hs_registry_free(reg);
     hs_config_free(cfg);

@@ -1,0 +1,107 @@
+/* Run plans: everything needed to run the strategies of a config over one
+ * panel.
+ *
+ * A plan turns a config into its runs: the panel (loaded from the store with
+ * the warm-up every estimator of the config needs, or handed in by the
+ * caller: a simulated path, a stress window), the context the runs share
+ * (book track, execution model, benchmark returns), one engine per run, the
+ * option-chain source for the runs that trade options, and what the results
+ * writer needs.  Every command builds plans; none assembles engines itself:
+ *
+ *     hs_plan *plan;
+ *     hs_plan_new(&plan, cfg, registry, store, NULL);
+ *     hs_plan_run(plan);                 // every run, stepped together
+ *     hs_plan_write(plan, "out.h5", 0, &meta);
+ *     hs_plan_free(plan);
+ *
+ * Assets are found in the panel by symbol, never by position: the book's
+ * assets, the benchmark (`[hedge] benchmark`), the hedge instrument (its last
+ * occurrence, so a spot hedge equal to the benchmark is its own column), the
+ * options' underlying and volatility index.  A panel made elsewhere must
+ * carry those symbols and its first `live_from` steps are warm-up.
+ *
+ * Runs are stepped together (step t of every run before step t + 1 of any),
+ * so a modeled option chain is generated once per step for all the runs that
+ * trade options; each engine still sees only its own past. */
+#ifndef HEDGESIM_PLAN_H
+#define HEDGESIM_PLAN_H
+
+#include <stddef.h>
+
+#include "hedgesim/config.h"
+#include "hedgesim/engine.h"
+#include "hedgesim/market.h"
+#include "hedgesim/metrics.h"
+#include "hedgesim/results_run.h"
+#include "hedgesim/store.h"
+#include "hedgesim/strategy.h"
+
+typedef struct hs_plan hs_plan;
+
+/* Choices of the caller, beyond the config (all borrowed). */
+typedef struct hs_plan_opts {
+    const char *const *only; /* [n_only] names of the runs to keep; every
+                              * name must be a run of the config (HS_ECONFIG
+                              * naming the runs otherwise).  NULL: all */
+    size_t n_only;
+    hs_panel *panel;         /* a panel made elsewhere, or NULL to load one
+                              * from the store.  The plan adds its data
+                              * notes to it; it must outlive the plan */
+    size_t live_from;        /* with `panel`: first live step (0: the
+                              * config's lookback) */
+} hs_plan_opts;
+
+#define HS_PLAN_OPTS_INIT {NULL, 0, NULL, 0}
+
+/* Steps of warm-up the config needs before `start`: `[data] lookback`, or
+ * when it is 0, min_history + the largest estimator warm-up among every run
+ * of the config (selected or not, so that choosing runs does not change the
+ * window) + 1.  Errors: those of hs_config_run_spec. */
+int hs_plan_lookback(const hs_config *cfg, const hs_registry *reg,
+                     size_t *out);
+
+/* Build a plan: resolve the runs (opts->only), load the panel from `store`
+ * (unless opts->panel), build the context, the chain source and one engine
+ * per run.  Borrows cfg, reg and store, which must outlive the plan; store
+ * may be NULL when a panel is given and no run replays the store's option
+ * chains.  opts may be NULL (HS_PLAN_OPTS_INIT).  *out is owned by the
+ * caller; NULL after an error (every error names the config, the run or
+ * the symbol at fault). */
+int hs_plan_new(hs_plan **out, const hs_config *cfg, const hs_registry *reg,
+                hs_store *store, const hs_plan_opts *opts);
+void hs_plan_free(hs_plan *plan);
+
+/* One step of every run: 0, HS_ITEROVER when every run is done, or the
+ * first error. */
+int hs_plan_step(hs_plan *plan);
+/* Step to the end, then compute every run's metrics (HS_EDATA if an
+ * estimator never warmed up: the history is too short for its window). */
+int hs_plan_run(hs_plan *plan);
+
+/* Replace run i's spec (options wired as for the config's runs) and run it
+ * alone, from the start to its metrics, reusing the engine's memory: the
+ * building block of parameter sweeps.  Call only between full passes, not
+ * while hs_plan_step is part-way (the runs share the chain source). */
+int hs_plan_rerun(hs_plan *plan, size_t i, const hs_run_spec *spec);
+
+/* Write the results (hs_results_write_runs) of a plan that has run: `meta`
+ * gives the provenance (command line, config, dataset, seed, mode); the plan
+ * fills in the rolling window and whether modeled data was used.
+ * HS_EEXISTS if `path` exists and !force. */
+int hs_plan_write(const hs_plan *plan, const char *path, int force,
+                  const hs_results_meta *meta);
+
+/* What a plan holds (borrowed from the plan). */
+size_t hs_plan_n_runs(const hs_plan *plan);
+const hs_run_spec *hs_plan_spec(const hs_plan *plan, size_t i);
+const hs_run_series *hs_plan_series(const hs_plan *plan, size_t i);
+/* NULL before hs_plan_run (or hs_plan_rerun of run i) has finished. */
+const hs_metrics *hs_plan_metrics(const hs_plan *plan, size_t i);
+const hs_panel *hs_plan_panel(const hs_plan *plan);
+const hs_context *hs_plan_context(const hs_plan *plan);
+/* First live step; the live window is live_from .. n_steps - 1. */
+size_t hs_plan_live_from(const hs_plan *plan);
+/* 1 if some run trades options on modeled (not exchange) chains. */
+int hs_plan_modeled(const hs_plan *plan);
+
+#endif

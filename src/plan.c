@@ -1,0 +1,402 @@
+/* Run plans: from a config and a panel to engines, chain source and
+ * results.  The one place where a config becomes runs. */
+#include "hedgesim/plan.h"
+#include "hedgesim/chain.h"
+#include "hedgesim/errors.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hs_plan {
+    const hs_config *cfg;
+    hs_store *store;
+    hs_panel *panel;
+    int owns_panel;
+    hs_context *ctx;
+    hs_chain_source *chains; /* NULL: no run trades options */
+    int modeled;             /* chains are modeled */
+    int opt_under, opt_vol;  /* panel indices (-1: none) */
+    size_t live_from;
+    int book_idx[HS_CONFIG_MAX_ASSETS];
+    size_t n_runs;
+    hs_run_spec spec[HS_CONFIG_MAX_RUNS];
+    hs_engine *eng[HS_CONFIG_MAX_RUNS];
+    hs_metrics met[HS_CONFIG_MAX_RUNS];
+    int has_met[HS_CONFIG_MAX_RUNS];
+};
+
+int hs_plan_lookback(const hs_config *cfg, const hs_registry *reg,
+                     size_t *out)
+{
+    if (cfg->lookback) {
+        *out = cfg->lookback;
+        return 0;
+    }
+    /* Assets need min_history bars to join the basket, then the slowest
+     * estimator of the config needs its warm-up on the basket's returns. */
+    size_t warm = 0;
+    for (size_t i = 0; i < cfg->n_runs; i++) {
+        hs_run_spec any;
+        int rc = hs_config_run_spec(cfg, i, reg, &any);
+        if (rc)
+            return rc;
+        if (any.beta) {
+            size_t w = hs_beta_warmup(any.beta, &any.beta_params);
+            if (w > warm)
+                warm = w;
+        }
+    }
+    *out = cfg->min_history + warm + 1;
+    return 0;
+}
+
+/* Resolve the selected runs into specs. */
+static int resolve_runs(hs_plan *pl, const hs_registry *reg,
+                        const hs_plan_opts *o)
+{
+    const hs_config *cfg = pl->cfg;
+    for (size_t k = 0; k < o->n_only; k++) {
+        size_t i;
+        for (i = 0; i < cfg->n_runs; i++)
+            if (!strcmp(cfg->runs[i].name, o->only[k]))
+                break;
+        if (i == cfg->n_runs) {
+            char names[1024] = "";
+            for (size_t j = 0; j < cfg->n_runs; j++) {
+                strncat(names, j ? ", " : "", sizeof names - strlen(names) - 1);
+                strncat(names, cfg->runs[j].name,
+                        sizeof names - strlen(names) - 1);
+            }
+            return hs_error_set(HS_ECONFIG,
+                                "%s has no [strategy.%s] (its runs: %s)",
+                                cfg->path, o->only[k], names);
+        }
+    }
+    for (size_t i = 0; i < cfg->n_runs; i++) {
+        int chosen = o->n_only == 0;
+        for (size_t k = 0; k < o->n_only; k++)
+            chosen |= !strcmp(cfg->runs[i].name, o->only[k]);
+        if (!chosen)
+            continue;
+        hs_run_spec *s = &pl->spec[pl->n_runs];
+        int rc = hs_config_run_spec(cfg, i, reg, s);
+        if (rc)
+            return rc;
+        if ((s->type->flags & HS_STRATEGY_OPTIONS) && !cfg->has_options)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [strategy.%s] type %s trades options: "
+                                "add an [options] section "
+                                "(docs/configuration.md)",
+                                cfg->path, s->name, s->type->name);
+        pl->n_runs++;
+    }
+    return 0;
+}
+
+/* Load the panel the config describes: book assets, benchmark, the options'
+ * underlying and vol index when options are configured, the hedge last. */
+static int load_panel(hs_plan *pl)
+{
+    const hs_config *cfg = pl->cfg;
+    const char *symbols[HS_CONFIG_MAX_ASSETS + 3];
+    hs_history_opts ho;
+    if (!pl->store)
+        return hs_error_set(HS_EINVAL, "%s: no store to load the panel from",
+                            cfg->path);
+    hs_config_history(cfg, symbols, &ho);
+    ho.lookback = pl->live_from;
+    if (cfg->has_options) {
+        /* The underlying (unless already loaded) and the vol index, which
+         * may start inside the window (DVOL from 2021-03-24). */
+        size_t n = ho.n_symbols, i;
+        for (i = 0; i < n; i++)
+            if (!strcmp(symbols[i], cfg->opt_underlying))
+                break;
+        if (i == n)
+            symbols[n++] = cfg->opt_underlying;
+        if (cfg->opt_chains == 0 && cfg->opt_vol_index[0]) {
+            symbols[n++] = cfg->opt_vol_index;
+            ho.n_optional = 1;
+        }
+        ho.n_symbols = n;
+    }
+    int rc = hs_market_load_history(pl->store, &ho, &pl->panel);
+    if (rc)
+        return rc;
+    pl->owns_panel = 1;
+    hs_panel_note(pl->panel, "USDT prices treated as USD (data.usdt_is_usd)");
+    return 0;
+}
+
+/* Index of `sym` in the panel, first (or last) occurrence. */
+static int find_symbol(const hs_panel *p, const char *sym, int last)
+{
+    int found = -1;
+    for (size_t a = 0; a < p->n_assets; a++)
+        if (!strcmp(p->symbol[a], sym)) {
+            found = (int)a;
+            if (!last)
+                break;
+        }
+    return found;
+}
+
+static int need_symbol(const hs_plan *pl, const char *sym, const char *what,
+                       int last, int *out)
+{
+    *out = find_symbol(pl->panel, sym, last);
+    if (*out < 0)
+        return hs_error_set(HS_EDATA, "%s: the panel has no %s %s",
+                            pl->cfg->path, what, sym);
+    return 0;
+}
+
+static int build_context(hs_plan *pl)
+{
+    const hs_config *cfg = pl->cfg;
+    int bench, hedge, rc;
+    for (size_t i = 0; i < cfg->n_assets; i++)
+        if ((rc = need_symbol(pl, cfg->assets[i], "book asset", 0,
+                              &pl->book_idx[i])))
+            return rc;
+    if ((rc = need_symbol(pl, cfg->benchmark, "benchmark", 0, &bench)) ||
+        (rc = need_symbol(pl, cfg->instrument, "hedge instrument", 1,
+                          &hedge)))
+        return rc;
+    hs_context_opts co = {
+        .bench = bench,
+        .hedge = hedge,
+        .live_from = pl->live_from,
+        .book = {.n_assets = cfg->n_assets,
+                 .asset = pl->book_idx,
+                 .weighting = cfg->weighting,
+                 .fixed = cfg->weights,
+                 .capital = cfg->capital,
+                 .rebalance = cfg->rebalance,
+                 .min_history = cfg->min_history,
+                 .vol_window = cfg->vol_window},
+        .exec = cfg->exec,
+    };
+    return hs_context_new(&pl->ctx, pl->panel, &co);
+}
+
+/* The option settings of the config, into a spec that trades options. */
+static void wire_options(const hs_plan *pl, hs_run_spec *s)
+{
+    const hs_config *cfg = pl->cfg;
+    if (!(s->type->flags & HS_STRATEGY_OPTIONS) || !pl->chains)
+        return;
+    s->options.chains = pl->chains;
+    s->options.underlying = pl->opt_under;
+    s->options.multiplier = cfg->opt_multiplier;
+    s->options.fee_rate = cfg->opt_fee_rate;
+    s->options.fee_cap = cfg->opt_fee_cap;
+    s->options.max_positions = cfg->opt_max_positions;
+}
+
+/* The chain source of the runs that trade options, labelled in the notes. */
+static int build_chains(hs_plan *pl)
+{
+    const hs_config *cfg = pl->cfg;
+    int need = 0, rc;
+    for (size_t i = 0; i < pl->n_runs; i++)
+        need |= (pl->spec[i].type->flags & HS_STRATEGY_OPTIONS) != 0;
+    if (!need)
+        return 0;
+    if ((rc = need_symbol(pl, cfg->opt_underlying, "option underlying", 0,
+                          &pl->opt_under)))
+        return rc;
+    pl->modeled = cfg->opt_chains == 0;
+    if (pl->modeled) {
+        pl->opt_vol = cfg->opt_vol_index[0]
+                          ? find_symbol(pl->panel, cfg->opt_vol_index, 0)
+                          : -1;
+        if (pl->opt_vol >= 0 && pl->panel->first[pl->opt_vol] < 0)
+            pl->opt_vol = -1; /* no index data in the window: realized vol */
+        rc = hs_chain_source_model(&pl->chains, pl->panel, pl->opt_under,
+                                   pl->opt_vol, &cfg->opt_model);
+        if (rc)
+            return rc;
+        hs_panel_note(pl->panel,
+                      "option quotes are MODELED, not exchange data: ATM vol "
+                      "from %s%s",
+                      pl->opt_vol >= 0 ? cfg->opt_vol_index
+                                       : "realized volatility",
+                      pl->opt_vol >= 0 ? " where it has data, realized "
+                                         "volatility before"
+                                       : "");
+    } else {
+        if (!pl->store)
+            return hs_error_set(HS_EINVAL,
+                                "%s: replayed option chains need the store",
+                                cfg->path);
+        rc = hs_chain_source_store(&pl->chains, pl->store, pl->panel,
+                                   cfg->opt_underlying,
+                                   cfg->opt_source[0] ? cfg->opt_source : NULL,
+                                   cfg->opt_max_age);
+        if (rc)
+            return rc;
+        hs_panel_note(pl->panel,
+                      "option quotes replayed from the store's snapshots (%s)",
+                      cfg->opt_source[0] ? cfg->opt_source : "exchange");
+    }
+    for (size_t i = 0; i < pl->n_runs; i++)
+        wire_options(pl, &pl->spec[i]);
+    return 0;
+}
+
+int hs_plan_new(hs_plan **out, const hs_config *cfg, const hs_registry *reg,
+                hs_store *store, const hs_plan_opts *opts)
+{
+    const hs_plan_opts dflt = HS_PLAN_OPTS_INIT;
+    const hs_plan_opts *o = opts ? opts : &dflt;
+    hs_plan *pl = NULL;
+    int rc;
+    *out = NULL;
+    pl = calloc(1, sizeof *pl);
+    if (!pl)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    pl->cfg = cfg;
+    pl->store = store;
+    pl->opt_under = pl->opt_vol = -1;
+    if ((rc = resolve_runs(pl, reg, o)))
+        goto fail;
+    if (o->panel && o->live_from)
+        pl->live_from = o->live_from;
+    else if ((rc = hs_plan_lookback(cfg, reg, &pl->live_from)))
+        goto fail;
+    if (o->panel)
+        pl->panel = o->panel;
+    else if ((rc = load_panel(pl)))
+        goto fail;
+    if ((rc = build_context(pl)) || (rc = build_chains(pl)))
+        goto fail;
+    for (size_t i = 0; i < pl->n_runs; i++)
+        if ((rc = hs_engine_new(&pl->eng[i], pl->ctx, &pl->spec[i])))
+            goto fail;
+    *out = pl;
+    return 0;
+fail:
+    hs_plan_free(pl);
+    return rc;
+}
+
+void hs_plan_free(hs_plan *pl)
+{
+    if (!pl)
+        return;
+    for (size_t i = 0; i < pl->n_runs; i++)
+        hs_engine_free(pl->eng[i]);
+    hs_context_free(pl->ctx);
+    hs_chain_source_free(pl->chains);
+    if (pl->owns_panel)
+        hs_panel_free(pl->panel);
+    free(pl);
+}
+
+int hs_plan_step(hs_plan *pl)
+{
+    size_t left = 0;
+    for (size_t i = 0; i < pl->n_runs; i++) {
+        int rc = hs_engine_step(pl->eng[i]);
+        if (rc == 0)
+            left++;
+        else if (rc != HS_ITEROVER)
+            return rc;
+    }
+    return left ? 0 : HS_ITEROVER;
+}
+
+/* Metrics of a finished run, and a check that its estimator warmed up. */
+static int finish_run(hs_plan *pl, size_t i)
+{
+    const hs_run_spec *s = &pl->spec[i];
+    int rc;
+    pl->has_met[i] = 0;
+    if ((rc = hs_engine_metrics(pl->eng[i], &pl->met[i])))
+        return rc;
+    if (s->beta) {
+        const hs_run_series *se = hs_engine_series(pl->eng[i]);
+        size_t ok = 0;
+        for (size_t t = pl->live_from; t < se->n_steps; t++)
+            ok += isfinite(se->beta[t]) != 0;
+        if (ok == 0)
+            return hs_error_set(HS_EDATA,
+                                "run '%s': the %s estimator never warmed up: "
+                                "the history is too short for its window",
+                                s->name, s->beta->name);
+    }
+    pl->has_met[i] = 1;
+    return 0;
+}
+
+int hs_plan_run(hs_plan *pl)
+{
+    int rc;
+    while ((rc = hs_plan_step(pl)) == 0)
+        ;
+    if (rc != HS_ITEROVER)
+        return rc;
+    for (size_t i = 0; i < pl->n_runs; i++)
+        if ((rc = finish_run(pl, i)))
+            return rc;
+    return 0;
+}
+
+int hs_plan_rerun(hs_plan *pl, size_t i, const hs_run_spec *spec)
+{
+    int rc;
+    if (i >= pl->n_runs)
+        return hs_error_set(HS_EINVAL, "plan has no run %zu", i);
+    if ((spec->type->flags & HS_STRATEGY_OPTIONS) && !pl->chains)
+        return hs_error_set(HS_ECONFIG,
+                            "run '%s': type %s trades options, and the plan "
+                            "has no option chains",
+                            spec->name, spec->type->name);
+    pl->spec[i] = *spec;
+    wire_options(pl, &pl->spec[i]);
+    pl->has_met[i] = 0;
+    if ((rc = hs_engine_reset(pl->eng[i], &pl->spec[i])) ||
+        (rc = hs_engine_run(pl->eng[i])))
+        return rc;
+    return finish_run(pl, i);
+}
+
+int hs_plan_write(const hs_plan *pl, const char *path, int force,
+                  const hs_results_meta *meta)
+{
+    hs_run_output outs[HS_CONFIG_MAX_RUNS];
+    for (size_t i = 0; i < pl->n_runs; i++) {
+        if (!pl->has_met[i])
+            return hs_error_set(HS_EINVAL,
+                                "run '%s' has not run to the end: nothing to "
+                                "write",
+                                pl->spec[i].name);
+        outs[i].spec = &pl->spec[i];
+        outs[i].series = hs_engine_series(pl->eng[i]);
+        outs[i].metrics = &pl->met[i];
+    }
+    hs_results_meta m = *meta;
+    m.rolling_window = 90;
+    m.modeled_data = pl->modeled;
+    return hs_results_write_runs(path, force, &m, pl->ctx, outs, pl->n_runs);
+}
+
+size_t hs_plan_n_runs(const hs_plan *pl) { return pl->n_runs; }
+const hs_run_spec *hs_plan_spec(const hs_plan *pl, size_t i)
+{
+    return &pl->spec[i];
+}
+const hs_run_series *hs_plan_series(const hs_plan *pl, size_t i)
+{
+    return hs_engine_series(pl->eng[i]);
+}
+const hs_metrics *hs_plan_metrics(const hs_plan *pl, size_t i)
+{
+    return pl->has_met[i] ? &pl->met[i] : NULL;
+}
+const hs_panel *hs_plan_panel(const hs_plan *pl) { return pl->panel; }
+const hs_context *hs_plan_context(const hs_plan *pl) { return pl->ctx; }
+size_t hs_plan_live_from(const hs_plan *pl) { return pl->live_from; }
+int hs_plan_modeled(const hs_plan *pl) { return pl->modeled; }
