@@ -1,7 +1,8 @@
 # hedgesim: one plain Makefile.  `make help` lists the targets.
 #
 # Fresh Debian machine: `make demo` or `make check` install the Debian
-# packages they need (via `make deps`) and build everything first.
+# packages they need (via `make deps`) and build everything first.  No other
+# target installs anything: they stop and say to run `make deps`.
 
 CC       ?= cc
 PKGS     := sqlite3 gsl hdf5 check inih
@@ -103,7 +104,8 @@ demo: all
 	./$(BIN) run configs/alt-basket-btc-hedge.ini -o results/demo.h5 --force
 	./$(BIN) run configs/alt-basket-options.ini -o results/demo-options.h5 --force
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+# Header dependencies of every object, test and benchmark (-MMD -MP).
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d) $(BENCHES:=.d)
 
 else ifeq ($(HS_DEPS_TRIED),1)  # installed, and still not found
 
@@ -112,11 +114,18 @@ all check asan valgrind bench demo dataset test-unit test-cli:
 	@echo "make: install $(DEB_PKGS) (or the same libraries) and retry" >&2
 	@exit 1
 
-else  # dependencies missing: install them, then run the goal again
+else  # dependencies missing
 
-all check asan valgrind bench demo dataset test-unit test-cli:
+# Only the two commands of the README (and `make deps` itself) install
+# packages; every other target says what to run.
+check demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory HS_DEPS_TRIED=1 $@
+
+all asan valgrind bench dataset test-unit test-cli:
+	@echo "make: missing libraries (pkg-config cannot find: $(PKGS))" >&2
+	@echo "make: run 'make deps' (installs $(DEB_PKGS)), then retry" >&2
+	@exit 1
 
 endif
 

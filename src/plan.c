@@ -331,17 +331,26 @@ static int finish_run(hs_plan *pl, size_t i)
     return 0;
 }
 
+int hs_plan_finish(hs_plan *pl)
+{
+    for (size_t i = 0; i < pl->n_runs; i++) {
+        int rc;
+        if (hs_engine_cursor(pl->eng[i]) < pl->panel->n_steps)
+            return hs_error_set(HS_EINVAL,
+                                "run '%s' has not run to the end",
+                                pl->spec[i].name);
+        if (!pl->has_met[i] && (rc = finish_run(pl, i)))
+            return rc;
+    }
+    return 0;
+}
+
 int hs_plan_run(hs_plan *pl)
 {
     int rc;
     while ((rc = hs_plan_step(pl)) == 0)
         ;
-    if (rc != HS_ITEROVER)
-        return rc;
-    for (size_t i = 0; i < pl->n_runs; i++)
-        if ((rc = finish_run(pl, i)))
-            return rc;
-    return 0;
+    return rc == HS_ITEROVER ? hs_plan_finish(pl) : rc;
 }
 
 int hs_plan_rerun(hs_plan *pl, size_t i, const hs_run_spec *spec)
@@ -357,10 +366,9 @@ int hs_plan_rerun(hs_plan *pl, size_t i, const hs_run_spec *spec)
     pl->spec[i] = *spec;
     wire_options(pl, &pl->spec[i]);
     pl->has_met[i] = 0;
-    if ((rc = hs_engine_reset(pl->eng[i], &pl->spec[i])) ||
-        (rc = hs_engine_run(pl->eng[i])))
+    if ((rc = hs_engine_reset(pl->eng[i], &pl->spec[i])))
         return rc;
-    return finish_run(pl, i);
+    return hs_engine_run(pl->eng[i]);
 }
 
 int hs_plan_write(const hs_plan *pl, const char *path, int force,
@@ -370,8 +378,8 @@ int hs_plan_write(const hs_plan *pl, const char *path, int force,
     for (size_t i = 0; i < pl->n_runs; i++) {
         if (!pl->has_met[i])
             return hs_error_set(HS_EINVAL,
-                                "run '%s' has not run to the end: nothing to "
-                                "write",
+                                "run '%s' has no metrics: run the plan (or "
+                                "hs_plan_finish) before writing",
                                 pl->spec[i].name);
         outs[i].spec = &pl->spec[i];
         outs[i].series = hs_engine_series(pl->eng[i]);

@@ -1,4 +1,4 @@
-/* The built-in strategies: one line each. */
+/* The built-in strategies: an extern declaration and a table entry each. */
 #include "hedgesim/strategy.h"
 
 extern const hs_strategy_type hs_strategy_unhedged;

@@ -22,7 +22,8 @@
  * when the position is more than `tolerance` contracts away from its target.
  * To add a built-in instead, copy this file into strategies/, rename the type
  * to hs_strategy_<name>, drop the plug-in entry point at the bottom, and add
- * one line to strategies/registry.c. */
+ * two lines to strategies/registry.c: its `extern` declaration and its entry
+ * in hs_strategy_builtins. */
 #include "hedgesim/strategy.h"
 
 #include <math.h>

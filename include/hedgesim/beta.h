@@ -66,8 +66,8 @@ extern const hs_beta_type *const hs_beta_types[];
 const hs_beta_type *hs_beta_find(const char *name);
 
 /* Minimum number of finite observations before value() can be finite, for
- * these parameters (the engine uses it to tell "too short history" up
- * front).  For downside it is the least possible (every x < 0). */
+ * these parameters (the plan uses it to load enough warm-up before the start,
+ * hs_plan_lookback).  For downside it is the least possible (every x < 0). */
 size_t hs_beta_warmup(const hs_beta_type *t, const hs_values *v);
 
 #endif

@@ -22,10 +22,12 @@
 #include "hedgesim/ledger.h"
 #include "hedgesim/strategy.h"
 #include "hedgesim/engine.h"
+#include "hedgesim/chain.h"
 #include "hedgesim/metrics.h"
 #include "hedgesim/config.h"
 #include "hedgesim/results.h"
 #include "hedgesim/results_run.h"
+#include "hedgesim/plan.h"
 #include "hedgesim/sha256.h"
 
 /* Process-wide set-up: turns off GSL's aborting error handler and HDF5's

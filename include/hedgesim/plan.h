@@ -74,14 +74,19 @@ void hs_plan_free(hs_plan *plan);
 /* One step of every run: 0, HS_ITEROVER when every run is done, or the
  * first error. */
 int hs_plan_step(hs_plan *plan);
-/* Step to the end, then compute every run's metrics (HS_EDATA if an
- * estimator never warmed up: the history is too short for its window). */
+/* Step to the end, then hs_plan_finish. */
 int hs_plan_run(hs_plan *plan);
+/* Compute the metrics of every run that has none yet.  HS_EINVAL if a run
+ * has not reached the end; HS_EDATA if an estimator never warmed up (the
+ * history is too short for its window). */
+int hs_plan_finish(hs_plan *plan);
 
 /* Replace run i's spec (options wired as for the config's runs) and run it
- * alone, from the start to its metrics, reusing the engine's memory: the
- * building block of parameter sweeps.  Call only between full passes, not
- * while hs_plan_step is part-way (the runs share the chain source). */
+ * alone to the end, reusing the engine's memory (no allocation once the
+ * states are as large as the largest seen): the building block of
+ * parameter sweeps.  Its metrics follow from hs_plan_finish.  Call only
+ * between full passes, not while hs_plan_step is part-way (the runs share
+ * the chain source). */
 int hs_plan_rerun(hs_plan *plan, size_t i, const hs_run_spec *spec);
 
 /* Write the results (hs_results_write_runs) of a plan that has run: `meta`
@@ -95,7 +100,7 @@ int hs_plan_write(const hs_plan *plan, const char *path, int force,
 size_t hs_plan_n_runs(const hs_plan *plan);
 const hs_run_spec *hs_plan_spec(const hs_plan *plan, size_t i);
 const hs_run_series *hs_plan_series(const hs_plan *plan, size_t i);
-/* NULL before hs_plan_run (or hs_plan_rerun of run i) has finished. */
+/* NULL until hs_plan_run or hs_plan_finish has computed them. */
 const hs_metrics *hs_plan_metrics(const hs_plan *plan, size_t i);
 const hs_panel *hs_plan_panel(const hs_plan *plan);
 const hs_context *hs_plan_context(const hs_plan *plan);

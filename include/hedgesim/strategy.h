@@ -8,9 +8,11 @@
  * accessors return only data at or before the current step: a strategy
  * cannot look ahead.  Its decision fills later (next open by default).
  *
- * Built-in strategies (strategies/, one file each) use only this header,
- * exactly as a user's plug-in does.  strategies/template.c is the documented
- * file to copy; docs/writing-a-strategy.md explains it. */
+ * Built-in strategies (strategies/, one file each) use only the public API
+ * (this header, and calendar.h for dates), exactly as a user's plug-in does;
+ * the option strategies share strategies/option_legs.h, helpers written on
+ * the same API.  strategies/template.c is the documented file to copy;
+ * docs/writing-a-strategy.md explains it. */
 #ifndef HEDGESIM_STRATEGY_H
 #define HEDGESIM_STRATEGY_H
 
