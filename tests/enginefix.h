@@ -1,13 +1,24 @@
-/* Synthetic panels and contexts for the engine suites. */
+/* Synthetic panels, and plans over them, for the engine and plan suites.
+ *
+ * Runs are built the way every command builds them: a config text (the
+ * fixture's [data], [book], [hedge] and [costs] sections followed by the
+ * test's [strategy.*] sections) and a plan over a fix_panel.  The engine
+ * suite's own unit tests may also build contexts and engines directly. */
 #ifndef HS_ENGINEFIX_H
 #define HS_ENGINEFIX_H
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "hedgesim/calendar.h"
+#include "hedgesim/config.h"
+#include "hedgesim/errors.h"
 #include "hedgesim/engine.h"
+#include "hedgesim/plan.h"
 #include "hedgesim/rng.h"
 
 /* A panel of n steps: assets 0..nb-1 are the book, nb the benchmark, nb+1
@@ -100,6 +111,53 @@ static inline hs_run_spec fix_spec(const hs_strategy_type *t,
     s.target_beta = 0;
     s.contract_size = 1e-9;
     return s;
+}
+
+/* The config sections that describe a fix_panel of nb book assets, live
+ * from step `live_from` (the [strategy.*] sections follow).  Costs: fee and
+ * fixed slippage in bps, fill "next_open" or "close". */
+static inline void fix_config_text(char *buf, size_t size, const hs_panel *p,
+                                   size_t nb, size_t live_from, double fee_bps,
+                                   double slip_bps, const char *fill,
+                                   const char *strategies)
+{
+    char assets[512] = "", t0[32], t1[32];
+    for (size_t a = 0; a < nb; a++) {
+        strncat(assets, a ? "," : "", sizeof assets - strlen(assets) - 1);
+        strncat(assets, p->symbol[a], sizeof assets - strlen(assets) - 1);
+    }
+    hs_cal_format_time(p->time[live_from], t0, sizeof t0);
+    hs_cal_format_time(p->time[p->n_steps - 1], t1, sizeof t1);
+    snprintf(buf, size,
+             "[data]\nstart = %s\nend = %s\nusdt_is_usd = true\n"
+             "[book]\nassets = %s\ncapital = 1000000\nrebalance = daily\n"
+             "min_history = 1\nvol_window = 20\n"
+             "[hedge]\nbenchmark = %s\ninstrument = %s\n"
+             "[costs]\nfee_bps = %g\nslippage_bps = %g\nfill = %s\n"
+             "close_slippage_bps = 0\n%s",
+             t0, t1, assets, p->symbol[nb], p->symbol[nb + 1], fee_bps,
+             slip_bps, fill, strategies);
+}
+
+/* A plan over `p` from a config text (fix_config_text).  Aborts the test on
+ * a config error; returns the plan's error code otherwise. */
+static inline int fix_plan(hs_plan **plan, hs_config **cfg, hs_panel *p,
+                           size_t live_from, const char *text)
+{
+    hs_registry *reg = NULL;
+    hs_plan_opts po = HS_PLAN_OPTS_INIT;
+    int rc = hs_config_parse(cfg, text, "fixture");
+    if (rc) {
+        fprintf(stderr, "fixture config: %s\n", hs_error_last());
+        abort();
+    }
+    if (hs_registry_new(&reg))
+        abort();
+    po.panel = p;
+    po.live_from = live_from;
+    rc = hs_plan_new(plan, *cfg, reg, NULL, &po);
+    hs_registry_free(reg); /* built-in types are static: plans keep them */
+    return rc;
 }
 
 #endif

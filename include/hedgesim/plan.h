@@ -62,9 +62,10 @@ int hs_plan_lookback(const hs_config *cfg, const hs_registry *reg,
 
 /* Build a plan: resolve the runs (opts->only), load the panel from `store`
  * (unless opts->panel), build the context, the chain source and one engine
- * per run.  Borrows cfg, reg and store, which must outlive the plan; store
- * may be NULL when a panel is given and no run replays the store's option
- * chains.  opts may be NULL (HS_PLAN_OPTS_INIT).  *out is owned by the
+ * per run.  Borrows cfg and store, which must outlive the plan; store may
+ * be NULL when a panel is given and no run replays the store's option
+ * chains.  `reg` is read only here, but the strategy types it yields must
+ * outlive the plan (keep a registry that loaded plug-ins).  opts may be NULL (HS_PLAN_OPTS_INIT).  *out is owned by the
  * caller; NULL after an error (every error names the config, the run or
  * the symbol at fault). */
 int hs_plan_new(hs_plan **out, const hs_config *cfg, const hs_registry *reg,

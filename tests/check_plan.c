@@ -1,0 +1,357 @@
+/* Run plans: a config over a panel (synthetic or from the store) becomes
+ * runs; lookback, symbol lookup, run selection, option wiring, lockstep
+ * against runs alone, metrics and the results file. */
+#include "enginefix.h"
+#include "testutil.h"
+
+#include "hedgesim/plan.h"
+
+#include <unistd.h>
+
+static const char *const RUNS =
+    "[strategy.none]\ntype = unhedged\n"
+    "[strategy.ols]\ntype = perp_short\nbeta = ols\nwindow = 30\n"
+    "[strategy.band]\ntype = dynamic_rebalance\nbeta = ewma\nhalflife = 10\n"
+    "band = 0.1\n";
+
+static hs_config *parse(const char *text)
+{
+    hs_config *c = NULL;
+    ck_assert_msg(hs_config_parse(&c, text, "t") == 0, "%s", hs_error_last());
+    return c;
+}
+
+/* The automatic lookback is min_history + the slowest warm-up + 1, over
+ * every run; an explicit one is taken as is. */
+START_TEST(test_lookback)
+{
+    char text[4096];
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    snprintf(text, sizeof text,
+             "[data]\nstart = 2021-01-01\nend = 2021-06-01\nusdt_is_usd = "
+             "true\n[book]\nassets = ETH\nmin_history = 20\n[hedge]\nbenchmark "
+             "= BTC\ninstrument = BTC-PERP\n%s"
+             "[strategy.slow]\ntype = perp_short\nbeta = ols\nwindow = 75\n",
+             RUNS);
+    hs_config *c = parse(text);
+    size_t lb = 0;
+    ck_assert_int_eq(hs_plan_lookback(c, reg, &lb), 0);
+    ck_assert_uint_eq(lb, 20 + 75 + 1); /* ols: warm-up = window */
+    ck_assert_int_eq(hs_config_set(c, "data.lookback=33"), 0);
+    ck_assert_int_eq(hs_plan_lookback(c, reg, &lb), 0);
+    ck_assert_uint_eq(lb, 33);
+    hs_config_free(c);
+    hs_registry_free(reg);
+}
+END_TEST
+
+/* A plan over a synthetic panel runs every run to metrics; the attribution
+ * check of every step passed on the way (hs_engine_step fails otherwise),
+ * and the unhedged run's equity is the book's. */
+START_TEST(test_runs_over_a_panel)
+{
+    const double beta[3] = {0.8, 1.2, 1.5};
+    hs_panel *p = fix_panel(200, 3, beta, 0.02, 0.0001, 5);
+    char text[4096];
+    fix_config_text(text, sizeof text, p, 3, 50, 5, 2, "next_open", RUNS);
+    hs_config *c = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 50, text), 0);
+    ck_assert_uint_eq(hs_plan_n_runs(pl), 3);
+    ck_assert_uint_eq(hs_plan_live_from(pl), 50);
+    ck_assert_ptr_null(hs_plan_metrics(pl, 0));
+    ck_assert_int_eq(hs_plan_run(pl), 0);
+    ck_assert_str_eq(hs_plan_spec(pl, 1)->name, "ols");
+    const hs_book *b = hs_context_book(hs_plan_context(pl));
+    const hs_run_series *u = hs_plan_series(pl, 0);
+    for (size_t t = 50; t < 200; t++)
+        hs_ck_rel(u->equity[t], b->equity[t], 1e-12);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_ptr_nonnull(hs_plan_metrics(pl, i));
+    /* The hedged runs remove most of the variance of a beta-1.17 basket. */
+    ck_assert_double_gt(hs_plan_metrics(pl, 1)->hedge_effectiveness, 0.5);
+    ck_assert_double_eq(hs_plan_metrics(pl, 0)->hedge_effectiveness, 0);
+    ck_assert_int_eq(hs_plan_modeled(pl), 0);
+    hs_plan_free(pl);
+    hs_config_free(c);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Assets are found by symbol: the same panel with its columns in another
+ * order gives bit-identical runs. */
+START_TEST(test_symbols_not_positions)
+{
+    const double beta[2] = {0.9, 1.3};
+    hs_panel *p = fix_panel(150, 2, beta, 0.02, 0.0001, 8);
+    const size_t na = p->n_assets, n = p->n_steps;
+    const size_t perm[4] = {3, 1, 2, 0}; /* perp, A1, BENCH, A0 */
+    hs_panel *q = NULL;
+    ck_assert_int_eq(hs_panel_new(&q, n, na, p->step_ms), 0);
+    memcpy(q->time, p->time, n * sizeof *q->time);
+    memcpy(q->rate, p->rate, n * sizeof *q->rate);
+    for (size_t j = 0; j < na; j++) {
+        size_t a = perm[j];
+        memcpy(q->symbol[j], p->symbol[a], HS_SYMBOL_MAX);
+        for (size_t t = 0; t < n; t++) {
+            size_t s = t * na + a, d = t * na + j;
+            q->open[d] = p->open[s];
+            q->high[d] = p->high[s];
+            q->low[d] = p->low[s];
+            q->close[d] = p->close[s];
+            q->volume[d] = p->volume[s];
+            q->state[d] = p->state[s];
+            q->funding[d] = p->funding[s];
+        }
+    }
+    hs_panel_finish(q);
+    char text[4096];
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open", RUNS);
+    hs_config *c1 = NULL, *c2 = NULL;
+    hs_plan *a = NULL, *b = NULL;
+    ck_assert_int_eq(fix_plan(&a, &c1, p, 40, text), 0);
+    ck_assert_int_eq(fix_plan(&b, &c2, q, 40, text), 0);
+    ck_assert_int_eq(hs_plan_run(a), 0);
+    ck_assert_int_eq(hs_plan_run(b), 0);
+    for (size_t i = 0; i < 3; i++) {
+        const hs_run_series *x = hs_plan_series(a, i), *y = hs_plan_series(b, i);
+        for (size_t t = 0; t < n; t++)
+            ck_assert_msg(x->equity[t] == y->equity[t] &&
+                              x->hedge_qty[t] == y->hedge_qty[t],
+                          "run %zu step %zu differs", i, t);
+    }
+    hs_plan_free(a);
+    hs_plan_free(b);
+    hs_config_free(c1);
+    hs_config_free(c2);
+    hs_panel_free(p);
+    hs_panel_free(q);
+}
+END_TEST
+
+/* A panel without a symbol the config names is refused, naming it. */
+START_TEST(test_missing_symbol)
+{
+    const double beta[2] = {0.9, 1.3};
+    hs_panel *p = fix_panel(120, 2, beta, 0.02, 0, 9);
+    char text[4096];
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open", RUNS);
+    char *at = strstr(text, "instrument = BENCH-PERP");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at, "instrument = OTHER-PERP", 23);
+    hs_config *c = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 40, text), HS_EDATA);
+    ck_assert_ptr_null(pl);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "OTHER-PERP"));
+    hs_config_free(c);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Run selection keeps the config's order; an unknown name lists the runs. */
+START_TEST(test_only)
+{
+    const double beta[2] = {0.9, 1.3};
+    hs_panel *p = fix_panel(120, 2, beta, 0.02, 0, 10);
+    char text[4096];
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open", RUNS);
+    hs_config *c = parse(text);
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    const char *only[2] = {"band", "none"};
+    hs_plan_opts po = HS_PLAN_OPTS_INIT;
+    po.panel = p;
+    po.live_from = 40;
+    po.only = only;
+    po.n_only = 2;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(hs_plan_new(&pl, c, reg, NULL, &po), 0);
+    ck_assert_uint_eq(hs_plan_n_runs(pl), 2);
+    ck_assert_str_eq(hs_plan_spec(pl, 0)->name, "none");
+    ck_assert_str_eq(hs_plan_spec(pl, 1)->name, "band");
+    hs_plan_free(pl);
+    only[1] = "nope";
+    ck_assert_int_eq(hs_plan_new(&pl, c, reg, NULL, &po), HS_ECONFIG);
+    ck_assert_ptr_null(pl);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "[strategy.nope]"));
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "none, ols, band"));
+    hs_registry_free(reg);
+    hs_config_free(c);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Option runs share one modeled chain source, stepped together; each run
+ * equals the same run rerun alone (hs_plan_rerun), bit for bit, and the
+ * plan says its data is modeled. */
+START_TEST(test_options_lockstep_equals_rerun)
+{
+    const double beta[2] = {1.1, 1.4};
+    hs_panel *p = fix_panel(160, 2, beta, 0.02, 0.0002, 41);
+    char text[8192];
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open",
+                    "[options]\nunderlying = BENCH\nchains = model\n"
+                    "[strategy.perp]\ntype = perp_short\nbeta = ewma\n"
+                    "[strategy.puts]\ntype = protective_put\nbeta = ewma\n"
+                    "contract_size = 0.1\n"
+                    "[strategy.collar]\ntype = collar\nbeta = ewma\n"
+                    "contract_size = 0.1\n");
+    hs_config *c = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 40, text), 0);
+    ck_assert_int_eq(hs_plan_modeled(pl), 1);
+    ck_assert_ptr_null(hs_plan_spec(pl, 0)->options.chains);
+    ck_assert_ptr_nonnull(hs_plan_spec(pl, 1)->options.chains);
+    ck_assert_ptr_eq(hs_plan_spec(pl, 1)->options.chains,
+                     hs_plan_spec(pl, 2)->options.chains);
+    ck_assert_int_eq(hs_plan_spec(pl, 1)->options.underlying,
+                     hs_panel_find(p, "BENCH"));
+    ck_assert_int_eq(hs_plan_run(pl), 0);
+    const size_t n = p->n_steps;
+    double *eq = malloc(3 * n * sizeof *eq);
+    size_t trades[3];
+    for (size_t i = 0; i < 3; i++) {
+        memcpy(eq + i * n, hs_plan_series(pl, i)->equity, n * sizeof *eq);
+        trades[i] = hs_plan_series(pl, i)->n_otrades;
+    }
+    ck_assert_uint_gt(trades[1], 0);
+    ck_assert_uint_gt(trades[2], 0);
+    for (size_t i = 3; i-- > 0;) {
+        hs_run_spec s = *hs_plan_spec(pl, i);
+        ck_assert_int_eq(hs_plan_rerun(pl, i, &s), 0);
+        ck_assert_ptr_null(hs_plan_metrics(pl, i));
+        const hs_run_series *se = hs_plan_series(pl, i);
+        ck_assert_uint_eq(se->n_otrades, trades[i]);
+        for (size_t t = 0; t < n; t++)
+            ck_assert_msg(se->equity[t] == eq[i * n + t],
+                          "run %zu step %zu: %.17g vs %.17g", i, t,
+                          se->equity[t], eq[i * n + t]);
+    }
+    ck_assert_int_eq(hs_plan_finish(pl), 0);
+    ck_assert_ptr_nonnull(hs_plan_metrics(pl, 2));
+    free(eq);
+    hs_plan_free(pl);
+    hs_config_free(c);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* A rerun with another parameter changes the run, and a spec that trades
+ * options is refused by a plan without chains. */
+START_TEST(test_rerun)
+{
+    const double beta[2] = {0.9, 1.3};
+    hs_panel *p = fix_panel(200, 2, beta, 0.02, 0, 12);
+    char text[4096];
+    fix_config_text(text, sizeof text, p, 2, 60, 5, 2, "next_open", RUNS);
+    hs_config *c = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 60, text), 0);
+    ck_assert_int_eq(hs_plan_run(pl), 0);
+    const double before = hs_plan_series(pl, 1)->equity[199];
+    hs_run_spec s = *hs_plan_spec(pl, 1);
+    hs_values_set(&s.beta_params, "window", "10", "test");
+    ck_assert_int_eq(hs_plan_rerun(pl, 1, &s), 0);
+    ck_assert_double_ne(hs_plan_series(pl, 1)->equity[199], before);
+    hs_values_set(&s.beta_params, "window", "30", "test");
+    ck_assert_int_eq(hs_plan_rerun(pl, 1, &s), 0);
+    ck_assert(hs_plan_series(pl, 1)->equity[199] == before);
+    const hs_strategy_type *pp = NULL;
+    for (const hs_strategy_type *const *t = hs_strategy_builtins; *t; t++)
+        if (!strcmp((*t)->name, "protective_put"))
+            pp = *t;
+    hs_run_spec o = fix_spec(pp, &hs_beta_ewma);
+    ck_assert_int_eq(hs_plan_rerun(pl, 1, &o), HS_ECONFIG);
+    ck_assert_int_eq(hs_plan_rerun(pl, 7, &s), HS_EINVAL);
+    hs_plan_free(pl);
+    hs_config_free(c);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Results are written only after the runs have metrics, then hold every
+ * run; an existing file is kept without force. */
+START_TEST(test_write)
+{
+    const double beta[2] = {0.9, 1.3};
+    hs_panel *p = fix_panel(120, 2, beta, 0.02, 0, 13);
+    char text[4096], path[64];
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open", RUNS);
+    hs_config *c = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 40, text), 0);
+    snprintf(path, sizeof path, "/tmp/hs_plan_%d.h5", (int)getpid());
+    unlink(path);
+    hs_results_meta meta = {.mode = "history", .config_text = c->text};
+    ck_assert_int_eq(hs_plan_write(pl, path, 0, &meta), HS_EINVAL);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    ck_assert_int_eq(hs_plan_run(pl), 0);
+    ck_assert_int_eq(hs_plan_write(pl, path, 0, &meta), 0);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    ck_assert_int_eq(hs_plan_write(pl, path, 0, &meta), HS_EEXISTS);
+    ck_assert_int_eq(hs_plan_write(pl, path, 1, &meta), 0);
+    unlink(path);
+    hs_plan_free(pl);
+    hs_config_free(c);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* From the store: the panel starts `lookback` steps before `start`, the
+ * first live step is `start`, and a spot hedge equal to the benchmark is
+ * its own column (the last). */
+START_TEST(test_from_store)
+{
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    if (hs_store_open(&st, hs_test_db(), HS_STORE_READONLY)) {
+        ck_abort_msg("no store at %s (make builds it)", hs_test_db());
+    }
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    hs_config *c = parse(
+        "[data]\nstart = 2021-01-01\nend = 2021-12-31\nusdt_is_usd = true\n"
+        "[book]\nassets = ETH,SOL\nmin_history = 30\n"
+        "[hedge]\nbenchmark = BTC\ninstrument = BTC\n"
+        "[strategy.ols]\ntype = perp_short\nbeta = ols\nwindow = 40\n");
+    hs_plan *pl = NULL;
+    ck_assert_msg(hs_plan_new(&pl, c, reg, st, NULL) == 0, "%s",
+                  hs_error_last());
+    const hs_panel *p = hs_plan_panel(pl);
+    const size_t lf = hs_plan_live_from(pl);
+    ck_assert_uint_eq(lf, 30 + 40 + 1);
+    int64_t start;
+    ck_assert_int_eq(hs_cal_parse_time("2021-01-01", &start), 0);
+    ck_assert_int_eq(p->time[lf], start);
+    ck_assert_int_eq(p->time[0], start - (int64_t)lf * HS_MS_PER_DAY);
+    ck_assert_str_eq(p->symbol[p->n_assets - 1], "BTC");
+    ck_assert_int_eq(hs_panel_find(p, "BTC"), 2);
+    ck_assert_int_eq(hs_plan_run(pl), 0);
+    ck_assert_ptr_nonnull(strstr(p->notes, "USDT prices treated as USD"));
+    hs_plan_free(pl);
+    hs_config_free(c);
+    hs_registry_free(reg);
+    hs_store_close(st);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("plan");
+    TCase *tc = tcase_create("plan");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_lookback);
+    tcase_add_test(tc, test_runs_over_a_panel);
+    tcase_add_test(tc, test_symbols_not_positions);
+    tcase_add_test(tc, test_missing_symbol);
+    tcase_add_test(tc, test_only);
+    tcase_add_test(tc, test_options_lockstep_equals_rerun);
+    tcase_add_test(tc, test_rerun);
+    tcase_add_test(tc, test_write);
+    tcase_add_test(tc, test_from_store);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return hs_test_main(suite()); }
