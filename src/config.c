@@ -97,6 +97,11 @@ static const hs_param options_params[] = {
     {"max_positions", HS_PARAM_INT, "8", 1, 32, NULL,
      "most option positions held at once"},
     HS_PARAM_END};
+static const hs_param metrics_params[] = {
+    {"rolling_window", HS_PARAM_INT, "90", 2, 100000, NULL,
+     "steps in the rolling residual beta"},
+    HS_PARAM_END};
+
 const hs_param hs_config_run_params[] = {
     {"beta", HS_PARAM_CHOICE, "ols", 0, 0, "ols|ewma|kalman|downside|none",
      "beta estimator"},
@@ -196,10 +201,11 @@ static int check_sections(hs_config_raw *raw, const char *w)
         const char *n = raw->sec[i].name;
         if (strcmp(n, "data") && strcmp(n, "book") && strcmp(n, "hedge") &&
             strcmp(n, "costs") && strcmp(n, "options") &&
-            strncmp(n, "strategy.", 9))
+            strcmp(n, "metrics") && strncmp(n, "strategy.", 9))
             return hs_error_set(HS_ECONFIG,
                                 "%s: unknown section [%s] (known: data, book, "
-                                "hedge, costs, options, strategy.NAME)",
+                                "hedge, costs, options, metrics, "
+                                "strategy.NAME)",
                                 w, n);
     }
     static const char *const required[] = {"data", "book", "hedge"};
@@ -465,6 +471,19 @@ static int read_options(hs_config *c, const hs_config_raw_section *s,
     return 0;
 }
 
+/* [metrics] (optional): settings of the metrics written with the results. */
+static int read_metrics(hs_config *c, const hs_config_raw_section *s,
+                        const char *w)
+{
+    hs_values v;
+    int rc;
+
+    if ((rc = set_values(&v, metrics_params, s, w, 1)))
+        return rc;
+    c->rolling_window = (size_t)hs_values_int(&v, "rolling_window");
+    return 0;
+}
+
 /* [strategy.NAME], at least one: the name, the type and the other keys as
  * text (checked later, by hs_config_run_spec, against the tables of the
  * strategy type and estimator they choose). */
@@ -522,6 +541,8 @@ int hs_config__interpret(hs_config *c, hs_config_raw *raw)
         (rc = read_hedge(c, hs_config__find_section(raw, "hedge", 0), w)) ||
         (rc = read_costs(c, hs_config__find_section(raw, "costs", 0), w)) ||
         (rc = read_options(c, hs_config__find_section(raw, "options", 0),
+                           w)) ||
+        (rc = read_metrics(c, hs_config__find_section(raw, "metrics", 0),
                            w)) ||
         (rc = read_runs(c, raw, w)))
         return rc;

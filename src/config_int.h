@@ -5,7 +5,7 @@
  *                 overrides into the same store; hs_config_load, _parse,
  *                 _set, _free.
  *   config.c      meaning: the key tables and one function per section
- *                 ([data], [book], [hedge], [costs], [options],
+ *                 ([data], [book], [hedge], [costs], [options], [metrics],
  *                 [strategy.*]) turning raw sections into struct hs_config;
  *                 hs_config_validate, _run_spec, _history.
  *
