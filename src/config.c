@@ -1,4 +1,16 @@
-/* Run configurations: INI parsing (libinih) and validation. */
+/* Run configurations, part 2: what the keys mean.
+ *
+ * The key tables of the fixed sections, one function per section turning
+ * the raw strings read by config_ini.c into struct hs_config (every key
+ * checked against its table: unknown keys, bad values and out-of-range
+ * numbers are errors naming the file, the section and the key), then the
+ * cross-key checks (hs_config_validate), the resolution of a [strategy.*]
+ * run into a run spec (hs_config_run_spec) and the history options
+ * (hs_config_history).  Sections are interpreted in a fixed order, so when a
+ * config has several mistakes the first one reported does not depend on
+ * the order of the sections in the file. */
+#include "config_int.h"
+
 #include "hedgesim/config.h"
 #include "hedgesim/chain.h"
 #include "hedgesim/calendar.h"
@@ -6,31 +18,10 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_SECTIONS (HS_CONFIG_MAX_RUNS + 8)
-
-typedef struct raw_section {
-    char name[80];
-    hs_config_kv kv[HS_CONFIG_MAX_KEYS];
-    size_t n;
-} raw_section;
-
-typedef struct raw_config {
-    raw_section sec[MAX_SECTIONS];
-    size_t n;
-    int error;
-    const char *where;
-} raw_config;
-
-struct hs_config_priv {
-    hs_config pub;
-    raw_config raw;
-};
 
 /* ------------------------------------------------------- the key tables */
 
@@ -106,6 +97,10 @@ static const hs_param options_params[] = {
     {"max_positions", HS_PARAM_INT, "8", 1, 32, NULL,
      "most option positions held at once"},
     HS_PARAM_END};
+static const hs_param metrics_params[] = {
+    {"rolling_window", HS_PARAM_INT, "90", 2, 100000, NULL,
+     "steps in the rolling residual beta"},
+    HS_PARAM_END};
 
 const hs_param hs_config_run_params[] = {
     {"beta", HS_PARAM_CHOICE, "ols", 0, 0, "ols|ewma|kalman|downside|none",
@@ -125,87 +120,10 @@ static int is_text_key(const hs_param *p)
     return p->kind == HS_PARAM_CHOICE && p->choices == NULL;
 }
 
-/* ------------------------------------------------------------- raw INI */
-
-static raw_section *find_section(raw_config *raw, const char *name, int create)
-{
-    for (size_t i = 0; i < raw->n; i++)
-        if (strcmp(raw->sec[i].name, name) == 0)
-            return &raw->sec[i];
-    if (!create || raw->n == MAX_SECTIONS)
-        return NULL;
-    raw_section *s = &raw->sec[raw->n++];
-    memset(s, 0, sizeof *s);
-    snprintf(s->name, sizeof s->name, "%s", name);
-    return s;
-}
-
-static const hs_config_kv *find_kv(const raw_section *s, const char *key)
-{
-    for (size_t i = 0; s && i < s->n; i++)
-        if (strcmp(s->kv[i].key, key) == 0)
-            return &s->kv[i];
-    return NULL;
-}
-
-static int put(raw_config *raw, const char *section, const char *key,
-               const char *value, int replace)
-{
-    if (strlen(section) >= sizeof raw->sec[0].name)
-        return hs_error_set(HS_ECONFIG, "%s: section name '%s' is too long",
-                            raw->where, section);
-    raw_section *s = find_section(raw, section, 1);
-    if (!s)
-        return hs_error_set(HS_ECONFIG, "%s: too many sections (max %d)",
-                            raw->where, MAX_SECTIONS);
-    if (strlen(key) >= sizeof s->kv[0].key ||
-        strlen(value) >= sizeof s->kv[0].value)
-        return hs_error_set(HS_ECONFIG, "%s: [%s] %s: key or value too long",
-                            raw->where, section, key);
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->kv[i].key, key) == 0) {
-            if (!replace)
-                return hs_error_set(HS_ECONFIG,
-                                    "%s: [%s] key '%s' is given twice",
-                                    raw->where, section, key);
-            snprintf(s->kv[i].value, sizeof s->kv[i].value, "%s", value);
-            return 0;
-        }
-    if (s->n == HS_CONFIG_MAX_KEYS)
-        return hs_error_set(HS_ECONFIG, "%s: [%s] has too many keys",
-                            raw->where, section);
-    snprintf(s->kv[s->n].key, sizeof s->kv[0].key, "%s", key);
-    snprintf(s->kv[s->n].value, sizeof s->kv[0].value, "%s", value);
-    s->n++;
-    return 0;
-}
-
-static int on_ini_line(void *user, const char *section, const char *name,
-                       const char *value)
-{
-    raw_config *raw = user;
-    if (raw->error)
-        return 0;
-    if (!*section) {
-        raw->error = hs_error_set(HS_ECONFIG,
-                                  "%s: key '%s' is outside any [section]",
-                                  raw->where, name);
-        return 0;
-    }
-    if (!name) /* a section header (INI_CALL_HANDLER_ON_NEW_SECTION) */
-        return find_section(raw, section, 1) != NULL;
-    int rc = put(raw, section, name, value, 0);
-    if (rc) {
-        raw->error = rc;
-        return 0;
-    }
-    return 1;
-}
-
 /* ------------------------------------------------------- interpretation */
 
 static int set_values(hs_values *v, const hs_param *table,
-                      const raw_section *s, const char *where, int strict)
+                      const hs_config_raw_section *s, const char *where, int strict)
 {
     int rc = hs_values_init(v, table);
     if (rc)
@@ -242,10 +160,10 @@ static int set_values(hs_values *v, const hs_param *table,
     return 0;
 }
 
-static const char *text_of(const raw_section *s, const char *key,
+static const char *text_of(const hs_config_raw_section *s, const char *key,
                            const char *def)
 {
-    const hs_config_kv *kv = find_kv(s, key);
+    const hs_config_kv *kv = hs_config__find_kv(s, key);
     return kv ? kv->value : def;
 }
 
@@ -262,16 +180,6 @@ static int copy_text(char *dst, size_t size, const char *src, const char *w,
     return 0;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
 static int valid_symbol(const char *s)
 {
     size_t n = strlen(s);
@@ -284,32 +192,37 @@ static int valid_symbol(const char *s)
     return 1;
 }
 
-static int interpret(hs_config *c, raw_config *raw)
-{
-    const char *w = c->path[0] ? c->path : "config";
-    hs_values v;
-    int rc;
-    char buf[64];
+/* ------------------------------------------------------------ sections */
 
-    /* Unknown sections. */
+/* Every section is known, and [data], [book] and [hedge] are there. */
+static int check_sections(hs_config_raw *raw, const char *w)
+{
     for (size_t i = 0; i < raw->n; i++) {
         const char *n = raw->sec[i].name;
         if (strcmp(n, "data") && strcmp(n, "book") && strcmp(n, "hedge") &&
             strcmp(n, "costs") && strcmp(n, "options") &&
-            strncmp(n, "strategy.", 9))
+            strcmp(n, "metrics") && strncmp(n, "strategy.", 9))
             return hs_error_set(HS_ECONFIG,
                                 "%s: unknown section [%s] (known: data, book, "
-                                "hedge, costs, options, strategy.NAME)",
+                                "hedge, costs, options, metrics, "
+                                "strategy.NAME)",
                                 w, n);
     }
     static const char *const required[] = {"data", "book", "hedge"};
     for (size_t i = 0; i < 3; i++)
-        if (!find_section(raw, required[i], 0))
+        if (!hs_config__find_section(raw, required[i], 0))
             return hs_error_set(HS_ECONFIG, "%s: section [%s] is missing", w,
                                 required[i]);
+    return 0;
+}
 
-    /* [data] */
-    const raw_section *s = find_section(raw, "data", 0);
+/* [data]: the store, the window, the step and the rates. */
+static int read_data(hs_config *c, const hs_config_raw_section *s,
+                     const char *w)
+{
+    hs_values v;
+    int rc;
+
     if ((rc = set_values(&v, data_params, s, w, 1)))
         return rc;
     snprintf(c->db, sizeof c->db, "%s", text_of(s, "db", "datasets/hedgesim.db"));
@@ -327,81 +240,107 @@ static int interpret(hs_config *c, raw_config *raw)
     }
     c->usdt_is_usd = (int)hs_values_num(&v, "usdt_is_usd");
     c->lookback = (size_t)hs_values_int(&v, "lookback");
-    if ((rc = copy_text(c->rates, sizeof c->rates, text_of(s, "rates", "DFF"),
-                        w, "data", "rates")))
-        return rc;
+    return copy_text(c->rates, sizeof c->rates, text_of(s, "rates", "DFF"), w,
+                     "data", "rates");
+}
 
-    /* [book] */
-    s = find_section(raw, "book", 0);
-    if ((rc = set_values(&v, book_params, s, w, 1)))
+/* [book] assets: a comma-separated list of distinct valid symbols. */
+static int read_assets(hs_config *c, const hs_config_raw_section *s,
+                       const char *w)
+{
+    char list[256];
+    snprintf(list, sizeof list, "%s", text_of(s, "assets", ""));
+    c->n_assets = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        tok = hs_config__trim(tok);
+        if (!valid_symbol(tok))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [book] assets: '%s' is not a valid "
+                                "symbol",
+                                w, tok);
+        if (c->n_assets == HS_CONFIG_MAX_ASSETS)
+            return hs_error_set(HS_ECONFIG, "%s: [book] assets: at most %d", w,
+                                HS_CONFIG_MAX_ASSETS);
+        for (size_t k = 0; k < c->n_assets; k++)
+            if (!strcmp(c->assets[k], tok))
+                return hs_error_set(HS_ECONFIG,
+                                    "%s: [book] assets: %s is listed twice", w,
+                                    tok);
+        snprintf(c->assets[c->n_assets++], HS_SYMBOL_MAX, "%s", tok);
+    }
+    if (c->n_assets == 0)
+        return hs_error_set(HS_ECONFIG, "%s: [book] assets is empty", w);
+    return 0;
+}
+
+/* [book] weights: equal, inverse_vol or one non-negative number per asset
+ * (read after the assets). */
+static int read_weights(hs_config *c, const hs_config_raw_section *s,
+                        const char *w)
+{
+    const char *wt =
+        hs_config__trim(strcpy((char[256]){0}, text_of(s, "weights", "equal")));
+    if (!strcmp(wt, "equal")) {
+        c->weighting = HS_WEIGHTS_EQUAL;
+        return 0;
+    }
+    if (!strcmp(wt, "inverse_vol")) {
+        c->weighting = HS_WEIGHTS_INVERSE_VOL;
+        return 0;
+    }
+    char list[256];
+    size_t n = 0;
+    snprintf(list, sizeof list, "%s", wt);
+    c->weighting = HS_WEIGHTS_FIXED;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        tok = hs_config__trim(tok);
+        errno = 0;
+        double x = strtod(tok, &end);
+        if (errno || end == tok || *end || !isfinite(x) || x < 0)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [book] weights: '%s' is not equal, "
+                                "inverse_vol or a list of "
+                                "non-negative numbers",
+                                w, tok);
+        if (n < HS_CONFIG_MAX_ASSETS)
+            c->weights[n] = x;
+        n++;
+    }
+    if (n != c->n_assets)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [book] weights: %zu weights for %zu "
+                            "assets",
+                            w, n, c->n_assets);
+    return 0;
+}
+
+/* [book]: the long book. */
+static int read_book(hs_config *c, const hs_config_raw_section *s,
+                     const char *w)
+{
+    hs_values v;
+    int rc;
+
+    if ((rc = set_values(&v, book_params, s, w, 1)) ||
+        (rc = read_assets(c, s, w)) || (rc = read_weights(c, s, w)))
         return rc;
-    {
-        char list[256];
-        snprintf(list, sizeof list, "%s", text_of(s, "assets", ""));
-        c->n_assets = 0;
-        for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
-             tok = strtok_r(NULL, ",", &save)) {
-            tok = trim(tok);
-            if (!valid_symbol(tok))
-                return hs_error_set(HS_ECONFIG,
-                                    "%s: [book] assets: '%s' is not a valid "
-                                    "symbol",
-                                    w, tok);
-            if (c->n_assets == HS_CONFIG_MAX_ASSETS)
-                return hs_error_set(HS_ECONFIG,
-                                    "%s: [book] assets: at most %d", w,
-                                    HS_CONFIG_MAX_ASSETS);
-            for (size_t k = 0; k < c->n_assets; k++)
-                if (!strcmp(c->assets[k], tok))
-                    return hs_error_set(HS_ECONFIG,
-                                        "%s: [book] assets: %s is listed twice",
-                                        w, tok);
-            snprintf(c->assets[c->n_assets++], HS_SYMBOL_MAX, "%s", tok);
-        }
-        if (c->n_assets == 0)
-            return hs_error_set(HS_ECONFIG, "%s: [book] assets is empty", w);
-    }
-    {
-        const char *wt = trim(strcpy((char[256]){0}, text_of(s, "weights", "equal")));
-        if (!strcmp(wt, "equal")) {
-            c->weighting = HS_WEIGHTS_EQUAL;
-        } else if (!strcmp(wt, "inverse_vol")) {
-            c->weighting = HS_WEIGHTS_INVERSE_VOL;
-        } else {
-            char list[256];
-            size_t n = 0;
-            snprintf(list, sizeof list, "%s", wt);
-            c->weighting = HS_WEIGHTS_FIXED;
-            for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
-                 tok = strtok_r(NULL, ",", &save)) {
-                char *end;
-                tok = trim(tok);
-                errno = 0;
-                double x = strtod(tok, &end);
-                if (errno || end == tok || *end || !isfinite(x) || x < 0)
-                    return hs_error_set(HS_ECONFIG,
-                                        "%s: [book] weights: '%s' is not equal, "
-                                        "inverse_vol or a list of "
-                                        "non-negative numbers",
-                                        w, tok);
-                if (n < HS_CONFIG_MAX_ASSETS)
-                    c->weights[n] = x;
-                n++;
-            }
-            if (n != c->n_assets)
-                return hs_error_set(HS_ECONFIG,
-                                    "%s: [book] weights: %zu weights for %zu "
-                                    "assets",
-                                    w, n, c->n_assets);
-        }
-    }
     c->capital = hs_values_num(&v, "capital");
     c->rebalance = (hs_rebalance)hs_values_int(&v, "rebalance");
     c->min_history = (size_t)hs_values_int(&v, "min_history");
     c->vol_window = (size_t)hs_values_int(&v, "vol_window");
+    return 0;
+}
 
-    /* [hedge] */
-    s = find_section(raw, "hedge", 0);
+/* [hedge]: benchmark, hedge instrument, perp marks and funding. */
+static int read_hedge(hs_config *c, const hs_config_raw_section *s,
+                      const char *w)
+{
+    hs_values v;
+    int rc;
+
     if ((rc = set_values(&v, hedge_params, s, w, 1)))
         return rc;
     if ((rc = copy_text(c->benchmark, sizeof c->benchmark,
@@ -420,9 +359,17 @@ static int interpret(hs_config *c, raw_config *raw)
     c->funding = (hs_funding_mode)hs_values_int(&v, "funding");
     c->funding_rate = hs_values_num(&v, "funding_rate");
     c->funding_hours = hs_values_num(&v, "funding_hours");
+    return 0;
+}
 
-    /* [costs]: its own keys plus the chosen model's. */
-    s = find_section(raw, "costs", 0);
+/* [costs] (optional): its own keys plus the chosen slippage model's. */
+static int read_costs(hs_config *c, const hs_config_raw_section *s,
+                      const char *w)
+{
+    hs_values v, mv;
+    char buf[64];
+    int rc;
+
     if ((rc = set_values(&v, costs_params, s, w, 0)))
         return rc;
     memset(&c->exec, 0, sizeof c->exec);
@@ -432,7 +379,6 @@ static int interpret(hs_config *c, raw_config *raw)
     c->exec.window = (size_t)hs_values_int(&v, "window");
     c->exec.model =
         hs_cost_find(hs_values_choice(&v, "slippage", buf, sizeof buf));
-    hs_values mv;
     if ((rc = hs_values_init(&mv, c->exec.model->params)))
         return rc;
     for (size_t i = 0; s && i < s->n; i++) {
@@ -460,68 +406,94 @@ static int interpret(hs_config *c, raw_config *raw)
             return rc;
     }
     c->exec.model_values = mv;
+    return 0;
+}
 
-    /* [options]: its own keys plus the chain model's. */
-    s = find_section(raw, "options", 0);
+/* [options] (optional): its own keys plus the chain model's.  Read after
+ * [hedge]: the underlying defaults to the benchmark. */
+static int read_options(hs_config *c, const hs_config_raw_section *s,
+                        const char *w)
+{
+    hs_values v;
+    int rc;
+
     c->has_options = s != NULL;
-    if (s) {
-        if ((rc = set_values(&v, options_params, s, w, 0)))
-            return rc;
-        if ((rc = copy_text(c->opt_underlying, sizeof c->opt_underlying,
-                            text_of(s, "underlying", c->benchmark), w,
-                            "options", "underlying")) ||
-            (rc = copy_text(c->opt_source, sizeof c->opt_source,
-                            text_of(s, "source", ""), w, "options",
-                            "source")))
-            return rc;
-        if (!valid_symbol(c->opt_underlying))
-            return hs_error_set(HS_ECONFIG,
-                                "%s: [options] underlying: not a valid symbol",
-                                w);
-        c->opt_chains = hs_values_int(&v, "chains");
-        if (hs_cal_parse_step(text_of(s, "max_age", "1d"), &c->opt_max_age)) {
-            hs_error_prefix("%s: [options] key 'max_age': ", w);
-            return HS_ECONFIG;
-        }
-        char defvol[HS_SYMBOL_MAX + 8];
-        snprintf(defvol, sizeof defvol, "%s-DVOL", c->opt_underlying);
-        const char *vi = text_of(s, "vol_index", defvol);
-        if (!strcmp(vi, "none"))
-            vi = "";
-        if ((rc = copy_text(c->opt_vol_index, sizeof c->opt_vol_index, vi, w,
-                            "options", "vol_index")))
-            return rc;
-        if (*vi && !valid_symbol(vi))
-            return hs_error_set(HS_ECONFIG,
-                                "%s: [options] vol_index: not a valid symbol",
-                                w);
-        c->opt_multiplier = hs_values_num(&v, "multiplier");
-        c->opt_fee_rate = hs_values_num(&v, "fee_rate");
-        c->opt_fee_cap = hs_values_num(&v, "fee_cap");
-        c->opt_max_positions = (size_t)hs_values_int(&v, "max_positions");
-        if ((rc = hs_values_init(&c->opt_model, hs_chain_model_params)))
-            return rc;
-        for (size_t i = 0; i < s->n; i++) {
-            const char *key = s->kv[i].key;
-            if (hs_param_index(options_params, key) >= 0)
-                continue;
-            char where[1200];
-            snprintf(where, sizeof where, "%s: [options]", w);
-            if (c->opt_chains != 0)
-                return hs_error_set(HS_ECONFIG,
-                                    "%s: unknown key '%s' (model keys need "
-                                    "chains = model)",
-                                    where, key);
-            rc = hs_values_set(&c->opt_model, key, s->kv[i].value, where);
-            if (rc)
-                return rc == HS_ENOTFOUND ? HS_ECONFIG : rc;
-        }
+    if (!s)
+        return 0;
+    if ((rc = set_values(&v, options_params, s, w, 0)))
+        return rc;
+    if ((rc = copy_text(c->opt_underlying, sizeof c->opt_underlying,
+                        text_of(s, "underlying", c->benchmark), w, "options",
+                        "underlying")) ||
+        (rc = copy_text(c->opt_source, sizeof c->opt_source,
+                        text_of(s, "source", ""), w, "options", "source")))
+        return rc;
+    if (!valid_symbol(c->opt_underlying))
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [options] underlying: not a valid symbol", w);
+    c->opt_chains = hs_values_int(&v, "chains");
+    if (hs_cal_parse_step(text_of(s, "max_age", "1d"), &c->opt_max_age)) {
+        hs_error_prefix("%s: [options] key 'max_age': ", w);
+        return HS_ECONFIG;
     }
+    char defvol[HS_SYMBOL_MAX + 8];
+    snprintf(defvol, sizeof defvol, "%s-DVOL", c->opt_underlying);
+    const char *vi = text_of(s, "vol_index", defvol);
+    if (!strcmp(vi, "none"))
+        vi = "";
+    if ((rc = copy_text(c->opt_vol_index, sizeof c->opt_vol_index, vi, w,
+                        "options", "vol_index")))
+        return rc;
+    if (*vi && !valid_symbol(vi))
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [options] vol_index: not a valid symbol", w);
+    c->opt_multiplier = hs_values_num(&v, "multiplier");
+    c->opt_fee_rate = hs_values_num(&v, "fee_rate");
+    c->opt_fee_cap = hs_values_num(&v, "fee_cap");
+    c->opt_max_positions = (size_t)hs_values_int(&v, "max_positions");
+    if ((rc = hs_values_init(&c->opt_model, hs_chain_model_params)))
+        return rc;
+    for (size_t i = 0; i < s->n; i++) {
+        const char *key = s->kv[i].key;
+        if (hs_param_index(options_params, key) >= 0)
+            continue;
+        char where[1200];
+        snprintf(where, sizeof where, "%s: [options]", w);
+        if (c->opt_chains != 0)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: unknown key '%s' (model keys need "
+                                "chains = model)",
+                                where, key);
+        rc = hs_values_set(&c->opt_model, key, s->kv[i].value, where);
+        if (rc)
+            return rc == HS_ENOTFOUND ? HS_ECONFIG : rc;
+    }
+    return 0;
+}
 
-    /* [strategy.*] */
+/* [metrics] (optional): settings of the metrics written with the results. */
+static int read_metrics(hs_config *c, const hs_config_raw_section *s,
+                        const char *w)
+{
+    hs_values v;
+    int rc;
+
+    if ((rc = set_values(&v, metrics_params, s, w, 1)))
+        return rc;
+    c->rolling_window = (size_t)hs_values_int(&v, "rolling_window");
+    return 0;
+}
+
+/* [strategy.NAME], at least one: the name, the type and the other keys as
+ * text (checked later, by hs_config_run_spec, against the tables of the
+ * strategy type and estimator they choose). */
+static int read_runs(hs_config *c, const hs_config_raw *raw, const char *w)
+{
+    int rc;
+
     c->n_runs = 0;
     for (size_t i = 0; i < raw->n; i++) {
-        const raw_section *r = &raw->sec[i];
+        const hs_config_raw_section *r = &raw->sec[i];
         if (strncmp(r->name, "strategy.", 9))
             continue;
         if (c->n_runs == HS_CONFIG_MAX_RUNS)
@@ -540,7 +512,7 @@ static int interpret(hs_config *c, raw_config *raw)
                                     "%s: [%s]: run names are [A-Za-z0-9_-]", w,
                                     r->name);
         snprintf(run->name, sizeof run->name, "%s", name);
-        const hs_config_kv *type = find_kv(r, "type");
+        const hs_config_kv *type = hs_config__find_kv(r, "type");
         if (!type)
             return hs_error_set(HS_ECONFIG, "%s: [%s] key 'type' is required",
                                 w, r->name);
@@ -555,6 +527,25 @@ static int interpret(hs_config *c, raw_config *raw)
     if (c->n_runs == 0)
         return hs_error_set(HS_ECONFIG,
                             "%s: no [strategy.NAME] section: nothing to run", w);
+    return 0;
+}
+
+int hs_config__interpret(hs_config *c, hs_config_raw *raw)
+{
+    const char *w = c->path[0] ? c->path : "config";
+    int rc;
+
+    if ((rc = check_sections(raw, w)) ||
+        (rc = read_data(c, hs_config__find_section(raw, "data", 0), w)) ||
+        (rc = read_book(c, hs_config__find_section(raw, "book", 0), w)) ||
+        (rc = read_hedge(c, hs_config__find_section(raw, "hedge", 0), w)) ||
+        (rc = read_costs(c, hs_config__find_section(raw, "costs", 0), w)) ||
+        (rc = read_options(c, hs_config__find_section(raw, "options", 0),
+                           w)) ||
+        (rc = read_metrics(c, hs_config__find_section(raw, "metrics", 0),
+                           w)) ||
+        (rc = read_runs(c, raw, w)))
+        return rc;
     return hs_config_validate(c);
 }
 
@@ -601,199 +592,6 @@ int hs_config_validate(const hs_config *c)
                                 "%s: [book] assets: %s is also the benchmark "
                                 "or hedge instrument",
                                 w, c->assets[i]);
-    return 0;
-}
-
-/* libinih as packaged limits lines to 199 characters and section names to
- * 49, and does not report empty sections.  Check the text's shape first, in
- * line order, so the first problem is the one reported and every section is
- * seen; libinih then does the parsing proper. */
-#define INI_LINE_MAX 199
-#define INI_SECTION_MAX 49
-
-static int prescan(raw_config *raw, const char *text)
-{
-    const char *w = raw->where;
-    int lineno = 0, in_section = 0;
-    for (const char *p = text; *p;) {
-        const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
-        lineno++;
-        if (len > 0 && p[len - 1] == '\r')
-            len--;
-        if (len > INI_LINE_MAX)
-            return hs_error_set(HS_ECONFIG,
-                                "%s:%d: line longer than %d characters",
-                                w, lineno, INI_LINE_MAX);
-        char line[INI_LINE_MAX + 1];
-        memcpy(line, p, len);
-        line[len] = '\0';
-        char *l = line;
-        int indented = isspace((unsigned char)*l);
-        l = trim(l);
-        if (*l == '\0' || *l == ';' || *l == '#') {
-            /* blank or comment */
-        } else if (*l == '[') {
-            char *end = strchr(l, ']');
-            if (!end)
-                return hs_error_set(HS_ECONFIG,
-                                    "%s:%d: section header without ']'", w,
-                                    lineno);
-            char *rest = trim(end + 1);
-            if (*rest && *rest != ';' && *rest != '#')
-                return hs_error_set(HS_ECONFIG,
-                                    "%s:%d: text after the section header", w,
-                                    lineno);
-            *end = '\0';
-            char *name = trim(l + 1);
-            if (!*name)
-                return hs_error_set(HS_ECONFIG, "%s:%d: empty section name", w,
-                                    lineno);
-            if (strlen(name) > INI_SECTION_MAX)
-                return hs_error_set(HS_ECONFIG,
-                                    "%s:%d: section name longer than %d "
-                                    "characters",
-                                    w, lineno, INI_SECTION_MAX);
-            if (!find_section(raw, name, 1))
-                return hs_error_set(HS_ECONFIG,
-                                    "%s:%d: too many sections (max %d)", w,
-                                    lineno, MAX_SECTIONS);
-            in_section = 1;
-        } else if (indented && in_section) {
-            return hs_error_set(HS_ECONFIG,
-                                "%s:%d: indented line: continuation lines are "
-                                "not supported; write the value on one line",
-                                w, lineno);
-        } else if (!strchr(l, '=') && !strchr(l, ':')) {
-            return hs_error_set(HS_ECONFIG,
-                                "%s:%d: cannot parse this line (expected "
-                                "key = value or [section])",
-                                w, lineno);
-        } else if (!in_section) {
-            return hs_error_set(HS_ECONFIG,
-                                "%s:%d: key outside any [section]", w, lineno);
-        }
-        p = eol ? eol + 1 : p + len;
-    }
-    return 0;
-}
-
-static int parse_into(struct hs_config_priv *cp, const char *text)
-{
-    raw_config *raw = &cp->raw;
-    raw->where = cp->pub.path[0] ? cp->pub.path : "config";
-    int rc = prescan(raw, text);
-    if (rc)
-        return rc;
-    int line = ini_parse_string(text, on_ini_line, raw);
-    if (raw->error)
-        return raw->error;
-    if (line > 0)
-        return hs_error_set(HS_ECONFIG, "%s:%d: cannot parse this line",
-                            raw->where, line);
-    if (line < 0)
-        return hs_error_set(HS_ENOMEM, "%s: out of memory", raw->where);
-    return interpret(&cp->pub, raw);
-}
-
-int hs_config_parse(hs_config **out, const char *text, const char *name)
-{
-    struct hs_config_priv *cp = calloc(1, sizeof *cp);
-    *out = NULL;
-    if (!cp)
-        return hs_error_set(HS_ENOMEM, "out of memory");
-    snprintf(cp->pub.path, sizeof cp->pub.path, "%s", name ? name : "");
-    cp->pub.text = strdup(text);
-    if (!cp->pub.text) {
-        free(cp);
-        return hs_error_set(HS_ENOMEM, "out of memory");
-    }
-    int rc = parse_into(cp, text);
-    if (rc) {
-        hs_config_free(&cp->pub);
-        return rc;
-    }
-    *out = &cp->pub;
-    return 0;
-}
-
-int hs_config_load(hs_config **out, const char *path)
-{
-    *out = NULL;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return hs_error_set(HS_EIO, "%s: %s", path, strerror(errno));
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *p = realloc(text, cap);
-            if (!p) {
-                free(text);
-                fclose(fp);
-                return hs_error_set(HS_ENOMEM, "out of memory");
-            }
-            text = p;
-        }
-        size_t n = fread(text + len, 1, 4096, fp);
-        len += n;
-        if (n < 4096)
-            break;
-    }
-    int err = ferror(fp);
-    fclose(fp);
-    if (err) {
-        free(text);
-        return hs_error_set(HS_EIO, "%s: read error", path);
-    }
-    text[len] = '\0';
-    if (strlen(text) != len) {
-        free(text);
-        return hs_error_set(HS_ECONFIG, "%s: contains a NUL byte: not a text "
-                                        "file",
-                            path);
-    }
-    int rc = hs_config_parse(out, text, path);
-    free(text);
-    return rc;
-}
-
-void hs_config_free(hs_config *c)
-{
-    if (!c)
-        return;
-    free(c->text);
-    free((struct hs_config_priv *)c);
-}
-
-int hs_config_set(hs_config *c, const char *assignment)
-{
-    struct hs_config_priv *cp = (struct hs_config_priv *)c;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", assignment);
-    char *eq = strchr(buf, '=');
-    char *dot = NULL;
-    for (char *p = buf; eq && p < eq; p++)
-        if (*p == '.')
-            dot = p;
-    if (!eq || !dot || dot == buf)
-        return hs_error_set(HS_ECONFIG,
-                            "--set '%s': expected section.key=value", assignment);
-    *eq = '\0';
-    *dot = '\0';
-    char *section = trim(buf), *key = trim(dot + 1), *value = trim(eq + 1);
-    if (!*key)
-        return hs_error_set(HS_ECONFIG, "--set '%s': empty key", assignment);
-    cp->raw.where = "--set";
-    int rc = put(&cp->raw, section, key, value, 1);
-    if (rc == 0)
-        rc = interpret(c, &cp->raw);
-    if (rc)
-        return rc;
-    size_t len = strlen(c->overrides);
-    snprintf(c->overrides + len, sizeof c->overrides - len, "%s.%s=%s\n",
-             section, key, value);
     return 0;
 }
 

@@ -815,6 +815,101 @@ START_TEST(test_validate)
 }
 END_TEST
 
+/* ------------------------------------------------------------ [metrics] */
+
+#define METRICS(body) "[metrics]\n" body "\n" STRAT_OK
+
+/* rolling_window: default 90, with or without the section; 2 - 100000. */
+START_TEST(test_metrics_rolling_window)
+{
+    hs_config *c = parse_ok(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, STRAT_OK));
+    ck_assert_uint_eq(c->rolling_window, 90);
+    hs_config_free(c);
+    c = parse_ok(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, METRICS("")));
+    ck_assert_uint_eq(c->rolling_window, 90);
+    hs_config_free(c);
+    c = parse_ok(
+        build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, METRICS("rolling_window = 30")));
+    ck_assert_uint_eq(c->rolling_window, 30);
+    ck_assert_uint_eq(c->n_runs, 1);
+    hs_config_free(c);
+    /* the ends of the range */
+    c = parse_ok(
+        build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, METRICS("rolling_window = 2")));
+    ck_assert_uint_eq(c->rolling_window, 2);
+    hs_config_free(c);
+    c = parse_ok(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL,
+                       METRICS("rolling_window = 100000")));
+    ck_assert_uint_eq(c->rolling_window, 100000);
+    hs_config_free(c);
+}
+END_TEST
+
+/* Refused values and keys name the file, the section and the key. */
+START_TEST(test_metrics_errors)
+{
+    static const struct {
+        const char *value, *frag;
+    } bad[] = {
+        {"1", "out of range"},      {"0", "out of range"},
+        {"-5", "out of range"},     {"100001", "out of range"},
+        {"abc", "'abc'"},           {"30.5", "'30.5'"},
+        {"30 steps", "'30 steps'"}, {"", "''"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char body[128];
+        snprintf(body, sizeof body, "[metrics]\nrolling_window = %s\n%s",
+                 bad[i].value, STRAT_OK);
+        parse_fails(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, body), "test.ini",
+                    "[metrics]", "'rolling_window'", bad[i].frag, NULL);
+    }
+    parse_fails(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL,
+                      METRICS("rolling_window = 30\nwindow = 30")),
+                "test.ini: [metrics] unknown key 'window' (known: "
+                "rolling_window)",
+                NULL);
+    parse_fails(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL,
+                      METRICS("rolling_window = 30\nrolling_window = 40")),
+                "test.ini", "[metrics]", "'rolling_window' is given twice",
+                NULL);
+}
+END_TEST
+
+/* --set metrics.rolling_window works with and without a [metrics] section
+ * in the file, and a refused value is an error. */
+START_TEST(test_metrics_override)
+{
+    hs_config *c = parse_ok(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, STRAT_OK));
+    ck_assert_int_eq(hs_config_set(c, "metrics.rolling_window=30"), 0);
+    ck_assert_uint_eq(c->rolling_window, 30);
+    ck_assert_str_eq(c->overrides, "metrics.rolling_window=30\n");
+    hs_config_free(c);
+
+    c = parse_ok(
+        build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, METRICS("rolling_window = 45")));
+    ck_assert_uint_eq(c->rolling_window, 45);
+    ck_assert_int_eq(hs_config_set(c, "metrics.rolling_window = 30"), 0);
+    ck_assert_uint_eq(c->rolling_window, 30);
+    hs_config_free(c);
+
+    static const char *const bad[] = {
+        "metrics.rolling_window=1", "metrics.rolling_window=0",
+        "metrics.rolling_window=ninety", "metrics.window=30"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        c = parse_ok(build(DATA_OK, BOOK_OK, HEDGE_OK, NULL, STRAT_OK));
+        int rc = hs_config_set(c, bad[i]);
+        ck_assert_msg(rc == HS_ECONFIG, "%s: rc %d", bad[i], rc);
+        ck_assert_msg(strstr(hs_error_last(), "[metrics]"), "%s: '%s'", bad[i],
+                      hs_error_last());
+        ck_assert_msg(strstr(hs_error_last(), i < 3 ? "'rolling_window'"
+                                                    : "unknown key 'window'"),
+                      "%s: '%s'", bad[i], hs_error_last());
+        ck_assert_str_eq(c->overrides, "");
+        hs_config_free(c);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------ run specs */
 
 static const char specs_tail[] =
@@ -1009,6 +1104,9 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_overrides);
     tcase_add_test(tc, test_bad_overrides);
     tcase_add_test(tc, test_validate);
+    tcase_add_test(tc, test_metrics_rolling_window);
+    tcase_add_test(tc, test_metrics_errors);
+    tcase_add_test(tc, test_metrics_override);
     tcase_add_test(tc, test_run_spec);
     tcase_add_test(tc, test_run_spec_errors);
     tcase_add_test(tc, test_load);

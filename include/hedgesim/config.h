@@ -1,7 +1,8 @@
 /* Run configurations: INI files (read with libinih), every key validated.
  *
- * Sections: [data], [book], [hedge], [costs] and one [strategy.NAME] per
- * strategy run.  docs/configuration.md is the reference.  Unknown sections
+ * Sections: [data], [book], [hedge], optional [costs], [options] and
+ * [metrics], and one [strategy.NAME] per strategy run.
+ * docs/configuration.md is the reference.  Unknown sections
  * and keys, bad values and out-of-range numbers are errors naming the file,
  * the section and the key. */
 #ifndef HEDGESIM_CONFIG_H
@@ -66,6 +67,8 @@ typedef struct hs_config {
     double opt_multiplier, opt_fee_rate, opt_fee_cap;
     size_t opt_max_positions;
     hs_values opt_model;                /* hs_chain_model_params values */
+    /* [metrics] (optional) */
+    size_t rolling_window; /* steps of the rolling residual beta (def. 90) */
     /* [strategy.*] */
     hs_config_run runs[HS_CONFIG_MAX_RUNS];
     size_t n_runs;

@@ -1,5 +1,13 @@
 /* HDF5 results files: an atomic writer and a small reader.
  *
+ * This is the HDF5 layer of the results module, and its calls carry the
+ * prefix hs_h5_ rather than hs_results_: they are named for the file format,
+ * hold no knowledge of what a run writes, and the CLI, results_run.c (the
+ * layout of a strategy-run file, results_run.h) and the tests all use them
+ * under that name.  Implementation: src/results_write.c (writer),
+ * src/results_read.c (reader), src/results_h5.c (what both share, declared
+ * in src/results_int.h).
+ *
  * One results file per run.  The writer creates it under a temporary name in
  * the destination directory ("<path>.tmp.<pid>.<n>") and renames it to the
  * final name only in hs_h5_commit, after everything is written, closed and
