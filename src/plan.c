@@ -386,7 +386,7 @@ int hs_plan_write(const hs_plan *pl, const char *path, int force,
         outs[i].metrics = &pl->met[i];
     }
     hs_results_meta m = *meta;
-    m.rolling_window = 90;
+    m.rolling_window = pl->cfg->rolling_window;
     m.modeled_data = pl->modeled;
     return hs_results_write_runs(path, force, &m, pl->ctx, outs, pl->n_runs);
 }

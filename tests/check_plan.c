@@ -272,13 +272,15 @@ START_TEST(test_rerun)
 END_TEST
 
 /* Results are written only after the runs have metrics, then hold every
- * run; an existing file is kept without force. */
+ * run with the config's rolling window; an existing file is kept without
+ * force. */
 START_TEST(test_write)
 {
     const double beta[2] = {0.9, 1.3};
     hs_panel *p = fix_panel(120, 2, beta, 0.02, 0, 13);
-    char text[4096], path[64];
-    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open", RUNS);
+    char text[4096], path[64], runs[1024];
+    snprintf(runs, sizeof runs, "[metrics]\nrolling_window = 30\n%s", RUNS);
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open", runs);
     hs_config *c = NULL;
     hs_plan *pl = NULL;
     ck_assert_int_eq(fix_plan(&pl, &c, p, 40, text), 0);
@@ -290,6 +292,12 @@ START_TEST(test_write)
     ck_assert_int_eq(hs_plan_run(pl), 0);
     ck_assert_int_eq(hs_plan_write(pl, path, 0, &meta), 0);
     ck_assert_int_eq(access(path, F_OK), 0);
+    /* The residual beta's rolling window comes from the config. */
+    int64_t w = 0;
+    ck_assert_int_eq(hs_h5_read_attr_i64(path, "/runs/ols/residual_beta_rolling",
+                                         "window", &w),
+                     0);
+    ck_assert_int_eq(w, 30);
     ck_assert_int_eq(hs_plan_write(pl, path, 0, &meta), HS_EEXISTS);
     ck_assert_int_eq(hs_plan_write(pl, path, 1, &meta), 0);
     unlink(path);
