@@ -42,7 +42,17 @@ void hs_error_prefix(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
-    snprintf(last_msg, sizeof last_msg, "%s%s", pre, old);
+    /* The prefix, then as much of the old message as fits (truncation is
+     * intended: messages are bounded). */
+    size_t n = strlen(pre);
+    memcpy(last_msg, pre, n + 1);
+    if (n + 1 < sizeof last_msg) {
+        size_t room = sizeof last_msg - n - 1, m = strlen(old);
+        if (m > room)
+            m = room;
+        memcpy(last_msg + n, old, m);
+        last_msg[n + m] = '\0';
+    }
 }
 
 void hs_error_clear(void) { last_msg[0] = '\0'; }
