@@ -1047,13 +1047,13 @@ START_TEST(test_build)
     snprintf(db, sizeof db, "%s/store.db", dir);
 
     /* a failing manifest leaves nothing behind */
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 0, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 0, NULL, NULL, &tot),
                      HS_EDATA);
     assert_msg_has("manifest.csv:4:");
     assert_msg_has("bad_high_low.csv:5:");
     ck_assert_int_eq(dir_entries(dir), 0);
 
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, NULL, NULL, &tot),
                      0);
     ck_assert_int_eq(tot.files, 3); /* the fourth line says skip */
     ck_assert_int_eq(tot.rows_inserted, 4 + 4 + 3);
@@ -1068,16 +1068,16 @@ START_TEST(test_build)
 
     /* an existing store needs force */
     ck_assert_int_eq(stat(db, &sb), 0);
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, NULL, NULL, &tot),
                      HS_EEXISTS);
     assert_msg_has("--force");
     /* a failure with force keeps the old store */
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 1, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 1, NULL, NULL, &tot),
                      HS_EDATA);
     ck_assert_int_eq(dir_entries(dir), 1);
     ck_assert_int_eq(hs_store_open(&s, db, HS_STORE_READONLY), 0);
     hs_store_close(s);
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 1, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 1, NULL, NULL, &tot),
                      0);
     ck_assert_int_eq(dir_entries(dir), 1);
     unlink(db);
@@ -1098,7 +1098,7 @@ START_TEST(test_build_embedded)
     size_t nsi, noi, nri;
     long long bars = 0, funding = 0, index = 0, quotes = 0, rates = 0;
 
-    ck_assert_msg(hs_import_build("datasets", db, 1, 0, &tot) == 0, "%s",
+    ck_assert_msg(hs_import_build("datasets", db, 1, NULL, NULL, &tot) == 0, "%s",
                   hs_error_last());
     ck_assert_int_eq(tot.files, 18 + 2 + 2 + 4 + 2 + 3 + 4 + 48);
     ck_assert_int_eq(hs_store_open(&s, db, HS_STORE_READONLY), 0);
