@@ -295,8 +295,10 @@ void hs_store_close(hs_store *s)
         return;
     for (int i = 0; i < HS_ST__COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
+    /* close_v2: a quote cursor still open (hs_store_quotes) keeps the
+     * connection alive until it is closed, instead of making this fail. */
     if (s->db)
-        sqlite3_close(s->db);
+        sqlite3_close_v2(s->db);
     free(s->path);
     free(s);
 }

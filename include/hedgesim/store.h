@@ -189,8 +189,9 @@ int hs_store_quotes_times(hs_store *store, const char *underlying,
  * the same contract from two sources comes out adjacent, the first source
  * in alphabetical order first).  The cursor holds one prepared statement:
  * open it once and seek it to each snapshot; memory does not grow with
- * the snapshot's size.  It borrows the store: close every cursor before
- * the store. */
+ * the snapshot's size.  It borrows the store: close cursors before the
+ * store (one left open keeps the SQLite connection alive until it is
+ * closed, but must not be used after hs_store_close). */
 typedef struct hs_store_quotes hs_store_quotes;
 
 /* Open a cursor positioned before the first quote of snapshot `ts`.  *out
