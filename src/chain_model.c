@@ -1,8 +1,11 @@
-/* The modeled-chain generator: the exchange's expiry pattern, a strike grid
- * by price level, a parametric smile anchored on a 30-day ATM volatility,
- * Black-76 marks and a spread in volatility terms.  Pure functions of their
- * inputs (no randomness, no state); formulas and the choice of defaults are
- * in docs/modeled-chains.md. */
+/* Modeled option chains: the generator (the exchange's expiry pattern, a
+ * strike grid by price level, a parametric smile anchored on a 30-day ATM
+ * volatility, Black-76 marks and a spread in volatility terms: pure
+ * functions of their inputs, no randomness) and the model chain source
+ * type that feeds it step by step (hs_chain_source_model_type).  Uses the
+ * slice and source framework in chain.c, which does not call back into
+ * this file.  Formulas and the choice of defaults are in
+ * docs/modeled-chains.md. */
 #include "hedgesim/calendar.h"
 #include "hedgesim/chain.h"
 #include "hedgesim/errors.h"
@@ -10,6 +13,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define YEAR_DAYS 365.0
@@ -399,4 +403,221 @@ int hs_chain_model_fill(hs_chain *c, const hs_chain_model *m, int64_t now,
             }
     }
     return 0;
+}
+
+/* ------------------------------------------------------- the model source
+ * hs_chain_source_model_type: the generator above fed, at each step, with
+ * the panel's close of the underlying and a 30-day vol from the vol index,
+ * realized vol or GARCH(1,1), from data up to that step only. */
+
+typedef struct model_src {
+    const hs_panel *panel;
+    hs_chain_model m;
+    int asset, vol_index;
+    double periods;  /* steps per year of 365 days */
+    size_t rv_steps; /* realized window in steps */
+    size_t rv_need;  /* returns needed in that window */
+    size_t n30;      /* steps in 30 days */
+    int use_garch;
+    double g_prior;    /* garch_vol^2 per step: the long-run variance
+                        * until the window below has rv_need returns */
+    size_t g_lr_steps; /* variance-targeting window (0: the prior only) */
+    double g_sum;      /* sum of squared returns in that window */
+    size_t g_n;        /* returns in it */
+    double g_var_lr;   /* long-run variance per step at g_t */
+    double g_h;        /* variance forecast for step g_t + 1 */
+    size_t g_t;        /* last step folded into g_h */
+} model_src;
+
+
+static int bar_ok(const hs_panel *p, size_t t, int a, double *close)
+{
+    size_t i = t * p->n_assets + (size_t)a;
+    *close = p->close[i];
+    return p->state[i] != HS_BAR_ABSENT && *close > 0 && isfinite(*close);
+}
+
+/* Log return of `asset` into step t, or NAN. */
+static double log_return(const hs_panel *p, int asset, size_t t)
+{
+    double c0, c1;
+    if (t == 0 || !bar_ok(p, t - 1, asset, &c0) || !bar_ok(p, t, asset, &c1))
+        return NAN;
+    return log(c1 / c0);
+}
+
+/* Realized vol at t: sqrt(periods * mean of squared log returns) over the
+ * window's steps (zero mean), NAN with fewer than rv_need returns. */
+static double realized_vol(const model_src *s, size_t t)
+{
+    size_t from = t + 1 > s->rv_steps ? t + 1 - s->rv_steps : 0, n = 0;
+    double sum = 0;
+    for (size_t u = from > 0 ? from : 1; u <= t; u++) {
+        double r = log_return(s->panel, s->asset, u);
+        if (isfinite(r)) {
+            sum += r * r;
+            n++;
+        }
+    }
+    if (n < s->rv_need)
+        return NAN;
+    return sqrt(s->periods * sum / (double)n);
+}
+
+/* Fold returns of steps g_t + 1 .. t into the GARCH(1,1) variance:
+ * h <- omega + alpha r^2 + beta h, or its expectation omega + (alpha +
+ * beta) h for a step without a return, with omega = (1 - alpha - beta) V
+ * and V the long-run variance: the mean squared return of the trailing
+ * window (variance targeting, Engle and Mezrich 1996) once it holds
+ * rv_need returns, else garch_vol^2 per step. */
+static void garch_advance(model_src *s, size_t t)
+{
+    const double a = s->m.garch_alpha, b = s->m.garch_beta;
+    const size_t w = s->g_lr_steps;
+    for (size_t u = s->g_t + 1; u <= t; u++) {
+        double r = log_return(s->panel, s->asset, u);
+        if (w > 0) {
+            if (isfinite(r)) {
+                s->g_sum += r * r;
+                s->g_n++;
+            }
+            double old = u > w ? log_return(s->panel, s->asset, u - w) : NAN;
+            if (isfinite(old)) {
+                s->g_sum -= old * old;
+                s->g_n--;
+            }
+            if (s->g_sum < 0 || s->g_n == 0)
+                s->g_sum = 0; /* rounding of the running sum */
+            s->g_var_lr = s->g_n >= s->rv_need && s->g_sum > 0
+                              ? s->g_sum / (double)s->g_n
+                              : s->g_prior;
+        }
+        const double omega = (1 - a - b) * s->g_var_lr;
+        s->g_h = isfinite(r) ? omega + a * r * r + b * s->g_h
+                             : omega + (a + b) * s->g_h;
+    }
+    if (t > s->g_t)
+        s->g_t = t;
+}
+
+/* GARCH 30-day vol: sqrt(periods * mean forecast variance over the next n30
+ * steps), E h_{t+k} = V + phi^(k-1) (h_{t+1} - V), phi = alpha + beta. */
+static double garch_vol(const model_src *s)
+{
+    const double phi = s->m.garch_alpha + s->m.garch_beta, v = s->g_var_lr;
+    const double n = (double)s->n30;
+    double avg = v + (s->g_h - v) * (1 - pow(phi, n)) / (n * (1 - phi));
+    return sqrt(s->periods * avg);
+}
+
+static int model_init(void *state, const hs_panel *panel, const void *args,
+                      hs_chain *slice)
+{
+    model_src *s = state;
+    const hs_chain_model_args *a = args;
+    hs_chain_model m;
+    int rc;
+
+    if (!a)
+        return hs_error_set(HS_EINVAL, "chain model: NULL arguments");
+    const int asset = a->asset, vol_index = a->vol_index;
+    if (asset < 0 || (size_t)asset >= panel->n_assets)
+        return hs_error_set(HS_EINVAL,
+                            "chain model: asset %d is not in the panel (%zu "
+                            "assets)",
+                            asset, panel->n_assets);
+    if (vol_index < -1 ||
+        (vol_index >= 0 && (size_t)vol_index >= panel->n_assets))
+        return hs_error_set(HS_EINVAL,
+                            "chain model: vol index %d is not in the panel "
+                            "(%zu assets; -1 for none)",
+                            vol_index, panel->n_assets);
+    if ((rc = hs_chain_model_init(&m, a->values)))
+        return rc;
+    s->panel = panel;
+    s->m = m;
+    s->asset = asset;
+    s->vol_index = vol_index;
+    const double step = (double)panel->step_ms, day = (double)HS_MS_PER_DAY;
+    s->periods = 365.0 * day / step;
+    s->rv_steps = (size_t)fmax(1.0, round(m.rv_days * day / step));
+    s->rv_need =
+        (size_t)m.rv_min_obs < s->rv_steps ? (size_t)m.rv_min_obs : s->rv_steps;
+    s->n30 = (size_t)fmax(1.0, round(30.0 * day / step));
+    s->use_garch =
+        m.vol_model == HS_CHAIN_VOL_GARCH ||
+        (m.vol_model == HS_CHAIN_VOL_DVOL && m.fallback == HS_CHAIN_VOL_GARCH);
+    s->g_prior = m.garch_vol * m.garch_vol / s->periods;
+    s->g_lr_steps = m.garch_days > 0
+                        ? (size_t)fmax(1.0, round(m.garch_days * day / step))
+                        : 0;
+    /* All memory now: asking for a step allocates nothing. */
+    return hs_chain_reserve(slice, hs_chain_model_capacity(&m));
+}
+
+static void model_rewind(void *state, hs_chain *slice)
+{
+    model_src *s = state;
+    (void)slice;
+    s->g_t = 0;
+    s->g_sum = 0;
+    s->g_n = 0;
+    s->g_var_lr = s->g_h = s->g_prior;
+}
+
+static int model_at(void *state, size_t t, hs_chain *slice)
+{
+    model_src *s = state;
+    const hs_panel *p = s->panel;
+    const int64_t now = p->time[t] + p->step_ms;
+    hs_chain_vol used = s->m.vol_model;
+    double spot, vol = NAN, level;
+    char source[48];
+
+    if (s->use_garch)
+        garch_advance(s, t);
+    if (used == HS_CHAIN_VOL_DVOL) {
+        if (s->vol_index >= 0 && bar_ok(p, t, s->vol_index, &level))
+            vol = level / 100.0;
+        else
+            used = s->m.fallback;
+    }
+    if (used == HS_CHAIN_VOL_REALIZED)
+        vol = realized_vol(s, t);
+    else if (used == HS_CHAIN_VOL_GARCH)
+        vol = garch_vol(s);
+    snprintf(source, sizeof source, "model:%s-smile", hs_chain_vol_name(used));
+
+    if (!bar_ok(p, t, s->asset, &spot) || !(vol > 0) || !isfinite(vol)) {
+        hs_chain *c = slice;
+        c->n = 0;
+        c->ts = now;
+        c->spot = bar_ok(p, t, s->asset, &spot) ? spot : NAN;
+        c->modeled = 1;
+        snprintf(c->underlying, sizeof c->underlying, "%s",
+                 p->symbol[s->asset]);
+        snprintf(c->source, sizeof c->source, "%s", source);
+        return 0;
+    }
+    return hs_chain_model_fill(slice, &s->m, now, spot, vol,
+                               p->symbol[s->asset], source);
+}
+
+const hs_chain_source_type hs_chain_source_model_type = {
+    .version = HS_CHAIN_SOURCE_TYPE_VERSION,
+    .name = "model",
+    .summary = "chains generated at each close from the underlying's prices "
+               "and a 30-day vol (DVOL, realized or GARCH)",
+    .state_size = sizeof(model_src),
+    .init = model_init,
+    .at = model_at,
+    .rewind = model_rewind,
+    .free = NULL,
+};
+
+int hs_chain_source_model(hs_chain_source **out, const hs_panel *panel,
+                          int asset, int vol_index, const hs_values *values)
+{
+    const hs_chain_model_args args = {asset, vol_index, values};
+    return hs_chain_source_new(out, &hs_chain_source_model_type, panel, &args);
 }

@@ -2,14 +2,12 @@
  * date range from the store's prices and volatility index, and write them
  * into the store's option tables tagged "model:<name>" (one transaction),
  * or print them as CSV.  The generator is the one runs use
- * (hs_chain_source_model); docs/modeled-chains.md describes it.
- *
- * The store has no public writer for option quotes, so this command uses the
- * importers' internal one (store_int.h), exactly as an import would. */
+ * (hs_chain_source_model); docs/modeled-chains.md describes it.  Rows are
+ * written through the store's public writer (hs_store_ensure_instrument,
+ * hs_store_put_option), with the same conflict rules as an import. */
 #include "cli_int.h"
 #include "hedgesim/chain.h"
 #include "hedgesim/hedgesim.h"
-#include "store_int.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -208,7 +206,7 @@ static int write_slice(hs_store *st, idmap *ids, const hs_chain *c,
             want.right = q->right;
             want.multiplier = 1;
             if ((rc =
-                     hs_store__ensure_instrument(st, &want, "chains", &sl->id)))
+                     hs_store_ensure_instrument(st, &want, "chains", &sl->id)))
                 return rc;
             sl->expiry = q->expiry;
             sl->strike = q->strike;
@@ -242,9 +240,9 @@ static int write_slice(hs_store *st, idmap *ids, const hs_chain *c,
         }
         snprintf(row.price_unit, sizeof row.price_unit, "USD");
         int outcome;
-        if ((rc = hs_store__put_option(st, &row, source, &outcome)))
+        if ((rc = hs_store_put_option(st, &row, source, &outcome)))
             return rc;
-        if (outcome == HS_PUT_CONFLICT) {
+        if (outcome == HS_STORE_PUT_CONFLICT) {
             contract_symbol(sym, sizeof sym, und, q, name);
             return hs_error_set(
                 HS_EDATA,
@@ -253,7 +251,7 @@ static int write_slice(hs_store *st, idmap *ids, const hs_chain *c,
                 "another --name",
                 sym, hs_cal_format_time(c->ts, tb, sizeof tb), source);
         }
-        if (outcome == HS_PUT_NEW)
+        if (outcome == HS_STORE_PUT_NEW)
             tl->added++;
         else
             tl->unchanged++;
@@ -336,7 +334,7 @@ static int run(job *j, tally *tl)
     if ((rc = hs_chain_source_model(&src, p, 0, vol[0] ? 1 : -1, &j->values)))
         goto done;
     if (write) {
-        if ((rc = hs_store__begin(st)))
+        if ((rc = hs_store_begin(st)))
             goto done;
         in_tx = 1;
     }
@@ -375,7 +373,7 @@ static int run(job *j, tally *tl)
         }
     }
     if (write) {
-        if ((rc = hs_store__commit(st)))
+        if ((rc = hs_store_commit(st)))
             goto done;
         in_tx = 0;
     }
@@ -402,7 +400,7 @@ static int run(job *j, tally *tl)
     }
 done:
     if (in_tx)
-        hs_store__rollback(st);
+        hs_store_rollback(st);
     free(ids.s);
     hs_chain_source_free(src);
     hs_panel_free(p);

@@ -128,6 +128,25 @@ done:
     return rc;
 }
 
+/* The library reports import progress through a callback; this command
+ * turns it into lines on stderr. */
+static void print_progress(const hs_import_progress *p, void *user)
+{
+    (void)user;
+    switch (p->event) {
+    case HS_IMPORT_READING:
+        fprintf(stderr, "hedgesim import: %s: %d%%\n", p->file, p->percent);
+        break;
+    case HS_IMPORT_SKIPPED:
+        fprintf(stderr, "hedgesim import: %s: skipped (manifest)\n", p->file);
+        break;
+    case HS_IMPORT_FILE_DONE:
+        fprintf(stderr, "hedgesim import: %s: %lld rows read, %lld new\n",
+                p->file, p->stats->rows_read, p->stats->rows_inserted);
+        break;
+    }
+}
+
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -141,7 +160,8 @@ static int build(const char *dir, const char *db, int force, int quiet,
     hs_import_stats total;
     struct stat sb;
     double t0 = now_seconds();
-    int rc = hs_import_build(dir, db, force, verbose ? 2 : 0, &total);
+    int rc = hs_import_build(dir, db, force,
+                             verbose ? print_progress : NULL, NULL, &total);
     if (rc)
         return hs_cli_fail(cmd, rc);
     double secs = now_seconds() - t0;
@@ -307,7 +327,7 @@ int hs_cli_import(int argc, char **argv)
                o.format == HS_FMT_DERIBIT_USD) {
         o.kind = HS_KIND_OPTION;
     }
-    o.progress = !quiet;
+    o.progress = quiet ? NULL : print_progress;
     /* A store this command creates and then fails to fill is removed again:
      * a failed first import leaves nothing behind. */
     struct stat st_db;

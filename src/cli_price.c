@@ -2,7 +2,7 @@
  * for one option from the command line, or for many as CSV.  Conventions
  * are in docs/pricing.md. */
 #include "cli_int.h"
-#include "csv_int.h"
+#include "hedgesim/csv.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/price.h"
 
@@ -193,12 +193,12 @@ typedef struct csv_cols {
 static int find_col(hs_csv *c, const char *where, const char *name,
                     const char *alt, int *out)
 {
-    *out = hs_csv__column(c, name);
+    *out = hs_csv_column(c, name);
     if (*out < 0 && alt)
-        *out = hs_csv__column(c, alt);
+        *out = hs_csv_column(c, alt);
     if (*out < 0) {
         fprintf(stderr, "hedgesim %s: %s:%ld: missing column '%s'%s%s%s\n", cmd,
-                where, hs_csv__line(c), name, alt ? " (or '" : "",
+                where, hs_csv_line(c), name, alt ? " (or '" : "",
                 alt ? alt : "", alt ? "')" : "");
         return -1;
     }
@@ -208,13 +208,13 @@ static int find_col(hs_csv *c, const char *where, const char *name,
 static int field_number(hs_csv *c, const char *where, int i, const char *name,
                         double *out)
 {
-    const char *text = hs_csv__field(c, i);
-    if (hs_csv__strtod(text, out) == 0)
+    const char *text = hs_csv_field(c, i);
+    if (hs_csv_strtod(text, out) == 0)
         return 0;
     fprintf(stderr,
             "hedgesim %s: %s:%ld: field '%s': '%s' is not a finite "
             "number\n",
-            cmd, where, hs_csv__line(c), name, text);
+            cmd, where, hs_csv_line(c), name, text);
     return -1;
 }
 
@@ -228,9 +228,9 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
     int rc, exit_code = HS_EXIT_FAIL;
     long rows = 0, empty = 0;
 
-    if ((rc = hs_csv__open(&c, path)))
+    if ((rc = hs_csv_open(&c, path)))
         return hs_cli_fail(cmd, rc);
-    if ((rc = hs_csv__next(c))) {
+    if ((rc = hs_csv_next(c))) {
         if (rc == HS_ITEROVER)
             fprintf(stderr,
                     "hedgesim %s: %s: empty input, expected a header "
@@ -253,15 +253,15 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
         goto done;
     }
     printf(solve_iv ? "iv\n" : "price,delta,gamma,vega,theta,rho\n");
-    while ((rc = hs_csv__next(c)) == 0) {
+    while ((rc = hs_csv_next(c)) == 0) {
         hs_right right;
         double U, K, T, r, x;
-        const char *rtext = hs_csv__field(c, k.right);
+        const char *rtext = hs_csv_field(c, k.right);
         if (hs_right_parse(rtext, &right)) {
             fprintf(stderr,
                     "hedgesim %s: %s:%ld: field 'right': '%s' is not "
                     "call or put\n",
-                    cmd, where, hs_csv__line(c), rtext);
+                    cmd, where, hs_csv_line(c), rtext);
             goto done;
         }
         if (field_number(c, where, k.under,
@@ -279,7 +279,7 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
                                     &st);
             if (rc) {
                 fprintf(stderr, "hedgesim %s: %s:%ld: %s\n", cmd, where,
-                        hs_csv__line(c), hs_error_last());
+                        hs_csv_line(c), hs_error_last());
                 goto done;
             }
             if (st == HS_IV_OK) {
@@ -290,14 +290,14 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
                 fprintf(stderr,
                         "hedgesim %s: %s:%ld: no implied volatility "
                         "for price %.17g: %s (%s)\n",
-                        cmd, where, hs_csv__line(c), x,
+                        cmd, where, hs_csv_line(c), x,
                         hs_iv_status_describe(st), hs_iv_status_name(st));
             }
         } else {
             hs_greeks g;
             if ((rc = hs_price(model, right, U, K, T, r, x, &g))) {
                 fprintf(stderr, "hedgesim %s: %s:%ld: %s\n", cmd, where,
-                        hs_csv__line(c), hs_error_last());
+                        hs_csv_line(c), hs_error_last());
                 goto done;
             }
             printf("%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", g.price, g.delta,
@@ -320,7 +320,7 @@ done:
         exit_code = HS_EXIT_FAIL;
     }
     hs_iv_solver_free(solver);
-    hs_csv__close(c);
+    hs_csv_close(c);
     return exit_code;
 }
 

@@ -1,10 +1,12 @@
-/* CSV reader (internal). */
-#include "csv_int.h"
+/* The CSV reader (include/hedgesim/csv.h): RFC 4180 records read line by
+ * line into one reused buffer. */
+#include "hedgesim/csv.h"
 #include "hedgesim/errors.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,10 +26,14 @@ struct hs_csv {
     long long offset, size;
 };
 
-int hs_csv__open(hs_csv **out, const char *path)
+int hs_csv_open(hs_csv **out, const char *path)
 {
-    hs_csv *c = calloc(1, sizeof *c);
+    if (!out)
+        return hs_error_set(HS_EINVAL, "csv: NULL out");
     *out = NULL;
+    if (!path)
+        return hs_error_set(HS_EINVAL, "csv: NULL path");
+    hs_csv *c = calloc(1, sizeof *c);
     if (!c)
         return hs_error_set(HS_ENOMEM, "out of memory");
     c->path = strdup(path);
@@ -40,13 +46,13 @@ int hs_csv__open(hs_csv **out, const char *path)
     } else {
         struct stat st;
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            hs_csv__close(c);
+            hs_csv_close(c);
             return hs_error_set(HS_EIO, "%s: is a directory", path);
         }
         c->fp = fopen(path, "rb");
         if (!c->fp) {
             int e = errno;
-            hs_csv__close(c);
+            hs_csv_close(c);
             return hs_error_set(HS_EIO, "%s: %s", path, strerror(e));
         }
         c->owns_fp = 1;
@@ -56,7 +62,7 @@ int hs_csv__open(hs_csv **out, const char *path)
     return 0;
 }
 
-void hs_csv__close(hs_csv *c)
+void hs_csv_close(hs_csv *c)
 {
     if (!c)
         return;
@@ -113,7 +119,7 @@ static int push_field(hs_csv *c, const char *start)
     return 0;
 }
 
-int hs_csv__next(hs_csv *c)
+int hs_csv_next(hs_csv *c)
 {
     long len;
     for (;;) {
@@ -177,19 +183,19 @@ int hs_csv__next(hs_csv *c)
     return 0;
 }
 
-int hs_csv__nfields(const hs_csv *c) { return c->nfield; }
+int hs_csv_nfields(const hs_csv *c) { return c->nfield; }
 
-const char *hs_csv__field(const hs_csv *c, int i)
+const char *hs_csv_field(const hs_csv *c, int i)
 {
     return (i >= 0 && i < c->nfield) ? c->field[i] : "";
 }
 
-long hs_csv__line(const hs_csv *c) { return c->lineno; }
-const char *hs_csv__path(const hs_csv *c) { return c->path; }
-long long hs_csv__offset(const hs_csv *c) { return c->offset; }
-long long hs_csv__size(const hs_csv *c) { return c->size; }
+long hs_csv_line(const hs_csv *c) { return c->lineno; }
+const char *hs_csv_path(const hs_csv *c) { return c->path; }
+long long hs_csv_offset(const hs_csv *c) { return c->offset; }
+long long hs_csv_size(const hs_csv *c) { return c->size; }
 
-int hs_csv__column(const hs_csv *c, const char *name)
+int hs_csv_column(const hs_csv *c, const char *name)
 {
     for (int i = 0; i < c->nfield; i++) {
         const char *f = c->field[i];
@@ -201,7 +207,7 @@ int hs_csv__column(const hs_csv *c, const char *name)
     return -1;
 }
 
-int hs_csv__strtod(const char *s, double *out)
+int hs_csv_strtod(const char *s, double *out)
 {
     char *end;
     while (isspace((unsigned char)*s))
@@ -218,10 +224,10 @@ int hs_csv__strtod(const char *s, double *out)
     return 0;
 }
 
-int hs_csv__double(const hs_csv *c, int i, const char *what, double *out)
+int hs_csv_double(const hs_csv *c, int i, const char *what, double *out)
 {
-    const char *f = hs_csv__field(c, i);
-    if (hs_csv__strtod(f, out) != 0) {
+    const char *f = hs_csv_field(c, i);
+    if (hs_csv_strtod(f, out) != 0) {
         if (i >= c->nfield || *f == '\0')
             return hs_error_set(HS_EPARSE, "%s:%ld: field '%s' is missing",
                                 c->path, c->lineno, what);

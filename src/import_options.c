@@ -2,15 +2,14 @@
  * (deribit-ticker), mark-price lists without a time column (deribit-marks)
  * and USD-converted chains with greeks (deribit-usd).  Contracts become
  * instruments of kind option named as on the exchange; quotes go to
- * option_quotes with their price unit (docs/csv-format.md). */
-#include "csv_int.h"
-#include "store_int.h"
+ * option_quotes with their price unit (docs/csv-format.md).  Called by
+ * import.c inside its transaction; uses import_formats.c (import_int.h). */
+#include "import_int.h"
 
 #include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,39 +37,22 @@ typedef struct opt_cols {
     const char *bid_iv_f, *ask_iv_f;
 } opt_cols;
 
-static int bad(const hs_csv *c, const char *field, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static int bad(const hs_csv *c, const char *field, const char *fmt, ...)
-{
-    char msg[300];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return hs_error_set(HS_EDATA, "%s:%ld: field '%s': %s", hs_csv__path(c),
-                        hs_csv__line(c), field, msg);
-}
-
 /* The first of `a`, `b` present in the header (b may be NULL); *used gets
  * the name found.  Required columns give HS_EPARSE when absent. */
 static int column(const hs_csv *c, const char *a, const char *b, int required,
                   int *col, const char **used)
 {
-    *col = hs_csv__column(c, a);
+    *col = hs_csv_column(c, a);
     if (used)
         *used = a;
     if (*col < 0 && b) {
-        *col = hs_csv__column(c, b);
+        *col = hs_csv_column(c, b);
         if (used)
             *used = b;
     }
     if (*col < 0 && required)
         return hs_error_set(HS_EPARSE, "%s:%ld: no column '%s' in the header",
-                            hs_csv__path(c), hs_csv__line(c), a);
+                            hs_csv_path(c), hs_csv_line(c), a);
     return 0;
 }
 
@@ -78,14 +60,14 @@ static int column(const hs_csv *c, const char *a, const char *b, int required,
 static int num(const hs_csv *c, int col, const char *name, int required,
                double *out)
 {
-    if (col < 0 || !*hs_csv__field(c, col)) {
+    if (col < 0 || !*hs_csv_field(c, col)) {
         if (required)
             return hs_error_set(HS_EPARSE, "%s:%ld: field '%s' is missing",
-                                hs_csv__path(c), hs_csv__line(c), name);
+                                hs_csv_path(c), hs_csv_line(c), name);
         *out = NAN;
         return 0;
     }
-    return hs_csv__double(c, col, name, out);
+    return hs_csv_double(c, col, name, out);
 }
 
 /* A value "key: number" out of a Python-repr dict such as
@@ -101,27 +83,27 @@ static int dict_value(const hs_csv *c, const char *field, const char *text,
     if (!*text)
         return 0;
     if (text[0] != '{')
-        return bad(c, field, "'%.40s' is not a {'key': value} dict", text);
+        return hs_import__bad(c, field, "'%.40s' is not a {'key': value} dict", text);
     p = strstr(text, pat);
     if (!p)
         return 0;
     p += strlen(pat);
     double v = strtod(p, &end);
     if (end == p || !isfinite(v) || (*end != ',' && *end != '}'))
-        return bad(c, field, "value of '%s' is not a finite number", key);
+        return hs_import__bad(c, field, "value of '%s' is not a finite number", key);
     *out = v;
     return 0;
 }
 
 static int parse_right(const hs_csv *c, int col, const char *field, char *out)
 {
-    const char *f = hs_csv__field(c, col);
+    const char *f = hs_csv_field(c, col);
     if (strcasecmp(f, "call") == 0 || strcasecmp(f, "c") == 0)
         *out = 'C';
     else if (strcasecmp(f, "put") == 0 || strcasecmp(f, "p") == 0)
         *out = 'P';
     else
-        return bad(c, field, "'%s' is neither call nor put", f);
+        return hs_import__bad(c, field, "'%s' is neither call nor put", f);
     return 0;
 }
 
@@ -153,7 +135,7 @@ static int name_underlying(const hs_csv *c, const char *field, const char *name,
 {
     size_t n = strcspn(name, "-");
     if (n == 0 || n >= size || name[n] != '-')
-        return bad(c, field,
+        return hs_import__bad(c, field,
                    "'%s' is not an option name like "
                    "BTC-22MAY20-9250-P",
                    name);
@@ -168,29 +150,29 @@ static int check_quote(const hs_csv *c, const opt_cols *k, opt_row *r)
 {
     hs_option_quote *q = &r->q;
     if (!(q->strike > 0))
-        return bad(c, k->strike_f, "strike %.17g is not positive", q->strike);
+        return hs_import__bad(c, k->strike_f, "strike %.17g is not positive", q->strike);
     if (q->bid < 0)
-        return bad(c, k->bid_f, "price %.17g is negative", q->bid);
+        return hs_import__bad(c, k->bid_f, "price %.17g is negative", q->bid);
     if (q->ask < 0)
-        return bad(c, k->ask_f, "price %.17g is negative", q->ask);
+        return hs_import__bad(c, k->ask_f, "price %.17g is negative", q->ask);
     if (q->mark < 0)
-        return bad(c, "mark_price", "price %.17g is negative", q->mark);
+        return hs_import__bad(c, "mark_price", "price %.17g is negative", q->mark);
     if (q->bid > 0 && q->ask > 0 && q->bid > q->ask)
-        return bad(c, k->ask_f, "bid %.17g is above ask %.17g (crossed quote)",
+        return hs_import__bad(c, k->ask_f, "bid %.17g is above ask %.17g (crossed quote)",
                    q->bid, q->ask);
     if (q->iv < 0)
-        return bad(c, "mark_iv", "implied volatility %.17g is negative", q->iv);
+        return hs_import__bad(c, "mark_iv", "implied volatility %.17g is negative", q->iv);
     if (q->bid_iv < 0)
-        return bad(c, k->bid_iv_f, "implied volatility %.17g is negative",
+        return hs_import__bad(c, k->bid_iv_f, "implied volatility %.17g is negative",
                    q->bid_iv);
     if (q->ask_iv < 0)
-        return bad(c, k->ask_iv_f, "implied volatility %.17g is negative",
+        return hs_import__bad(c, k->ask_iv_f, "implied volatility %.17g is negative",
                    q->ask_iv);
     if (!(q->underlying_price > 0) && !isnan(q->underlying_price))
-        return bad(c, "underlying_price", "price %.17g is not positive",
+        return hs_import__bad(c, "underlying_price", "price %.17g is not positive",
                    q->underlying_price);
     if (!(q->index_price > 0) && !isnan(q->index_price))
-        return bad(c, "index_price", "price %.17g is not positive",
+        return hs_import__bad(c, "index_price", "price %.17g is not positive",
                    q->index_price);
     /* bid or ask 0: that side of the book is empty */
     if (q->bid == 0)
@@ -278,24 +260,24 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
                      opt_row *r)
 {
     hs_option_quote *q = &r->q;
-    const char *name = k->name >= 0 ? hs_csv__field(c, k->name) : "";
+    const char *name = k->name >= 0 ? hs_csv_field(c, k->name) : "";
     char built[48];
     int rc;
 
     q->bid = q->ask = q->mark = q->iv = q->bid_iv = q->ask_iv = NAN;
     q->underlying_price = q->index_price = NAN;
     q->delta = q->gamma = q->vega = q->theta = NAN;
-    r->line = hs_csv__line(c);
+    r->line = hs_csv_line(c);
 
     if ((rc = parse_right(c, k->type, k->type_f, &q->right)) ||
-        (rc = hs_csv__double(c, k->strike, k->strike_f, &q->strike)))
+        (rc = hs_csv_double(c, k->strike, k->strike_f, &q->strike)))
         return rc;
     if (o->format == HS_FMT_DERIBIT_MARKS) {
         if (!o->underlying || !*o->underlying)
             return hs_error_set(HS_EINVAL,
                                 "%s: format deribit-marks has no contract "
                                 "names: give the underlying (--underlying)",
-                                hs_csv__path(c));
+                                hs_csv_path(c));
         snprintf(r->underlying, sizeof r->underlying, "%s", o->underlying);
     } else {
         if ((rc = name_underlying(c, k->name_f, name, r->underlying,
@@ -303,7 +285,7 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
             return rc;
         if (o->underlying && *o->underlying &&
             strcmp(o->underlying, r->underlying) != 0)
-            return bad(c, k->name_f,
+            return hs_import__bad(c, k->name_f,
                        "underlying %s differs from the one "
                        "given (%s)",
                        r->underlying, o->underlying);
@@ -311,12 +293,12 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
 
     /* expiry */
     {
-        const char *f = hs_csv__field(c, k->expiry);
+        const char *f = hs_csv_field(c, k->expiry);
         if (!*f)
             return hs_error_set(HS_EPARSE, "%s:%ld: field '%s' is missing",
-                                hs_csv__path(c), r->line, k->expiry_f);
+                                hs_csv_path(c), r->line, k->expiry_f);
         if ((rc = hs_cal_parse_time(f, &q->expiry))) {
-            hs_error_prefix("%s:%ld: field '%s': ", hs_csv__path(c), r->line,
+            hs_error_prefix("%s:%ld: field '%s': ", hs_csv_path(c), r->line,
                             k->expiry_f);
             return rc;
         }
@@ -325,16 +307,16 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
             q->expiry += 8 * HS_MS_PER_HOUR;
     }
     if (k->ts >= 0) {
-        const char *f = hs_csv__field(c, k->ts);
+        const char *f = hs_csv_field(c, k->ts);
         if ((rc = hs_cal_parse_time(f, &r->row_ts))) {
-            hs_error_prefix("%s:%ld: field 'timestamp': ", hs_csv__path(c),
+            hs_error_prefix("%s:%ld: field 'timestamp': ", hs_csv_path(c),
                             r->line);
             return rc;
         }
     }
-    if (k->created >= 0 && *hs_csv__field(c, k->created) &&
-        (rc = hs_cal_parse_time(hs_csv__field(c, k->created), &r->created))) {
-        hs_error_prefix("%s:%ld: field 'creation': ", hs_csv__path(c), r->line);
+    if (k->created >= 0 && *hs_csv_field(c, k->created) &&
+        (rc = hs_cal_parse_time(hs_csv_field(c, k->created), &r->created))) {
+        hs_error_prefix("%s:%ld: field 'creation': ", hs_csv_path(c), r->line);
         return rc;
     }
 
@@ -354,7 +336,7 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
         (rc = num(c, k->theta, "theta", 0, &q->theta)))
         return rc;
     if (k->greeks >= 0) {
-        const char *g = hs_csv__field(c, k->greeks);
+        const char *g = hs_csv_field(c, k->greeks);
         if ((rc = dict_value(c, "greeks", g, "delta", &q->delta)) ||
             (rc = dict_value(c, "greeks", g, "gamma", &q->gamma)) ||
             (rc = dict_value(c, "greeks", g, "vega", &q->vega)) ||
@@ -367,7 +349,7 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
     option_name(built, sizeof built, r->underlying, q->expiry, q->strike,
                 q->right);
     if (k->name >= 0 && strcmp(name, built) != 0)
-        return bad(c, k->name_f,
+        return hs_import__bad(c, k->name_f,
                    "'%s' does not match its expiry, strike and type "
                    "(expected %s)",
                    name, built);
@@ -378,7 +360,7 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
              strcmp(r->underlying, "ETH") == 0)
         snprintf(q->price_unit, sizeof q->price_unit, "%.3s", r->underlying);
     else
-        return bad(c, k->name_f[0] ? k->name_f : "underlying",
+        return hs_import__bad(c, k->name_f[0] ? k->name_f : "underlying",
                    "prices of %s options in %s are not supported (BTC, ETH "
                    "or USD)",
                    r->underlying, r->underlying);
@@ -437,14 +419,14 @@ int hs_import__options(hs_store *s, const char *path, const hs_import_opts *o,
     char a[40], b[40];
     int rc, last = -1;
 
-    if ((rc = hs_csv__open(&c, path)))
+    if ((rc = hs_csv_open(&c, path)))
         return rc;
-    rc = hs_csv__next(c);
+    rc = hs_csv_next(c);
     if (rc == HS_ITEROVER)
         rc = hs_error_set(HS_EPARSE, "%s: empty file", path);
     if (rc || (rc = find_columns(c, o->format, &k)))
         goto done;
-    while ((rc = hs_csv__next(c)) == 0) {
+    while ((rc = hs_csv_next(c)) == 0) {
         if (rows.n == rows.cap) {
             size_t nc = rows.cap ? rows.cap * 2 : 512;
             opt_row *p = realloc(rows.v, nc * sizeof *p);
@@ -460,7 +442,7 @@ int hs_import__options(hs_store *s, const char *path, const hs_import_opts *o,
         st->rows_read++;
         if ((rc = parse_row(c, o, &k, r)))
             goto done;
-        hs_import__progress(c, o->progress, &last);
+        hs_import__progress(c, o, &last);
     }
     if (rc != HS_ITEROVER)
         goto done;
@@ -531,7 +513,7 @@ int hs_import__options(hs_store *s, const char *path, const hs_import_opts *o,
     for (size_t i = 0; i < rows.n; i++) {
         opt_row *r = &rows.v[i];
         hs_instrument in;
-        int outcome = HS_PUT_NEW;
+        int outcome = HS_STORE_PUT_NEW;
         memset(&in, 0, sizeof in);
         snprintf(in.symbol, sizeof in.symbol, "%s", r->q.symbol);
         in.kind = HS_KIND_OPTION;
@@ -546,14 +528,14 @@ int hs_import__options(hs_store *s, const char *path, const hs_import_opts *o,
         in.strike = r->q.strike;
         in.right = r->q.right;
         in.multiplier = 1;
-        if ((rc = hs_store__ensure_instrument(s, &in, path,
+        if ((rc = hs_store_ensure_instrument(s, &in, path,
                                               &r->q.instrument_id)))
             goto done;
-        if ((rc = hs_store__put_option(s, &r->q, source, &outcome))) {
+        if ((rc = hs_store_put_option(s, &r->q, source, &outcome))) {
             hs_error_prefix("%s:%ld: ", path, r->line);
             goto done;
         }
-        if (outcome == HS_PUT_CONFLICT) {
+        if (outcome == HS_STORE_PUT_CONFLICT) {
             rc = hs_error_set(HS_EDATA,
                               "%s:%ld: %s at %s conflicts with the quote "
                               "already in the store (same time, other "
@@ -562,14 +544,14 @@ int hs_import__options(hs_store *s, const char *path, const hs_import_opts *o,
                               hs_cal_format_time(snap, a, sizeof a));
             goto done;
         }
-        if (outcome == HS_PUT_NEW)
+        if (outcome == HS_STORE_PUT_NEW)
             st->rows_inserted++;
         else
             st->rows_unchanged++;
     }
     st->first_ts = st->last_ts = snap;
 done:
-    hs_csv__close(c);
+    hs_csv_close(c);
     free(rows.v);
     return rc;
 }

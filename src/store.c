@@ -1,4 +1,9 @@
-/* The SQLite market store: schema, versioning, opening, and read access. */
+/* The SQLite market store, part 1 of 4: the schema and its migrations,
+ * opening and closing, meta, the integrity check, transactions, the cache of
+ * prepared statements and the small SQLite helpers the other parts share
+ * (store_int.h).  Writing rows is in store_write.c, reading them in
+ * store_read.c, the summaries for `hedgesim info` in store_info.c.  Only the
+ * store_*.c files speak SQL. */
 #include "store_int.h"
 
 #include "hedgesim/calendar.h"
@@ -121,22 +126,26 @@ int hs_store__exec(hs_store *s, const char *sql)
     return 0;
 }
 
-int hs_store__begin(hs_store *s)
+int hs_store_begin(hs_store *s)
 {
+    if (!s)
+        return hs_error_set(HS_EINVAL, "store: NULL store");
     if (!s->writable)
         return hs_error_set(HS_EINVAL, "%s: the store was opened read-only",
                             s->path);
     return hs_store__exec(s, "BEGIN IMMEDIATE");
 }
 
-int hs_store__commit(hs_store *s)
+int hs_store_commit(hs_store *s)
 {
+    if (!s)
+        return hs_error_set(HS_EINVAL, "store: NULL store");
     return hs_store__exec(s, "COMMIT");
 }
 
-void hs_store__rollback(hs_store *s)
+void hs_store_rollback(hs_store *s)
 {
-    if (!sqlite3_get_autocommit(s->db))
+    if (s && s->db && !sqlite3_get_autocommit(s->db))
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -205,8 +214,7 @@ int hs_store__stmt(hs_store *s, hs_stmt_id id, sqlite3_stmt **out)
     return 0;
 }
 
-/* Prepare a one-off statement. */
-static int prepare(hs_store *s, const char *sql, sqlite3_stmt **out)
+int hs_store__prepare(hs_store *s, const char *sql, sqlite3_stmt **out)
 {
     if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK) {
         *out = NULL;
@@ -215,25 +223,29 @@ static int prepare(hs_store *s, const char *sql, sqlite3_stmt **out)
     return 0;
 }
 
-static void copy_text(char *dst, size_t size, const unsigned char *src)
+void hs_store__copy_text(char *dst, size_t size, const unsigned char *src)
 {
     snprintf(dst, size, "%s", src ? (const char *)src : "");
 }
 
-/* Bind a double, NAN as NULL. */
-static void bind_num(sqlite3_stmt *st, int i, double v)
-{
-    if (isnan(v))
-        sqlite3_bind_null(st, i);
-    else
-        sqlite3_bind_double(st, i, v);
-}
-
-static double col_num(sqlite3_stmt *st, int i)
+double hs_store__col_num(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL
                ? NAN
                : sqlite3_column_double(st, i);
+}
+
+void *hs_store__vec_push(hs_store__vec *v)
+{
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 256;
+        void *p = realloc(v->data, nc * v->size);
+        if (!p)
+            return NULL;
+        v->data = p;
+        v->cap = nc;
+    }
+    return (char *)v->data + v->size * v->n++;
 }
 
 /* -------------------------------------------------------------- kinds */
@@ -283,8 +295,10 @@ void hs_store_close(hs_store *s)
         return;
     for (int i = 0; i < HS_ST__COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
+    /* close_v2: a quote cursor still open (hs_store_quotes) keeps the
+     * connection alive until it is closed, instead of making this fail. */
     if (s->db)
-        sqlite3_close(s->db);
+        sqlite3_close_v2(s->db);
     free(s->path);
     free(s);
 }
@@ -389,13 +403,13 @@ static int inspect(hs_store *s, int *ntables, int *has_meta)
 int hs_store_meta(hs_store *s, const char *key, char *buf, size_t size)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prepare(s, "SELECT value FROM meta WHERE key = ?1", &st);
+    int rc = hs_store__prepare(s, "SELECT value FROM meta WHERE key = ?1", &st);
     if (rc)
         return rc;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
-        copy_text(buf, size, sqlite3_column_text(st, 0));
+        hs_store__copy_text(buf, size, sqlite3_column_text(st, 0));
         rc = 0;
     } else if (r == SQLITE_DONE) {
         rc = hs_error_set(HS_ENOTFOUND, "%s: no meta key '%s'", s->path, key);
@@ -409,7 +423,7 @@ int hs_store_meta(hs_store *s, const char *key, char *buf, size_t size)
 static int set_meta(hs_store *s, const char *key, const char *value)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prepare(s,
+    int rc = hs_store__prepare(s,
                      "INSERT INTO meta(key, value) VALUES (?1, ?2)"
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                      &st);
@@ -426,7 +440,7 @@ static int set_meta(hs_store *s, const char *key, const char *value)
 static int create_schema(hs_store *s)
 {
     char now[40], ver[16];
-    int rc = hs_store__begin(s);
+    int rc = hs_store_begin(s);
     if (rc)
         return rc;
     if ((rc = hs_store__exec(s, schema_v1)))
@@ -443,10 +457,10 @@ static int create_schema(hs_store *s)
                        "The embedded files are described in "
                        "datasets/README.md.")))
         goto done;
-    rc = hs_store__commit(s);
+    rc = hs_store_commit(s);
 done:
     if (rc)
-        hs_store__rollback(s);
+        hs_store_rollback(s);
     else
         s->version = HS_STORE_SCHEMA_VERSION;
     return rc;
@@ -455,7 +469,7 @@ done:
 static int migrate(hs_store *s)
 {
     char ver[16];
-    int rc = hs_store__begin(s);
+    int rc = hs_store_begin(s);
     if (rc)
         return rc;
     for (int v = s->version; v < HS_STORE_SCHEMA_VERSION; v++) {
@@ -477,10 +491,10 @@ static int migrate(hs_store *s)
     snprintf(ver, sizeof ver, "%d", HS_STORE_SCHEMA_VERSION);
     if ((rc = set_meta(s, "schema_version", ver)))
         goto done;
-    rc = hs_store__commit(s);
+    rc = hs_store_commit(s);
 done:
     if (rc)
-        hs_store__rollback(s);
+        hs_store_rollback(s);
     else
         s->version = HS_STORE_SCHEMA_VERSION;
     return rc;
@@ -605,7 +619,7 @@ int hs_store__bulk_mode(hs_store *s)
 int hs_store_check(hs_store *s)
 {
     sqlite3_stmt *st = NULL;
-    int rc = prepare(s, "PRAGMA integrity_check(1)", &st);
+    int rc = hs_store__prepare(s, "PRAGMA integrity_check(1)", &st);
     if (rc)
         return rc;
     int r = sqlite3_step(st);
@@ -618,771 +632,3 @@ int hs_store_check(hs_store *s)
     return rc;
 }
 
-/* ------------------------------------------------------------ instruments */
-
-static void read_instrument(sqlite3_stmt *st, hs_instrument *in)
-{
-    hs_kind k = HS_KIND_SPOT;
-    const unsigned char *right;
-    memset(in, 0, sizeof *in);
-    in->id = sqlite3_column_int64(st, 0);
-    copy_text(in->symbol, sizeof in->symbol, sqlite3_column_text(st, 1));
-    hs_kind_parse((const char *)sqlite3_column_text(st, 2), &k);
-    in->kind = k;
-    copy_text(in->underlying, sizeof in->underlying,
-              sqlite3_column_text(st, 3));
-    copy_text(in->quote, sizeof in->quote, sqlite3_column_text(st, 4));
-    copy_text(in->venue, sizeof in->venue, sqlite3_column_text(st, 5));
-    copy_text(in->source, sizeof in->source, sqlite3_column_text(st, 6));
-    in->inverse = sqlite3_column_int(st, 7);
-    in->expiry = sqlite3_column_int64(st, 8);
-    in->strike = sqlite3_column_double(st, 9);
-    right = sqlite3_column_text(st, 10);
-    in->right = right ? (char)right[0] : 0;
-    in->multiplier = sqlite3_column_double(st, 11);
-}
-
-int hs_store_instrument(hs_store *s, const char *symbol, hs_instrument *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = hs_store__stmt(s, HS_ST_INSTR_GET, &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_text(st, 1, symbol, -1, SQLITE_STATIC);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        read_instrument(st, out);
-    else if (r == SQLITE_DONE)
-        rc = hs_error_set(HS_ENOTFOUND, "%s: no instrument '%s'", s->path,
-                          symbol);
-    else
-        rc = hs_store__dberr(s, "reading instruments");
-    sqlite3_reset(st);
-    return rc;
-}
-
-int hs_store__ensure_instrument(hs_store *s, const hs_instrument *want,
-                                const char *where, int64_t *id)
-{
-    hs_instrument have;
-    sqlite3_stmt *st = NULL;
-    char a[40];
-    int rc;
-
-    if (!hs_store__valid_symbol(want->symbol))
-        return hs_error_set(HS_EINVAL,
-                            "%s: bad symbol '%s' (1..47 characters of "
-                            "A-Z a-z 0-9 . _ -)",
-                            where, want->symbol);
-    rc = hs_store_instrument(s, want->symbol, &have);
-    if (rc == 0) {
-        const char *diff = NULL;
-        if (have.kind != want->kind)
-            diff = "kind";
-        else if (have.inverse != want->inverse)
-            diff = "inverse";
-        else if (want->kind == HS_KIND_OPTION &&
-                 (have.expiry != want->expiry || have.strike != want->strike ||
-                  have.right != want->right))
-            diff = "expiry, strike or right";
-        if (diff)
-            return hs_error_set(
-                HS_EDATA,
-                "%s: instrument %s is already in the store as a %s%s "
-                "(expiry %s, strike %g) with another %s",
-                where, want->symbol, have.inverse ? "inverse " : "",
-                hs_kind_name(have.kind),
-                hs_cal_format_time(have.expiry, a, sizeof a), have.strike,
-                diff);
-        *id = have.id;
-        return 0;
-    }
-    if (rc != HS_ENOTFOUND)
-        return rc;
-    if ((rc = hs_store__stmt(s, HS_ST_INSTR_ADD, &st)))
-        return rc;
-    sqlite3_bind_text(st, 1, want->symbol, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, hs_kind_name(want->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, want->underlying, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, want->quote, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, want->venue, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, want->source, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 7, want->inverse ? 1 : 0);
-    if (want->kind == HS_KIND_OPTION || want->kind == HS_KIND_FUTURE)
-        sqlite3_bind_int64(st, 8, want->expiry);
-    if (want->kind == HS_KIND_OPTION) {
-        char r[2] = {want->right, 0};
-        sqlite3_bind_double(st, 9, want->strike);
-        sqlite3_bind_text(st, 10, r, 1, SQLITE_TRANSIENT);
-    }
-    sqlite3_bind_double(st, 11, want->multiplier > 0 ? want->multiplier : 1);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        rc = hs_store__dberr(s, "adding an instrument");
-        hs_error_prefix("%s: instrument %s: ", where, want->symbol);
-        sqlite3_reset(st);
-        return rc;
-    }
-    sqlite3_reset(st);
-    *id = sqlite3_last_insert_rowid(s->db);
-    return 0;
-}
-
-int hs_store_instruments(hs_store *s, int kind, hs_instrument **out, size_t *n)
-{
-    sqlite3_stmt *st = NULL;
-    hs_instrument *v = NULL;
-    size_t cap = 0, len = 0;
-    int rc, r;
-
-    *out = NULL;
-    *n = 0;
-    rc = prepare(s,
-                 "SELECT id, symbol, kind, underlying, quote, venue, source,"
-                 " inverse, expiry, strike, \"right\", multiplier"
-                 " FROM instruments WHERE ?1 IS NULL OR kind = ?1"
-                 " ORDER BY symbol",
-                 &st);
-    if (rc)
-        return rc;
-    if (kind >= 0) {
-        if (!hs_kind_name((hs_kind)kind)) {
-            sqlite3_finalize(st);
-            return hs_error_set(HS_EINVAL, "bad instrument kind %d", kind);
-        }
-        sqlite3_bind_text(st, 1, hs_kind_name((hs_kind)kind), -1,
-                          SQLITE_STATIC);
-    }
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if (len == cap) {
-            size_t nc = cap ? cap * 2 : 64;
-            hs_instrument *p = realloc(v, nc * sizeof *p);
-            if (!p) {
-                rc = hs_error_set(HS_ENOMEM, "out of memory");
-                goto done;
-            }
-            v = p;
-            cap = nc;
-        }
-        read_instrument(st, &v[len++]);
-    }
-    if (r != SQLITE_DONE)
-        rc = hs_store__dberr(s, "reading instruments");
-done:
-    sqlite3_finalize(st);
-    if (rc) {
-        free(v);
-        return rc;
-    }
-    *out = v;
-    *n = len;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ puts */
-
-/* Step an INSERT ... ON CONFLICT DO NOTHING; if nothing was inserted, step
- * the matching "same values?" query (with the same bindings). */
-static int put_finish(hs_store *s, sqlite3_stmt *add, sqlite3_stmt *same,
-                      int *outcome)
-{
-    int r = sqlite3_step(add);
-    sqlite3_reset(add);
-    if (r != SQLITE_DONE)
-        return hs_store__dberr(s, "insert");
-    if (sqlite3_changes(s->db) == 1) {
-        *outcome = HS_PUT_NEW;
-        return 0;
-    }
-    r = sqlite3_step(same);
-    sqlite3_reset(same);
-    if (r == SQLITE_ROW)
-        *outcome = HS_PUT_SAME;
-    else if (r == SQLITE_DONE)
-        *outcome = HS_PUT_CONFLICT;
-    else
-        return hs_store__dberr(s, "compare");
-    return 0;
-}
-
-int hs_store__put_bar(hs_store *s, int64_t id, const hs_bar *b,
-                      const char *source, int *outcome)
-{
-    sqlite3_stmt *add = NULL, *same = NULL;
-    int rc;
-    if ((rc = hs_store__stmt(s, HS_ST_BAR_ADD, &add)) ||
-        (rc = hs_store__stmt(s, HS_ST_BAR_GET, &same)))
-        return rc;
-    sqlite3_stmt *both[2] = {add, same};
-    for (int k = 0; k < 2; k++) {
-        sqlite3_bind_int64(both[k], 1, id);
-        sqlite3_bind_int64(both[k], 2, b->ts);
-        sqlite3_bind_double(both[k], 3, b->open);
-        sqlite3_bind_double(both[k], 4, b->high);
-        sqlite3_bind_double(both[k], 5, b->low);
-        sqlite3_bind_double(both[k], 6, b->close);
-        sqlite3_bind_double(both[k], 7, b->volume);
-    }
-    sqlite3_bind_text(add, 8, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
-}
-
-int hs_store__put_index(hs_store *s, int64_t id, const hs_bar *b,
-                        const char *source, int *outcome)
-{
-    sqlite3_stmt *add = NULL, *same = NULL;
-    int rc;
-    if ((rc = hs_store__stmt(s, HS_ST_INDEX_ADD, &add)) ||
-        (rc = hs_store__stmt(s, HS_ST_INDEX_GET, &same)))
-        return rc;
-    sqlite3_stmt *both[2] = {add, same};
-    for (int k = 0; k < 2; k++) {
-        sqlite3_bind_int64(both[k], 1, id);
-        sqlite3_bind_int64(both[k], 2, b->ts);
-        sqlite3_bind_double(both[k], 3, b->open);
-        sqlite3_bind_double(both[k], 4, b->high);
-        sqlite3_bind_double(both[k], 5, b->low);
-        sqlite3_bind_double(both[k], 6, b->close);
-    }
-    sqlite3_bind_text(add, 7, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
-}
-
-int hs_store__put_funding(hs_store *s, int64_t id, const hs_funding *f,
-                          const char *source, int *outcome)
-{
-    sqlite3_stmt *add = NULL, *same = NULL;
-    int rc;
-    if ((rc = hs_store__stmt(s, HS_ST_FUND_ADD, &add)) ||
-        (rc = hs_store__stmt(s, HS_ST_FUND_GET, &same)))
-        return rc;
-    sqlite3_stmt *both[2] = {add, same};
-    for (int k = 0; k < 2; k++) {
-        sqlite3_bind_int64(both[k], 1, id);
-        sqlite3_bind_int64(both[k], 2, f->ts);
-        sqlite3_bind_double(both[k], 3, f->rate);
-        sqlite3_bind_double(both[k], 4, f->interval_hours);
-    }
-    sqlite3_bind_text(add, 5, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
-}
-
-int hs_store__put_rate(hs_store *s, const char *series, const hs_rate *r,
-                       const char *source, int *outcome)
-{
-    sqlite3_stmt *add = NULL, *same = NULL;
-    int rc;
-    if ((rc = hs_store__stmt(s, HS_ST_RATE_ADD, &add)) ||
-        (rc = hs_store__stmt(s, HS_ST_RATE_GET, &same)))
-        return rc;
-    sqlite3_stmt *both[2] = {add, same};
-    for (int k = 0; k < 2; k++) {
-        sqlite3_bind_text(both[k], 1, series, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(both[k], 2, r->ts);
-        sqlite3_bind_double(both[k], 3, r->rate);
-    }
-    sqlite3_bind_text(add, 4, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
-}
-
-int hs_store__put_option(hs_store *s, const hs_option_quote *q,
-                         const char *source, int *outcome)
-{
-    sqlite3_stmt *add = NULL, *same = NULL;
-    int rc;
-    if ((rc = hs_store__stmt(s, HS_ST_OPT_ADD, &add)) ||
-        (rc = hs_store__stmt(s, HS_ST_OPT_GET, &same)))
-        return rc;
-    sqlite3_stmt *both[2] = {add, same};
-    for (int k = 0; k < 2; k++) {
-        sqlite3_stmt *st = both[k];
-        sqlite3_bind_int64(st, 1, q->ts);
-        sqlite3_bind_int64(st, 2, q->instrument_id);
-        bind_num(st, 3, q->bid);
-        bind_num(st, 4, q->ask);
-        bind_num(st, 5, q->mark);
-        bind_num(st, 6, q->iv);
-        bind_num(st, 7, q->underlying_price);
-        bind_num(st, 8, q->index_price);
-        bind_num(st, 9, q->bid_iv);
-        bind_num(st, 10, q->ask_iv);
-        bind_num(st, 11, q->delta);
-        bind_num(st, 12, q->gamma);
-        bind_num(st, 13, q->vega);
-        bind_num(st, 14, q->theta);
-        sqlite3_bind_text(st, 15, q->price_unit, -1, SQLITE_STATIC);
-    }
-    sqlite3_bind_text(add, 16, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
-}
-
-/* ----------------------------------------------------------------- reads */
-
-/* A growable array of `size`-byte records. */
-typedef struct vec {
-    void *data;
-    size_t n, cap, size;
-} vec;
-
-static void *vec_push(vec *v)
-{
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 256;
-        void *p = realloc(v->data, nc * v->size);
-        if (!p)
-            return NULL;
-        v->data = p;
-        v->cap = nc;
-    }
-    return (char *)v->data + v->size * v->n++;
-}
-
-/* Run a range query over (id or series, t0, t1) and hand each row to
- * `row`. */
-typedef void (*row_fn)(sqlite3_stmt *st, void *rec);
-
-static int range_query(hs_store *s, const char *sql, int64_t id,
-                       const char *key, int64_t t0, int64_t t1, row_fn row,
-                       size_t size, void **out, size_t *n)
-{
-    sqlite3_stmt *st = NULL;
-    vec v = {NULL, 0, 0, size};
-    int rc, r;
-
-    *out = NULL;
-    *n = 0;
-    if ((rc = prepare(s, sql, &st)))
-        return rc;
-    if (key)
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, t0);
-    sqlite3_bind_int64(st, 3, t1);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        void *rec = vec_push(&v);
-        if (!rec) {
-            rc = hs_error_set(HS_ENOMEM, "out of memory");
-            goto done;
-        }
-        row(st, rec);
-    }
-    if (r != SQLITE_DONE)
-        rc = hs_store__dberr(s, "query");
-done:
-    sqlite3_finalize(st);
-    if (rc) {
-        free(v.data);
-        return rc;
-    }
-    *out = v.data;
-    *n = v.n;
-    return 0;
-}
-
-static void bar_row(sqlite3_stmt *st, void *rec)
-{
-    hs_bar *b = rec;
-    b->ts = sqlite3_column_int64(st, 0);
-    b->open = sqlite3_column_double(st, 1);
-    b->high = sqlite3_column_double(st, 2);
-    b->low = sqlite3_column_double(st, 3);
-    b->close = sqlite3_column_double(st, 4);
-    b->volume = sqlite3_column_double(st, 5);
-}
-
-static void funding_row(sqlite3_stmt *st, void *rec)
-{
-    hs_funding *f = rec;
-    f->ts = sqlite3_column_int64(st, 0);
-    f->rate = sqlite3_column_double(st, 1);
-    f->interval_hours = sqlite3_column_double(st, 2);
-}
-
-static void rate_row(sqlite3_stmt *st, void *rec)
-{
-    hs_rate *r = rec;
-    r->ts = sqlite3_column_int64(st, 0);
-    r->rate = sqlite3_column_double(st, 1);
-}
-
-static void ts_row(sqlite3_stmt *st, void *rec)
-{
-    *(int64_t *)rec = sqlite3_column_int64(st, 0);
-}
-
-int hs_store_bars(hs_store *s, int64_t id, int64_t t0, int64_t t1, hs_bar **out,
-                  size_t *n)
-{
-    return range_query(s,
-                       "SELECT ts, open, high, low, close, volume FROM bars"
-                       " WHERE instrument_id = ?1 AND ts >= ?2 AND ts < ?3"
-                       " ORDER BY ts",
-                       id, NULL, t0, t1, bar_row, sizeof(hs_bar), (void **)out,
-                       n);
-}
-
-int hs_store_index(hs_store *s, int64_t id, int64_t t0, int64_t t1,
-                   hs_bar **out, size_t *n)
-{
-    return range_query(s,
-                       "SELECT ts, open, high, low, close, 0.0"
-                       " FROM index_values"
-                       " WHERE instrument_id = ?1 AND ts >= ?2 AND ts < ?3"
-                       " ORDER BY ts",
-                       id, NULL, t0, t1, bar_row, sizeof(hs_bar), (void **)out,
-                       n);
-}
-
-int hs_store_funding(hs_store *s, int64_t id, int64_t t0, int64_t t1,
-                     hs_funding **out, size_t *n)
-{
-    return range_query(s,
-                       "SELECT ts, rate, interval_hours FROM funding"
-                       " WHERE instrument_id = ?1 AND ts >= ?2 AND ts < ?3"
-                       " ORDER BY ts",
-                       id, NULL, t0, t1, funding_row, sizeof(hs_funding),
-                       (void **)out, n);
-}
-
-int hs_store_rates(hs_store *s, const char *series, int64_t t0, int64_t t1,
-                   hs_rate **out, size_t *n)
-{
-    return range_query(s,
-                       "SELECT ts, rate FROM rates"
-                       " WHERE series = ?1 AND ts >= ?2 AND ts < ?3"
-                       " ORDER BY ts",
-                       0, series, t0, t1, rate_row, sizeof(hs_rate),
-                       (void **)out, n);
-}
-
-int hs_store_option_snapshots(hs_store *s, const char *underlying, int64_t t0,
-                              int64_t t1, int64_t **out, size_t *n)
-{
-    return range_query(s,
-                       "SELECT DISTINCT q.ts FROM option_quotes q"
-                       " JOIN instruments i ON i.id = q.instrument_id"
-                       " WHERE i.underlying = ?1 AND q.ts >= ?2 AND q.ts < ?3"
-                       " ORDER BY q.ts",
-                       0, underlying, t0, t1, ts_row, sizeof(int64_t),
-                       (void **)out, n);
-}
-
-static void option_row(sqlite3_stmt *st, void *rec)
-{
-    hs_option_quote *q = rec;
-    const unsigned char *right;
-    memset(q, 0, sizeof *q);
-    q->ts = sqlite3_column_int64(st, 0);
-    q->instrument_id = sqlite3_column_int64(st, 1);
-    copy_text(q->symbol, sizeof q->symbol, sqlite3_column_text(st, 2));
-    q->expiry = sqlite3_column_int64(st, 3);
-    q->strike = sqlite3_column_double(st, 4);
-    right = sqlite3_column_text(st, 5);
-    q->right = right ? (char)right[0] : 0;
-    q->bid = col_num(st, 6);
-    q->ask = col_num(st, 7);
-    q->mark = col_num(st, 8);
-    q->iv = col_num(st, 9);
-    q->underlying_price = col_num(st, 10);
-    q->index_price = col_num(st, 11);
-    q->bid_iv = col_num(st, 12);
-    q->ask_iv = col_num(st, 13);
-    q->delta = col_num(st, 14);
-    q->gamma = col_num(st, 15);
-    q->vega = col_num(st, 16);
-    q->theta = col_num(st, 17);
-    copy_text(q->price_unit, sizeof q->price_unit, sqlite3_column_text(st, 18));
-    copy_text(q->source, sizeof q->source, sqlite3_column_text(st, 19));
-}
-
-int hs_store_option_chain(hs_store *s, const char *underlying, int64_t ts,
-                          hs_option_quote **out, size_t *n)
-{
-    return range_query(
-        s,
-        "SELECT q.ts, q.instrument_id, i.symbol, i.expiry, i.strike,"
-        " i.\"right\", q.bid, q.ask, q.mark, q.iv, q.underlying_price,"
-        " q.index_price, q.bid_iv, q.ask_iv, q.delta, q.gamma, q.vega,"
-        " q.theta, q.price_unit, q.source"
-        " FROM option_quotes q JOIN instruments i ON i.id = q.instrument_id"
-        " WHERE i.underlying = ?1 AND q.ts >= ?2 AND q.ts < ?3"
-        " ORDER BY i.expiry, i.strike, i.\"right\"",
-        0, underlying, ts, ts + 1, option_row, sizeof(hs_option_quote),
-        (void **)out, n);
-}
-
-/* ------------------------------------------------------------------ info */
-
-/* Sum of missing steps given the spacing histogram (dt, count). */
-static int spacing(hs_store *s, const char *sql, int64_t id, int64_t *step,
-                   long long *gaps, int per_row_interval)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prepare(s, sql, &st);
-    long long best = -1;
-    int r;
-    if (rc)
-        return rc;
-    *gaps = 0;
-    sqlite3_bind_int64(st, 1, id);
-    if (!per_row_interval) {
-        /* rows: (dt, count) ascending by dt */
-        vec v = {NULL, 0, 0, 2 * sizeof(int64_t)};
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t *p = vec_push(&v);
-            if (!p) {
-                free(v.data);
-                sqlite3_finalize(st);
-                return hs_error_set(HS_ENOMEM, "out of memory");
-            }
-            p[0] = sqlite3_column_int64(st, 0);
-            p[1] = sqlite3_column_int64(st, 1);
-            if (p[1] > best) {
-                best = p[1];
-                *step = p[0];
-            }
-        }
-        for (size_t i = 0; *step > 0 && i < v.n; i++) {
-            const int64_t *p = (const int64_t *)v.data + 2 * i;
-            if (p[0] > *step)
-                *gaps += (long long)(p[0] / *step - 1) * p[1];
-        }
-        free(v.data);
-    } else {
-        /* rows: (dt, previous interval in hours, count) */
-        while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t dt = sqlite3_column_int64(st, 0);
-            int64_t iv = (int64_t)llround(sqlite3_column_double(st, 1) *
-                                          (double)HS_MS_PER_HOUR);
-            if (iv > 0 && dt > iv)
-                *gaps += (long long)(dt / iv - 1) * sqlite3_column_int64(st, 2);
-        }
-    }
-    if (r != SQLITE_DONE)
-        rc = hs_store__dberr(s, "gap count");
-    sqlite3_finalize(st);
-    return rc;
-}
-
-typedef struct series_table {
-    const char *name;
-    const char *summary_sql;
-    const char *spacing_sql;
-    int per_row_interval;
-} series_table;
-
-static const series_table series_tables[] = {
-    {"bars",
-     "SELECT count(*), min(ts), max(ts) FROM bars WHERE instrument_id = ?1",
-     "SELECT dt, count(*) FROM (SELECT ts - lag(ts) OVER (ORDER BY ts) AS dt"
-     " FROM bars WHERE instrument_id = ?1) WHERE dt IS NOT NULL"
-     " GROUP BY dt ORDER BY dt",
-     0},
-    {"funding",
-     "SELECT count(*), min(ts), max(ts) FROM funding WHERE instrument_id = ?1",
-     "SELECT dt, iv, count(*) FROM (SELECT ts - lag(ts) OVER w AS dt,"
-     " lag(interval_hours) OVER w AS iv FROM funding WHERE instrument_id = ?1"
-     " WINDOW w AS (ORDER BY ts)) WHERE dt IS NOT NULL GROUP BY dt, iv",
-     1},
-    {"index",
-     "SELECT count(*), min(ts), max(ts) FROM index_values"
-     " WHERE instrument_id = ?1",
-     "SELECT dt, count(*) FROM (SELECT ts - lag(ts) OVER (ORDER BY ts) AS dt"
-     " FROM index_values WHERE instrument_id = ?1) WHERE dt IS NOT NULL"
-     " GROUP BY dt ORDER BY dt",
-     0},
-};
-
-/* The most common funding interval of a perp, in ms. */
-static int funding_step(hs_store *s, int64_t id, int64_t *step)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = prepare(s,
-                     "SELECT interval_hours FROM funding WHERE"
-                     " instrument_id = ?1 GROUP BY interval_hours"
-                     " ORDER BY count(*) DESC LIMIT 1",
-                     &st);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st, 1, id);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW)
-        *step = (int64_t)llround(sqlite3_column_double(st, 0) *
-                                 (double)HS_MS_PER_HOUR);
-    else if (r != SQLITE_DONE)
-        rc = hs_store__dberr(s, "funding interval");
-    sqlite3_finalize(st);
-    return rc;
-}
-
-int hs_store_series_info(hs_store *s, hs_series_info **out, size_t *n)
-{
-    hs_instrument *inst = NULL;
-    size_t ni = 0;
-    vec v = {NULL, 0, 0, sizeof(hs_series_info)};
-    int rc;
-
-    *out = NULL;
-    *n = 0;
-    if ((rc = hs_store_instruments(s, -1, &inst, &ni)))
-        return rc;
-    for (size_t i = 0; i < ni && !rc; i++) {
-        if (inst[i].kind == HS_KIND_OPTION)
-            continue;
-        for (size_t t = 0; t < sizeof series_tables / sizeof *series_tables;
-             t++) {
-            const series_table *tb = &series_tables[t];
-            sqlite3_stmt *st = NULL;
-            hs_series_info si;
-            memset(&si, 0, sizeof si);
-            if ((rc = prepare(s, tb->summary_sql, &st)))
-                break;
-            sqlite3_bind_int64(st, 1, inst[i].id);
-            if (sqlite3_step(st) != SQLITE_ROW) {
-                rc = hs_store__dberr(s, "series summary");
-                sqlite3_finalize(st);
-                break;
-            }
-            si.rows = sqlite3_column_int64(st, 0);
-            si.first_ts = sqlite3_column_int64(st, 1);
-            si.last_ts = sqlite3_column_int64(st, 2);
-            sqlite3_finalize(st);
-            if (si.rows == 0)
-                continue;
-            si.inst = inst[i];
-            si.table = tb->name;
-            if ((rc = spacing(s, tb->spacing_sql, inst[i].id, &si.step_ms,
-                              &si.gaps, tb->per_row_interval)))
-                break;
-            if (tb->per_row_interval &&
-                (rc = funding_step(s, inst[i].id, &si.step_ms)))
-                break;
-            hs_series_info *p = vec_push(&v);
-            if (!p) {
-                rc = hs_error_set(HS_ENOMEM, "out of memory");
-                break;
-            }
-            *p = si;
-        }
-    }
-    free(inst);
-    if (rc) {
-        free(v.data);
-        return rc;
-    }
-    *out = v.data;
-    *n = v.n;
-    return 0;
-}
-
-int hs_store_option_info(hs_store *s, hs_option_info **out, size_t *n)
-{
-    sqlite3_stmt *st = NULL;
-    vec v = {NULL, 0, 0, sizeof(hs_option_info)};
-    int rc, r;
-
-    *out = NULL;
-    *n = 0;
-    rc = prepare(s,
-                 "SELECT i.underlying, q.price_unit, q.source,"
-                 " count(DISTINCT q.ts), count(DISTINCT q.instrument_id),"
-                 " count(*), min(q.ts), max(q.ts)"
-                 " FROM option_quotes q JOIN instruments i"
-                 " ON i.id = q.instrument_id"
-                 " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-                 &st);
-    if (rc)
-        return rc;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        hs_option_info *p = vec_push(&v);
-        if (!p) {
-            rc = hs_error_set(HS_ENOMEM, "out of memory");
-            goto done;
-        }
-        copy_text(p->underlying, sizeof p->underlying,
-                  sqlite3_column_text(st, 0));
-        copy_text(p->price_unit, sizeof p->price_unit,
-                  sqlite3_column_text(st, 1));
-        copy_text(p->source, sizeof p->source, sqlite3_column_text(st, 2));
-        p->snapshots = sqlite3_column_int64(st, 3);
-        p->contracts = sqlite3_column_int64(st, 4);
-        p->rows = sqlite3_column_int64(st, 5);
-        p->first_ts = sqlite3_column_int64(st, 6);
-        p->last_ts = sqlite3_column_int64(st, 7);
-    }
-    if (r != SQLITE_DONE)
-        rc = hs_store__dberr(s, "option summary");
-done:
-    sqlite3_finalize(st);
-    if (rc) {
-        free(v.data);
-        return rc;
-    }
-    *out = v.data;
-    *n = v.n;
-    return 0;
-}
-
-/* Monday = 0 ... Sunday = 6 for a day count since 1970-01-01 (a Thursday). */
-static int weekday(int64_t day)
-{
-    int64_t w = (day + 3) % 7;
-    return (int)(w < 0 ? w + 7 : w);
-}
-
-int hs_store_rate_info(hs_store *s, hs_rate_info **out, size_t *n)
-{
-    sqlite3_stmt *st = NULL, *days = NULL;
-    vec v = {NULL, 0, 0, sizeof(hs_rate_info)};
-    int rc, r;
-
-    *out = NULL;
-    *n = 0;
-    if ((rc = prepare(s,
-                      "SELECT series, min(source), count(*), min(ts), max(ts)"
-                      " FROM rates GROUP BY series ORDER BY series",
-                      &st)) ||
-        (rc = prepare(s,
-                      "SELECT count(*) FROM rates WHERE series = ?1 AND"
-                      " ((ts / 86400000) % 7 + 10) % 7 >= 5",
-                      &days)))
-        goto done;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        hs_rate_info *p = vec_push(&v);
-        if (!p) {
-            rc = hs_error_set(HS_ENOMEM, "out of memory");
-            goto done;
-        }
-        memset(p, 0, sizeof *p);
-        copy_text(p->series, sizeof p->series, sqlite3_column_text(st, 0));
-        copy_text(p->source, sizeof p->source, sqlite3_column_text(st, 1));
-        p->rows = sqlite3_column_int64(st, 2);
-        p->first_ts = sqlite3_column_int64(st, 3);
-        p->last_ts = sqlite3_column_int64(st, 4);
-        sqlite3_reset(days);
-        sqlite3_bind_text(days, 1, p->series, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(days) != SQLITE_ROW) {
-            rc = hs_store__dberr(s, "rate summary");
-            goto done;
-        }
-        p->weekdays = sqlite3_column_int64(days, 0) == 0;
-        int64_t d0 = hs_cal_floor(p->first_ts, HS_MS_PER_DAY) / HS_MS_PER_DAY;
-        int64_t d1 = hs_cal_floor(p->last_ts, HS_MS_PER_DAY) / HS_MS_PER_DAY;
-        long long grid = 0;
-        for (int64_t d = d0; d <= d1; d++)
-            grid += !p->weekdays || weekday(d) < 5;
-        p->gaps = grid > p->rows ? grid - p->rows : 0;
-    }
-    if (r != SQLITE_DONE)
-        rc = hs_store__dberr(s, "rate summary");
-done:
-    sqlite3_finalize(st);
-    sqlite3_finalize(days);
-    if (rc) {
-        free(v.data);
-        return rc;
-    }
-    *out = v.data;
-    *n = v.n;
-    return 0;
-}

@@ -1414,6 +1414,208 @@ START_TEST(test_cli_chains)
 }
 END_TEST
 
+/* ======================================== a source type written here: the
+ * type struct is pluggable, and the framework's contract holds for it */
+
+typedef struct fake_counts {
+    int init, at, rewind, free;
+    size_t last_t;
+} fake_counts;
+
+typedef struct fake_args {
+    fake_counts *counts;
+    int fail_init; /* 1: init fails after allocating */
+    size_t fail_at; /* at() fails at this step (SIZE_MAX: never) */
+    int no_scratch; /* 1: allocate nothing (a type without free) */
+} fake_args;
+
+typedef struct fake_state {
+    fake_counts *counts;
+    const hs_panel *panel;
+    size_t fail_at;
+    double *scratch; /* allocated by init, released by free */
+} fake_state;
+
+static int fake_init(void *state, const hs_panel *panel, const void *args,
+                     hs_chain *slice)
+{
+    fake_state *s = state;
+    const fake_args *a = args;
+    ck_assert_ptr_nonnull(s);
+    ck_assert_ptr_null(s->scratch); /* the framework zeroes the state */
+    s->counts = a->counts;
+    s->panel = panel;
+    s->fail_at = a->fail_at;
+    s->counts->init++;
+    if (!a->no_scratch && !(s->scratch = malloc(16 * sizeof *s->scratch)))
+        return HS_ENOMEM;
+    if (a->fail_init)
+        return hs_error_set(HS_EDATA, "fake: failing on purpose");
+    return hs_chain_reserve(slice, 1);
+}
+
+static int fake_at(void *state, size_t t, hs_chain *c)
+{
+    fake_state *s = state;
+    s->counts->at++;
+    s->counts->last_t = t;
+    if (t == s->fail_at)
+        return hs_error_set(HS_ENUMERIC, "fake: failing at step %zu", t);
+    const int64_t close = s->panel->time[t] + s->panel->step_ms;
+    c->ts = close;
+    c->spot = 100;
+    c->modeled = 1;
+    snprintf(c->underlying, sizeof c->underlying, "BTC");
+    snprintf(c->source, sizeof c->source, "model:fake");
+    c->q[0].expiry = close + 7 * DAY;
+    c->q[0].strike = 100 + (double)t;
+    c->q[0].right = 'C';
+    c->q[0].bid = 1;
+    c->q[0].ask = 2;
+    c->q[0].mark = 1.5;
+    c->q[0].iv = 0.5;
+    c->q[0].forward = 100;
+    c->n = 1;
+    return 0;
+}
+
+static void fake_rewind(void *state, hs_chain *c)
+{
+    fake_state *s = state;
+    ck_assert_uint_eq(c->n, 0); /* emptied by the framework first */
+    s->counts->rewind++;
+}
+
+static void fake_free(void *state)
+{
+    fake_state *s = state;
+    s->counts->free++;
+    free(s->scratch);
+}
+
+static const hs_chain_source_type fake_type = {
+    .version = HS_CHAIN_SOURCE_TYPE_VERSION,
+    .name = "fake",
+    .summary = "one call per step, strike 100 + t",
+    .state_size = sizeof(fake_state),
+    .init = fake_init,
+    .at = fake_at,
+    .rewind = fake_rewind,
+    .free = fake_free,
+};
+
+START_TEST(test_source_type_pluggable)
+{
+    hs_panel *p = NULL;
+    ck_assert_int_eq(hs_panel_new(&p, 8, 1, DAY), 0);
+    snprintf(p->symbol[0], HS_SYMBOL_MAX, "BTC");
+    for (size_t t = 0; t < 8; t++) {
+        p->time[t] = T("2024-01-01") + (int64_t)t * DAY;
+        p->open[t] = p->high[t] = p->low[t] = p->close[t] = 100;
+        p->state[t] = HS_BAR_OK;
+    }
+    hs_panel_finish(p);
+    fake_counts n;
+    memset(&n, 0, sizeof n);
+    fake_args a = {&n, 0, 5, 0};
+    hs_chain_source *src = NULL;
+    const hs_chain *c = NULL;
+
+    ck_assert_int_eq(hs_chain_source_new(&src, &fake_type, p, &a), 0);
+    ck_assert_str_eq(hs_chain_source_name(src), "fake");
+    ck_assert_int_eq(n.init, 1);
+    ck_assert_int_eq(n.rewind, 1); /* after init */
+    ck_assert_int_eq(n.at, 0);
+    ck_assert_int_eq(hs_chain_source_at(src, 2, &c), 0);
+    ck_assert_int_eq(n.at, 1);
+    ck_assert_uint_eq(c->n, 1);
+    hs_ck_near(c->q[0].strike, 102, 0);
+    ck_assert_int_eq(c->ts, p->time[2] + DAY);
+    /* the same step again is answered from the slice */
+    ck_assert_int_eq(hs_chain_source_at(src, 2, &c), 0);
+    ck_assert_int_eq(n.at, 1);
+    /* backwards is refused without asking the type */
+    ck_assert_int_eq(hs_chain_source_at(src, 1, &c), HS_EINVAL);
+    ck_assert_ptr_null(c);
+    assert_msg_has("steps go forward");
+    ck_assert_int_eq(n.at, 1);
+    ck_assert_int_eq(hs_chain_source_at(src, 8, &c), HS_EINVAL);
+    ck_assert_int_eq(n.at, 1);
+    ck_assert_int_eq(hs_chain_source_at(src, 4, &c), 0);
+    ck_assert_int_eq(n.at, 2);
+    ck_assert_uint_eq(n.last_t, 4);
+    /* the type's error comes through and empties the slice */
+    ck_assert_int_eq(hs_chain_source_at(src, 5, &c), HS_ENUMERIC);
+    assert_msg_has("failing at step 5");
+    ck_assert_int_eq(n.at, 3);
+    ck_assert_int_eq(hs_chain_source_at(src, 6, &c), 0);
+    hs_ck_near(c->q[0].strike, 106, 0);
+    /* rewind: the type hears of it, and early steps are allowed again */
+    hs_chain_source_rewind(src);
+    ck_assert_int_eq(n.rewind, 2);
+    ck_assert_int_eq(hs_chain_source_at(src, 0, &c), 0);
+    hs_ck_near(c->q[0].strike, 100, 0);
+    hs_chain_source_free(src);
+    ck_assert_int_eq(n.free, 1);
+
+    /* a failing init: free still runs (scratch released), *out is NULL */
+    memset(&n, 0, sizeof n);
+    a.fail_init = 1;
+    src = (hs_chain_source *)&src;
+    ck_assert_int_eq(hs_chain_source_new(&src, &fake_type, p, &a), HS_EDATA);
+    ck_assert_ptr_null(src);
+    ck_assert_int_eq(n.init, 1);
+    ck_assert_int_eq(n.free, 1);
+    ck_assert_int_eq(n.rewind, 0);
+
+    /* optional pointers may be NULL */
+    hs_chain_source_type bare = fake_type;
+    bare.rewind = NULL;
+    bare.free = NULL;
+    a.fail_init = 0;
+    a.no_scratch = 1;
+    memset(&n, 0, sizeof n);
+    ck_assert_int_eq(hs_chain_source_new(&src, &bare, p, &a), 0);
+    ck_assert_int_eq(hs_chain_source_at(src, 3, &c), 0);
+    hs_chain_source_rewind(src);
+    ck_assert_int_eq(n.rewind, 0);
+    ck_assert_int_eq(hs_chain_source_at(src, 3, &c), 0);
+    ck_assert_int_eq(n.at, 2);
+    hs_chain_source_free(src);
+    ck_assert_int_eq(n.free, 0);
+
+    /* bad types and panels */
+    hs_chain_source_type bad = fake_type;
+    bad.version = 0;
+    ck_assert_int_eq(hs_chain_source_new(&src, &bad, p, &a), HS_EINVAL);
+    ck_assert_ptr_null(src);
+    bad = fake_type;
+    bad.at = NULL;
+    ck_assert_int_eq(hs_chain_source_new(&src, &bad, p, &a), HS_EINVAL);
+    bad = fake_type;
+    bad.state_size = 0;
+    ck_assert_int_eq(hs_chain_source_new(&src, &bad, p, &a), HS_EINVAL);
+    ck_assert_int_eq(hs_chain_source_new(&src, NULL, p, &a), HS_EINVAL);
+    ck_assert_int_eq(hs_chain_source_new(NULL, &fake_type, p, &a), HS_EINVAL);
+    ck_assert_int_eq(hs_chain_source_new(&src, &fake_type, NULL, &a),
+                     HS_EINVAL);
+    assert_msg_has("chain fake: an empty or invalid panel");
+    ck_assert_str_eq(hs_chain_source_name(NULL), "");
+
+    /* the built-in types answer to their names */
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 0, -1, NULL), 0);
+    ck_assert_str_eq(hs_chain_source_name(src), "model");
+    hs_chain_source_free(src);
+    const hs_chain_model_args ma = {0, -1, NULL};
+    ck_assert_int_eq(
+        hs_chain_source_new(&src, &hs_chain_source_model_type, p, &ma), 0);
+    ck_assert_str_eq(hs_chain_source_name(src), "model");
+    hs_chain_source_free(src);
+    ck_assert_str_eq(hs_chain_source_replay_type.name, "replay");
+    hs_panel_free(p);
+}
+END_TEST
+
 static Suite *chain_suite(void)
 {
     Suite *s = suite_create("chain");
@@ -1423,6 +1625,7 @@ static Suite *chain_suite(void)
     tcase_add_test(tc, test_pick_moneyness);
     tcase_add_test(tc, test_pick_delta);
     tcase_add_test(tc, test_find);
+    tcase_add_test(tc, test_source_type_pluggable);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("replay");

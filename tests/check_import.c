@@ -1047,13 +1047,14 @@ START_TEST(test_build)
     snprintf(db, sizeof db, "%s/store.db", dir);
 
     /* a failing manifest leaves nothing behind */
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 0, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 0, NULL, NULL,
+                                     &tot),
                      HS_EDATA);
     assert_msg_has("manifest.csv:4:");
     assert_msg_has("bad_high_low.csv:5:");
     ck_assert_int_eq(dir_entries(dir), 0);
 
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, NULL, NULL, &tot),
                      0);
     ck_assert_int_eq(tot.files, 3); /* the fourth line says skip */
     ck_assert_int_eq(tot.rows_inserted, 4 + 4 + 3);
@@ -1068,16 +1069,16 @@ START_TEST(test_build)
 
     /* an existing store needs force */
     ck_assert_int_eq(stat(db, &sb), 0);
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 0, NULL, NULL, &tot),
                      HS_EEXISTS);
     assert_msg_has("--force");
     /* a failure with force keeps the old store */
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 1, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_bad", db, 1, NULL, NULL, &tot),
                      HS_EDATA);
     ck_assert_int_eq(dir_entries(dir), 1);
     ck_assert_int_eq(hs_store_open(&s, db, HS_STORE_READONLY), 0);
     hs_store_close(s);
-    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 1, 0, &tot),
+    ck_assert_int_eq(hs_import_build("tests/data/manifest_ok", db, 1, NULL, NULL, &tot),
                      0);
     ck_assert_int_eq(dir_entries(dir), 1);
     unlink(db);
@@ -1098,7 +1099,7 @@ START_TEST(test_build_embedded)
     size_t nsi, noi, nri;
     long long bars = 0, funding = 0, index = 0, quotes = 0, rates = 0;
 
-    ck_assert_msg(hs_import_build("datasets", db, 1, 0, &tot) == 0, "%s",
+    ck_assert_msg(hs_import_build("datasets", db, 1, NULL, NULL, &tot) == 0, "%s",
                   hs_error_last());
     ck_assert_int_eq(tot.files, 18 + 2 + 2 + 4 + 2 + 3 + 4 + 48);
     ck_assert_int_eq(hs_store_open(&s, db, HS_STORE_READONLY), 0);
@@ -1133,6 +1134,84 @@ START_TEST(test_build_embedded)
     ck_assert_int_eq(hs_store_check(s), 0);
     hs_store_close(s);
     tmp_remove(db);
+}
+END_TEST
+
+/* ------------------------------------------------------------ progress */
+
+/* A progress callback that records what it is told. */
+typedef struct progress_log {
+    int n;
+    hs_import_event event[64];
+    int percent[64];
+    char file[64][80];
+    long long rows[64]; /* FILE_DONE: rows read */
+} progress_log;
+
+static void record_progress(const hs_import_progress *p, void *user)
+{
+    progress_log *log = user;
+    ck_assert_int_lt(log->n, 64);
+    log->event[log->n] = p->event;
+    log->percent[log->n] = p->percent;
+    snprintf(log->file[log->n], sizeof log->file[0], "%s", p->file);
+    if (p->event == HS_IMPORT_FILE_DONE) {
+        ck_assert_ptr_nonnull(p->stats);
+        log->rows[log->n] = p->stats->rows_read;
+    } else {
+        ck_assert_ptr_null(p->stats);
+    }
+    log->n++;
+}
+
+/* A 3 MB file reports 10, 20, ... 100 % once each, increasing, through
+ * the callback (the library prints nothing); a small file reports nothing;
+ * a manifest reports each file (done or skipped) in its order. */
+START_TEST(test_progress_callback)
+{
+    static const char *const big = "datasets/spot-hourly/Binance_BTCUSDT_1h.csv";
+    progress_log log;
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    memset(&log, 0, sizeof log);
+    o.format = HS_FMT_CDD;
+    o.symbol = "BTC.1h";
+    o.progress = record_progress;
+    o.progress_user = &log;
+    ck_assert_int_eq(hs_import_file(fx.s, big, &o, &st), 0);
+    ck_assert_int_eq(log.n, 10);
+    for (int i = 0; i < log.n; i++) {
+        ck_assert_int_eq(log.event[i], HS_IMPORT_READING);
+        ck_assert_int_eq(log.percent[i], 10 * (i + 1));
+        ck_assert_str_eq(log.file[i], big);
+    }
+
+    memset(&log, 0, sizeof log);
+    ck_assert_int_eq(imp("tests/data/generic_iso.csv", HS_FMT_GENERIC, "G",
+                         HS_KIND_SPOT, &st),
+                     0);
+    o.format = HS_FMT_GENERIC;
+    o.symbol = "G2";
+    ck_assert_int_eq(hs_import_file(fx.s, "tests/data/generic_iso.csv", &o,
+                                    &st),
+                     0);
+    ck_assert_int_eq(log.n, 0); /* under 1 MiB */
+
+    memset(&log, 0, sizeof log);
+    ck_assert_int_eq(hs_import_manifest(fx.s, "tests/data/manifest_ok",
+                                        record_progress, &log, &st),
+                     0);
+    ck_assert_int_eq(log.n, 4);
+    ck_assert_int_eq(log.event[0], HS_IMPORT_FILE_DONE);
+    ck_assert_str_eq(log.file[0], "../generic_iso.csv");
+    ck_assert_int_eq(log.rows[0], 4);
+    ck_assert_int_eq(log.event[1], HS_IMPORT_FILE_DONE);
+    ck_assert_str_eq(log.file[1], "../fred_small.csv");
+    ck_assert_int_eq(log.event[2], HS_IMPORT_FILE_DONE);
+    ck_assert_str_eq(log.file[2], "../opt_usd_good.csv");
+    ck_assert_int_eq(log.event[3], HS_IMPORT_SKIPPED);
+    ck_assert_str_eq(log.file[3], "../bad_number.csv");
+    ck_assert_int_eq(st.files, 3);
 }
 END_TEST
 
@@ -1176,6 +1255,7 @@ static Suite *import_suite(void)
     tcase_add_test(tc, test_instrument_conflict);
     tcase_add_test(tc, test_build);
     tcase_add_test(tc, test_build_embedded);
+    tcase_add_test(tc, test_progress_callback);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -604,6 +604,173 @@ START_TEST(test_info_embedded)
 }
 END_TEST
 
+/* The public writer (transactions, instruments, option quotes with their
+ * outcomes) and the option-quote cursor with its source filters: the
+ * embedded-style deribit snapshot of fill_small plus a modeled one written
+ * here an hour later. */
+START_TEST(test_writer_and_quote_cursor)
+{
+    char *p = tmp_path("cursor");
+    hs_store *s = NULL;
+    hs_store_quotes *cur = NULL;
+    hs_option_quote q, row;
+    hs_instrument want;
+    int64_t *ts = NULL, id_c = 0, id_p = 0, id2 = 0;
+    size_t n = 0;
+    int outcome = -1;
+    const int64_t snap = 1589434896486LL, later = snap + HS_MS_PER_HOUR;
+
+    fill_small(p);
+    ck_assert_int_eq(hs_store_open(&s, p, HS_STORE_WRITE), 0);
+
+    /* instruments: found by symbol, created when absent, refused when they
+     * differ */
+    memset(&want, 0, sizeof want);
+    snprintf(want.symbol, sizeof want.symbol, "BTC-22MAY20-12000-C");
+    want.kind = HS_KIND_OPTION;
+    want.inverse = 1;
+    want.expiry = 1590134400000LL;
+    want.strike = 12000;
+    want.right = 'C';
+    ck_assert_int_eq(hs_store_begin(s), 0);
+    ck_assert_int_eq(hs_store_ensure_instrument(s, &want, "test", &id_c), 0);
+    ck_assert_int_eq(hs_store_ensure_instrument(s, &want, "test", &id2), 0);
+    ck_assert_int_eq(id_c, id2);
+    snprintf(want.symbol, sizeof want.symbol, "BTC-22MAY20-8000-P");
+    snprintf(want.underlying, sizeof want.underlying, "BTC");
+    snprintf(want.source, sizeof want.source, "model:t");
+    want.inverse = 0;
+    want.strike = 8000;
+    want.right = 'P';
+    ck_assert_int_eq(hs_store_ensure_instrument(s, &want, "test", &id_p), 0);
+    ck_assert_int_ne(id_p, id_c);
+    want.strike = 8500;
+    ck_assert_int_eq(hs_store_ensure_instrument(s, &want, "test", &id2),
+                     HS_EDATA);
+    assert_msg_has("test: instrument BTC-22MAY20-8000-P");
+    snprintf(want.symbol, sizeof want.symbol, "bad symbol");
+    ck_assert_int_eq(hs_store_ensure_instrument(s, &want, NULL, &id2),
+                     HS_EINVAL);
+
+    /* quotes: new, the same again, other values (a conflict, not written) */
+    memset(&q, 0, sizeof q);
+    q.ts = later;
+    q.instrument_id = id_c;
+    q.bid = 100;
+    q.ask = 110;
+    q.mark = 105;
+    q.iv = 0.8;
+    q.underlying_price = 9400;
+    q.index_price = NAN;
+    q.bid_iv = q.ask_iv = q.delta = q.gamma = q.vega = q.theta = NAN;
+    snprintf(q.price_unit, sizeof q.price_unit, "USD");
+    ck_assert_int_eq(hs_store_put_option(s, &q, "model:t", &outcome), 0);
+    ck_assert_int_eq(outcome, HS_STORE_PUT_NEW);
+    ck_assert_int_eq(hs_store_put_option(s, &q, "model:t", &outcome), 0);
+    ck_assert_int_eq(outcome, HS_STORE_PUT_SAME);
+    q.bid = 101;
+    ck_assert_int_eq(hs_store_put_option(s, &q, "model:t", &outcome), 0);
+    ck_assert_int_eq(outcome, HS_STORE_PUT_CONFLICT);
+    q.bid = 100;
+    q.instrument_id = id_p;
+    ck_assert_int_eq(hs_store_put_option(s, &q, "model:t", &outcome), 0);
+    ck_assert_int_eq(outcome, HS_STORE_PUT_NEW);
+    ck_assert_int_eq(hs_store_put_option(NULL, &q, "model:t", &outcome),
+                     HS_EINVAL);
+    ck_assert_int_eq(hs_store_commit(s), 0);
+
+    /* a rolled-back quote is not there */
+    ck_assert_int_eq(hs_store_begin(s), 0);
+    q.ts = later + HS_MS_PER_HOUR;
+    ck_assert_int_eq(hs_store_put_option(s, &q, "model:t", &outcome), 0);
+    hs_store_rollback(s);
+    hs_store_rollback(s); /* outside a transaction: harmless */
+    hs_store_rollback(NULL);
+    ck_assert_int_eq(hs_store_begin(NULL), HS_EINVAL);
+
+    /* snapshot times by filter */
+    static const struct {
+        const char *filter;
+        size_t n;
+        int64_t first;
+    } want_times[] = {{NULL, 1, snap},          {"deribit", 1, snap},
+                      {"model:*", 1, later},    {"model:t", 1, later},
+                      {"model:x", 0, 0},        {"*", 2, snap}};
+    for (size_t k = 0; k < 6; k++) {
+        ck_assert_int_eq(hs_store_quotes_times(s, "BTC", want_times[k].filter,
+                                               0, INT64_MAX, &ts, &n),
+                         0);
+        ck_assert_msg(n == want_times[k].n, "filter %s: %zu times",
+                      want_times[k].filter ? want_times[k].filter : "NULL", n);
+        if (n)
+            ck_assert_int_eq(ts[0], want_times[k].first);
+        free(ts);
+    }
+    /* [t0, t1) */
+    ck_assert_int_eq(hs_store_quotes_times(s, "BTC", "*", snap + 1, later, &ts,
+                                           &n),
+                     0);
+    ck_assert_uint_eq(n, 0);
+    free(ts);
+
+    /* the cursor: exchange rows only, calls before puts */
+    ck_assert_int_eq(hs_store_quotes_open(&cur, s, "BTC", NULL, snap), 0);
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), 0);
+    ck_assert_str_eq(row.symbol, "BTC-22MAY20-12000-C");
+    ck_assert_int_eq(row.ts, snap);
+    ck_assert_int_eq(row.right, 'C');
+    hs_ck_near(row.bid, 0.005, 0);
+    ck_assert_str_eq(row.price_unit, "BTC");
+    ck_assert_str_eq(row.source, "deribit");
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), 0);
+    ck_assert_str_eq(row.symbol, "BTC-22MAY20-9250-P");
+    hs_ck_near(row.underlying_price, 9352.58, 0);
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), HS_ITEROVER);
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), HS_ITEROVER);
+    /* the modeled snapshot is not exchange data */
+    ck_assert_int_eq(hs_store_quotes_seek(cur, later), 0);
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), HS_ITEROVER);
+    /* the same snapshot again */
+    ck_assert_int_eq(hs_store_quotes_seek(cur, snap), 0);
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), 0);
+    ck_assert_str_eq(row.symbol, "BTC-22MAY20-12000-C");
+    hs_store_quotes_close(cur);
+
+    ck_assert_int_eq(hs_store_quotes_open(&cur, s, "BTC", "model:*", later),
+                     0);
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), 0);
+    ck_assert_str_eq(row.symbol, "BTC-22MAY20-12000-C");
+    ck_assert_str_eq(row.source, "model:t");
+    ck_assert_str_eq(row.price_unit, "USD");
+    hs_ck_near(row.bid, 100, 0); /* the conflicting 101 was not written */
+    ck_assert(isnan(row.index_price));
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), 0);
+    ck_assert_str_eq(row.symbol, "BTC-22MAY20-8000-P");
+    ck_assert_int_eq(hs_store_quotes_next(cur, &row), HS_ITEROVER);
+    hs_store_quotes_close(cur);
+    cur = NULL;
+
+    /* errors */
+    ck_assert_int_eq(hs_store_quotes_open(&cur, s, "", NULL, snap), HS_EINVAL);
+    ck_assert_ptr_null(cur);
+    ck_assert_int_eq(hs_store_quotes_open(&cur, s, "BTC", "", snap),
+                     HS_EINVAL);
+    ck_assert_int_eq(hs_store_quotes_open(&cur, NULL, "BTC", NULL, snap),
+                     HS_EINVAL);
+    ck_assert_int_eq(hs_store_quotes_open(NULL, s, "BTC", NULL, snap),
+                     HS_EINVAL);
+    ck_assert_int_eq(hs_store_quotes_times(s, "ABCDEFGHIJKLMNOPQ", NULL, 0, 1,
+                                           &ts, &n),
+                     HS_EINVAL);
+    ck_assert_int_eq(hs_store_quotes_next(NULL, &row), HS_EINVAL);
+    ck_assert_int_eq(hs_store_quotes_seek(NULL, snap), HS_EINVAL);
+    hs_store_quotes_close(NULL);
+
+    hs_store_close(s);
+    tmp_remove(p);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -622,6 +789,7 @@ static Suite *store_suite(void)
     tc = tcase_create("read");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_readers);
+    tcase_add_test(tc, test_writer_and_quote_cursor);
     tcase_add_test(tc, test_info_embedded);
     suite_add_tcase(s, tc);
     return s;

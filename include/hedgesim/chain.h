@@ -1,7 +1,7 @@
 /* Option chains at run time: the slice of a chain visible at a step, how to
- * pick a contract from it, and the sources that provide slices: replay of
- * the store's snapshots, and chains modeled from a volatility model where no
- * real chain exists.
+ * pick a contract from it, and the sources that provide slices, pluggable
+ * as type structs: replay of the store's snapshots, and chains modeled from
+ * a volatility model where no real chain exists.
  *
  * A slice holds quotes in USD per unit of the underlying (coin-quoted
  * Deribit prices are converted with the snapshot's underlying price), so
@@ -82,15 +82,88 @@ int hs_chain_find(const hs_chain *c, int64_t expiry, double strike,
  * shrinks. */
 int hs_chain_reserve(hs_chain *c, size_t cap);
 
-/* ---------------------------------------------------------- chain sources */
+/* ---------------------------------------------------------- chain sources
+ * A chain source is a cursor over the steps of one panel that yields the
+ * slice visible at each step.  Like strategies and beta estimators, a kind
+ * of source is a `const` type struct: the framework (chain.c) allocates the
+ * type's state and the slice, checks the step order and caches the step;
+ * the type only fills the slice.  Two types are built in: the replay of the
+ * store's snapshots (hs_chain_source_replay_type, chain_replay.c) and the
+ * modeled chains (hs_chain_source_model_type, chain_model.c).  Another
+ * source (say, chains on a simulated path) is a new file defining its own
+ * type; nothing here changes. */
 
 typedef struct hs_chain_source hs_chain_source;
+
+#define HS_CHAIN_SOURCE_TYPE_VERSION 1
+
+typedef struct hs_chain_source_type {
+    int version;         /* HS_CHAIN_SOURCE_TYPE_VERSION */
+    const char *name;    /* "replay", "model"; used in messages as
+                          * "chain <name>: ..." */
+    const char *summary; /* one line */
+    size_t state_size;   /* bytes of state, allocated zeroed by the
+                          * framework and freed by it (never 0) */
+    /* REQUIRED: set up `state` for `panel` (borrowed for the source's
+     * life; already checked: at least one step, a positive step, time,
+     * close and state arrays) from `args`, a pointer to the type's own
+     * argument record (documented with the type).  `slice` is the source's
+     * slice, empty, to reserve capacity in.  0 or an error with a message;
+     * after a failure `free` is still called on the state. */
+    int (*init)(void *state, const hs_panel *panel, const void *args,
+                hs_chain *slice);
+    /* REQUIRED: fill `slice` with the chain visible at step t, from data up
+     * to the close of t only.  Steps come in increasing order, each at most
+     * once between rewinds (the framework answers a repeated step from its
+     * cache).  0 or an error (the framework then empties the slice). */
+    int (*at)(void *state, size_t t, hs_chain *slice);
+    /* OPTIONAL: forget everything learnt from steps already seen, and
+     * set the slice's "nothing yet" fields; called after init and by
+     * hs_chain_source_rewind (the framework has set slice->n = 0). */
+    void (*rewind)(void *state, hs_chain *slice);
+    /* OPTIONAL: release what init allocated (not the state itself); must
+     * accept a state whose init failed part-way. */
+    void (*free)(void *state);
+} hs_chain_source_type;
+
+/* Create a source of `type` over `panel` (borrowed) with the type's
+ * argument record `args` (borrowed for the call; see the type).  *out is
+ * the caller's (hs_chain_source_free); NULL on failure.  0, HS_EINVAL (NULL
+ * out or type, a type of another version or without init/at, an empty or
+ * invalid panel), HS_ENOMEM, or what the type's init returns. */
+int hs_chain_source_new(hs_chain_source **out,
+                        const hs_chain_source_type *type,
+                        const hs_panel *panel, const void *args);
+/* The source's type name ("replay", "model", ...; static).  "" for NULL. */
+const char *hs_chain_source_name(const hs_chain_source *src);
+
+/* The replay type: args is a `const hs_chain_replay_args *`.  See
+ * hs_chain_source_store, which fills it. */
+typedef struct hs_chain_replay_args {
+    hs_store *store;        /* borrowed for the source's life */
+    const char *underlying; /* copied */
+    const char *source;     /* copied; NULL: exchange data only */
+    int64_t max_age_ms;
+} hs_chain_replay_args;
+extern const hs_chain_source_type hs_chain_source_replay_type;
+
+/* The model type: args is a `const hs_chain_model_args *`.  See
+ * hs_chain_source_model, which fills it. */
+typedef struct hs_chain_model_args {
+    int asset;               /* panel index of the underlying */
+    int vol_index;           /* panel index of the vol index, or -1 */
+    const hs_values *values; /* hs_chain_model_params values; NULL: the
+                              * defaults (read during the call only) */
+} hs_chain_model_args;
+extern const hs_chain_source_type hs_chain_source_model_type;
 
 /* Replay the store's snapshots on `underlying` whose source matches
  * `source` (NULL: exchange data only, never "model:*").  At step t the
  * slice is the latest snapshot with ts <= the close of t and age at most
  * `max_age_ms`, else empty.  Snapshots are read one at a time as the steps
- * pass them: memory is bounded by one snapshot.  Borrows store and panel. */
+ * pass them, through the store's quote cursor: memory is bounded by one
+ * snapshot.  Borrows store and panel; free the source before closing the
+ * store.  The same as hs_chain_source_new with hs_chain_source_replay_type. */
 int hs_chain_source_store(hs_chain_source **out, hs_store *store,
                           const hs_panel *panel, const char *underlying,
                           const char *source, int64_t max_age_ms);
@@ -120,7 +193,8 @@ extern const hs_param hs_chain_model_params[];
 /* Generate chains from a volatility model: at step t, from the panel's
  * closes of `asset` (the underlying) up to t and the vol index `vol_index`
  * (a panel asset such as BTC-DVOL, or -1) up to t.  `values` from
- * hs_chain_model_params.  Borrows the panel. */
+ * hs_chain_model_params.  Borrows the panel.  The same as
+ * hs_chain_source_new with hs_chain_source_model_type. */
 int hs_chain_source_model(hs_chain_source **out, const hs_panel *panel,
                           int asset, int vol_index, const hs_values *values);
 /* Details of the model source:
@@ -145,8 +219,10 @@ int hs_chain_source_model(hs_chain_source **out, const hs_panel *panel,
  * must be asked in increasing order (a source is a cursor); asking t again
  * is allowed.  0 or an error. */
 int hs_chain_source_at(hs_chain_source *src, size_t t, const hs_chain **out);
-/* Rewind to before step 0 (a new run over the same panel). */
+/* Rewind to before step 0 (a new run over the same panel).  NULL is
+ * harmless. */
 void hs_chain_source_rewind(hs_chain_source *src);
+/* NULL is harmless. */
 void hs_chain_source_free(hs_chain_source *src);
 
 /* ------------------------------------------------ the modeled-chain generator

@@ -1,4 +1,7 @@
-/* The SQLite market store: schema, read access for runs, and importers.
+/* The SQLite market store: schema, read access for runs, writing, and
+ * importers.  The store module is the only code that speaks SQL: everything
+ * else (chain replay, market history, the command-line tool) goes through
+ * this header.
  *
  * A store is one SQLite file holding instruments, OHLCV bars, perp funding,
  * option quotes, volatility-index series and risk-free rates, each row group
@@ -161,10 +164,89 @@ int hs_store_option_snapshots(hs_store *store, const char *underlying,
 /* The chain on `underlying` at snapshot `ts`, ordered by expiry, strike,
  * right.  Rows of every source are returned, each with its `source`: a
  * caller that must not mix exchange quotes with modeled ones filters on it
- * (the chain replay in chain.h does).  *out malloc'ed, caller frees; *n is 0 if there is no such
+ * or uses the quote cursor below (as the chain replay in chain.h does).  *out malloc'ed, caller frees; *n is 0 if there is no such
  * snapshot. */
 int hs_store_option_chain(hs_store *store, const char *underlying, int64_t ts,
                           hs_option_quote **out, size_t *n);
+
+/* ------------------------------------------- option quotes by source tag
+ * The chain replay streams snapshots through these.  `source` selects rows
+ * by their source tag: NULL takes exchange data only (every source that
+ * does not begin with "model:"), "tag" exactly that source, "prefix*" every
+ * source beginning with the prefix ("model:*").  An underlying has 1..15
+ * characters, a filter 1..47; others are HS_EINVAL. */
+
+/* Distinct snapshot times of the quotes on `underlying` matching `source`,
+ * with t0 <= ts < t1, ascending.  *out malloc'ed, caller frees (free());
+ * *n may be 0.  0, HS_EINVAL, HS_ENOMEM or HS_EDB. */
+int hs_store_quotes_times(hs_store *store, const char *underlying,
+                          const char *source, int64_t t0, int64_t t1,
+                          int64_t **out, size_t *n);
+
+/* A cursor over the quotes of one snapshot: the rows on `underlying` with
+ * ts equal to the snapshot time and a source matching `source`, ordered by
+ * expiry, right ('C' before 'P'), strike, then source and symbol (so that
+ * the same contract from two sources comes out adjacent, the first source
+ * in alphabetical order first).  The cursor holds one prepared statement:
+ * open it once and seek it to each snapshot; memory does not grow with
+ * the snapshot's size.  It borrows the store: close cursors before the
+ * store (one left open keeps the SQLite connection alive until it is
+ * closed, but must not be used after hs_store_close). */
+typedef struct hs_store_quotes hs_store_quotes;
+
+/* Open a cursor positioned before the first quote of snapshot `ts`.  *out
+ * is the caller's (hs_store_quotes_close); NULL on failure.  0, HS_EINVAL,
+ * HS_ENOMEM or HS_EDB. */
+int hs_store_quotes_open(hs_store_quotes **out, hs_store *store,
+                         const char *underlying, const char *source,
+                         int64_t ts);
+/* Restart the cursor before the first quote of snapshot `ts` (another time
+ * or the same one again).  0 or HS_EINVAL (NULL cursor). */
+int hs_store_quotes_seek(hs_store_quotes *cur, int64_t ts);
+/* The next quote into *q (every field filled; NAN for absent values).
+ * 0, HS_ITEROVER after the last one (and on every later call until a
+ * seek), HS_EINVAL or HS_EDB. */
+int hs_store_quotes_next(hs_store_quotes *cur, hs_option_quote *q);
+/* NULL is harmless. */
+void hs_store_quotes_close(hs_store_quotes *cur);
+
+/* ----------------------------------------------------------------- writing
+ * Importers and generators (the `chains` command) write through these,
+ * inside one transaction.  The store must be opened with HS_STORE_WRITE. */
+
+/* BEGIN IMMEDIATE: HS_EINVAL for a read-only store, HS_EDB if another
+ * writer holds the file. */
+int hs_store_begin(hs_store *store);
+/* COMMIT: 0 or HS_EDB. */
+int hs_store_commit(hs_store *store);
+/* ROLLBACK if a transaction is open; never fails loudly and keeps the
+ * current error message.  NULL is harmless. */
+void hs_store_rollback(hs_store *store);
+
+/* Find `want->symbol` and put its row id in *id; create the instrument
+ * from `want` if it is absent.  An existing instrument with another kind,
+ * inverse flag, or (options) expiry, strike or right is HS_EDATA; a bad
+ * symbol HS_EINVAL; messages begin with `where` (NULL: the store's path).
+ * HS_EDB on a database error. */
+int hs_store_ensure_instrument(hs_store *store, const hs_instrument *want,
+                               const char *where, int64_t *id);
+
+/* Outcome of a put: a new row, an identical row already stored, or a row
+ * with the same key and other values (nothing written; the caller reports
+ * it, so that an import never overwrites data silently). */
+enum {
+    HS_STORE_PUT_NEW = 0,
+    HS_STORE_PUT_SAME = 1,
+    HS_STORE_PUT_CONFLICT = 2
+};
+
+/* Add one option quote: q->ts, q->instrument_id (from
+ * hs_store_ensure_instrument), the values (NAN is stored as NULL) and
+ * q->price_unit; q->symbol, expiry, strike, right and q->source are not
+ * used: the row's source tag is `source`.  *outcome gets HS_STORE_PUT_*.
+ * 0, HS_EINVAL (NULL argument) or HS_EDB. */
+int hs_store_put_option(hs_store *store, const hs_option_quote *q,
+                        const char *source, int *outcome);
 
 /* Summary of one instrument's series for `hedgesim info`. */
 typedef struct hs_series_info {
@@ -236,6 +318,32 @@ const char *hs_format_summary(hs_format f);
 /* Parse a format name; 0 or HS_EINVAL (message lists the names). */
 int hs_format_parse(const char *name, hs_format *out);
 
+/* Progress of an import, for a caller that shows it: the library never
+ * prints.  The callback gets one event at a time; `p` and what it points
+ * to are borrowed for the call only. */
+typedef struct hs_import_stats hs_import_stats;
+
+typedef enum hs_import_event {
+    HS_IMPORT_READING = 0,   /* `file` (the path as opened) is `percent` %
+                              * read: 10, 20, ... 100, once each, for files
+                              * of 1 MiB or more */
+    HS_IMPORT_SKIPPED = 1,   /* manifest: `file` (as the manifest names it)
+                              * is skipped by its `skip` option */
+    HS_IMPORT_FILE_DONE = 2  /* manifest: `file` (as the manifest names it)
+                              * is imported; `stats` holds its counts */
+} hs_import_event;
+
+typedef struct hs_import_progress {
+    hs_import_event event;
+    const char *file;
+    int percent;                  /* READING: 10..100; FILE_DONE: 100 */
+    const hs_import_stats *stats; /* FILE_DONE: the file's counts; else NULL */
+} hs_import_progress;
+
+/* A progress callback; `user` is the pointer given with it. */
+typedef void (*hs_import_progress_fn)(const hs_import_progress *p,
+                                      void *user);
+
 typedef struct hs_import_opts {
     hs_format format;
     const char *symbol;   /* target instrument symbol (e.g. "SOL"); for FRED
@@ -252,14 +360,15 @@ typedef struct hs_import_opts {
                            * snapshot time (0: from the file if it has one) */
     int drop_last;        /* 1: drop the newest bar (a partial day) */
     int drop_first;       /* 1: drop the oldest bar (a known bad first bar) */
-    int progress;         /* 1: progress on stderr for large files */
+    hs_import_progress_fn progress; /* NULL: no progress reports */
+    void *progress_user;            /* handed to `progress` */
 } hs_import_opts;
 
 #define HS_IMPORT_OPTS_INIT                                                    \
     {.format = HS_FMT_GENERIC, .kind = HS_KIND_SPOT, .drop_last = 0,           \
-     .progress = 0}
+     .progress = NULL, .progress_user = NULL}
 
-typedef struct hs_import_stats {
+struct hs_import_stats {
     long long rows_read;       /* data rows in the file */
     long long rows_inserted;   /* new rows written */
     long long rows_unchanged;  /* rows already in the store, same values */
@@ -271,7 +380,7 @@ typedef struct hs_import_stats {
     long long skipped;         /* rows skipped by rule (e.g. FRED '.') */
     long long files;           /* files imported (manifest totals) */
     int64_t first_ts, last_ts;
-} hs_import_stats;
+};
 
 /* Import one file as one transaction.  Validation errors name the file,
  * line and field (HS_EPARSE or HS_EDATA); on any error the store is
@@ -283,10 +392,12 @@ int hs_import_file(hs_store *store, const char *path,
 
 /* Build a store from an embedded dataset folder: reads DIR/manifest.csv
  * (columns file,format,symbol,kind,underlying,source,options) and imports every
- * listed file, all in one transaction.  progress: 0 quiet, 1 progress for
- * large files on stderr, 2 also one line per file.  `total` (may be NULL)
- * gets the sums over all files. */
-int hs_import_manifest(hs_store *store, const char *dir, int progress,
+ * listed file, all in one transaction.  `progress` (NULL: none) gets
+ * HS_IMPORT_READING events for large files and one HS_IMPORT_SKIPPED or
+ * HS_IMPORT_FILE_DONE per listed file, with `user`.  `total` (may be
+ * NULL) gets the sums over all files. */
+int hs_import_manifest(hs_store *store, const char *dir,
+                       hs_import_progress_fn progress, void *user,
                        hs_import_stats *total);
 
 /* Build the store file `db_path` from DIR/manifest.csv: into a temporary
@@ -295,6 +406,7 @@ int hs_import_manifest(hs_store *store, const char *dir, int progress,
  * existing `db_path` is HS_EEXISTS unless `force`.  Uses settings for a
  * fresh bulk load (journal in memory, no syncs until the final fsync). */
 int hs_import_build(const char *dir, const char *db_path, int force,
-                    int progress, hs_import_stats *total);
+                    hs_import_progress_fn progress, void *user,
+                    hs_import_stats *total);
 
 #endif
