@@ -3,7 +3,7 @@
  * real Deribit option-chain snapshots in datasets/options/. */
 #include "testutil.h"
 
-#include "csv_int.h"
+#include "hedgesim/csv.h"
 #include "hedgesim/price.h"
 
 #include <float.h>
@@ -639,8 +639,8 @@ static int dict_value(const char *text, const char *key, double *out)
 
 static int col(hs_csv *c, const char *name)
 {
-    int i = hs_csv__column(c, name);
-    ck_assert_msg(i >= 0, "%s: no column '%s'", hs_csv__path(c), name);
+    int i = hs_csv_column(c, name);
+    ck_assert_msg(i >= 0, "%s: no column '%s'", hs_csv_path(c), name);
     return i;
 }
 
@@ -650,30 +650,30 @@ static void load_2020(const char *rel, snap *out)
     char path[512];
     snprintf(path, sizeof path, "%s/%s", options_dir(), rel);
     hs_csv *c = NULL;
-    ck_assert_msg(hs_csv__open(&c, path) == 0, "%s", hs_error_last());
-    ck_assert_int_eq(hs_csv__next(c), 0);
+    ck_assert_msg(hs_csv_open(&c, path) == 0, "%s", hs_error_last());
+    ck_assert_int_eq(hs_csv_next(c), 0);
     int c_exp = col(c, "expiration_timestamp"), c_ts = col(c, "timestamp");
     int c_type = col(c, "option_type"), c_name = col(c, "instrument_name");
     int c_k = col(c, "strike"), c_f = col(c, "underlying_price");
     int c_mark = col(c, "mark_price"), c_iv = col(c, "mark_iv");
     int c_rate = col(c, "interest_rate"), c_greeks = col(c, "greeks");
     int rc;
-    while ((rc = hs_csv__next(c)) == 0) {
+    while ((rc = hs_csv_next(c)) == 0) {
         snap_row r = {0};
         double exp_ms, ts_ms, rate;
-        ck_assert_int_eq(hs_right_parse(hs_csv__field(c, c_type), &r.right), 0);
-        snprintf(r.name, sizeof r.name, "%s", hs_csv__field(c, c_name));
+        ck_assert_int_eq(hs_right_parse(hs_csv_field(c, c_type), &r.right), 0);
+        snprintf(r.name, sizeof r.name, "%s", hs_csv_field(c, c_name));
         ck_assert_int_eq(
-            hs_csv__double(c, c_exp, "expiration_timestamp", &exp_ms), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_ts, "timestamp", &ts_ms), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_k, "strike", &r.K), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_f, "underlying_price", &r.F), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_mark, "mark_price", &r.mark), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_iv, "mark_iv", &r.iv_pct), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_rate, "interest_rate", &rate), 0);
+            hs_csv_double(c, c_exp, "expiration_timestamp", &exp_ms), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_ts, "timestamp", &ts_ms), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_k, "strike", &r.K), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_f, "underlying_price", &r.F), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_mark, "mark_price", &r.mark), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_iv, "mark_iv", &r.iv_pct), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_rate, "interest_rate", &rate), 0);
         ck_assert(rate == 0); /* the premise of r = 0 below */
         r.T = (exp_ms - ts_ms) / (1000.0 * 86400.0 * 365.0);
-        const char *gk = hs_csv__field(c, c_greeks);
+        const char *gk = hs_csv_field(c, c_greeks);
         r.has_greeks = dict_value(gk, "delta", &r.delta) == 0 &&
                        dict_value(gk, "gamma", &r.gamma) == 0 &&
                        dict_value(gk, "vega", &r.vega) == 0 &&
@@ -682,7 +682,7 @@ static void load_2020(const char *rel, snap *out)
         snap_push(out, &r);
     }
     ck_assert_int_eq(rc, HS_ITEROVER);
-    hs_csv__close(c);
+    hs_csv_close(c);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -928,33 +928,33 @@ START_TEST(test_deribit_2024_05_24_iv)
     char path[512];
     snprintf(path, sizeof path, "%s/2024-05-24/btc_options.csv", options_dir());
     hs_csv *c = NULL;
-    ck_assert_msg(hs_csv__open(&c, path) == 0, "%s", hs_error_last());
-    ck_assert_int_eq(hs_csv__next(c), 0);
+    ck_assert_msg(hs_csv_open(&c, path) == 0, "%s", hs_error_last());
+    ck_assert_int_eq(hs_csv_next(c), 0);
     int c_type = col(c, "option_type"), c_k = col(c, "strike");
     int c_mat = col(c, "maturity"), c_mark = col(c, "mark_price");
     int c_iv = col(c, "mark_iv"), c_idx = col(c, "index_price");
     row24 *rows = NULL;
     size_t n = 0, cap = 0;
     int rc;
-    while ((rc = hs_csv__next(c)) == 0) {
+    while ((rc = hs_csv_next(c)) == 0) {
         if (n == cap) {
             cap = cap ? 2 * cap : 512;
             rows = realloc(rows, cap * sizeof *rows);
             ck_assert_ptr_nonnull(rows);
         }
         row24 *r = &rows[n++];
-        ck_assert_int_eq(hs_right_parse(hs_csv__field(c, c_type), &r->right),
+        ck_assert_int_eq(hs_right_parse(hs_csv_field(c, c_type), &r->right),
                          0);
-        ck_assert_int_eq(hs_csv__double(c, c_k, "strike", &r->K), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_mark, "mark_price", &r->mark), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_iv, "mark_iv", &r->iv_pct), 0);
-        ck_assert_int_eq(hs_csv__double(c, c_idx, "index_price", &r->index), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_k, "strike", &r->K), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_mark, "mark_price", &r->mark), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_iv, "mark_iv", &r->iv_pct), 0);
+        ck_assert_int_eq(hs_csv_double(c, c_idx, "index_price", &r->index), 0);
         snprintf(r->maturity, sizeof r->maturity, "%s",
-                 hs_csv__field(c, c_mat));
+                 hs_csv_field(c, c_mat));
         r->expiry = parse_utc(r->maturity);
     }
     ck_assert_int_eq(rc, HS_ITEROVER);
-    hs_csv__close(c);
+    hs_csv_close(c);
     ck_assert_uint_eq(n, 578);
 
     /* parity forward per row's expiry (NAN where there is no pair) */

@@ -14,6 +14,7 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/rng.h"
 #include "hedgesim/store.h"
+#include "hedgesim/csv.h"
 #include "hedgesim/param.h"
 #include "hedgesim/market.h"
 #include "hedgesim/beta.h"
