@@ -28,29 +28,6 @@ struct hs_config_priv {
 
 /* ------------------------------------------------------------- raw INI */
 
-hs_config_raw_section *hs_config__find_section(hs_config_raw *raw,
-                                               const char *name, int create)
-{
-    for (size_t i = 0; i < raw->n; i++)
-        if (strcmp(raw->sec[i].name, name) == 0)
-            return &raw->sec[i];
-    if (!create || raw->n == HS_CONFIG_MAX_SECTIONS)
-        return NULL;
-    hs_config_raw_section *s = &raw->sec[raw->n++];
-    memset(s, 0, sizeof *s);
-    snprintf(s->name, sizeof s->name, "%s", name);
-    return s;
-}
-
-const hs_config_kv *hs_config__find_kv(const hs_config_raw_section *s,
-                                       const char *key)
-{
-    for (size_t i = 0; s && i < s->n; i++)
-        if (strcmp(s->kv[i].key, key) == 0)
-            return &s->kv[i];
-    return NULL;
-}
-
 static int put(hs_config_raw *raw, const char *section, const char *key,
                const char *value, int replace)
 {
@@ -103,16 +80,6 @@ static int on_ini_line(void *user, const char *section, const char *name,
         return 0;
     }
     return 1;
-}
-
-char *hs_config__trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
 }
 
 /* libinih as packaged limits lines to 199 characters and section names to

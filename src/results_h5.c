@@ -440,3 +440,12 @@ done:
     hs_results__close(&a, H5Aclose);
     return rc;
 }
+
+void hs_h5_strings_free(char **s, size_t n)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}

@@ -281,15 +281,6 @@ done:
     return rc;
 }
 
-void hs_h5_strings_free(char **s, size_t n)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < n; i++)
-        free(s[i]);
-    free(s);
-}
-
 int hs_h5_read_attr_str(const char *file, const char *obj, const char *name,
                         char **out)
 {
