@@ -1,6 +1,8 @@
 /* The engine loop: attribution invariant, a perfect hedge, timing, no
  * look-ahead, a hand-computed golden run, delisting and strategy errors;
- * the per-step series table and its documentation. */
+ * the per-step series table and its documentation.  Over 900 lines: one
+ * suite per module (house style), and the engine's cases share the fakes
+ * and fixtures at the top. */
 #include "enginefix.h"
 #include "testutil.h"
 
