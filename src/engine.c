@@ -1,4 +1,7 @@
-/* The engine loop: one strategy run over a context. */
+/* The engine loop: one strategy run over a context.  The accounts live in
+ * the ledger (ledger.c, ledger_hedge.c, ledger_options.c) and fills are
+ * priced by exec; a step here orders their calls, asks the estimator and the
+ * strategy, records the series and checks the attribution. */
 #include "engine_int.h"
 #include "hedgesim/calendar.h"
 #include "exec_int.h"
@@ -6,6 +9,7 @@
 #include "hedgesim/errors.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,16 +117,31 @@ const double *hs_context_bench_returns(const hs_context *c)
 
 /* ----------------------------------------------------------------- engine */
 
-/* Every per-step double array of a run's series (allocated together). */
-#define SERIES_ARRAYS(s)                                                       \
-    {&(s)->equity,       &(s)->ret,        &(s)->pnl_book,                     \
-     &(s)->pnl_hedge,    &(s)->fees,       &(s)->slippage,                     \
-     &(s)->funding,      &(s)->pnl_options, &(s)->premium,                     \
-     &(s)->opt_delta,    &(s)->opt_gamma,  &(s)->opt_vega,                     \
-     &(s)->opt_theta,    &(s)->total_delta, &(s)->beta,                        \
-     &(s)->hedge_qty,    &(s)->hedge_notional, &(s)->hedge_ratio,             \
-     &(s)->traded,       &(s)->hedge_traded, &(s)->fill_qty,                   \
-     &(s)->fill_price,   &(s)->fill_fee,   &(s)->fill_slippage}
+/* -------------------------------------------------------------- series */
+
+#define SERIES_DESC(field_, name_, unit_, flags_, doc_)                        \
+    {.field = #field_,                                                         \
+     .name = name_,                                                            \
+     .unit = unit_,                                                            \
+     .doc = doc_,                                                              \
+     .flags = flags_,                                                          \
+     .offset = offsetof(hs_run_series, field_)},
+const hs_series_desc hs_run_series_desc[HS_RUN_SERIES_N] = {
+    HS_RUN_SERIES(SERIES_DESC)};
+#undef SERIES_DESC
+
+double *hs_run_series_data(const hs_run_series *s, const hs_series_desc *d)
+{
+    double *x;
+    memcpy(&x, (const char *)s + d->offset, sizeof x);
+    return x;
+}
+
+/* The member of series i, to allocate, clear or free it. */
+static double **series_slot(hs_run_series *s, size_t i)
+{
+    return (double **)(void *)((char *)s + hs_run_series_desc[i].offset);
+}
 
 static void free_option_trades(hs_run_series *s)
 {
@@ -196,10 +215,16 @@ static int alloc_option_trades(hs_run_series *s)
 
 static void free_series(hs_run_series *s)
 {
-    double **d[] = SERIES_ARRAYS(s);
-    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
-        free(*d[i]);
-        *d[i] = NULL;
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        double **d = series_slot(s, i);
+        free(*d);
+        *d = NULL;
+    }
+    double **f[] = {&s->fill_qty, &s->fill_price, &s->fill_fee,
+                    &s->fill_slippage};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        free(*f[i]);
+        *f[i] = NULL;
     }
     free(s->fill_time);
     s->fill_time = NULL;
@@ -208,14 +233,19 @@ static void free_series(hs_run_series *s)
 
 static int alloc_series(hs_run_series *s, size_t n)
 {
-    double **d[] = SERIES_ARRAYS(s);
     memset(s, 0, sizeof *s);
     s->n_steps = n;
-    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
-        *d[i] = calloc(n ? n : 1, sizeof(double));
-        if (!*d[i])
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        double **d = series_slot(s, i);
+        if (!(*d = calloc(n ? n : 1, sizeof(double))))
             goto fail;
     }
+    /* The hedge fills: at most one per step. */
+    double **f[] = {&s->fill_qty, &s->fill_price, &s->fill_fee,
+                    &s->fill_slippage};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (!(*f[i] = calloc(n ? n : 1, sizeof(double))))
+            goto fail;
     s->fill_time = calloc(n ? n : 1, sizeof(int64_t));
     if (!s->fill_time)
         goto fail;
@@ -261,22 +291,21 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
         return hs_error_set(HS_ECONFIG, "run '%s': target_beta must be finite",
                             spec->name);
     const size_t n = e->s.n_steps, nb = e->ctx->book->n_assets;
+    hs_run_series *s = &e->s;
     e->spec = *spec;
     e->t = 0;
-    e->h = e->pending = e->cash = 0;
+    e->hedge.qty = e->hedge.pending = e->hedge.cash = 0;
     e->beta = NAN;
     e->exposure = e->holdings = 0;
     e->at_close = hs_exec_rule(e->ctx->exec) == HS_FILL_CLOSE;
-    e->s.n_fills = 0;
-    e->s.n_otrades = 0;
-    e->s.n_opos = 0;
-    e->s.n_marked_by_model = 0;
-    e->s.n_unfilled = 0;
-    e->n_opt = e->n_opt_pending = 0;
-    e->opt_value = 0;
+    s->n_fills = 0;
+    s->n_otrades = 0;
+    s->n_opos = 0;
+    s->n_marked_by_model = 0;
+    s->n_unfilled = 0;
     e->chain = NULL;
-    if (spec->options.chains) {
-        const hs_option_opts *oo = &spec->options;
+    const hs_option_opts *oo = &spec->options;
+    if (oo->chains) {
         if (oo->underlying < 0 ||
             (size_t)oo->underlying >= e->ctx->panel->n_assets ||
             !(oo->multiplier > 0) || !(oo->fee_rate >= 0) ||
@@ -284,19 +313,22 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
             oo->max_positions > HS_MAX_OPTION_POSITIONS)
             return hs_error_set(HS_ECONFIG, "run '%s': bad option settings",
                                 spec->name);
-        if ((rc = alloc_option_trades(&e->s)))
+        if ((rc = alloc_option_trades(s)))
             return rc;
         hs_chain_source_rewind(oo->chains);
     }
+    const hs_option_log log = {
+        .n = 0, .cap = s->otrade_cap,
+        .time = s->ot_time, .expiry = s->ot_expiry,
+        .strike = s->ot_strike, .qty = s->ot_qty,
+        .price = s->ot_price, .fee = s->ot_fee,
+        .right = s->ot_right, .kind = s->ot_kind};
+    hs_option_book_reset(&e->options, e->spec.name, oo->max_positions,
+                         oo->fee_rate, oo->fee_cap, &log);
     /* Series are rewritten step by step; clear what warm-up steps leave. */
-    double **d[] = {&e->s.pnl_book,  &e->s.pnl_hedge, &e->s.fees,
-                    &e->s.slippage,  &e->s.funding,   &e->s.pnl_options,
-                    &e->s.premium,   &e->s.opt_delta, &e->s.opt_gamma,
-                    &e->s.opt_vega,  &e->s.opt_theta, &e->s.total_delta,
-                    &e->s.hedge_qty, &e->s.hedge_notional, &e->s.traded,
-                    &e->s.hedge_traded};
-    for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
-        memset(*d[i], 0, n * sizeof(double));
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
+        if (!(hs_run_series_desc[i].flags & HS_SERIES_WARMUP))
+            memset(*series_slot(s, i), 0, n * sizeof(double));
     memset(e->book.q, 0, nb * sizeof(double));
     memset(e->book.pend, 0, nb * sizeof(double));
     e->book.cash = e->ctx->book->capital;
@@ -405,6 +437,78 @@ static void record_fill(hs_engine *e, size_t t, const hs_fill *f)
     s->fill_slippage[k] = f->slippage;
 }
 
+/* The option book's counters into the series (its trades are written there
+ * directly, through its log). */
+static void sync_options(hs_engine *e)
+{
+    e->s.n_otrades = e->options.log.n;
+    e->s.n_marked_by_model = e->options.n_marked_by_model;
+    e->s.n_unfilled = e->options.n_unfilled;
+}
+
+/* Step 3: the option book's open (fills, expiries) and close (marks). */
+static int options_step(hs_engine *e, size_t t, hs_option_flow *of)
+{
+    const hs_panel *p = e->ctx->panel;
+    const hs_option_opts *oo = &e->spec.options;
+    const size_t iu = t * p->n_assets + (size_t)oo->underlying;
+    const int64_t t0 = p->time[t], t1 = t0 + p->step_ms;
+    int rc = hs_option_book_open(&e->options, t0, t1, p->open[iu],
+                                 p->close[iu], &e->hedge.cash, of);
+    if (!rc)
+        rc = hs_chain_source_at(oo->chains, t, &e->chain);
+    if (!rc)
+        rc = hs_option_book_mark(&e->options, e->chain, t1, p->close[iu], of);
+    sync_options(e);
+    return rc;
+}
+
+/* Step 5, options: the decision's option orders. */
+static int options_orders(hs_engine *e, size_t t, const hs_decision *d,
+                          hs_option_flow *of)
+{
+    const hs_panel *p = e->ctx->panel;
+    const hs_option_opts *oo = &e->spec.options;
+    if (d->n_options > HS_MAX_OPTION_ORDERS)
+        return hs_error_set(HS_ESTRATEGY, "run '%s': more than %d option "
+                                          "orders in one step",
+                            e->spec.name, HS_MAX_OPTION_ORDERS);
+    if (!oo->chains)
+        return hs_error_set(HS_ESTRATEGY,
+                            "run '%s': option orders but the config has no "
+                            "[options] section",
+                            e->spec.name);
+    int rc = hs_option_book_orders(
+        &e->options, d->options, d->n_options, e->chain, p->time[t],
+        p->close[t * p->n_assets + (size_t)oo->underlying], e->at_close,
+        &e->hedge.cash, of);
+    sync_options(e);
+    return rc;
+}
+
+/* Step 6, options: greeks and the positions held at this close. */
+static void record_options(hs_engine *e, size_t t)
+{
+    hs_run_series *s = &e->s;
+    const hs_option_book *ob = &e->options;
+    const int64_t time = e->ctx->panel->time[t];
+    hs_option_book_greeks(ob, &s->opt_delta[t], &s->opt_gamma[t],
+                          &s->opt_vega[t], &s->opt_theta[t]);
+    for (size_t i = 0; i < ob->n && s->n_opos < s->opos_cap; i++) {
+        const hs_option_position *op = &ob->pos[i];
+        size_t k = s->n_opos++;
+        s->op_time[k] = time;
+        s->op_expiry[k] = op->expiry;
+        s->op_strike[k] = op->strike;
+        s->op_right[k] = op->right;
+        s->op_qty[k] = op->qty;
+        s->op_entry_time[k] = op->entry_time;
+        s->op_entry_price[k] = op->entry_price;
+        s->op_mark[k] = op->mark;
+        s->op_iv[k] = op->iv;
+    }
+}
+
 int hs_engine_step(hs_engine *e)
 {
     const hs_context *c = e->ctx;
@@ -429,8 +533,9 @@ int hs_engine_step(hs_engine *e)
     const size_t ih = t * na + (size_t)c->hedge;
     const double open = p->open[ih], close = p->close[ih];
     const double prev = t > 0 ? p->close[ih - na] : open;
-    double pnl = 0, fee = 0, slip = 0, traded = 0;
     hs_book_flow bf;
+    hs_hedge_flow hf;
+    hs_option_flow of = {0, 0, 0, 0, 0};
     hs_fill f;
 
     /* 1. The book: fills at the open, delistings, marks.  Most steps have
@@ -440,43 +545,31 @@ int hs_engine_step(hs_engine *e)
     else
         hs_book_state_open(&e->book, b, p, c->exec, t, &bf);
 
-    /* 2. The hedge: fill the previous step's order at this open, and mark. */
-    if (t > c->live_from)
-        pnl += e->h * (open - prev);
-    if (e->pending != 0) {
-        hs_exec__fill(c->exec, (size_t)c->hedge, t, e->pending, open, 0, &f);
-        fee += f.fee;
-        slip += f.slippage;
-        traded += fabs(e->pending) * open;
-        e->h += e->pending;
-        e->pending = 0;
+    /* 2. The hedge account: mark to the open, fill the previous step's
+     * order there, mark to the close, funding (> 0 rate: longs pay). */
+    if (hs_hedge__open(&e->hedge, c->exec, (size_t)c->hedge, t,
+                       t > c->live_from, prev, open, close, p->funding[ih],
+                       &hf, &f))
         record_fill(e, t, &f);
-    }
-    pnl += e->h * (close - open);
 
-    /* 3. Funding on the position held through the bar (> 0: longs pay). */
-    double funding = -e->h * close * p->funding[ih];
-    e->cash += pnl + funding - fee - slip;
-
-    /* Options: fills at the open, expiries, then marks at the close. */
-    hs_option_flow of = {0, 0, 0, 0, 0};
+    /* 3. Options: fills at the open, expiries, then marks at the close. */
     const int options = e->spec.options.chains != NULL;
-    if (options && ((rc = hs_engine__options_open(e, t, &of)) ||
-                    (rc = hs_engine__options_close(e, t, &of))))
+    if (options && (rc = options_step(e, t, &of)))
         return rc;
 
     /* 4. The book rebalances to the account's equity at this close. */
     if (b->due[t])
         hs_book_state_close(&e->book, b, p, c->exec, t,
-                            e->book.cash + bf.holdings + e->cash +
-                                e->opt_value,
+                            e->book.cash + bf.holdings + e->hedge.cash +
+                                e->options.value,
                             &bf);
     else
         bf.exposure = bf.holdings;
     e->holdings = bf.holdings;
     e->exposure = bf.exposure;
 
-    /* 5. Estimator and strategy see the close of t. */
+    /* 5. Estimator and strategy see the close of t; their orders go to the
+     * hedge account and the option book. */
     update_beta(e, t);
     e->view.t = t;
     hs_decision d;
@@ -500,64 +593,38 @@ int hs_engine_step(hs_engine *e)
                                 e->spec.name, e->spec.type->name,
                                 hs_cal_format_time(p->time[t], tb, sizeof tb));
         double target = round_contracts(d.hedge_target, e->spec.contract_size);
-        double order = target - e->h;
-        if (fabs(order) >= 0.5 * e->spec.contract_size) {
-            if (e->at_close) {
-                hs_exec__fill(c->exec, (size_t)c->hedge, t, order, close, 1, &f);
-                e->cash -= f.fee + f.slippage;
-                fee += f.fee;
-                slip += f.slippage;
-                traded += fabs(order) * close;
-                e->h = target;
-                record_fill(e, t, &f);
-            } else {
-                e->pending = order;
-            }
-        }
+        if (hs_hedge__order(&e->hedge, c->exec, (size_t)c->hedge, t, target,
+                            e->spec.contract_size, close, e->at_close, &hf,
+                            &f))
+            record_fill(e, t, &f);
     }
-
-    if (d.n_options && (rc = hs_engine__options_orders(e, t, &d, &of)))
+    if (d.n_options && (rc = options_orders(e, t, &d, &of)))
         return rc;
 
     /* 6. Record. */
-    const double equity = e->book.cash + e->holdings + e->cash + e->opt_value;
+    const double h = e->hedge.qty;
+    const double equity = hs_engine__equity(e);
     const double prev_equity = t > c->live_from ? s->equity[t - 1] : b->capital;
     s->equity[t] = equity;
     s->ret[t] = equity / prev_equity - 1.0;
     s->pnl_book[t] = bf.pnl;
-    s->pnl_hedge[t] = pnl;
-    s->fees[t] = -(bf.fee + fee + of.fee);
-    s->slippage[t] = -(bf.slippage + slip + of.slippage);
-    s->funding[t] = funding;
+    s->pnl_hedge[t] = hf.pnl;
+    s->fees[t] = -(bf.fee + hf.fee + of.fee);
+    s->slippage[t] = -(bf.slippage + hf.slippage + of.slippage);
+    s->funding[t] = hf.funding;
     s->pnl_options[t] = of.pnl;
     s->premium[t] = of.premium;
-    if (options) {
-        hs_engine__options_greeks(e, &s->opt_delta[t], &s->opt_gamma[t],
-                                  &s->opt_vega[t], &s->opt_theta[t]);
-        for (size_t i = 0; i < e->n_opt && s->n_opos < s->opos_cap; i++) {
-            const hs_option_position *op = &e->opt[i];
-            size_t k = s->n_opos++;
-            s->op_time[k] = p->time[t];
-            s->op_expiry[k] = op->expiry;
-            s->op_strike[k] = op->strike;
-            s->op_right[k] = op->right;
-            s->op_qty[k] = op->qty;
-            s->op_entry_time[k] = op->entry_time;
-            s->op_entry_price[k] = op->entry_price;
-            s->op_mark[k] = op->mark;
-            s->op_iv[k] = op->iv;
-        }
-    }
-    s->total_delta[t] = s->opt_delta[t] + e->h;
+    if (options)
+        record_options(e, t);
+    s->total_delta[t] = s->opt_delta[t] + h;
     s->beta[t] = e->beta;
-    s->hedge_qty[t] = e->h;
-    s->hedge_notional[t] = e->h * close;
-    s->hedge_ratio[t] =
-        e->exposure != 0 ? -e->h * close / e->exposure : NAN;
-    s->traded[t] = bf.traded + traded + of.traded;
-    s->hedge_traded[t] = traded;
+    s->hedge_qty[t] = h;
+    s->hedge_notional[t] = h * close;
+    s->hedge_ratio[t] = e->exposure != 0 ? -h * close / e->exposure : NAN;
+    s->traded[t] = bf.traded + hf.traded + of.traded;
+    s->hedge_traded[t] = hf.traded;
 
-    /* 5. The attribution must add up to the equity change. */
+    /* 7. The attribution must add up to the equity change. */
     {
         double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->pnl_options[t] +
                      s->fees[t] + s->slippage[t] + s->funding[t];

@@ -20,6 +20,8 @@ struct hs_view {
     size_t t;
 };
 
+/* A run: the strategy and estimator states, the run's three accounts (ledger
+ * module) and its series. */
 struct hs_engine {
     const hs_context *ctx;
     hs_run_spec spec;
@@ -28,38 +30,25 @@ struct hs_engine {
     size_t strategy_cap, beta_cap; /* bytes allocated for the states */
     hs_view view;
     hs_run_series s;
-    size_t t;          /* next step */
-    double h;          /* hedge position after fills */
-    double pending;    /* hedge order waiting for the next open */
-    double cash;       /* hedge account (variation margin, costs, funding) */
-    double beta;       /* latest estimate */
-    hs_book_state book; /* this run's long book */
-    double exposure;   /* book exposure after the step's book decision */
-    double holdings;   /* book holdings at close */
-    double tol;        /* attribution tolerance, relative */
-    /* Options (all unused when spec.options.chains is NULL). */
-    hs_option_position opt[HS_MAX_OPTION_POSITIONS];
-    size_t n_opt;
-    hs_option_order opt_pending[HS_MAX_OPTION_ORDERS];
-    hs_chain_quote opt_pending_quote[HS_MAX_OPTION_ORDERS];
-    size_t n_opt_pending;
-    const hs_chain *chain; /* the slice visible at the current close */
-    double opt_value;      /* option positions at their marks */
-    int initialised;   /* strategy init done */
-    int at_close;      /* the fill rule is HS_FILL_CLOSE */
+    size_t t;            /* next step */
+    double beta;         /* latest estimate */
+    hs_book_state book;  /* the run's long book */
+    hs_hedge_account hedge; /* the perp; its cash also pays option flows */
+    double exposure;     /* book exposure after the step's book decision */
+    double holdings;     /* book holdings at close */
+    double tol;          /* attribution tolerance, relative */
+    int initialised;     /* strategy init done */
+    int at_close;        /* the fill rule is HS_FILL_CLOSE */
+    const hs_chain *chain;  /* the option slice visible at the current close */
+    hs_option_book options; /* unused when spec.options.chains is NULL
+                             * (last: large, and cold in most runs) */
 };
 
-/* Option flows of one step (costs positive). */
-typedef struct hs_option_flow {
-    double pnl, fee, slippage, premium, traded;
-} hs_option_flow;
-
-/* engine_options.c: the option side of a step. */
-int hs_engine__options_open(hs_engine *e, size_t t, hs_option_flow *f);
-int hs_engine__options_close(hs_engine *e, size_t t, hs_option_flow *f);
-int hs_engine__options_orders(hs_engine *e, size_t t, const hs_decision *d,
-                              hs_option_flow *f);
-void hs_engine__options_greeks(const hs_engine *e, double *delta,
-                               double *gamma, double *vega, double *theta);
+/* The account's equity: book cash + holdings + hedge account + options (in
+ * this order: the sum is recorded bit for bit). */
+static inline double hs_engine__equity(const hs_engine *e)
+{
+    return e->book.cash + e->holdings + e->hedge.cash + e->options.value;
+}
 
 #endif

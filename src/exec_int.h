@@ -4,8 +4,10 @@
 #define HS_EXEC_INT_H
 
 #include "hedgesim/exec.h"
+#include "hedgesim/price.h"
 
 #include <math.h>
+#include <stdint.h>
 
 struct hs_exec {
     hs_exec_opts opts;
@@ -39,5 +41,17 @@ static inline void hs_exec__fill(const hs_exec *ex, size_t a, size_t t,
     out->slippage = aq * ref * slip;
     out->fee = aq * out->price * ex->fee_rate;
 }
+
+/* Years from `from` to `to` (ms), 0 if `to` is not later: option tenors. */
+static inline double hs_exec__years(int64_t from, int64_t to)
+{
+    return to > from ? (double)(to - from) / (365.0 * 86400000.0) : 0;
+}
+
+/* Black-76 on forward F with a zero rate (crypto options are marked on
+ * spot); g->price is NaN where the inputs are bad or the pricer fails.
+ * Used for repricing fills (exec_options.c) and for model marks (ledger). */
+void hs_exec__black76(char right, double F, double K, double T, double iv,
+                      hs_greeks *g);
 
 #endif

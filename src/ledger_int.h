@@ -2,8 +2,10 @@
 #ifndef HS_LEDGER_INT_H
 #define HS_LEDGER_INT_H
 
+#include <math.h>
 #include <string.h>
 
+#include "exec_int.h"
 #include "hedgesim/ledger.h"
 
 /* The plain mark of step t (no fills, no delisting: !b->slow[t]) over the
@@ -22,6 +24,58 @@ static inline void hs_book__mark(const hs_book_state *s, const hs_book *b,
     memset(out, 0, sizeof *out);
     out->pnl = pnl;
     out->holdings = hold;
+}
+
+/* hs_hedge_open, inline: the engine's every step. */
+static inline int hs_hedge__open(hs_hedge_account *a, const hs_exec *ex,
+                                 size_t asset, size_t t, int carried,
+                                 double prev, double open, double close,
+                                 double rate, hs_hedge_flow *out,
+                                 hs_fill *fill)
+{
+    int filled = 0;
+    out->pnl = out->fee = out->slippage = out->traded = 0;
+    /* Mark the position carried from the previous close to the open. */
+    if (carried)
+        out->pnl += a->qty * (open - prev);
+    /* Fill the previous close's order at the open. */
+    if (a->pending != 0) {
+        hs_exec__fill(ex, asset, t, a->pending, open, 0, fill);
+        out->fee += fill->fee;
+        out->slippage += fill->slippage;
+        out->traded += fabs(a->pending) * open;
+        a->qty += a->pending;
+        a->pending = 0;
+        filled = 1;
+    }
+    /* Mark to the close; funding on the position held through the bar. */
+    out->pnl += a->qty * (close - open);
+    out->funding = -a->qty * close * rate;
+    a->cash += out->pnl + out->funding - out->fee - out->slippage;
+    return filled;
+}
+
+/* hs_hedge_order, inline. */
+static inline int hs_hedge__order(hs_hedge_account *a, const hs_exec *ex,
+                                  size_t asset, size_t t, double target,
+                                  double contract_size, double close,
+                                  int at_close, hs_hedge_flow *out,
+                                  hs_fill *fill)
+{
+    const double order = target - a->qty;
+    if (!(fabs(order) >= 0.5 * contract_size))
+        return 0;
+    if (!at_close) {
+        a->pending = order;
+        return 0;
+    }
+    hs_exec__fill(ex, asset, t, order, close, 1, fill);
+    a->cash -= fill->fee + fill->slippage;
+    out->fee += fill->fee;
+    out->slippage += fill->slippage;
+    out->traded += fabs(order) * close;
+    a->qty = target;
+    return 1;
 }
 
 #endif

@@ -24,6 +24,33 @@ static int series(hs_h5 *h, const char *path, const double *x, size_t n,
     return rc;
 }
 
+/* The series of HS_RUN_SERIES under group `g` with (flags & HS_SERIES_OPTIONS)
+ * == `options`, in table order, over the live window [lf, lf + n); a name
+ * "sub/x" goes into group g/sub, made before its first series. */
+static int write_table_series(hs_h5 *h, const char *g, const hs_run_series *s,
+                              size_t lf, size_t n, unsigned options)
+{
+    char p[320], sub[64] = "";
+    int rc = 0;
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        const hs_series_desc *d = &hs_run_series_desc[i];
+        if ((d->flags & HS_SERIES_MEMORY) ||
+            (d->flags & HS_SERIES_OPTIONS) != options)
+            continue;
+        const char *slash = strchr(d->name, '/');
+        if (slash && ((size_t)(slash - d->name) != strlen(sub) ||
+                      strncmp(sub, d->name, (size_t)(slash - d->name)))) {
+            snprintf(sub, sizeof sub, "%.*s", (int)(slash - d->name), d->name);
+            snprintf(p, sizeof p, "%s/%s", g, sub);
+            TRY(hs_h5_group(h, p));
+        }
+        snprintf(p, sizeof p, "%s/%s", g, d->name);
+        TRY(series(h, p, hs_run_series_data(s, d) + lf, n, d->unit, d->doc));
+    }
+done:
+    return rc;
+}
+
 static int write_metrics(hs_h5 *h, const char *group, const hs_metrics *m)
 {
     int rc = hs_h5_group(h, group);
@@ -147,34 +174,7 @@ static int write_run(hs_h5 *h, const hs_context *ctx, const hs_run_output *r,
         }
     TRY(hs_h5_attr_str(h, g, "params", text));
 
-#define S(name, x, units, desc)                                                \
-    do {                                                                       \
-        snprintf(p, sizeof p, "%s/%s", g, name);                               \
-        TRY(series(h, p, (x) + lf, n, units, desc));                           \
-    } while (0)
-    S("equity", s->equity, "currency", "book equity + hedge account, at close");
-    S("return", s->ret, "1", "hedged return over the step, after all costs");
-    snprintf(p, sizeof p, "%s/pnl", g);
-    TRY(hs_h5_group(h, p));
-    S("pnl/book", s->pnl_book, "currency", "price P&L of the long book");
-    S("pnl/hedge", s->pnl_hedge, "currency", "price P&L of the hedge");
-    S("pnl/fees", s->fees, "currency", "fees (negative: paid)");
-    S("pnl/slippage", s->slippage, "currency", "slippage (negative: paid)");
-    S("pnl/funding", s->funding, "currency",
-      "perp funding (negative: paid, positive: received)");
-    S("pnl/options", s->pnl_options, "currency",
-      "option positions marked to market (premium paid is in their value)");
-    S("premium", s->premium, "currency",
-      "option premium cash flow: < 0 paid, > 0 received (and settlements)");
-    S("beta", s->beta, "1", "beta estimate after the step");
-    S("hedge_qty", s->hedge_qty, "units of underlying",
-      "hedge position after the step's fills (negative: short)");
-    S("hedge_notional", s->hedge_notional, "currency",
-      "hedge position x hedge close");
-    S("hedge_ratio", s->hedge_ratio, "1",
-      "-hedge notional / book exposure: beta units hedged");
-    S("traded", s->traded, "currency", "notional traded, book + hedge");
-#undef S
+    TRY(write_table_series(h, g, s, lf, n, 0));
     roll = malloc((n ? n : 1) * sizeof *roll);
     if (!roll) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
@@ -201,22 +201,7 @@ static int write_run(hs_h5 *h, const hs_context *ctx, const hs_run_output *r,
                            (int64_t)s->n_marked_by_model));
         TRY(hs_h5_attr_i64(h, g, "option_orders_unfilled",
                            (int64_t)s->n_unfilled));
-        snprintf(p, sizeof p, "%s/greeks", g);
-        TRY(hs_h5_group(h, p));
-#define G(name, x, units, desc)                                                \
-    do {                                                                       \
-        snprintf(p, sizeof p, "%s/greeks/%s", g, name);                        \
-        TRY(series(h, p, (x) + lf, n, units, desc));                           \
-    } while (0)
-        G("delta", s->opt_delta, "units of underlying",
-          "option positions' delta");
-        G("gamma", s->opt_gamma, "units of underlying per USD",
-          "option positions' gamma");
-        G("vega", s->opt_vega, "USD per vol point", "option positions' vega");
-        G("theta", s->opt_theta, "USD per day", "option positions' theta");
-        G("total_delta", s->total_delta, "units of underlying",
-          "options + perp hedge delta (the book's own beta exposure excluded)");
-#undef G
+        TRY(write_table_series(h, g, s, lf, n, HS_SERIES_OPTIONS));
         TRY(write_option_tables(h, g, s));
     }
 

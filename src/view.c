@@ -27,8 +27,7 @@ double hs_view_exposure(const hs_view *v)
 double hs_view_equity(const hs_view *v)
 {
     /* The hedge account is settled for this step before the strategy runs. */
-    const hs_engine *e = v->engine;
-    return e->book.cash + e->holdings + e->cash + e->opt_value;
+    return hs_engine__equity(v->engine);
 }
 
 double hs_view_hedge_price(const hs_view *v)
@@ -37,7 +36,7 @@ double hs_view_hedge_price(const hs_view *v)
     return c->panel->close[v->t * c->panel->n_assets + (size_t)c->hedge];
 }
 
-double hs_view_hedge_position(const hs_view *v) { return v->engine->h; }
+double hs_view_hedge_position(const hs_view *v) { return v->engine->hedge.qty; }
 double hs_view_contract_size(const hs_view *v)
 {
     return v->engine->spec.contract_size;
@@ -111,16 +110,17 @@ double hs_view_option_multiplier(const hs_view *v)
                                           : NAN;
 }
 
-size_t hs_view_n_options(const hs_view *v) { return v->engine->n_opt; }
+size_t hs_view_n_options(const hs_view *v) { return v->engine->options.n; }
 
 const hs_option_position *hs_view_option(const hs_view *v, size_t i)
 {
-    return i < v->engine->n_opt ? &v->engine->opt[i] : NULL;
+    const hs_option_book *ob = &v->engine->options;
+    return i < ob->n ? &ob->pos[i] : NULL;
 }
 
 double hs_view_option_delta(const hs_view *v)
 {
     double delta, gamma, vega, theta;
-    hs_engine__options_greeks(v->engine, &delta, &gamma, &vega, &theta);
+    hs_option_book_greeks(&v->engine->options, &delta, &gamma, &vega, &theta);
     return delta;
 }

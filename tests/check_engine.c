@@ -1,5 +1,8 @@
 /* The engine loop: attribution invariant, a perfect hedge, timing, no
- * look-ahead, a hand-computed golden run, delisting and strategy errors. */
+ * look-ahead, a hand-computed golden run, delisting and strategy errors;
+ * the per-step series table and its documentation.  Over 900 lines: one
+ * suite per module (house style), and the engine's cases share the fakes
+ * and fixtures at the top. */
 #include "enginefix.h"
 #include "testutil.h"
 
@@ -930,6 +933,93 @@ START_TEST(test_options_bad_settings)
 }
 END_TEST
 
+
+/* ------------------------------------------------ the series table */
+
+/* HS_RUN_SERIES: one descriptor per member, in member order, names unique;
+ * hs_run_series_data reaches the member; warm-up steps leave the series
+ * without HS_SERIES_WARMUP at 0, and a reset clears them. */
+START_TEST(test_series_table)
+{
+    const double beta[2] = {1.0, 1.3};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(60, 2, beta, 0.01, 0.0001, 7);
+    hs_context_opts o = fix_ctx_opts(2, idx, 20, 5, 2, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&fixed_type, &hs_beta_ols);
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    run_ok(e);
+    const hs_run_series *s = hs_engine_series(e);
+
+    ck_assert_uint_eq(HS_RUN_SERIES_N, 20);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        const hs_series_desc *d = &hs_run_series_desc[i];
+        ck_assert(d->field && d->name && d->unit && d->doc && *d->doc);
+        ck_assert_uint_eq(d->offset % sizeof(double *), 0);
+        ck_assert_uint_lt(d->offset, sizeof *s);
+        if (i)
+            ck_assert_uint_gt(d->offset, hs_run_series_desc[i - 1].offset);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(d->name, hs_run_series_desc[j].name);
+        const double *x = hs_run_series_data(s, d);
+        ck_assert_ptr_nonnull(x);
+        for (size_t t = 0; t < 20 && !(d->flags & HS_SERIES_WARMUP); t++)
+            ck_assert_msg(x[t] == 0, "%s[%zu] = %g before live_from", d->field,
+                          t, x[t]);
+    }
+    ck_assert_ptr_eq(hs_run_series_data(s, &hs_run_series_desc[0]), s->equity);
+    ck_assert_str_eq(hs_run_series_desc[1].field, "ret");
+    ck_assert_str_eq(hs_run_series_desc[1].name, "return");
+    ck_assert_ptr_eq(hs_run_series_data(s, &hs_run_series_desc[1]), s->ret);
+    ck_assert_ptr_eq(hs_run_series_data(s, &hs_run_series_desc[19]),
+                     s->hedge_traded);
+    /* the run traded: a reset must clear what it left */
+    ck_assert(s->pnl_hedge[30] != 0 && s->hedge_qty[59] != 0);
+    ck_assert_int_eq(hs_engine_reset(e, &spec), 0);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        const hs_series_desc *d = &hs_run_series_desc[i];
+        const double *x = hs_run_series_data(s, d);
+        for (size_t t = 0; t < 60 && !(d->flags & HS_SERIES_WARMUP); t++)
+            ck_assert_msg(x[t] == 0, "%s[%zu] not cleared", d->field, t);
+    }
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* docs/results-format.md documents every series the writer writes, with its
+ * units, in the /runs/NAME section: a row "| `name` | units |". */
+START_TEST(test_series_documented)
+{
+    FILE *fp = fopen("docs/results-format.md", "rb");
+    ck_assert_msg(fp != NULL, "run from the top of the tree: "
+                              "docs/results-format.md not found");
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, fp);
+    fclose(fp);
+    doc[n] = '\0';
+    char *sec = strstr(doc, "### /runs/NAME");
+    ck_assert_ptr_nonnull(sec);
+    char *end = strstr(sec + 4, "\n### ");
+    if (end)
+        *end = '\0';
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        const hs_series_desc *d = &hs_run_series_desc[i];
+        if (d->flags & HS_SERIES_MEMORY)
+            continue;
+        char row[256];
+        snprintf(row, sizeof row, "| `%s` | %s |", d->name, d->unit);
+        ck_assert_msg(strstr(sec, row) != NULL,
+                      "docs/results-format.md (/runs/NAME) lacks the row "
+                      "\"%s\"",
+                      row);
+    }
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
     Suite *s = suite_create("engine");
@@ -953,6 +1043,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_options_no_lookahead);
     tcase_add_test(tc, test_options_bad_settings);
     tcase_add_test(tc, test_options_lockstep_equals_alone);
+    tcase_add_test(tc, test_series_table);
+    tcase_add_test(tc, test_series_documented);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,10 +1,11 @@
 /* Tests for execution and cost models: fill arithmetic, the close-fill
  * charge and the slippage clamp, the Corwin-Schultz spread model, the
- * square-root impact model (no look-ahead into the fill bar), and the
- * registry of cost models. */
+ * square-root impact model (no look-ahead into the fill bar), the
+ * registry of cost models, and option fills and fees. */
 #include "testutil.h"
 
 #include "hedgesim/exec.h"
+#include "hedgesim/price.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -512,6 +513,60 @@ START_TEST(test_cost_registry)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ options */
+
+/* Deribit-style fee: |qty| * min(rate * underlying, cap * price).
+ *   2 at 5 on 100: min(0.03, 0.625) = 0.03 a unit: 0.06;
+ *   -3 at 0.1 on 100: the cap binds, min(0.03, 0.0125): 0.0375. */
+START_TEST(test_option_fee)
+{
+    hs_ck_near(hs_exec_option_fee(0.0003, 0.125, 2, 5, 100), 0.06, 1e-15);
+    hs_ck_near(hs_exec_option_fee(0.0003, 0.125, -3, 0.1, 100), 0.0375, 1e-15);
+    ck_assert(hs_exec_option_fee(0, 0.125, 2, 5, 100) == 0);
+}
+END_TEST
+
+/* Buys pay the ask, sells receive the bid; at the close ref is the mark; at
+ * the next open the order is repriced by Black-76 with the quote's iv and
+ * keeps its half-spread; a sell never fills below 0; without an iv the
+ * quote's mark is the reference. */
+START_TEST(test_option_fills)
+{
+    const hs_chain_quote q = {0, 100, 'P', 4, 5, 4.5, 0.5, 100};
+    hs_option_fill f;
+    ck_assert(hs_exec_option_side(&q, 1) == 5);
+    ck_assert(hs_exec_option_side(&q, -1) == 4);
+    hs_chain_quote empty = q;
+    empty.bid = NAN;
+    ck_assert(!(hs_exec_option_side(&empty, -1) >= 0));
+
+    hs_exec_option_fill_close(&q, -2, 100, 0.0003, 0.125, &f);
+    ck_assert(f.price == 4 && f.ref == 4.5 && f.iv == 0.5 && f.qty == -2);
+    hs_ck_near(f.fee, 0.06, 1e-15);
+
+    const double T = 10.0 / 365.0;
+    hs_greeks g;
+    ck_assert_int_eq(hs_black76(HS_PUT, 98, 100, T, 0, 0.5, &g), 0);
+    hs_exec_option_fill_open('P', 100, 1, &q, 98, T, 0.0003, 0.125, &f);
+    hs_ck_near(f.ref, g.price, 1e-12);
+    hs_ck_near(f.price, g.price + 0.5, 1e-12);
+    hs_ck_near(f.fee, fmin(0.0003 * 98, 0.125 * f.price), 1e-15);
+    hs_exec_option_fill_open('P', 100, -1, &q, 98, T, 0.0003, 0.125, &f);
+    hs_ck_near(f.price, g.price - 0.5, 1e-12);
+
+    /* no iv: the mark; a wide bid side floors the sell at 0 */
+    hs_chain_quote wide = {0, 100, 'P', 0.01, 5, 4.5, NAN, 100};
+    hs_exec_option_fill_open('P', 100, -1, &wide, 98, T, 0.0003, 0.125, &f);
+    ck_assert(f.ref == 4.5);
+    hs_ck_near(f.price, 0.01, 1e-12);
+    wide.mark = 1;
+    wide.bid = -3; /* a half-spread of 4 against a mark of 1 */
+    hs_exec_option_fill_open('P', 100, -1, &wide, 98, T, 0.0003, 0.125, &f);
+    ck_assert(f.price == 0 && f.fee == 0);
+}
+END_TEST
+
 static Suite *exec_suite(void)
 {
     Suite *s = suite_create("exec");
@@ -529,6 +584,8 @@ static Suite *exec_suite(void)
     tcase_add_test(tc, test_sqrt_cap);
     tcase_add_test(tc, test_sqrt_no_lookahead);
     tcase_add_test(tc, test_cost_registry);
+    tcase_add_test(tc, test_option_fee);
+    tcase_add_test(tc, test_option_fills);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,14 +10,27 @@
  *     const hs_run_series *s = hs_engine_series(e);
  *     hs_engine_free(e);
  *
- * Each step: fill the book's and the hedge's orders of the previous step
- * (next-open rule) and sell delisted assets, mark to market, accrue funding,
- * fill, settle and mark options, rebalance the book to the account's equity
- * when due, update the beta estimator with the step's returns, ask the
- * strategy for a decision (it sees data up to this close only), record the
- * series, and check that the P&L attribution sums to the equity change.  A
- * step does no allocation and no I/O (except a store-replayed option chain,
- * which reads a snapshot when a newer one becomes visible). */
+ * The engine keeps no accounts itself: it orders the calls of a step to the
+ * ledger's three accounts (ledger.h: the long book, the hedge account, the
+ * option book), whose fills are priced by exec, and records the results.
+ * A live step:
+ *
+ *   1. book: fill its orders of the previous close at this open (next-open
+ *      rule), sell delisted assets, mark to the close;
+ *   2. hedge account: mark the position to the open, fill its pending order
+ *      there, mark to the close, accrue funding;
+ *   3. option book (option runs): fill pending orders at the open, settle
+ *      expiries in the bar, mark at the close to the visible chain slice;
+ *   4. book: rebalance to the account's equity when due;
+ *   5. beta estimator, then strategy: they see data up to this close only;
+ *      its hedge and option orders go to the hedge account and the option
+ *      book (filled now under the close rule, else queued for the next open);
+ *   6. record the series (HS_RUN_SERIES below);
+ *   7. check that the P&L attribution sums to the equity change.
+ *
+ * Warm-up steps (before live_from) only feed the estimator.  A step does no
+ * allocation and no I/O (except a store-replayed option chain, which reads a
+ * snapshot when a newer one becomes visible). */
 #ifndef HEDGESIM_ENGINE_H
 #define HEDGESIM_ENGINE_H
 
@@ -63,10 +76,8 @@ typedef struct hs_option_opts {
     double multiplier;       /* units of underlying per contract */
     double fee_rate;         /* fee per unit as a share of the underlying */
     double fee_cap;          /* ... capped at this share of the premium */
-    size_t max_positions;    /* at most HS_MAX_OPTION_POSITIONS */
+    size_t max_positions;    /* at most HS_MAX_OPTION_POSITIONS (ledger.h) */
 } hs_option_opts;
-
-#define HS_MAX_OPTION_POSITIONS 32
 
 /* One strategy run. */
 typedef struct hs_run_spec {
@@ -81,27 +92,85 @@ typedef struct hs_run_spec {
     hs_option_opts options;       /* zeroed: no options */
 } hs_run_spec;
 
+/* ---------------------------------------------------- per-step series
+ * Every per-step series of a run, described once:
+ *
+ *     X(field, name, unit, flags, doc)
+ *
+ * field: the `double *` member of hs_run_series ([n_steps]); name: its
+ * dataset under /runs/<NAME>/ of a results file (docs/results-format.md);
+ * unit and doc: that dataset's `units` and `description` attributes; flags:
+ * HS_SERIES_* below.  This list generates the members, the descriptor table
+ * hs_run_series_desc[], their allocation and reset, and what the results
+ * writer writes (in this order).  Adding a series: one line here and the
+ * line in engine.c that records its value at each step.  P&L terms are
+ * signed (costs < 0). */
+#define HS_SERIES_WARMUP 0x1  /* recorded at warm-up steps too; the others are
+                               * 0 before live_from */
+#define HS_SERIES_OPTIONS 0x2 /* written for option runs only */
+#define HS_SERIES_MEMORY 0x4  /* in memory only: not written to results */
+
+#define HS_RUN_SERIES(X)                                                       \
+    X(equity, "equity", "currency", HS_SERIES_WARMUP,                          \
+      "book equity + hedge account, at close")                                 \
+    X(ret, "return", "1", HS_SERIES_WARMUP,                                    \
+      "hedged return over the step, after all costs")                          \
+    X(pnl_book, "pnl/book", "currency", 0, "price P&L of the long book")       \
+    X(pnl_hedge, "pnl/hedge", "currency", 0, "price P&L of the hedge")         \
+    X(fees, "pnl/fees", "currency", 0, "fees (negative: paid)")                \
+    X(slippage, "pnl/slippage", "currency", 0, "slippage (negative: paid)")    \
+    X(funding, "pnl/funding", "currency", 0,                                   \
+      "perp funding (negative: paid, positive: received)")                     \
+    X(pnl_options, "pnl/options", "currency", 0,                               \
+      "option positions marked to market (premium paid is in their value)")    \
+    X(premium, "premium", "currency", 0,                                       \
+      "option premium cash flow: < 0 paid, > 0 received (and settlements)")    \
+    X(opt_delta, "greeks/delta", "units of underlying", HS_SERIES_OPTIONS,     \
+      "option positions' delta")                                               \
+    X(opt_gamma, "greeks/gamma", "units of underlying per USD",                \
+      HS_SERIES_OPTIONS, "option positions' gamma")                            \
+    X(opt_vega, "greeks/vega", "USD per vol point", HS_SERIES_OPTIONS,         \
+      "option positions' vega")                                                \
+    X(opt_theta, "greeks/theta", "USD per day", HS_SERIES_OPTIONS,             \
+      "option positions' theta")                                               \
+    X(total_delta, "greeks/total_delta", "units of underlying",                \
+      HS_SERIES_OPTIONS,                                                       \
+      "options + perp hedge delta (the book's own beta exposure excluded)")    \
+    X(beta, "beta", "1", HS_SERIES_WARMUP, "beta estimate after the step")     \
+    X(hedge_qty, "hedge_qty", "units of underlying", 0,                        \
+      "hedge position after the step's fills (negative: short)")               \
+    X(hedge_notional, "hedge_notional", "currency", 0,                         \
+      "hedge position x hedge close")                                          \
+    X(hedge_ratio, "hedge_ratio", "1", HS_SERIES_WARMUP,                       \
+      "-hedge notional / book exposure: beta units hedged")                    \
+    X(traded, "traded", "currency", 0, "notional traded, book + hedge")        \
+    X(hedge_traded, "hedge_traded", "currency", HS_SERIES_MEMORY,              \
+      "notional traded in the hedge")
+
+#define HS__SERIES_COUNT(field, ...) +1
+/* Number of entries of HS_RUN_SERIES. */
+enum { HS_RUN_SERIES_N = 0 HS_RUN_SERIES(HS__SERIES_COUNT) };
+
+/* One entry of HS_RUN_SERIES. */
+typedef struct hs_series_desc {
+    const char *field; /* member of hs_run_series, e.g. "pnl_book" */
+    const char *name;  /* dataset path under /runs/<NAME>/, e.g. "pnl/book" */
+    const char *unit;
+    const char *doc;
+    unsigned flags;    /* HS_SERIES_* */
+    size_t offset;     /* offsetof(hs_run_series, field): a double * */
+} hs_series_desc;
+
+/* The table, [HS_RUN_SERIES_N] in list order. */
+extern const hs_series_desc hs_run_series_desc[];
+
 /* Per-step series of a run, all [n_steps] over the whole panel; values
- * before live_from are zero or NaN.  P&L terms are signed (costs < 0). */
+ * before live_from are zero (NaN or the capital for the HS_SERIES_WARMUP
+ * ones where undefined).  Then the hedge fills and the option tables. */
+#define HS__SERIES_FIELD(field, ...) double *field;
 typedef struct hs_run_series {
     size_t n_steps;
-    double *equity;        /* book equity + hedge account */
-    double *ret;           /* hedged return over the step */
-    double *pnl_book, *pnl_hedge, *fees, *slippage, *funding;
-    double *pnl_options;   /* option positions marked to market */
-    double *premium;       /* option premium cash flow of the step
-                            * (< 0 paid, > 0 received): information, not
-                            * an attribution term (pnl_options holds it) */
-    double *opt_delta, *opt_gamma, *opt_vega, *opt_theta; /* option book:
-                            * delta (underlying units), gamma (per USD),
-                            * vega (USD per vol point), theta (USD/day) */
-    double *total_delta;   /* options + perp, units of underlying */
-    double *beta;          /* estimator value after the step */
-    double *hedge_qty;     /* position after the step's fills */
-    double *hedge_notional;/* hedge_qty * hedge close */
-    double *hedge_ratio;   /* -hedge_notional / exposure: beta units hedged */
-    double *traded;        /* notional traded (book + hedge) */
-    double *hedge_traded;  /* notional traded in the hedge */
+    HS_RUN_SERIES(HS__SERIES_FIELD)
     size_t n_fills;        /* hedge fills recorded below */
     int64_t *fill_time;    /* [n_fills] */
     double *fill_qty, *fill_price, *fill_fee, *fill_slippage;
@@ -119,6 +188,9 @@ typedef struct hs_run_series {
     size_t n_marked_by_model; /* marks not from a quote (missing contract) */
     size_t n_unfilled;     /* option orders not filled: empty book side */
 } hs_run_series;
+
+/* The series `d` of `s` (d from hs_run_series_desc; borrowed from s). */
+double *hs_run_series_data(const hs_run_series *s, const hs_series_desc *d);
 
 typedef struct hs_engine hs_engine;
 
@@ -146,7 +218,8 @@ size_t hs_engine_cursor(const hs_engine *e);
 /* The series so far (borrowed from the engine). */
 const hs_run_series *hs_engine_series(const hs_engine *e);
 
-/* Metrics over the live window (after the run). `scratch` not needed. */
+/* Metrics over the live window of a finished run: 0, HS_EINVAL (not
+ * finished, or fewer than 2 live steps) or HS_ENOMEM. */
 int hs_engine_metrics(const hs_engine *e, hs_metrics *out);
 
 /* Tolerance of the attribution check, relative to equity (default 1e-9). */

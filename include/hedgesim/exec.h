@@ -1,4 +1,5 @@
-/* Execution and costs: when orders fill, and what they cost.
+/* Execution and costs: when orders fill, at what price, and what they cost
+ * (the perp's and the book's fills, and option fills and fees).
  *
  * Orders emitted at the close of step t fill at the open of step t + 1
  * (HS_FILL_NEXT_OPEN, the default) or at the close of t with an extra
@@ -12,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "hedgesim/chain.h"
 #include "hedgesim/market.h"
 #include "hedgesim/param.h"
 
@@ -74,6 +76,46 @@ typedef struct hs_fill {
 } hs_fill;
 void hs_exec_fill(const hs_exec *ex, size_t a, size_t t, double qty,
                   double ref, int at_close, hs_fill *out);
+
+/* ---------------------------------------------------------------- options
+ * Option fills need no context: the price comes from the quote an order was
+ * sent against, the fee from the run's option settings (docs/options.md).
+ * Prices are USD per unit of underlying; quantities in units of underlying
+ * (> 0 buys, < 0 sells). */
+
+/* One option fill.  `ref` is the mark the position is carried at after the
+ * fill; qty * (price - ref) is the fill's slippage (>= 0). */
+typedef struct hs_option_fill {
+    double qty, ref, price, iv, fee;
+} hs_option_fill;
+
+/* Deribit-style fee: |qty| * min(fee_rate * under, fee_cap * price), with
+ * `under` the underlying's price.  Currency, >= 0. */
+double hs_exec_option_fee(double fee_rate, double fee_cap, double qty,
+                          double price, double under);
+
+/* The side of `q` an order of `qty` trades against: the ask for a buy, the
+ * bid for a sell.  Not >= 0 (NaN) where that side of the book is empty: the
+ * order cannot fill. */
+double hs_exec_option_side(const hs_chain_quote *q, double qty);
+
+/* Fill at the close the order was decided at: a buy pays the ask, a sell
+ * receives the bid, ref = the quote's mark, fee on the underlying `under`.
+ * Call only when hs_exec_option_side(q, qty) >= 0. */
+void hs_exec_option_fill_close(const hs_chain_quote *q, double qty,
+                               double under, double fee_rate, double fee_cap,
+                               hs_option_fill *out);
+
+/* Fill at the next open of an order for `qty` of the (right, strike)
+ * contract sent against `q` at the previous close, repriced sticky-strike:
+ * ref = Black-76 (zero rate) on the underlying's open `under` with the
+ * quote's iv and `T` years to expiry (q->mark if that fails); price = ref
+ * plus the quote's half-spread against its mark for a buy, ref minus it
+ * (floored at 0) for a sell. */
+void hs_exec_option_fill_open(char right, double strike, double qty,
+                              const hs_chain_quote *q, double under, double T,
+                              double fee_rate, double fee_cap,
+                              hs_option_fill *out);
 
 /* The fill rule of this context. */
 hs_fill_rule hs_exec_rule(const hs_exec *ex);

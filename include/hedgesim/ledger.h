@@ -1,4 +1,20 @@
-/* The long book: positions, cash, mark-to-market and costs of the portfolio
+/* The ledger: one home per account of a run.
+ *
+ *   - the long book (hs_book, hs_book_state; ledger.c): the portfolio being
+ *     hedged;
+ *   - the hedge account (hs_hedge_account; ledger_hedge.c): the perp
+ *     position, its order pending for the next open, and the account's cash
+ *     (variation margin, costs and funding);
+ *   - the option book (hs_option_book; ledger_options.c): option positions,
+ *     their fills, marks, greeks and expiry settlement.  Premiums, option
+ *     fees and settlements are paid from and into the hedge account's cash:
+ *     perp and options share one margin account, as on a derivatives
+ *     exchange.
+ *
+ * Prices and fees of fills come from the exec module; the engine orders the
+ * calls within a step and records the series.
+ *
+ * The long book: positions, cash, mark-to-market and costs of the portfolio
  * being hedged.
  *
  * At each rebalancing the book goes back to its target weights times the
@@ -19,8 +35,10 @@
 
 #include <stddef.h>
 
+#include "hedgesim/chain.h"
 #include "hedgesim/exec.h"
 #include "hedgesim/market.h"
+#include "hedgesim/strategy.h"
 
 typedef enum hs_weighting {
     HS_WEIGHTS_EQUAL = 0,
@@ -112,5 +130,126 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
 int hs_book_build(hs_book **out, const hs_panel *panel, const hs_exec *exec,
                   const hs_book_opts *opts);
 void hs_book_free(hs_book *b);
+
+/* ------------------------------------------------------ the hedge account
+ * A perp (or any linear instrument marked to market every step) held in a
+ * margin account: no cash is paid for the position, its price P&L, funding
+ * and costs are settled into `cash` every step, so the account's value is
+ * its cash. */
+typedef struct hs_hedge_account {
+    double qty;     /* position after fills, units of underlying (< 0 short) */
+    double pending; /* order waiting for the next open, units */
+    double cash;    /* variation margin + funding - costs (+ option flows),
+                     * currency */
+} hs_hedge_account;
+
+/* What a step did to the hedge account (costs as positive amounts). */
+typedef struct hs_hedge_flow {
+    double pnl;     /* price P&L of the position over the step */
+    double funding; /* > 0 received, < 0 paid */
+    double fee, slippage;
+    double traded;  /* notional traded, at reference prices */
+} hs_hedge_flow;
+
+/* The open part of a live step on a bar (open, close) with `rate` the
+ * funding rate settled in it (> 0: longs pay): the position carried from
+ * the previous close `prev` is marked to the open (`carried` = 0 on the
+ * first live step: nothing is carried), the pending order fills at the open
+ * (fill rule HS_FILL_NEXT_OPEN; its fill in *fill), the position is marked
+ * to the close, funding accrues on it, and pnl + funding - costs go to cash.
+ * Sets every field of *out.  Returns 1 if an order filled, else 0.
+ * `asset`, `t` index the exec context's statistics. */
+int hs_hedge_open(hs_hedge_account *a, const hs_exec *ex, size_t asset,
+                  size_t t, int carried, double prev, double open,
+                  double close, double rate, hs_hedge_flow *out,
+                  hs_fill *fill);
+
+/* An order to move the position to `target` (whole contracts) at the close
+ * `close` of step t.  Orders smaller than half a contract are dropped.
+ * With `at_close` (HS_FILL_CLOSE) it fills now, with the close slippage, its
+ * costs paid from cash and added to *out; otherwise it waits for the next
+ * open.  Returns 1 if it filled now (fill in *fill), else 0. */
+int hs_hedge_order(hs_hedge_account *a, const hs_exec *ex, size_t asset,
+                   size_t t, double target, double contract_size,
+                   double close, int at_close, hs_hedge_flow *out,
+                   hs_fill *fill);
+
+/* -------------------------------------------------------- the option book
+ * Conventions (docs/options.md): quantities in units of the underlying;
+ * prices in USD per unit; fills from exec (hs_exec_option_fill_*).  Positions
+ * are marked at the visible slice's mark, or by Black-76 on the underlying's
+ * close with the position's last implied volatility when the slice lacks the
+ * contract.  Expiring contracts are cash-settled at max(S - K, 0) (calls) or
+ * max(K - S, 0) (puts), S the underlying's price at the expiry time,
+ * interpolated within the bar between its open and close. */
+#define HS_MAX_OPTION_POSITIONS 32
+
+/* Where a book appends its trades: columns borrowed from the owner, `n` rows
+ * used of `cap`.  kind: 'B' buy, 'S' sell, 'X' expiry settlement. */
+typedef struct hs_option_log {
+    size_t n, cap;
+    int64_t *time, *expiry;
+    double *strike, *qty, *price, *fee;
+    char *right, *kind;
+} hs_option_log;
+
+/* Option flows of one step (costs positive). */
+typedef struct hs_option_flow {
+    double pnl;      /* change in value of the positions */
+    double fee, slippage;
+    double premium;  /* cash flow: < 0 paid, > 0 received (settlements in) */
+    double traded;   /* |qty| x fill price */
+} hs_option_flow;
+
+typedef struct hs_option_book {
+    const char *name; /* owner for error messages ("run 'NAME'"), borrowed */
+    size_t max_positions;
+    double fee_rate, fee_cap; /* hs_exec_option_fee */
+    hs_option_position pos[HS_MAX_OPTION_POSITIONS];
+    size_t n;         /* positions held */
+    double value;     /* positions at their marks, currency */
+    hs_option_order pending[HS_MAX_OPTION_ORDERS]; /* for the next open */
+    hs_chain_quote pending_quote[HS_MAX_OPTION_ORDERS]; /* sent against */
+    size_t n_pending;
+    size_t n_marked_by_model; /* marks not from a quote */
+    size_t n_unfilled;        /* orders against an empty side */
+    hs_option_log log;
+} hs_option_book;
+
+/* Empty the book and set its limits (max_positions <= HS_MAX_OPTION_POSITIONS)
+ * and its fee; trades go to `log` (columns borrowed, log->n may be > 0). */
+void hs_option_book_reset(hs_option_book *ob, const char *name,
+                          size_t max_positions, double fee_rate,
+                          double fee_cap, const hs_option_log *log);
+
+/* The open part of the bar [t0, t1): orders pending from the previous close
+ * fill at the underlying's open, then contracts expiring before t1 settle.
+ * Premiums, fees and payoffs are paid from / into *cash.  Adds to *f.
+ * HS_ESTRATEGY when a limit (positions, log rows) is reached. */
+int hs_option_book_open(hs_option_book *ob, int64_t t0, int64_t t1,
+                        double open, double close, double *cash,
+                        hs_option_flow *f);
+
+/* Mark every position at the close `now` with the underlying at `under`:
+ * at the quote of `chain` (borrowed, may be NULL), else by Black-76; greeks
+ * updated.  Adds to f->pnl.  HS_ENUMERIC if a position cannot be marked. */
+int hs_option_book_mark(hs_option_book *ob, const hs_chain *chain,
+                        int64_t now, double under, hs_option_flow *f);
+
+/* A decision's orders at the close of the bar opened at t0, against the
+ * visible `chain`: an order must name a quoted contract, or close a held one
+ * (then at its last mark); an order against an empty side is not filled
+ * (counted in n_unfilled).  With `at_close` it fills now (`under` the
+ * underlying's close), else it waits for the next open.  HS_ESTRATEGY for a
+ * bad order or a limit reached. */
+int hs_option_book_orders(hs_option_book *ob, const hs_option_order *orders,
+                          size_t n, const hs_chain *chain, int64_t t0,
+                          double under, int at_close, double *cash,
+                          hs_option_flow *f);
+
+/* The positions' greeks: delta (units of underlying), gamma (per USD), vega
+ * (USD per vol point), theta (USD per day). */
+void hs_option_book_greeks(const hs_option_book *ob, double *delta,
+                           double *gamma, double *vega, double *theta);
 
 #endif
