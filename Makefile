@@ -13,7 +13,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 WARN     := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual
 OPT      ?= -O2 -g
-CPPFLAGS += -Iinclude -Isrc -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   += $(OPT) $(WARN) -MMD -MP
 SANITIZE ?=
 B        ?= build
@@ -31,8 +31,11 @@ CPPFLAGS   += $(PKG_CFLAGS)
 CFLAGS     += $(SANITIZE)
 LDFLAGS    += $(SANITIZE) -rdynamic
 
-CLI_SRC  := src/main.c $(wildcard src/cli_*.c)
-LIB_SRC  := $(filter-out $(CLI_SRC),$(wildcard src/*.c)) \
+# The library's layers, bottom up (docs/architecture.md): each folder may use
+# the public headers of the ones before it, and its own *_int.h only.
+LAYERS   := base data options engine run
+CLI_SRC  := $(wildcard src/cli/*.c)
+LIB_SRC  := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)) \
             $(filter-out strategies/template.c,$(wildcard strategies/*.c))
 TEST_SRC := $(wildcard tests/check_*.c)
 BENCH_SRC:= $(wildcard bench/*.c)

@@ -222,7 +222,7 @@ START_TEST(test_full_config)
 }
 END_TEST
 
-/* Defaults of the optional keys (the key tables in src/config.c and
+/* Defaults of the optional keys (the key tables in src/run/config.c and
  * docs/configuration.md). */
 START_TEST(test_defaults)
 {

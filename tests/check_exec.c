@@ -257,7 +257,7 @@ END_TEST
 
 /* Corwin and Schultz (2012), "A Simple Way to Estimate Bid-Ask Spreads from
  * Daily High and Low Prices", Journal of Finance 67(2), eqs. (14) and (18),
- * written out here independently of src/exec.c:
+ * written out here independently of src/engine/exec.c:
  *   beta  = ln(H1/L1)^2 + ln(H2/L2)^2
  *   gamma = ln(max(H1,H2) / min(L1,L2))^2
  *   alpha = (sqrt(2 beta) - sqrt(beta)) / (3 - 2 sqrt 2)

@@ -4,9 +4,9 @@
  * prefix hs_h5_ rather than hs_results_: they are named for the file format,
  * hold no knowledge of what a run writes, and the CLI, results_run.c (the
  * layout of a strategy-run file, results_run.h) and the tests all use them
- * under that name.  Implementation: src/results_write.c (writer),
- * src/results_read.c (reader), src/results_h5.c (what both share, declared
- * in src/results_int.h).
+ * under that name.  Implementation: src/run/results_write.c (writer),
+ * src/run/results_read.c (reader), src/run/results_h5.c (what both share, declared
+ * in src/run/results_int.h).
  *
  * One results file per run.  The writer creates it under a temporary name in
  * the destination directory ("<path>.tmp.<pid>.<n>") and renames it to the
