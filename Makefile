@@ -33,7 +33,7 @@ LDFLAGS    += $(SANITIZE) -rdynamic
 
 # The library's layers, bottom up (docs/architecture.md): each folder may use
 # the public headers of the ones before it, and its own *_int.h only.
-LAYERS   := base data options engine run
+LAYERS   := base data options engine sim run
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_SRC  := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)) \
             $(filter-out strategies/template.c,$(wildcard strategies/*.c))
