@@ -1,7 +1,8 @@
 /* Run configurations: INI files (read with libinih), every key validated.
  *
  * Sections: [data], [book], [hedge], optional [costs], [options] and
- * [metrics], and one [strategy.NAME] per strategy run.
+ * [metrics], one [strategy.NAME] per strategy run, and optional
+ * [window.NAME] stress windows (docs/stress.md).
  * docs/configuration.md is the reference.  Unknown sections
  * and keys, bad values and out-of-range numbers are errors naming the file,
  * the section and the key. */
@@ -18,6 +19,14 @@
 #define HS_CONFIG_MAX_ASSETS 64
 #define HS_CONFIG_MAX_RUNS 64
 #define HS_CONFIG_MAX_KEYS 32
+#define HS_CONFIG_MAX_WINDOWS 32
+
+/* A stress window of the config, from [window.NAME]. */
+typedef struct hs_config_window {
+    char name[64];         /* NAME: [A-Za-z0-9_-] */
+    int64_t start, end;    /* first and last bar, ms UTC (end >= start) */
+    char description[256]; /* optional, "" if not given */
+} hs_config_window;
 
 typedef struct hs_config_kv {
     char key[64];
@@ -72,6 +81,11 @@ typedef struct hs_config {
     /* [strategy.*] */
     hs_config_run runs[HS_CONFIG_MAX_RUNS];
     size_t n_runs;
+    /* [window.*] (optional): the user's stress windows, in file order */
+    hs_config_window windows[HS_CONFIG_MAX_WINDOWS];
+    size_t n_windows;
+    int rolling_window_given; /* 1: [metrics] rolling_window was set (stress
+                               * then uses it instead of its own default) */
 } hs_config;
 
 /* Read and validate a config file.  *out owned by the caller. */

@@ -162,6 +162,25 @@ int hs_h5_table_i64(hs_h5 *h, const char *path, const char *column,
 int hs_h5_table_strings(hs_h5 *h, const char *path, const char *column,
                         const char *const *data);
 
+/* Record tables: one compound dataset of n_rows records, each field a
+ * column, read by pandas in one line:
+ *     pandas.DataFrame(h5py.File(f)["/stress/summary"][()])
+ * `rows` holds n_rows structs of row_size bytes; field k is at byte
+ * fields[k].offset of each: a double (HS_H5_F64, stored <f8), an int64_t
+ * (HS_H5_I64, <i8) or a `const char *` (HS_H5_STR, variable-length UTF-8;
+ * h5py returns bytes).  The data are copied.  HS_EINVAL for no fields, a
+ * field outside the row or text that is not UTF-8; HS_EEXISTS if `path`
+ * exists. */
+typedef enum hs_h5_kind { HS_H5_F64, HS_H5_I64, HS_H5_STR } hs_h5_kind;
+typedef struct hs_h5_field {
+    const char *name;
+    hs_h5_kind kind;
+    size_t offset; /* offsetof(row struct, member) */
+} hs_h5_field;
+int hs_h5_write_records(hs_h5 *h, const char *path, const hs_h5_field *fields,
+                        size_t n_fields, const void *rows, size_t row_size,
+                        size_t n_rows);
+
 /* ---- reader ------------------------------------------------------------ */
 /* Each call opens `file` read-only and closes it again.  HS_EIO if the file
  * cannot be opened, HS_EHDF5 if it is not HDF5, HS_ENOTFOUND if the object or

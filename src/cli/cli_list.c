@@ -6,6 +6,8 @@
 #include "hedgesim/exec.h"
 #include "hedgesim/store.h"
 #include "hedgesim/strategy.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/stress.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -13,21 +15,49 @@
 
 static void help(FILE *fp)
 {
-    fprintf(fp, "usage: hedgesim list WHAT [--plugin PATH.so ...]\n\n"
+    fprintf(fp, "usage: hedgesim list WHAT [--plugin PATH.so ...] "
+                "[--config CONFIG.ini]\n\n"
                 "WHAT is one of:\n"
                 "  strategies  strategy types with their parameters\n"
                 "  betas       beta estimators with their parameters\n"
                 "  costs       slippage models with their parameters\n"
-                "  formats     import formats\n");
+                "  formats     import formats\n"
+                "  windows     stress windows: the crisis library, and with\n"
+                "              --config the config's [window.NAME] too\n");
+}
+
+/* The crisis library and the config's windows, with dates and sources. */
+static int list_windows(const char *cmd, const char *config)
+{
+    hs_config *cfg = NULL;
+    hs_window w[HS_WINDOW_MAX];
+    size_t n = 0;
+    char t0[32], t1[32];
+    int rc = config ? hs_config_load(&cfg, config) : 0;
+    if (rc == 0)
+        rc = hs_window_all(cfg, w, HS_WINDOW_MAX, &n);
+    hs_config_free(cfg);
+    if (rc)
+        return hs_cli_fail(cmd, rc);
+    for (size_t i = 0; i < n; i++) {
+        printf("%-22s %s .. %s  %s%s\n", w[i].name,
+               hs_cal_format_time(w[i].start, t0, sizeof t0),
+               hs_cal_format_time(w[i].end, t1, sizeof t1),
+               w[i].description[0] ? w[i].description : "(no description)",
+               w[i].from_config ? " [config]" : "");
+        printf("  %-20s source: %s\n", "", w[i].reference);
+    }
+    return HS_EXIT_OK;
 }
 
 int hs_cli_list(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"plugin", required_argument, NULL, 'P'},
+        {"config", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = "list", *plugins[32];
+    const char *cmd = "list", *plugins[32], *config = NULL;
     size_t np = 0;
     int c;
     opterr = 0;
@@ -35,6 +65,10 @@ int hs_cli_list(int argc, char **argv)
         if (c == 'h') {
             help(stdout);
             return HS_EXIT_OK;
+        }
+        if (c == 'C') {
+            config = optarg;
+            continue;
         }
         if (c == 'P') {
             if (np == 32)
@@ -46,7 +80,7 @@ int hs_cli_list(int argc, char **argv)
     }
     if (optind != argc - 1)
         return hs_cli_usage_error(cmd, "say what to list: strategies, betas, "
-                                       "costs or formats");
+                                       "costs, formats or windows");
     const char *what = argv[optind];
     if (!strcmp(what, "strategies")) {
         hs_registry *reg = NULL;
@@ -88,9 +122,11 @@ int hs_cli_list(int argc, char **argv)
     } else if (!strcmp(what, "formats")) {
         for (int f = 0; f <= HS_FMT_DERIBIT_USD; f++)
             printf("  %s\n", hs_format_name((hs_format)f));
+    } else if (!strcmp(what, "windows")) {
+        return list_windows(cmd, config);
     } else {
         return hs_cli_usage_error(cmd, "cannot list '%s' (strategies, betas, "
-                                       "costs or formats)",
+                                       "costs, formats or windows)",
                                   what);
     }
     return HS_EXIT_OK;

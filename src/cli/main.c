@@ -20,9 +20,11 @@ static const command commands[] = {
     {"import", hs_cli_import, "import CSV files into a market store"},
     {"info", hs_cli_info, "list a store's instruments, ranges, rows and gaps"},
     {"run", hs_cli_run, "backtest the strategies of a config on history"},
-    {"list", hs_cli_list, "list strategies, beta estimators or formats"},
+    {"list", hs_cli_list, "list strategies, beta estimators, formats or windows"},
     {"price", hs_cli_price, "option calculator: price, greeks, implied vol"},
     {"chains", hs_cli_chains, "generate modeled option chains into the store"},
+    {"stress", hs_cli_stress, "replay a config's runs over crisis windows"},
+    {"analyze", hs_cli_analyze, "betas and correlations around crisis windows"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *fp)

@@ -201,11 +201,12 @@ static int check_sections(hs_config_raw *raw, const char *w)
         const char *n = raw->sec[i].name;
         if (strcmp(n, "data") && strcmp(n, "book") && strcmp(n, "hedge") &&
             strcmp(n, "costs") && strcmp(n, "options") &&
-            strcmp(n, "metrics") && strncmp(n, "strategy.", 9))
+            strcmp(n, "metrics") && strncmp(n, "strategy.", 9) &&
+            strncmp(n, "window.", 7))
             return hs_error_set(HS_ECONFIG,
                                 "%s: unknown section [%s] (known: data, book, "
                                 "hedge, costs, options, metrics, "
-                                "strategy.NAME)",
+                                "strategy.NAME, window.NAME)",
                                 w, n);
     }
     static const char *const required[] = {"data", "book", "hedge"};
@@ -530,6 +531,77 @@ static int read_runs(hs_config *c, const hs_config_raw *raw, const char *w)
     return 0;
 }
 
+static const hs_param window_params[] = {
+    {"start", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "first bar (UTC date/time)"},
+    {"end", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "last bar, inclusive"},
+    {"description", HS_PARAM_CHOICE, "", 0, 0, NULL, "one line (optional)"},
+    HS_PARAM_END};
+
+/* One [window.NAME]: its name, dates and description. */
+static int read_window(hs_config_window *win, const hs_config_raw_section *s,
+                       const char *w)
+{
+    hs_values v;
+    int rc;
+    const char *name = s->name + 7;
+
+    memset(win, 0, sizeof *win);
+    if (!*name || strlen(name) >= sizeof win->name)
+        return hs_error_set(HS_ECONFIG, "%s: [%s]: bad window name", w,
+                            s->name);
+    for (const char *p = name; *p; p++)
+        if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-'))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [%s]: window names are [A-Za-z0-9_-]", w,
+                                s->name);
+    snprintf(win->name, sizeof win->name, "%s", name);
+    if ((rc = set_values(&v, window_params, s, w, 1)))
+        return rc;
+    if (hs_cal_parse_time(text_of(s, "start", ""), &win->start)) {
+        hs_error_prefix("%s: [%s] key 'start': ", w, s->name);
+        return HS_ECONFIG;
+    }
+    if (hs_cal_parse_time(text_of(s, "end", ""), &win->end)) {
+        hs_error_prefix("%s: [%s] key 'end': ", w, s->name);
+        return HS_ECONFIG;
+    }
+    if (win->end < win->start)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [%s] end is before start: the window is "
+                            "empty",
+                            w, s->name);
+    return copy_text(win->description, sizeof win->description,
+                     text_of(s, "description", ""), w, s->name,
+                     "description");
+}
+
+/* [window.NAME] (optional, any number): the user's stress windows, added
+ * to the built-in library by `hedgesim stress` and `analyze`.  Also notes
+ * whether [metrics] rolling_window was given, so that stress can choose a
+ * window-sized default when it was not. */
+static int read_windows(hs_config *c, hs_config_raw *raw, const char *w)
+{
+    int rc;
+
+    c->n_windows = 0;
+    for (size_t i = 0; i < raw->n; i++) {
+        const hs_config_raw_section *s = &raw->sec[i];
+        if (strncmp(s->name, "window.", 7))
+            continue;
+        if (c->n_windows == HS_CONFIG_MAX_WINDOWS)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: more than %d [window.*] sections", w,
+                                HS_CONFIG_MAX_WINDOWS);
+        if ((rc = read_window(&c->windows[c->n_windows], s, w)))
+            return rc;
+        c->n_windows++;
+    }
+    c->rolling_window_given =
+        hs_config__find_kv(hs_config__find_section(raw, "metrics", 0),
+                           "rolling_window") != NULL;
+    return 0;
+}
+
 int hs_config__interpret(hs_config *c, hs_config_raw *raw)
 {
     const char *w = c->path[0] ? c->path : "config";
@@ -544,7 +616,7 @@ int hs_config__interpret(hs_config *c, hs_config_raw *raw)
                            w)) ||
         (rc = read_metrics(c, hs_config__find_section(raw, "metrics", 0),
                            w)) ||
-        (rc = read_runs(c, raw, w)))
+        (rc = read_runs(c, raw, w)) || (rc = read_windows(c, raw, w)))
         return rc;
     return hs_config_validate(c);
 }

@@ -799,3 +799,70 @@ int hs_h5_table_strings(hs_h5 *h, const char *path, const char *column,
     return table_column(h, "hs_h5_table_strings", path, column,
                         H5I_INVALID_HID, H5I_INVALID_HID, 1, data);
 }
+
+/* ---- record tables (one compound dataset) -------------------------------- */
+
+int hs_h5_write_records(hs_h5 *h, const char *path, const hs_h5_field *fields,
+                        size_t n_fields, const void *rows, size_t row_size,
+                        size_t n_rows)
+{
+    hid_t mtype = H5I_INVALID_HID, ftype = H5I_INVALID_HID;
+    hid_t str = H5I_INVALID_HID;
+    hsize_t dim = (hsize_t)n_rows;
+    size_t fsize = 0;
+    int rc;
+
+    if ((rc = check_writer(h, "hs_h5_write_records")) != 0)
+        return rc;
+    if (!fields || n_fields == 0 || row_size == 0)
+        return hs_error_set(HS_EINVAL, "%s: record table '%s' has no fields",
+                            h->path, path ? path : "(null)");
+    for (size_t k = 0; k < n_fields; k++) {
+        const hs_h5_field *f = &fields[k];
+        size_t sz = f->kind == HS_H5_STR ? sizeof(char *) : 8;
+        if (!f->name || !f->name[0] || f->offset + sz > row_size)
+            return hs_error_set(HS_EINVAL,
+                                "%s: record table '%s': bad field %zu",
+                                h->path, path ? path : "(null)", k);
+        fsize += sz;
+        for (size_t i = 0; f->kind == HS_H5_STR && i < n_rows; i++) {
+            const char *s;
+            memcpy(&s, (const char *)rows + i * row_size + f->offset,
+                   sizeof s);
+            if ((rc = hs_results__check_utf8(s, h->path, path, f->name)) != 0)
+                return rc;
+        }
+    }
+    str = hs_results__vlen_str_type(H5T_CSET_UTF8);
+    mtype = H5Tcreate(H5T_COMPOUND, row_size);
+    ftype = H5Tcreate(H5T_COMPOUND, fsize);
+    if (str < 0 || mtype < 0 || ftype < 0) {
+        rc = hs_results__h5fail("%s: cannot make the record type of '%s'",
+                                h->path, path);
+        goto done;
+    }
+    size_t foff = 0;
+    for (size_t k = 0; k < n_fields; k++) {
+        const hs_h5_field *f = &fields[k];
+        hid_t mt = f->kind == HS_H5_F64   ? H5T_NATIVE_DOUBLE
+                   : f->kind == HS_H5_I64 ? H5T_NATIVE_INT64
+                                          : str;
+        hid_t ft = f->kind == HS_H5_F64   ? H5T_IEEE_F64LE
+                   : f->kind == HS_H5_I64 ? H5T_STD_I64LE
+                                          : str;
+        if (H5Tinsert(mtype, f->name, f->offset, mt) < 0 ||
+            H5Tinsert(ftype, f->name, foff, ft) < 0) {
+            rc = hs_results__h5fail("%s: '%s': cannot add field '%s'",
+                                    h->path, path, f->name);
+            goto done;
+        }
+        foff += f->kind == HS_H5_STR ? sizeof(char *) : 8;
+    }
+    /* Contiguous, like string datasets: records are few and hold strings. */
+    rc = put_dataset(h, path, ftype, mtype, 1, &dim, 0, n_rows ? rows : NULL);
+done:
+    hs_results__close(&ftype, H5Tclose);
+    hs_results__close(&mtype, H5Tclose);
+    hs_results__close(&str, H5Tclose);
+    return rc;
+}

@@ -1,0 +1,253 @@
+/* hedgesim stress: every run of a config over the crisis windows. */
+#include "cli_int.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/config.h"
+#include "hedgesim/errors.h"
+#include "hedgesim/sha256.h"
+#include "hedgesim/store.h"
+#include "hedgesim/stress.h"
+
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_LIST 64
+
+static void help(FILE *fp)
+{
+    fprintf(fp,
+            "usage: hedgesim stress CONFIG.ini [options]\n\n"
+            "Replay every [strategy.NAME] of CONFIG over named crisis windows\n"
+            "(the library in 'hedgesim list windows' and the config's\n"
+            "[window.NAME] sections), each with its warm-up before it, and\n"
+            "compare hedged and unhedged over the window.\n\n"
+            "options:\n"
+            "  -w, --window NAME     only this window (repeatable; default: all)\n"
+            "  -o, --output PATH     results file (default\n"
+            "                        results/<config>-stress.h5)\n"
+            "  -f, --force           replace an existing results file\n"
+            "      --set S.K=V       override a config key (repeatable)\n"
+            "      --strategy NAME   only this [strategy.NAME] (repeatable)\n"
+            "      --plugin PATH.so  load user strategies (repeatable)\n"
+            "      --db PATH         market store (overrides data.db)\n"
+            "  -q, --quiet           no table\n"
+            "  -h, --help            this help\n\n"
+            "--transplant (a window's shocks on today's book) is not\n"
+            "implemented yet.  See docs/stress.md.\n");
+}
+
+static const char *pct(double x, char *buf)
+{
+    if (!isfinite(x))
+        snprintf(buf, 16, "n/a");
+    else
+        snprintf(buf, 16, "%.1f%%", 100 * x);
+    return buf;
+}
+
+static const char *num(double x, char *buf)
+{
+    if (!isfinite(x))
+        snprintf(buf, 16, "n/a");
+    else
+        snprintf(buf, 16, "%.2f", x);
+    return buf;
+}
+
+static void print_table(const hs_stress *st)
+{
+    char b[12][16], t0[32], t1[32], d[32];
+    int any_ann = 0;
+    for (size_t w = 0; w < hs_stress_n_windows(st); w++) {
+        const hs_window *win = hs_stress_window(st, w);
+        const hs_plan *pl = hs_stress_plan(st, w);
+        const hs_panel *p = hs_plan_panel(pl);
+        printf("%-22s %s .. %s  %zu steps, warm-up %zu, rolling beta %zu: "
+               "%s\n",
+               win->name, hs_cal_format_time(win->start, t0, sizeof t0),
+               hs_cal_format_time(win->end, t1, sizeof t1),
+               p->n_steps - hs_plan_live_from(pl), hs_plan_live_from(pl),
+               hs_stress_rolling(st, w), win->description);
+    }
+    printf("\n%-22s %-10s %7s %7s %6s %6s %7s %7s %-10s %6s %6s %6s %6s %3s\n",
+           "window", "run", "ret.h", "ret.u", "DD.h", "DD.u", "worst.h",
+           "worst.u", "worst day", "HE", "beta_r", "CVaR.h", "cost", "DD<");
+    for (size_t i = 0; i < hs_stress_n_rows(st); i++) {
+        const hs_stress_row *r = hs_stress_row_at(st, i);
+        any_ann |= isfinite(r->ann_hedged);
+        printf("%-22s %-10s %7s %7s %6s %6s %7s %7s %-10s %6s %6s %6s %6s "
+               "%3s\n",
+               r->window, r->run, pct(r->ret_hedged, b[0]),
+               pct(r->ret_unhedged, b[1]), pct(r->mdd_hedged, b[2]),
+               pct(r->mdd_unhedged, b[3]), pct(r->worst_hedged, b[4]),
+               pct(r->worst_unhedged, b[5]),
+               hs_cal_format_time(r->worst_unhedged_time, d, sizeof d),
+               num(r->hedge_effectiveness, b[6]), num(r->residual_beta, b[7]),
+               pct(r->cvar95_hedged, b[8]), pct(r->hedge_cost_frac, b[9]),
+               r->dd_reduced ? "yes" : "no");
+    }
+    printf("\nret total return over the window (.h hedged after costs, .u the "
+           "book alone);\nDD maximum drawdown; worst one-day return, and the "
+           "book's worst day; HE\n1 - Var(hedged)/Var(unhedged); beta_r "
+           "residual beta; CVaR.h 95 %% CVaR of a\nday, hedged; cost: the "
+           "hedge's fees, slippage, funding and premium, share of\ncapital; "
+           "DD<: the hedge made the drawdown smaller.  %s\n",
+           any_ann ? "Annualised returns are in the results file."
+                   : "Windows are shorter than a year: no annualised "
+                     "figures.");
+}
+
+int hs_cli_stress(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"window", required_argument, NULL, 'w'},
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"set", required_argument, NULL, 'S'},
+        {"strategy", required_argument, NULL, 's'},
+        {"plugin", required_argument, NULL, 'P'},
+        {"db", required_argument, NULL, 'D'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"transplant", required_argument, NULL, 'T'},
+        {"onto", required_argument, NULL, 'O'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "stress", *out = NULL, *db = NULL;
+    const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST],
+        *wins[MAX_LIST];
+    size_t nsets = 0, nonly = 0, nplug = 0, nwin = 0;
+    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    char outbuf[1200];
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":w:o:fqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'D':
+            db = optarg;
+            break;
+        case 'T':
+        case 'O':
+            return hs_cli_usage_error(cmd, "--transplant/--onto are not "
+                                           "implemented yet (docs/stress.md)");
+        case 'S':
+        case 's':
+        case 'P':
+        case 'w': {
+            const char **list = c == 'S'   ? sets
+                                : c == 's' ? only
+                                : c == 'P' ? plugins
+                                           : wins;
+            size_t *n = c == 'S'   ? &nsets
+                        : c == 's' ? &nonly
+                        : c == 'P' ? &nplug
+                                   : &nwin;
+            if (*n == MAX_LIST)
+                return hs_cli_usage_error(cmd, "too many %s options",
+                                          argv[optind - 2]);
+            list[(*n)++] = optarg;
+            break;
+        }
+        case 'h':
+            help(stdout);
+            return HS_EXIT_OK;
+        default:
+            return hs_cli_bad_option(cmd, c, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return hs_cli_usage_error(cmd, optind >= argc
+                                           ? "a config file is required"
+                                           : "exactly one config file, please");
+    const char *cfg_path = argv[optind];
+
+    hs_config *cfg = NULL;
+    hs_registry *reg = NULL;
+    hs_store *store = NULL;
+    hs_stress *st = NULL;
+    struct stat sb;
+
+    if ((rc = hs_config_load(&cfg, cfg_path)))
+        goto fail;
+    for (size_t i = 0; i < nsets; i++)
+        if ((rc = hs_config_set(cfg, sets[i])))
+            goto fail;
+    if ((rc = hs_registry_new(&reg)))
+        goto fail;
+    for (size_t i = 0; i < nplug; i++)
+        if ((rc = hs_registry_load(reg, plugins[i])))
+            goto fail;
+    hs_stress_opts so = HS_STRESS_OPTS_INIT;
+    so.windows = wins;
+    so.n_windows = nwin;
+    so.only = only;
+    so.n_only = nonly;
+    if ((rc = hs_stress_new(&st, cfg, reg, NULL, &so)))
+        goto fail;
+    if (!out) {
+        char base[1024];
+        snprintf(base, sizeof base, "%s", cfg_path);
+        char *bn = basename(base), *dot = strrchr(bn, '.');
+        if (dot)
+            *dot = '\0';
+        snprintf(outbuf, sizeof outbuf, "results/%s-stress.h5", bn);
+        out = outbuf;
+    }
+    if (stat(out, &sb) == 0 && !force) {
+        fprintf(stderr,
+                "hedgesim stress: %s exists: use --force to replace it or -o "
+                "to write elsewhere\n",
+                out);
+        goto done;
+    }
+    const char *db_path = db ? db : cfg->db;
+    hs_stress_free(st);
+    st = NULL;
+    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
+        (rc = hs_stress_new(&st, cfg, reg, store, &so)) ||
+        (rc = hs_stress_run(st)))
+        goto fail;
+    char sha[65] = "";
+    if ((rc = hs_sha256_file(db_path, sha)))
+        goto fail;
+    hs_results_meta meta = {
+        .command_line = hs_cli_command_line(),
+        .config_text = cfg->text,
+        .config_path = cfg_path,
+        .overrides = cfg->overrides,
+        .dataset_path = db_path,
+        .dataset_sha256 = sha,
+        .mode = "stress",
+    };
+    if ((rc = hs_stress_write(st, out, force, &meta)))
+        goto fail;
+    if (!quiet) {
+        printf("hedgesim stress: %s, %zu windows, hedge %s on %s\n\n",
+               cfg->path, hs_stress_n_windows(st), cfg->instrument,
+               cfg->benchmark);
+        print_table(st);
+        printf("results: %s\n", out);
+    }
+    exit_code = HS_EXIT_OK;
+    goto done;
+fail:
+    exit_code = hs_cli_fail(cmd, rc);
+done:
+    hs_stress_free(st);
+    hs_store_close(store);
+    hs_registry_free(reg);
+    hs_config_free(cfg);
+    return exit_code;
+}
