@@ -90,7 +90,7 @@ $(TEMPLATE_SO): strategies/template.c include/hedgesim/strategy.h
 	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@
 
 # The embedded dataset: rebuilt from the CSV files under datasets/ in seconds.
-DATA_FILES := $(shell find datasets -name '*.csv' 2>/dev/null)
+DATA_FILES := $(filter-out datasets/windows.csv,$(shell find datasets -name '*.csv' 2>/dev/null))
 datasets/hedgesim.db: $(BIN) datasets/manifest.csv $(DATA_FILES)
 	./$(BIN) import --embedded datasets --db $@ --force
 

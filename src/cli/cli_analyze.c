@@ -1,8 +1,220 @@
-/* hedgesim analyze: placeholder until the analytics land. */
+/* hedgesim analyze: betas and correlations before and during crisis
+ * windows, with a verdict. */
 #include "cli_int.h"
+#include "hedgesim/analyze.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/config.h"
+#include "hedgesim/errors.h"
+#include "hedgesim/sha256.h"
+#include "hedgesim/store.h"
+#include "hedgesim/stress.h"
+
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_LIST 64
+
+static void help(FILE *fp)
+{
+    fprintf(fp,
+            "usage: hedgesim analyze CONFIG.ini [options]\n\n"
+            "For the basket of CONFIG and each of its assets: beta and\n"
+            "correlation to the benchmark, downside and upside beta, the\n"
+            "basket's average pairwise correlation and absorption ratio,\n"
+            "before each window and during it, with rolling series in the\n"
+            "results file and a verdict in plain words.\n\n"
+            "options:\n"
+            "  -w, --window NAME     only this window (repeatable; default: all;\n"
+            "                        one window also prints each asset)\n"
+            "      --pre N           steps before the window compared with it\n"
+            "                        (default 90)\n"
+            "      --rolling N       window of the rolling statistics (default\n"
+            "                        [metrics] rolling_window if set, else 30)\n"
+            "  -o, --output PATH     results file (default\n"
+            "                        results/<config>-analyze.h5)\n"
+            "  -f, --force           replace an existing results file\n"
+            "      --set S.K=V       override a config key (repeatable)\n"
+            "      --db PATH         market store (overrides data.db)\n"
+            "  -h, --help            this help\n\n"
+            "See docs/stress.md.\n");
+}
+
+static void print_items(const hs_analysis *a)
+{
+    printf("\n  %-8s %14s %14s %14s %14s\n", "", "beta", "corr",
+           "down beta", "up beta");
+    printf("  %-8s %14s %14s %14s %14s\n", "", "pre -> crisis",
+           "pre -> crisis", "pre -> crisis", "pre -> crisis");
+    for (size_t i = 0; i < a->n_items; i++) {
+        const hs_analyze_item *it = &a->item[i];
+        printf("  %-8s %6.2f -> %4.2f %6.2f -> %4.2f %6.2f -> %4.2f %6.2f -> "
+               "%4.2f\n",
+               it->name, it->beta.pre, it->beta.crisis, it->corr.pre,
+               it->corr.crisis, it->beta_down.pre, it->beta_down.crisis,
+               it->beta_up.pre, it->beta_up.crisis);
+    }
+}
+
 int hs_cli_analyze(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return HS_EXIT_FAIL;
+    static const struct option opts[] = {
+        {"window", required_argument, NULL, 'w'},
+        {"pre", required_argument, NULL, 'p'},
+        {"rolling", required_argument, NULL, 'r'},
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"set", required_argument, NULL, 'S'},
+        {"db", required_argument, NULL, 'D'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "analyze", *out = NULL, *db = NULL;
+    const char *sets[MAX_LIST], *wins[MAX_LIST];
+    size_t nsets = 0, nwin = 0;
+    hs_analyze_opts ao = HS_ANALYZE_OPTS_INIT;
+    int force = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    long v;
+    char outbuf[1200];
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":w:o:fh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'D':
+            db = optarg;
+            break;
+        case 'p':
+        case 'r':
+            if (hs_cli_long(cmd, c == 'p' ? "--pre" : "--rolling", optarg,
+                            &v))
+                return HS_EXIT_USAGE;
+            if (v < (c == 'p' ? 10 : 5) || v > 100000)
+                return hs_cli_usage_error(cmd, "%s must be in [%d, 100000]",
+                                          c == 'p' ? "--pre" : "--rolling",
+                                          c == 'p' ? 10 : 5);
+            *(c == 'p' ? &ao.pre : &ao.rolling) = (size_t)v;
+            break;
+        case 'S':
+        case 'w': {
+            const char **list = c == 'S' ? sets : wins;
+            size_t *n = c == 'S' ? &nsets : &nwin;
+            if (*n == MAX_LIST)
+                return hs_cli_usage_error(cmd, "too many %s options",
+                                          argv[optind - 2]);
+            list[(*n)++] = optarg;
+            break;
+        }
+        case 'h':
+            help(stdout);
+            return HS_EXIT_OK;
+        default:
+            return hs_cli_bad_option(cmd, c, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return hs_cli_usage_error(cmd, optind >= argc
+                                           ? "a config file is required"
+                                           : "exactly one config file, please");
+    const char *cfg_path = argv[optind];
+
+    hs_config *cfg = NULL;
+    hs_registry *reg = NULL;
+    hs_store *store = NULL;
+    hs_window win[HS_WINDOW_MAX];
+    hs_analysis *res[HS_WINDOW_MAX] = {NULL};
+    size_t n = 0;
+    struct stat sb;
+
+    if ((rc = hs_config_load(&cfg, cfg_path)))
+        goto fail;
+    for (size_t i = 0; i < nsets; i++)
+        if ((rc = hs_config_set(cfg, sets[i])))
+            goto fail;
+    if ((rc = hs_registry_new(&reg)))
+        goto fail;
+    if (nwin == 0) {
+        if ((rc = hs_window_all(cfg, win, HS_WINDOW_MAX, &n)))
+            goto fail;
+    } else {
+        for (n = 0; n < nwin; n++)
+            if ((rc = hs_window_find(cfg, wins[n], &win[n])))
+                goto fail;
+    }
+    if (!out) {
+        char base[1024];
+        snprintf(base, sizeof base, "%s", cfg_path);
+        char *bn = basename(base), *dot = strrchr(bn, '.');
+        if (dot)
+            *dot = '\0';
+        snprintf(outbuf, sizeof outbuf, "results/%s-analyze.h5", bn);
+        out = outbuf;
+    }
+    if (stat(out, &sb) == 0 && !force) {
+        fprintf(stderr,
+                "hedgesim analyze: %s exists: use --force to replace it or -o "
+                "to write elsewhere\n",
+                out);
+        goto done;
+    }
+    const char *db_path = db ? db : cfg->db;
+    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)))
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        if ((rc = hs_analyze_window(&res[i], cfg, reg, store, &win[i], &ao)))
+            goto fail;
+    char sha[65] = "";
+    if ((rc = hs_sha256_file(db_path, sha)))
+        goto fail;
+    hs_results_meta meta = {
+        .command_line = hs_cli_command_line(),
+        .config_text = cfg->text,
+        .config_path = cfg_path,
+        .overrides = cfg->overrides,
+        .dataset_path = db_path,
+        .dataset_sha256 = sha,
+        .mode = "analyze",
+    };
+    if ((rc = hs_analyze_write(res, n, out, force, &meta)))
+        goto fail;
+    printf("hedgesim analyze: %s, basket of %zu assets against %s\n",
+           cfg->path, cfg->n_assets, cfg->benchmark);
+    for (size_t i = 0; i < n; i++) {
+        const hs_analysis *a = res[i];
+        char t0[32], t1[32];
+        printf("\n%s (%s .. %s; pre-crisis: the %zu steps before; rolling "
+               "window %zu)\n",
+               a->window.name,
+               hs_cal_format_time(a->window.start, t0, sizeof t0),
+               hs_cal_format_time(a->window.end, t1, sizeof t1), a->pre_steps,
+               a->rolling);
+        printf("  basket beta %.2f -> %.2f, avg correlation %.2f -> %.2f, "
+               "absorption %.2f -> %.2f, downside beta %.2f -> %.2f\n",
+               a->item[0].beta.pre, a->item[0].beta.crisis, a->avg_corr.pre,
+               a->avg_corr.crisis, a->absorption.pre, a->absorption.crisis,
+               a->item[0].beta_down.pre, a->item[0].beta_down.crisis);
+        if (n == 1)
+            print_items(a);
+        printf("  verdict: %s\n", a->verdict);
+    }
+    printf("\nresults: %s\n", out);
+    exit_code = HS_EXIT_OK;
+    goto done;
+fail:
+    exit_code = hs_cli_fail(cmd, rc);
+done:
+    for (size_t i = 0; i < HS_WINDOW_MAX; i++)
+        hs_analysis_free(res[i]);
+    hs_store_close(store);
+    hs_registry_free(reg);
+    hs_config_free(cfg);
+    return exit_code;
 }

@@ -1,5 +1,7 @@
 /* Stress tests: the crisis library, one plan per window, the window
  * metrics and the /stress layout of a results file.  docs/stress.md. */
+#include "stress_int.h"
+
 #include "hedgesim/stress.h"
 #include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
@@ -537,11 +539,9 @@ static int plan_from_panel(hs_stress *st, size_t w, size_t lookback)
 
 /* The warm-up and the basket have data: the benchmark from the panel's
  * first step, and at least one book asset eligible at the window's start. */
-static int check_window(const hs_stress *st, size_t w)
+int hs_stress__check_plan(const hs_plan *pl, const hs_config *c,
+                          const hs_window *win)
 {
-    const hs_plan *pl = st->plan[w];
-    const hs_config *c = st->wcfg[w];
-    const hs_window *win = &st->win[w];
     const hs_panel *p = hs_plan_panel(pl);
     const size_t lf = hs_plan_live_from(pl);
     char t0[32], t1[32];
@@ -605,7 +605,7 @@ int hs_stress_run(hs_stress *st)
                              &po);
         }
         if (rc == 0)
-            rc = check_window(st, w);
+            rc = hs_stress__check_plan(st->plan[w], st->wcfg[w], &st->win[w]);
         if (rc == 0)
             rc = hs_plan_run(st->plan[w]);
         if (rc) {
