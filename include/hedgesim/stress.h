@@ -93,9 +93,9 @@ typedef struct hs_stress_row {
     double cvar95_hedged;   /* historical CVaR 95 % of one step, loss > 0 */
     double cvar95_unhedged;
     double hedge_cost;      /* costs of the hedge over the window
-                             * (currency, > 0 paid): fees, slippage,
-                             * funding and option premium of the run less
-                             * the book's own fees and slippage */
+                             * (currency, > 0 paid): fees and slippage of
+                             * its fills and option trades, funding paid
+                             * (< 0: received) and net option premium */
     double hedge_cost_frac; /* hedge_cost / capital */
     int64_t dd_reduced;     /* 1: mdd_hedged < mdd_unhedged */
 } hs_stress_row;
@@ -132,9 +132,10 @@ void hs_stress_free(hs_stress *st);
 
 /* Build and run one plan per window and compute the rows.  Errors name the
  * window: HS_EDATA when the warm-up reaches before the first bar of the
- * benchmark or of the panel (the history is too short), or when no book
- * asset has data (and min_history bars) at the window's start; the
- * plan's errors otherwise. */
+ * benchmark or of the panel (the history is too short), when a book asset
+ * has no bars at all (the loader's message), or when no book asset has
+ * min_history bars in the window (the context's); the plan's errors
+ * otherwise. */
 int hs_stress_run(hs_stress *st);
 
 size_t hs_stress_n_windows(const hs_stress *st);

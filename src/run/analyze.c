@@ -344,8 +344,7 @@ int hs_analyze_window(hs_analysis **out, const hs_config *cfg,
     verdict(a);
 done:
     if (rc) {
-        if (!strstr(hs_error_last(), w->name))
-            hs_error_prefix("window %s: ", w->name);
+        hs_stress__name_error(w);
         hs_analysis_free(a);
         a = NULL;
     }
