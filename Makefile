@@ -120,6 +120,9 @@ bench: $(BENCHES) datasets/hedgesim.db
 demo: all
 	./$(BIN) run configs/alt-basket-btc-hedge.ini -o results/demo.h5 --force
 	./$(BIN) run configs/alt-basket-options.ini -o results/demo-options.h5 --force
+	./$(BIN) stress configs/alt-basket-btc-hedge.ini -o results/demo-stress.h5 --force
+	./$(BIN) analyze configs/alt-basket-btc-hedge.ini --window ftx_collapse \
+	    -o results/demo-analyze.h5 --force
 
 # Header dependencies of every object, test and benchmark (-MMD -MP).
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d) $(BENCHES:=.d)

@@ -406,7 +406,7 @@ int hs_stress_row_compute(const hs_plan *pl, size_t i, hs_stress_row *r)
     for (size_t k = 0; k < se->n_otrades; k++)
         if (se->ot_time[k] >= r->start)
             hc += fabs(se->ot_fee[k]);
-    r->hedge_cost = hc;
+    r->hedge_cost = hc + 0.0; /* no -0 for a run without a hedge */
     r->hedge_cost_frac = r->hedge_cost / b->capital;
     r->dd_reduced = r->mdd_hedged < r->mdd_unhedged;
     free(ru);
