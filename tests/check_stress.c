@@ -632,6 +632,64 @@ START_TEST(test_analyze_ftx)
 }
 END_TEST
 
+/* Misuse of the stress object and of the record-table writer. */
+START_TEST(test_misuse)
+{
+    fixture f;
+    const char *twice[2] = {"mid", "mid"}, *many[HS_WINDOW_MAX + 1];
+    hs_stress_opts so = HS_STRESS_OPTS_INIT;
+    hs_stress *st = NULL;
+    ck_assert_msg(fix_stress(&f, NULL) == 0, "%s", hs_error_last());
+    so.windows = twice;
+    so.n_windows = 2;
+    ck_assert_int_eq(hs_stress_new(&st, f.c, f.reg, NULL, &so), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "named twice"));
+    ck_assert_ptr_null(st);
+    for (size_t i = 0; i <= HS_WINDOW_MAX; i++)
+        many[i] = "mid";
+    so.windows = many;
+    so.n_windows = HS_WINDOW_MAX + 1;
+    ck_assert_int_eq(hs_stress_new(&st, f.c, f.reg, NULL, &so), HS_EINVAL);
+    /* Not run yet: nothing to write. */
+    so.n_windows = 1;
+    ck_assert_int_eq(hs_stress_new(&st, f.c, f.reg, NULL, &so), 0);
+    hs_results_meta meta = {.mode = "stress"};
+    ck_assert_int_eq(hs_stress_write(st, "never.h5", 1, &meta), HS_EINVAL);
+    ck_assert_int_eq(access("never.h5", F_OK), -1);
+    hs_stress_free(st);
+
+    /* Record tables: no fields, a field outside the row, text that is not
+     * UTF-8; nothing is left behind. */
+    char path[] = "records_XXXXXX.h5";
+    int fd = mkstemps(path, 3);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    hs_h5 *h = NULL;
+    ck_assert_int_eq(hs_h5_create(&h, path, 1), 0);
+    typedef struct {
+        const char *s;
+        double x;
+    } rec;
+    rec r[2] = {{"a", 1}, {"\xff", 2}};
+    const hs_h5_field ok[2] = {{"s", HS_H5_STR, offsetof(rec, s)},
+                               {"x", HS_H5_F64, offsetof(rec, x)}};
+    const hs_h5_field off[1] = {{"x", HS_H5_F64, sizeof(rec)}};
+    ck_assert_int_eq(hs_h5_write_records(h, "/t", ok, 0, r, sizeof *r, 2),
+                     HS_EINVAL);
+    ck_assert_int_eq(hs_h5_write_records(h, "/t", off, 1, r, sizeof *r, 2),
+                     HS_EINVAL);
+    ck_assert_int_eq(hs_h5_write_records(h, "/t", ok, 2, r, sizeof *r, 2),
+                     HS_EINVAL);
+    ck_assert_int_eq(hs_h5_write_records(h, "/t", ok, 2, r, sizeof *r, 1), 0);
+    ck_assert_int_eq(hs_h5_write_records(h, "/t", ok, 2, r, sizeof *r, 1),
+                     HS_EEXISTS);
+    ck_assert_int_eq(hs_h5_commit(h), 0);
+    ck_assert_int_eq(hs_h5_exists(path, "/t"), 1);
+    unlink(path);
+    fix_free(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("stress");
@@ -648,6 +706,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_covid_known_fact);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_analyze_ftx);
+    tcase_add_test(tc, test_misuse);
     suite_add_tcase(s, tc);
     return s;
 }
