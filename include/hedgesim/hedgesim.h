@@ -30,6 +30,7 @@
 #include "hedgesim/results_run.h"
 #include "hedgesim/plan.h"
 #include "hedgesim/sha256.h"
+#include "hedgesim/calibrate.h"
 
 /* Process-wide set-up: turns off GSL's aborting error handler and HDF5's
  * automatic error printing; library statuses are then translated into HS_E*

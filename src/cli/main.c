@@ -25,6 +25,7 @@ static const command commands[] = {
     {"chains", hs_cli_chains, "generate modeled option chains into the store"},
     {"stress", hs_cli_stress, "replay a config's runs over crisis windows"},
     {"analyze", hs_cli_analyze, "betas and correlations around crisis windows"},
+    {"calibrate", hs_cli_calibrate, "fit a regime model to history, write an [mc] model"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *fp)
