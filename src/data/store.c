@@ -594,7 +594,8 @@ static int readonly_recovery(int ext)
 {
     return ext == SQLITE_READONLY_ROLLBACK ||
            ext == SQLITE_READONLY_RECOVERY ||
-           ext == SQLITE_READONLY_CANTINIT || ext == SQLITE_READONLY_CANTLOCK;
+           ext == SQLITE_READONLY_CANTINIT || ext == SQLITE_READONLY_CANTLOCK ||
+           ext == SQLITE_READONLY_DIRECTORY;
 }
 
 int hs_store_open(hs_store **out, const char *path, int flags)
