@@ -6,9 +6,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -858,6 +863,334 @@ START_TEST(test_reads_fixed_strings)
 }
 END_TEST
 
+
+/* ---- what may be replaced -------------------------------------------------- */
+
+static void put_file(const char *path, const void *data, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_uint_eq(fwrite(data, 1, n, fp), n);
+    fclose(fp);
+}
+
+/* `path` must be refused with `code` and a message containing `why`, with
+ * and without force, by both hs_h5_check_output and hs_h5_create_opts, and
+ * the directory must hold `entries` entries afterwards (nothing added). */
+static void ck_refused(const char *dir, int entries, const char *path,
+                       const hs_h5_opts *base, int code, const char *why)
+{
+    for (int force = 0; force <= 1; force++) {
+        hs_h5_opts o = base ? *base : (hs_h5_opts)HS_H5_OPTS_INIT;
+        hs_h5 *h = (hs_h5 *)&o; /* must be reset to NULL */
+        o.force = force;
+        ck_assert_int_eq(hs_h5_check_output(path, &o), code);
+        ck_msg_has(why);
+        ck_assert_int_eq(hs_h5_create_opts(&h, path, &o), code);
+        ck_assert_ptr_null(h);
+        ck_msg_has(path);
+        ck_msg_has(why);
+        ck_assert_int_eq(dir_entries(dir, NULL, 0), entries);
+    }
+}
+
+START_TEST(test_refuses_what_is_not_results)
+{
+    static const char sqlite_head[32] = "SQLite format 3";
+    char dir[64], p[128], res[128], link1[128], link2[128];
+    unsigned char *got;
+    size_t n;
+    hid_t f;
+
+    make_dir(dir, sizeof dir);
+    snprintf(res, sizeof res, "%s/res.h5", dir);
+    write_marker(res, 0, "mine");
+
+    /* An SQLite database (a store), however it is named. */
+    snprintf(p, sizeof p, "%s/store.h5", dir);
+    put_file(p, sqlite_head, sizeof sqlite_head);
+    ck_refused(dir, 2, p, NULL, HS_EEXISTS, "SQLite database");
+    got = slurp(p, &n);
+    ck_assert_uint_eq(n, sizeof sqlite_head);
+    ck_assert(memcmp(got, sqlite_head, n) == 0);
+    free(got);
+
+    /* A symbolic link, even to a results file; the link stays. */
+    snprintf(link1, sizeof link1, "%s/to-store.h5", dir);
+    ck_assert_int_eq(symlink("store.h5", link1), 0);
+    ck_refused(dir, 3, link1, NULL, HS_EIO, "symbolic link");
+    snprintf(link2, sizeof link2, "%s/to-res.h5", dir);
+    ck_assert_int_eq(symlink("res.h5", link2), 0);
+    ck_refused(dir, 4, link2, NULL, HS_EIO, "symbolic link");
+    ck_marker(res, "mine");
+
+    /* An empty file, a text file, an HDF5 file hedgesim did not write. */
+    snprintf(p, sizeof p, "%s/empty.h5", dir);
+    put_file(p, "", 0);
+    ck_refused(dir, 5, p, NULL, HS_EEXISTS, "empty file");
+    snprintf(p, sizeof p, "%s/notes.txt", dir);
+    put_file(p, "my notes\n", 9);
+    ck_refused(dir, 6, p, NULL, HS_EEXISTS, "not an HDF5 file");
+    got = slurp(p, &n);
+    ck_assert_uint_eq(n, 9);
+    free(got);
+    snprintf(p, sizeof p, "%s/other.h5", dir);
+    f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ck_assert_int_ge(f, 0);
+    H5Fclose(f);
+    ck_refused(dir, 7, p, NULL, HS_EEXISTS, "HDF5 file that hedgesim did not");
+    ck_assert_int_eq(hs_h5_exists(p, "/"), 1);
+
+    /* A FIFO, a directory, a device. */
+    snprintf(p, sizeof p, "%s/fifo", dir);
+    ck_assert_int_eq(mkfifo(p, 0600), 0);
+    ck_refused(dir, 8, p, NULL, HS_EIO, "FIFO");
+    snprintf(p, sizeof p, "%s/sub", dir);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+    ck_refused(dir, 9, p, NULL, HS_EIO, "directory");
+    rmdir(p);
+    ck_refused(dir, 8, "/dev/zero", NULL, HS_EIO, "device");
+    {
+        struct stat st;
+        ck_assert_int_eq(stat("/dev/zero", &st), 0);
+        ck_assert(S_ISCHR(st.st_mode));
+    }
+
+    /* The results file itself may be replaced, with force only. */
+    ck_assert_int_eq(hs_h5_check_output(res, NULL), HS_EEXISTS);
+    ck_msg_has("--force");
+    {
+        hs_h5_opts o = HS_H5_OPTS_INIT;
+        o.force = 1;
+        ck_assert_int_eq(hs_h5_check_output(res, &o), 0);
+        ck_assert_int_eq(hs_h5_check_output(p, &o), 0); /* does not exist */
+    }
+    ck_assert_int_eq(hs_h5_check_output("", NULL), HS_EINVAL);
+    ck_assert_int_eq(hs_h5_check_output(NULL, NULL), HS_EINVAL);
+    remove_dir(dir);
+}
+END_TEST
+
+/* The inputs of a run are never replaced, by any name: compared by device
+ * and inode, not by text. */
+START_TEST(test_keeps_inputs)
+{
+    char dir[64], path[128], other[160], hard[128];
+    const char *keep[3];
+    hs_h5_opts o = HS_H5_OPTS_INIT;
+    hs_h5 *h = NULL;
+
+    make_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/input.h5", dir);
+    write_marker(path, 0, "input");
+    snprintf(other, sizeof other, "%s/./input.h5", dir);
+    keep[0] = NULL; /* skipped */
+    keep[1] = other;
+    o.keep = keep;
+    o.n_keep = 2;
+    ck_refused(dir, 1, path, &o, HS_EEXISTS, "same file as");
+    ck_msg_has(other);
+
+    /* A hard link is the same file under another name. */
+    snprintf(hard, sizeof hard, "%s/alias.h5", dir);
+    ck_assert_int_eq(link(path, hard), 0);
+    keep[1] = path;
+    ck_refused(dir, 2, hard, &o, HS_EEXISTS, "same file as");
+    ck_marker(path, "input");
+
+    /* A results file that is not an input is replaced. */
+    unlink(hard);
+    keep[1] = hard; /* no longer exists: nothing to compare */
+    o.force = 1;
+    ck_assert_int_eq(hs_h5_create_opts(&h, path, &o), 0);
+    ck_assert_int_eq(hs_h5_attr_str(h, "/", "marker", "new"), 0);
+    ck_assert_int_eq(hs_h5_commit(h), 0);
+    ck_marker(path, "new");
+    remove_dir(dir);
+}
+END_TEST
+
+/* With force, what is at the path is checked again at commit: a store that
+ * appeared there meanwhile is left alone. */
+START_TEST(test_commit_rechecks_target)
+{
+    static const char sqlite_head[32] = "SQLite format 3";
+    char dir[64], path[128];
+    unsigned char *got;
+    size_t n;
+    hs_h5 *h = NULL;
+
+    make_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    ck_assert_int_eq(hs_h5_create(&h, path, 1), 0);
+    put_file(path, sqlite_head, sizeof sqlite_head);
+    ck_assert_int_eq(hs_h5_commit(h), HS_EEXISTS);
+    ck_msg_has("SQLite database");
+    got = slurp(path, &n);
+    ck_assert_uint_eq(n, sizeof sqlite_head);
+    ck_assert(memcmp(got, sqlite_head, n) == 0);
+    free(got);
+    ck_assert_int_eq(dir_entries(dir, NULL, 0), 1); /* temporary removed */
+    remove_dir(dir);
+}
+END_TEST
+
+/* /dev/null (or a link to it) discards the results: nothing is written,
+ * no temporary file, the device stays a device. */
+START_TEST(test_null_output)
+{
+    char dir[64], lnk[128];
+    double v[100];
+    hs_h5 *h = NULL;
+    struct stat st;
+
+    for (int i = 0; i < 100; i++)
+        v[i] = i;
+    ck_assert_int_eq(hs_h5_null_output("/dev/null"), 1);
+    ck_assert_int_eq(hs_h5_null_output("/dev/zero"), 0);
+    ck_assert_int_eq(hs_h5_null_output(NULL), 0);
+    ck_assert_int_eq(hs_h5_check_output("/dev/null", NULL), 0);
+    ck_assert_int_eq(hs_h5_create(&h, "/dev/null", 0), 0);
+    ck_assert_ptr_null(hs_h5_tmp_path(h));
+    ck_assert_int_eq(hs_h5_write_f64(h, "/a/v", v, 100), 0);
+    /* Errors are still errors. */
+    ck_assert_int_eq(hs_h5_write_f64(h, "/a/v", v, 100), HS_EEXISTS);
+    ck_assert_int_eq(hs_h5_commit(h), 0);
+    ck_assert_int_eq(stat("/dev/null", &st), 0);
+    ck_assert(S_ISCHR(st.st_mode));
+
+    make_dir(dir, sizeof dir);
+    ck_assert_int_eq(hs_h5_null_output(dir), 0);
+    snprintf(lnk, sizeof lnk, "%s/null.h5", dir);
+    ck_assert_int_eq(symlink("/dev/null", lnk), 0);
+    ck_assert_int_eq(hs_h5_null_output(lnk), 1);
+    ck_assert_int_eq(hs_h5_create(&h, lnk, 0), 0);
+    ck_assert_int_eq(hs_h5_write_f64(h, "/v", v, 100), 0);
+    hs_h5_abort(h);
+    ck_assert_int_eq(lstat(lnk, &st), 0);
+    ck_assert(S_ISLNK(st.st_mode));
+    ck_assert_int_eq(dir_entries(dir, NULL, 0), 1);
+    remove_dir(dir);
+}
+END_TEST
+
+/* A process id that no longer exists: a child that has exited and been
+ * reaped. */
+static long dead_pid(void)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(0);
+    ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+    ck_assert_int_eq(kill(pid, 0), -1);
+    return (long)pid;
+}
+
+/* A new writer removes the temporary files that killed writers left in its
+ * directory, and nothing else. */
+START_TEST(test_removes_stale_temporaries)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F',
+                                         '\r', '\n', 0x1a, '\n'};
+    char dir[64], path[128], p[8][192];
+    long dead = dead_pid();
+    hs_h5 *h = NULL;
+    int fd;
+
+    make_dir(dir, sizeof dir);
+    /* Removed: empty, or an HDF5 image, of a dead process. */
+    snprintf(p[0], sizeof p[0], "%s/run.h5.tmp.%ld.0", dir, dead);
+    put_file(p[0], "", 0);
+    snprintf(p[1], sizeof p[1], "%s/other.h5.tmp.%ld.7", dir, dead);
+    put_file(p[1], sig, sizeof sig);
+    /* Kept: not an HDF5 image; a live process; locked by a live process;
+     * not our pattern. */
+    snprintf(p[2], sizeof p[2], "%s/notes.txt.tmp.%ld.0", dir, dead);
+    put_file(p[2], "text", 4);
+    snprintf(p[3], sizeof p[3], "%s/live.h5.tmp.%ld.0", dir, (long)getppid());
+    put_file(p[3], "", 0);
+    snprintf(p[4], sizeof p[4], "%s/locked.h5.tmp.%ld.0", dir, dead);
+    put_file(p[4], "", 0);
+    snprintf(p[5], sizeof p[5], "%s/odd.h5.tmp.x%ld.0", dir, dead);
+    put_file(p[5], "", 0);
+    snprintf(p[6], sizeof p[6], "%s/odd.h5.tmp.%ld.", dir, dead);
+    put_file(p[6], "", 0);
+    fd = open(p[4], O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+
+    snprintf(path, sizeof path, "%s/new.h5", dir);
+    ck_assert_int_eq(hs_h5_create(&h, path, 0), 0);
+    ck_assert(!file_exists(p[0]));
+    ck_assert(!file_exists(p[1]));
+    for (int i = 2; i <= 6; i++)
+        ck_assert_msg(file_exists(p[i]), "%s was removed", p[i]);
+    /* Its own temporary file is locked while it lives. */
+    {
+        int t = open(hs_h5_tmp_path(h), O_RDONLY);
+        ck_assert_int_ge(t, 0);
+        ck_assert_int_eq(flock(t, LOCK_EX | LOCK_NB), -1);
+        ck_assert_int_eq(errno, EWOULDBLOCK);
+        close(t);
+    }
+    ck_assert_int_eq(hs_h5_commit(h), 0);
+    close(fd);
+    ck_assert_int_eq(dir_entries(dir, NULL, 0), 6);
+    remove_dir(dir);
+}
+END_TEST
+
+/* A full disk (here a file size limit) while the file is written: a clean
+ * HS_EIO naming the file and the reason, no temporary file, and the process
+ * carries on (HDF5 1.10 left a freed file in its tables when H5Fclose
+ * failed, and crashed at exit). */
+START_TEST(test_disk_full)
+{
+    char dir[64], path[128];
+    struct rlimit old, lim;
+    void (*old_handler)(int);
+    double *v = malloc(200000 * sizeof *v);
+    uint64_t x = 88172645463325252ull;
+    hs_h5 *h = NULL;
+    int rc;
+
+    ck_assert_ptr_nonnull(v);
+    for (int i = 0; i < 200000; i++) { /* xorshift64: incompressible */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v[i] = (double)(x >> 11);
+    }
+    make_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 256 * 1024;
+    old_handler = signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+
+    ck_assert_int_eq(hs_h5_create(&h, path, 0), 0);
+    ck_assert_int_eq(hs_h5_write_f64(h, "/v", v, 200000), 0);
+    rc = hs_h5_commit(h);
+
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_handler);
+    ck_assert_int_eq(rc, HS_EIO);
+    ck_msg_has(path);
+    ck_msg_has(strerror(EFBIG));
+    ck_assert_int_eq(dir_entries(dir, NULL, 0), 0);
+
+    /* The library still works, and the next write succeeds. */
+    ck_assert_int_eq(hs_h5_create(&h, path, 0), 0);
+    ck_assert_int_eq(hs_h5_write_f64(h, "/v", v, 200000), 0);
+    ck_assert_int_eq(hs_h5_commit(h), 0);
+    ck_assert_int_eq(hs_h5_exists(path, "/v"), 1);
+    free(v);
+    remove_dir(dir);
+}
+END_TEST
+
 static Suite *results_suite(void)
 {
     Suite *s = suite_create("results");
@@ -874,6 +1207,15 @@ static Suite *results_suite(void)
     tcase_add_test(tc, test_reader_errors);
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_reads_fixed_strings);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("safety");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_refuses_what_is_not_results);
+    tcase_add_test(tc, test_keeps_inputs);
+    tcase_add_test(tc, test_commit_rechecks_target);
+    tcase_add_test(tc, test_null_output);
+    tcase_add_test(tc, test_removes_stale_temporaries);
+    tcase_add_test(tc, test_disk_full);
     suite_add_tcase(s, tc);
     return s;
 }

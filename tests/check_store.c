@@ -6,9 +6,11 @@
  * file. */
 #include "testutil.h"
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------- helpers */
@@ -32,6 +34,10 @@ static void tmp_remove(char *p)
     char j[600];
     unlink(p);
     snprintf(j, sizeof j, "%s-journal", p);
+    unlink(j);
+    snprintf(j, sizeof j, "%s-wal", p);
+    unlink(j);
+    snprintf(j, sizeof j, "%s-shm", p);
     unlink(j);
     free(p);
 }
@@ -771,6 +777,207 @@ START_TEST(test_writer_and_quote_cursor)
 }
 END_TEST
 
+
+/* ------------------------------------------------- interrupted writers */
+
+static int side_file_exists(const char *path, const char *suffix)
+{
+    char f[600];
+    struct stat st;
+    snprintf(f, sizeof f, "%s%s", path, suffix);
+    return stat(f, &st) == 0;
+}
+
+/* Leave a hot journal beside `path` as a killed import does: a child
+ * process opens a write transaction that changes enough pages to spill
+ * them into the store file (a small cache), then dies by SIGKILL. */
+static void kill_writer(const char *path)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        sqlite3 *db = NULL;
+        if (sqlite3_open(path, &db) != SQLITE_OK ||
+            sqlite3_exec(db,
+                         "PRAGMA cache_size = 2;"
+                         "BEGIN IMMEDIATE;"
+                         "DELETE FROM bars;"
+                         "CREATE TABLE junk(x);"
+                         "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL"
+                         " SELECT i + 1 FROM c WHERE i < 5000)"
+                         " INSERT INTO junk SELECT randomblob(200) FROM c;",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            _exit(3);
+        raise(SIGKILL);
+        _exit(4);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+                  "writer child ended with status %d", status);
+    ck_assert(side_file_exists(path, "-journal"));
+}
+
+/* A read-only open after a killed import rolls the journal back (the file
+ * is writable here) and sees the store as it was before. */
+START_TEST(test_hot_journal_rolled_back)
+{
+    char *p = tmp_path("hot");
+    hs_store *s = NULL;
+    char buf[64];
+    fill_small(p);
+    long long bars = raw_count(p, "SELECT count(*) FROM bars");
+    ck_assert_int_gt(bars, 0);
+    kill_writer(p);
+
+    ck_assert_int_eq(hs_store_open(&s, p, HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_store_meta(s, "application", buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "hedgesim");
+    hs_store_close(s);
+    ck_assert(!side_file_exists(p, "-journal"));
+    ck_assert_int_eq(raw_count(p, "SELECT count(*) FROM bars"), bars);
+    ck_assert_int_eq(raw_count(p, "SELECT count(*) FROM sqlite_master WHERE "
+                                  "name = 'junk'"),
+                     0);
+    tmp_remove(p);
+}
+END_TEST
+
+/* Open `path` read-only in a child that may not write the store or its
+ * directory (as user 65534 when run as root) and return hs_store_open's
+ * code, its message in msg. */
+static int open_as_reader(const char *path, char *msg, size_t n)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        hs_store *s = NULL;
+        char out[2048];
+        close(fds[0]);
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(5);
+        int rc = hs_store_open(&s, path, HS_STORE_READONLY);
+        hs_store_close(s);
+        int len = snprintf(out, sizeof out, "%d %s", rc, hs_error_last());
+        if (write(fds[1], out, (size_t)len) != len)
+            _exit(6);
+        _exit(0);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    ssize_t r;
+    while (got + 1 < n && (r = read(fds[0], msg + got, n - 1 - got)) > 0)
+        got += (size_t)r;
+    msg[got] = '\0';
+    close(fds[0]);
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(got > 0, "reader child wrote nothing (status %d)", status);
+    char *sp = strchr(msg, ' ');
+    ck_assert_ptr_nonnull(sp);
+    *sp = '\0';
+    int rc = atoi(msg);
+    memmove(msg, sp + 1, strlen(sp + 1) + 1);
+    return rc;
+}
+
+/* A store in a directory of its own, for tests that change permissions. */
+static void private_store(char *dir, size_t dn, char *path, size_t pn)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(dir, dn, "%s/hs_storedir_XXXXXX", t && *t ? t : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, pn, "%s/s.db", dir);
+    fill_small(path);
+}
+
+static void remove_private_store(const char *dir, const char *path)
+{
+    static const char *const sides[] = {"", "-journal", "-wal", "-shm"};
+    char f[600];
+    chmod(dir, 0700);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(f, sizeof f, "%s%s", path, sides[i]);
+        unlink(f);
+    }
+    rmdir(dir);
+}
+
+/* When the reader may not roll the journal back, it is told what happened
+ * and what to run; never that the store is corrupt.  The journal stays. */
+START_TEST(test_hot_journal_readonly_place)
+{
+    char dir[256], path[300], msg[2048];
+    hs_store *s = NULL;
+    private_store(dir, sizeof dir, path, sizeof path);
+    long long bars = raw_count(path, "SELECT count(*) FROM bars");
+    kill_writer(path);
+    ck_assert_int_eq(chmod(path, 0444), 0);
+    ck_assert_int_eq(chmod(dir, 0555), 0);
+
+    int rc = open_as_reader(path, msg, sizeof msg);
+    ck_assert_msg(rc == HS_EDB, "rc %d: %s", rc, msg);
+    ck_assert_msg(strstr(msg, "interrupted") && strstr(msg, "-journal") &&
+                      strstr(msg, "hedgesim info --db") &&
+                      strstr(msg, "Do not delete") && !strstr(msg, "corrupt"),
+                  "message: %s", msg);
+    ck_assert(side_file_exists(path, "-journal"));
+
+    /* Once the place is writable again, the next reader repairs it. */
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    ck_assert_int_eq(chmod(path, 0644), 0);
+    ck_assert_int_eq(hs_store_open(&s, path, HS_STORE_READONLY), 0);
+    hs_store_close(s);
+    ck_assert(!side_file_exists(path, "-journal"));
+    ck_assert_int_eq(raw_count(path, "SELECT count(*) FROM bars"), bars);
+    remove_private_store(dir, path);
+}
+END_TEST
+
+/* A WAL store where the reader may not create the log's index. */
+START_TEST(test_wal_readonly_place)
+{
+    char dir[256], path[300], msg[2048];
+    private_store(dir, sizeof dir, path, sizeof path);
+    raw_exec(path, "PRAGMA journal_mode = WAL");
+    ck_assert_int_eq(chmod(path, 0444), 0);
+    ck_assert_int_eq(chmod(dir, 0555), 0);
+    int rc = open_as_reader(path, msg, sizeof msg);
+    ck_assert_msg(rc == HS_EDB, "rc %d: %s", rc, msg);
+    ck_assert_msg(strstr(msg, "WAL mode") && strstr(msg, "hedgesim info --db") &&
+                      !strstr(msg, "corrupt"),
+                  "message: %s", msg);
+    ck_assert(!side_file_exists(path, "-wal"));
+    ck_assert(!side_file_exists(path, "-shm"));
+    remove_private_store(dir, path);
+}
+END_TEST
+
+/* A read-only open of a store in WAL mode leaves no -wal or -shm file. */
+START_TEST(test_wal_readonly_leaves_nothing)
+{
+    char *p = tmp_path("wal");
+    hs_store *s = NULL;
+    char buf[64];
+    fill_small(p);
+    raw_exec(p, "PRAGMA journal_mode = WAL");
+    ck_assert(!side_file_exists(p, "-wal"));
+    ck_assert(!side_file_exists(p, "-shm"));
+
+    ck_assert_int_eq(hs_store_open(&s, p, HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_store_meta(s, "application", buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "hedgesim");
+    /* Still read-only: the store refuses writes. */
+    ck_assert_int_eq(hs_store_begin(s), HS_EINVAL);
+    hs_store_close(s);
+    ck_assert(!side_file_exists(p, "-wal"));
+    ck_assert(!side_file_exists(p, "-shm"));
+    tmp_remove(p);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -785,6 +992,13 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_migrate_v0);
     tcase_add_test(tc, test_readonly_refuses_writes);
     tcase_add_test(tc, test_names);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("interrupted");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_hot_journal_rolled_back);
+    tcase_add_test(tc, test_hot_journal_readonly_place);
+    tcase_add_test(tc, test_wal_readonly_leaves_nothing);
+    tcase_add_test(tc, test_wal_readonly_place);
     suite_add_tcase(s, tc);
     tc = tcase_create("read");
     tcase_set_timeout(tc, 60);

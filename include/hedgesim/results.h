@@ -8,11 +8,12 @@
  * src/run/results_read.c (reader), src/run/results_h5.c (what both share, declared
  * in src/run/results_int.h).
  *
- * One results file per run.  The writer creates it under a temporary name in
- * the destination directory ("<path>.tmp.<pid>.<n>") and renames it to the
- * final name only in hs_h5_commit, after everything is written, closed and
- * fsync'ed: nothing half-written ever appears under the final name, and a
- * failed or aborted run leaves no file behind.
+ * One results file per run.  The writer builds it in memory, writes it under
+ * a temporary name in the destination directory ("<path>.tmp.<pid>.<n>") and
+ * renames it to the final name only in hs_h5_commit, after everything is
+ * written, closed and fsync'ed: nothing half-written ever appears under the
+ * final name, and a failed or aborted run leaves no file behind.  It never
+ * replaces anything but a hedgesim results file (hs_h5_opts).
  *
  * Conventions (docs/results-format.md has them for Python users too):
  *   - Object paths are absolute ("/calendar/time"); groups are created on
@@ -71,27 +72,71 @@
 /* A results file being written.  Opaque; ends with commit or abort. */
 typedef struct hs_h5 hs_h5;
 
+/* What the writer may replace.  Whatever the options, it replaces only a
+ * regular file that is a hedgesim results file (an HDF5 file with the root
+ * attributes results_format and hedgesim_version): it refuses an output
+ * path that is a directory, a device, a FIFO, a socket or a symbolic link
+ * (HS_EIO), and one that is an SQLite database, an empty file, a file that
+ * is not HDF5, an HDF5 file hedgesim did not write, or one of `keep`
+ * (HS_EEXISTS).  The exception is the null device: a path that is
+ * /dev/null (by device number, so also a link to it) discards the results:
+ * the file is built and checked in memory, nothing is written, and neither
+ * force nor a temporary file is involved. */
+typedef struct hs_h5_opts {
+    int force;               /* replace an existing hedgesim results file */
+    const char *const *keep; /* [n_keep] files never to be replaced, compared
+                              * with the output by device and inode (so a
+                              * link or another spelling is caught): the
+                              * market store, the config.  NULL entries are
+                              * skipped; borrowed, copied by the writer */
+    size_t n_keep;
+} hs_h5_opts;
+
+#define HS_H5_OPTS_INIT {0, NULL, 0}
+
 /* Start writing the results file `path`.
- * If `path` exists and !force: HS_EEXISTS (the message says to use --force);
- * the existing file is not touched.  With force an existing file is replaced
- * at commit time (until then it stays as it was).  The directory of `path`
- * must exist and be writable, else HS_EIO naming the path and the directory.
- * The file is created under a temporary name beside `path` and gets the root
- * attributes listed above.  On success *out is the caller's, to be ended with
- * hs_h5_commit or hs_h5_abort; on failure *out is NULL and nothing is left on
- * disk.  Returns 0, HS_EINVAL, HS_EEXISTS, HS_EIO, HS_ENOMEM or HS_EHDF5. */
+ * If `path` exists: refused as described at hs_h5_opts, else HS_EEXISTS
+ * without force (the message says to use --force); the existing file is not
+ * touched.  With force an existing results file is replaced at commit time
+ * (until then it stays as it was).  The directory of `path` must exist and be
+ * writable, else HS_EIO naming the path and the directory.  The file is
+ * built in memory and gets the root attributes listed above; a temporary
+ * file "<path>.tmp.<pid>.<n>" is claimed (created empty and locked) beside
+ * `path` and receives the file at commit.  Temporary files that writers
+ * killed before their commit left in that directory (their process is gone
+ * and holds no lock) are removed first.  On success *out is the caller's,
+ * to be ended with hs_h5_commit or hs_h5_abort; on failure *out is NULL and
+ * nothing is left on disk.  opts may be NULL (HS_H5_OPTS_INIT).  Returns 0,
+ * HS_EINVAL, HS_EEXISTS, HS_EIO, HS_ENOMEM or HS_EHDF5. */
+int hs_h5_create_opts(hs_h5 **out, const char *path, const hs_h5_opts *opts);
+
+/* hs_h5_create_opts with only `force`. */
 int hs_h5_create(hs_h5 **out, const char *path, int force);
+
+/* The checks hs_h5_create_opts makes of an existing `path`, without writing
+ * anything: 0 if `path` may be written (it does not exist, is the null
+ * device, or is a results file and opts->force is set), else the error and
+ * message hs_h5_create_opts would give.  For commands that check before a
+ * long computation. */
+int hs_h5_check_output(const char *path, const hs_h5_opts *opts);
+
+/* 1 if `path` is the null device (results discarded), else 0. */
+int hs_h5_null_output(const char *path);
 
 /* The final path given to hs_h5_create.  Borrowed from h. */
 const char *hs_h5_path(const hs_h5 *h);
 
-/* The temporary file being written.  Borrowed from h. */
+/* The temporary file that receives the file at commit (NULL when the results
+ * are discarded).  Borrowed from h. */
 const char *hs_h5_tmp_path(const hs_h5 *h);
 
-/* Finish: close every HDF5 handle, fsync the file, and rename it to the final
- * path (replacing an existing file only if force was given; without force a
- * file that appeared there meanwhile gives HS_EEXISTS and is left alone),
- * then fsync the directory (best effort).  Frees h in every case; on failure
+/* Finish: close every HDF5 handle, write the file to its temporary name and
+ * fsync it, and rename it to the final path (with force, replacing what is
+ * there only if it is still a results file that may be replaced, checked
+ * again now; without force a file that appeared there meanwhile gives
+ * HS_EEXISTS and is left alone), then fsync the directory (best effort).
+ * A full disk or a file size limit is HS_EIO naming the file and the
+ * system's reason.  Frees h in every case; on failure
  * the temporary file is removed and nothing is created under the final name.
  * Returns 0, HS_EINVAL (h NULL), HS_EEXISTS, HS_EIO or HS_EHDF5. */
 int hs_h5_commit(hs_h5 *h);

@@ -4,6 +4,7 @@
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/plan.h"
+#include "hedgesim/results.h"
 #include "hedgesim/sha256.h"
 #include "hedgesim/store.h"
 
@@ -25,8 +26,10 @@ static void help(FILE *fp)
             "Backtest every [strategy.NAME] of CONFIG over the same history and\n"
             "write the series and metrics to an HDF5 file.\n\n"
             "options:\n"
-            "  -o, --output PATH     results file (default results/<config>.h5)\n"
-            "  -f, --force           replace an existing results file\n"
+            "  -o, --output PATH     results file (default results/<config>.h5);\n"
+            "                        /dev/null: discard the results\n"
+            "  -f, --force           replace an existing results file (never\n"
+            "                        anything else: see docs/cli.md)\n"
             "      --set S.K=V       override a config key (repeatable), e.g.\n"
             "                        --set data.start=2021-01-01\n"
             "                        --set strategy.ols60.window=90\n"
@@ -118,7 +121,9 @@ static void print_table(const hs_config *cfg, const hs_plan *plan,
            "run, in currency (negative funding: received);\npremium: net option "
            "premium paid, less sales and settlements.  Definitions:\n"
            "docs/metrics.md.\n");
-    if (out)
+    if (out && hs_h5_null_output(out))
+        printf("results: discarded (%s)\n", out);
+    else if (out)
         printf("results: %s\n", out);
 }
 
@@ -235,7 +240,23 @@ int hs_cli_run(int argc, char **argv)
         snprintf(outbuf, sizeof outbuf, "results/%s.h5", bn);
         out = outbuf;
     }
-    if (file_exists(out) && !force) {
+    /* The output is checked now, not after the runs: never anything but a
+     * results file is replaced (not the store, the config or a plug-in,
+     * whatever the path says; not a device, a FIFO or a directory). */
+    const char *db_path = db ? db : cfg->db;
+    const char *inputs[2 + MAX_LIST];
+    size_t ninputs = 0;
+    inputs[ninputs++] = db_path;
+    inputs[ninputs++] = cfg_path;
+    for (size_t i = 0; i < nplug; i++)
+        inputs[ninputs++] = plugins[i];
+    hs_h5_opts ho = HS_H5_OPTS_INIT;
+    ho.force = 1;
+    ho.keep = inputs;
+    ho.n_keep = ninputs;
+    if ((rc = hs_h5_check_output(out, &ho)))
+        goto fail;
+    if (file_exists(out) && !force && !hs_h5_null_output(out)) {
         fprintf(stderr,
                 "hedgesim run: %s exists: use --force to replace it or -o to "
                 "write elsewhere\n",
@@ -244,7 +265,6 @@ int hs_cli_run(int argc, char **argv)
     }
 
     /* 2. The plan: data loaded once, then every run stepped together. */
-    const char *db_path = db ? db : cfg->db;
     hs_plan_opts po = HS_PLAN_OPTS_INIT;
     po.only = only;
     po.n_only = nonly;

@@ -3,6 +3,7 @@
 #include "hedgesim/hedgesim.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,9 @@ int main(int argc, char **argv)
         len += (size_t)w;
     }
     hs_init();
+    /* A file size limit (ulimit -f) makes writes fail with EFBIG, reported
+     * and cleaned up like a full disk, instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return HS_EXIT_USAGE;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------- the schema */
 
@@ -319,17 +320,19 @@ static uint32_t be32(const unsigned char *p)
 }
 
 /* Cheap checks before SQLite sees the file: the SQLite magic, and a file at
- * least as long as its header says (a truncated copy).  Empty files pass
- * (*empty = 1). */
-static int check_file(const char *path, int *empty)
+ * least as long as its header says (a truncated copy; not judged while a
+ * journal or a write-ahead log is beside it, which may hold the rest).
+ * Empty files pass (*empty = 1); *wal = 1 for a store in WAL mode. */
+static int check_file(const char *path, int *empty, int *wal_mode)
 {
     unsigned char h[100];
     struct stat st;
     FILE *fp;
     size_t got;
-    char wal[4096];
+    char wal[4096], journal[4096];
 
     *empty = 0;
+    *wal_mode = 0;
     if (stat(path, &st) != 0) {
         if (errno == ENOENT)
             return hs_error_set(
@@ -355,13 +358,17 @@ static int check_file(const char *path, int *empty)
                             "%s: not an SQLite database (corrupt, or another "
                             "kind of file)",
                             path);
+    /* File format write and read versions: 2 in WAL mode. */
+    *wal_mode = h[18] == 2 && h[19] == 2;
     uint32_t page = (uint32_t)h[16] << 8 | h[17];
     if (page == 1)
         page = 65536;
     uint32_t npage = be32(h + 28);
     snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(journal, sizeof journal, "%s-journal", path);
     if (npage != 0 && be32(h + 24) == be32(h + 92) &&
-        (long long)page * npage > (long long)st.st_size && stat(wal, &st) != 0)
+        (long long)page * npage > (long long)st.st_size &&
+        stat(wal, &st) != 0 && stat(journal, &st) != 0)
         return hs_error_set(HS_EDB,
                             "%s: truncated database (its header says %lld "
                             "bytes, the file has %lld): rebuild or restore it",
@@ -370,13 +377,15 @@ static int check_file(const char *path, int *empty)
     return 0;
 }
 
-/* Number of user tables, 1 if `meta` is one of them. */
-static int inspect(hs_store *s, int *ntables, int *has_meta)
+/* Number of user tables, 1 if `meta` is one of them.  On failure *ext is
+ * SQLite's extended result code. */
+static int inspect(hs_store *s, int *ntables, int *has_meta, int *ext)
 {
     sqlite3_stmt *st = NULL;
     int rc;
     *ntables = 0;
     *has_meta = 0;
+    *ext = SQLITE_OK;
     rc = sqlite3_prepare_v2(s->db,
                             "SELECT name FROM sqlite_master WHERE type = "
                             "'table' AND name NOT LIKE 'sqlite_%'",
@@ -389,6 +398,7 @@ static int inspect(hs_store *s, int *ntables, int *has_meta)
         }
     }
     if (rc != SQLITE_DONE) {
+        *ext = sqlite3_extended_errcode(s->db);
         int e = hs_error_set(HS_EDB,
                              "%s: cannot read the database (%s): corrupt or "
                              "not a hedgesim store",
@@ -526,16 +536,78 @@ static int read_version(hs_store *s)
     return 0;
 }
 
+/* May this process write `path` and create and delete files beside it (a
+ * journal to roll back, a write-ahead log and its index)? */
+static int can_write_beside(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return access(path, W_OK) == 0 && access(dir, W_OK | X_OK) == 0;
+}
+
+static int sqlite_open(hs_store *s, int how)
+{
+    if (s->db) {
+        sqlite3_close_v2(s->db);
+        s->db = NULL;
+    }
+    if (sqlite3_open_v2(s->path, &s->db, how, NULL) != SQLITE_OK)
+        return hs_error_set(HS_EDB, "%s: cannot open: %s", s->path,
+                            s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_extended_result_codes(s->db, 0);
+    return 0;
+}
+
+/* Why a read-only open of a store that an interrupted writer left behind
+ * failed (ext: SQLite's extended code), when it could not be repaired. */
+static int interrupted_write(const hs_store *s, int ext)
+{
+    if (ext == SQLITE_READONLY_ROLLBACK)
+        return hs_error_set(
+            HS_EDB,
+            "%s: a write into this store (an import) was interrupted and "
+            "left its journal '%s-journal'; the store is intact, but SQLite "
+            "must roll that write back before the store can be read, and "
+            "this user may not write the store or its directory.  Run "
+            "'hedgesim info --db %s' once as a user who may (it rolls the "
+            "write back and changes nothing else).  Do not delete the "
+            "journal: the store would be left half-written",
+            s->path, s->path, s->path);
+    return hs_error_set(
+        HS_EDB,
+        "%s: the store is in WAL mode and its write-ahead log ('%s-wal') "
+        "needs recovering or an index ('%s-shm') created, which this user "
+        "may not do (no write access to the store or its directory).  Run "
+        "'hedgesim info --db %s' once as a user who may; do not delete the "
+        "-wal file (committed data may be in it)",
+        s->path, s->path, s->path, s->path);
+}
+
+static int readonly_recovery(int ext)
+{
+    return ext == SQLITE_READONLY_ROLLBACK ||
+           ext == SQLITE_READONLY_RECOVERY ||
+           ext == SQLITE_READONLY_CANTINIT || ext == SQLITE_READONLY_CANTLOCK ||
+           ext == SQLITE_READONLY_DIRECTORY;
+}
+
 int hs_store_open(hs_store **out, const char *path, int flags)
 {
     hs_store *s = NULL;
-    int rc, empty = 0, ntables, has_meta;
+    int rc, empty = 0, wal = 0, ntables, has_meta, ext;
     int write = (flags & HS_STORE_WRITE) != 0;
 
     *out = NULL;
     if (!path || !*path)
         return hs_error_set(HS_EINVAL, "store path is empty");
-    rc = check_file(path, &empty);
+    rc = check_file(path, &empty, &wal);
     if (rc == HS_ENOTFOUND && write)
         rc = 0, empty = 1;
     if (rc)
@@ -551,17 +623,40 @@ int hs_store_open(hs_store **out, const char *path, int flags)
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
     s->writable = write;
-    if (sqlite3_open_v2(path, &s->db,
-                        write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                              : SQLITE_OPEN_READONLY,
-                        NULL) != SQLITE_OK) {
-        rc = hs_error_set(HS_EDB, "%s: cannot open: %s", path,
-                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    /* A read-only open of a store in WAL mode would leave '-wal' and '-shm'
+     * files behind (a read-only connection cannot remove them): when the
+     * place allows, open it read-write and refuse writes with query_only;
+     * the last connection to close then checkpoints and removes both. */
+    if (write)
+        rc = sqlite_open(s, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    else if (wal && can_write_beside(path))
+        rc = sqlite_open(s, SQLITE_OPEN_READWRITE);
+    else
+        rc = sqlite_open(s, SQLITE_OPEN_READONLY);
+    if (rc)
         goto done;
+    if (!write && wal && (rc = hs_store__exec(s, "PRAGMA query_only = ON")))
+        goto done;
+    rc = inspect(s, &ntables, &has_meta, &ext);
+    if (rc && !write && readonly_recovery(ext)) {
+        /* An interrupted writer left a hot journal (or a log to recover).
+         * SQLite repairs it on the next read by a connection that may
+         * write: open one just for that, then read-only again.  Rolling
+         * back an uncommitted transaction is what any writer would do
+         * first; it changes nothing that was committed. */
+        if (!can_write_beside(path)) {
+            rc = interrupted_write(s, ext);
+            goto done;
+        }
+        if ((rc = sqlite_open(s, SQLITE_OPEN_READWRITE)) ||
+            (rc = inspect(s, &ntables, &has_meta, &ext)) ||
+            (rc = sqlite_open(s, wal ? SQLITE_OPEN_READWRITE
+                                     : SQLITE_OPEN_READONLY)) ||
+            (wal && (rc = hs_store__exec(s, "PRAGMA query_only = ON"))))
+            goto done;
+        rc = inspect(s, &ntables, &has_meta, &ext);
     }
-    sqlite3_busy_timeout(s->db, 5000);
-    sqlite3_extended_result_codes(s->db, 0);
-    if ((rc = inspect(s, &ntables, &has_meta)))
+    if (rc)
         goto done;
     if (ntables == 0) {
         if (!write) {

@@ -276,7 +276,12 @@ int hs_results_write_runs(const char *path, int force,
     int rc;
 
 #define STR(x) ((x) ? (x) : "")
-    TRY(hs_h5_create(&h, path, force));
+    {
+        /* The inputs are never replaced, whatever path the caller gives. */
+        const char *inputs[2] = {meta->dataset_path, meta->config_path};
+        hs_h5_opts o = {force, inputs, 2};
+        TRY(hs_h5_create_opts(&h, path, &o));
+    }
     TRY(hs_h5_attr_str(h, "/", "command_line", STR(meta->command_line)));
     TRY(hs_h5_attr_str(h, "/", "config", STR(meta->config_text)));
     TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));

@@ -9,24 +9,34 @@
 #include "hedgesim/hedgesim.h"
 #include "hedgesim/results.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 struct hs_h5 {
-    hid_t file;  /* open on tmp until commit/abort */
-    int force;   /* replace an existing final file at commit */
-    char *path;  /* final name */
-    char *tmp;   /* temporary name in the same directory */
+    hid_t file;   /* in memory (core driver) until commit/abort */
+    int force;    /* replace an existing results file at commit */
+    int discard;  /* the path is the null device: write nothing */
+    int fd;       /* the temporary file, locked; written at commit */
+    char *path;   /* final name */
+    char *tmp;    /* temporary name in the same directory (NULL: discard) */
+    char **keep;  /* [n_keep] files never to be replaced */
+    size_t n_keep;
 };
 
 /* Attempts at finding an unused temporary name before giving up. */
 #define TMP_ATTEMPTS 1000
+
+/* Growth step of the in-memory file image (bytes). */
+#define CORE_INCREMENT (4u << 20)
 
 /* ---- writer internals ---------------------------------------------------- */
 
@@ -233,6 +243,11 @@ static void free_writer(hs_h5 *h)
 {
     if (!h)
         return;
+    if (h->fd >= 0)
+        close(h->fd);
+    for (size_t i = 0; i < h->n_keep; i++)
+        free(h->keep[i]);
+    free(h->keep);
     free(h->path);
     free(h->tmp);
     free(h);
@@ -274,104 +289,319 @@ static int set_root_attrs(hs_h5 *h)
     return 0;
 }
 
-int hs_h5_create(hs_h5 **out, const char *path, int force)
+/* ---- what may be replaced -------------------------------------------------- */
+
+int hs_h5_null_output(const char *path)
 {
+    struct stat st, nul;
+    return path && stat(path, &st) == 0 && S_ISCHR(st.st_mode) &&
+           stat("/dev/null", &nul) == 0 && S_ISCHR(nul.st_mode) &&
+           st.st_rdev == nul.st_rdev;
+}
+
+/* Is the HDF5 file `path` one that hs_h5_create wrote (root attributes
+ * results_format and hedgesim_version)?  1, or 0 for any other HDF5 file
+ * and any file HDF5 cannot open. */
+static int is_results_file(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    int ours;
+    if (f < 0)
+        return 0;
+    ours = H5Aexists_by_name(f, "/", "results_format", H5P_DEFAULT) > 0 &&
+           H5Aexists_by_name(f, "/", "hedgesim_version", H5P_DEFAULT) > 0;
+    H5Fclose(f);
+    return ours;
+}
+
+/* HS_EEXISTS: `path` (a regular file) is not to be replaced, because `why`. */
+static int refuse(const char *path, const char *why)
+{
+    return hs_error_set(HS_EEXISTS,
+                        "will not replace '%s': %s; results replace only "
+                        "hedgesim results files, --force or not",
+                        path, why);
+}
+
+/* What would happen to `path`: 0 if it may be written (it does not exist,
+ * or is a hedgesim results file and force is set), else the refusal. */
+static int check_target(const char *path, int force,
+                        const char *const *keep, size_t n_keep)
+{
+    static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F',
+                                              '\r', '\n', 0x1a, '\n'};
+    unsigned char head[16];
+    struct stat st, ks;
+    ssize_t got;
+    int fd;
+
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        return hs_error_set(HS_EIO, "cannot write results to '%s': %s", path,
+                            strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        const char *what = S_ISDIR(st.st_mode)   ? "a directory"
+                           : S_ISLNK(st.st_mode) ? "a symbolic link (give the "
+                                                   "path of a file itself)"
+                           : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)
+                               ? "a device"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                                                  : "not a regular file";
+        return hs_error_set(HS_EIO,
+                            "cannot write results to '%s': it is %s; results "
+                            "replace only hedgesim results files, --force or "
+                            "not",
+                            path, what);
+    }
+    for (size_t i = 0; i < n_keep; i++)
+        if (keep[i] && stat(keep[i], &ks) == 0 && ks.st_dev == st.st_dev &&
+            ks.st_ino == st.st_ino) {
+            char why[1200];
+            snprintf(why, sizeof why,
+                     "it is the same file as '%s', an input of this run (the "
+                     "market store or the config)",
+                     keep[i]);
+            return refuse(path, why);
+        }
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return hs_error_set(HS_EIO, "cannot check existing file '%s': %s",
+                            path, strerror(errno));
+    got = read(fd, head, sizeof head);
+    close(fd);
+    if (got < 0)
+        return hs_error_set(HS_EIO, "cannot check existing file '%s': %s",
+                            path, strerror(errno));
+    if (got == 0)
+        return refuse(path, "it is an empty file");
+    if (got == 16 && memcmp(head, "SQLite format 3", 16) == 0)
+        return refuse(path, "it is an SQLite database (a market store?)");
+    if (got < 8 || memcmp(head, hdf5_sig, 8) != 0)
+        return refuse(path, "it is not an HDF5 file");
+    if (!is_results_file(path))
+        return refuse(path, "it is an HDF5 file that hedgesim did not write");
+    if (!force)
+        return hs_error_set(HS_EEXISTS,
+                            "results file '%s' already exists; use --force to "
+                            "replace it",
+                            path);
+    return 0;
+}
+
+int hs_h5_check_output(const char *path, const hs_h5_opts *opts)
+{
+    const hs_h5_opts none = HS_H5_OPTS_INIT;
+    if (!opts)
+        opts = &none;
+    if (!path || !path[0])
+        return hs_error_set(HS_EINVAL, "hs_h5_check_output: empty results "
+                                       "path");
+    if (hs_h5_null_output(path))
+        return 0;
+    return check_target(path, opts->force, opts->keep,
+                        opts->keep ? opts->n_keep : 0);
+}
+
+/* ---- stale temporary files ----------------------------------------------- */
+
+/* The process id in a name of the form "<base>.tmp.<pid>.<n>", or 0. */
+static long tmp_name_pid(const char *name)
+{
+    const char *p = NULL, *s, *dot;
+    char *end;
+    long pid;
+
+    for (s = strstr(name, ".tmp."); s; s = strstr(s + 1, ".tmp."))
+        p = s;
+    if (!p || p == name)
+        return 0;
+    p += 5;
+    dot = strchr(p, '.');
+    if (!dot || dot == p || !dot[1])
+        return 0;
+    for (s = p; s < dot; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    for (s = dot + 1; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    errno = 0;
+    pid = strtol(p, &end, 10);
+    if (errno || end != dot || pid <= 0)
+        return 0;
+    return pid;
+}
+
+/* Remove the temporary files that writers killed before their commit left in
+ * `dir`: named "<base>.tmp.<pid>.<n>", regular, ours (same user), empty or
+ * an HDF5 image, of a process that no longer exists, and not locked (a live
+ * writer holds an flock on its temporary file, which the system releases
+ * when the process dies, whatever its process id namespace).  Best effort:
+ * a file that cannot be checked is left alone. */
+static void remove_stale_tmps(const char *dir)
+{
+    static const unsigned char hdf5_sig[8] = {0x89, 'H', 'D', 'F',
+                                              '\r', '\n', 0x1a, '\n'};
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    pid_t self = getpid();
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        long pid = tmp_name_pid(e->d_name);
+        unsigned char head[8];
+        struct stat st;
+        char *full;
+        ssize_t got;
+        int fd;
+
+        if (pid <= 0 || pid == (long)self || (pid_t)pid != pid)
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive, or not ours to signal: alive */
+        full = malloc(strlen(dir) + strlen(e->d_name) + 2);
+        if (!full)
+            break;
+        sprintf(full, "%s/%s", dir, e->d_name);
+        fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd >= 0) {
+            if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                st.st_uid == geteuid() &&
+                ((got = read(fd, head, sizeof head)) == 0 ||
+                 (got == 8 && memcmp(head, hdf5_sig, 8) == 0)) &&
+                flock(fd, LOCK_EX | LOCK_NB) == 0)
+                unlink(full);
+            close(fd);
+        }
+        free(full);
+    }
+    closedir(d);
+}
+
+/* ---- create, commit, abort --------------------------------------------- */
+
+int hs_h5_create_opts(hs_h5 **out, const char *path, const hs_h5_opts *opts)
+{
+    const hs_h5_opts none = HS_H5_OPTS_INIT;
     hs_h5 *h = NULL;
     char *dir = NULL;
     hid_t fapl = H5I_INVALID_HID;
     struct stat st;
-    size_t tmplen;
-    int rc = 0, fd = -1, made_tmp = 0;
+    size_t tmplen, n_keep;
+    int rc = 0, made_tmp = 0, discard;
 
     if (!out)
         return hs_error_set(HS_EINVAL, "hs_h5_create: NULL out");
     *out = NULL;
+    if (!opts)
+        opts = &none;
     if (!path || !path[0])
         return hs_error_set(HS_EINVAL, "hs_h5_create: empty results path");
+    n_keep = opts->keep ? opts->n_keep : 0;
 
-    if (lstat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return hs_error_set(HS_EIO,
-                                "cannot write results to '%s': it is a "
-                                "directory",
-                                path);
-        if (!force)
-            return hs_error_set(HS_EEXISTS,
-                                "results file '%s' already exists; use "
-                                "--force to replace it",
-                                path);
-    } else if (errno != ENOENT) {
-        return hs_error_set(HS_EIO, "cannot write results to '%s': %s", path,
-                            strerror(errno));
-    }
-
-    dir = dir_of(path);
-    if (!dir)
-        return hs_error_set(HS_ENOMEM, "out of memory");
-    if (stat(dir, &st) != 0) {
-        rc = hs_error_set(HS_EIO,
-                          "cannot write results to '%s': directory '%s' %s",
-                          path, dir,
-                          errno == ENOENT ? "does not exist" : strerror(errno));
-        goto done;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        rc = hs_error_set(HS_EIO,
-                          "cannot write results to '%s': '%s' is not a "
-                          "directory",
-                          path, dir);
-        goto done;
-    }
-    if (access(dir, W_OK | X_OK) != 0) {
-        rc = hs_error_set(HS_EIO,
-                          "cannot write results to '%s': directory '%s' is "
-                          "not writable (%s)",
-                          path, dir, strerror(errno));
-        goto done;
-    }
+    discard = hs_h5_null_output(path);
+    if (!discard && (rc = hs_h5_check_output(path, opts)) != 0)
+        return rc;
 
     h = calloc(1, sizeof *h);
     tmplen = strlen(path) + 64;
     if (h) {
         h->file = H5I_INVALID_HID;
-        h->force = force != 0;
+        h->fd = -1;
+        h->force = opts->force != 0;
+        h->discard = discard;
         h->path = strdup(path);
-        h->tmp = malloc(tmplen);
+        h->tmp = discard ? NULL : malloc(tmplen);
+        h->keep = n_keep ? calloc(n_keep, sizeof *h->keep) : NULL;
     }
-    if (!h || !h->path || !h->tmp) {
+    if (!h || !h->path || (!discard && !h->tmp) || (n_keep && !h->keep)) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
-
-    /* Claim an unused temporary name beside the final one (O_EXCL), so two
-     * writers never share one; HDF5 then truncates and writes it. */
-    for (int attempt = 0; attempt < TMP_ATTEMPTS; attempt++) {
-        snprintf(h->tmp, tmplen, "%s.tmp.%ld.%d", path, (long)getpid(),
-                 attempt);
-        fd = open(h->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            break;
+    for (size_t i = 0; i < n_keep; i++) {
+        if (!opts->keep[i])
+            continue;
+        if (!(h->keep[h->n_keep] = strdup(opts->keep[i]))) {
+            rc = hs_error_set(HS_ENOMEM, "out of memory");
+            goto done;
+        }
+        h->n_keep++;
     }
-    if (fd < 0) {
-        rc = hs_error_set(HS_EIO,
-                          "cannot write results to '%s': cannot create "
-                          "temporary file '%s': %s",
-                          path, h->tmp, strerror(errno));
-        goto done;
-    }
-    made_tmp = 1;
-    close(fd);
 
+    if (!discard) {
+        dir = dir_of(path);
+        if (!dir) {
+            rc = hs_error_set(HS_ENOMEM, "out of memory");
+            goto done;
+        }
+        if (stat(dir, &st) != 0) {
+            rc = hs_error_set(HS_EIO,
+                              "cannot write results to '%s': directory '%s' "
+                              "%s",
+                              path, dir,
+                              errno == ENOENT ? "does not exist"
+                                              : strerror(errno));
+            goto done;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            rc = hs_error_set(HS_EIO,
+                              "cannot write results to '%s': '%s' is not a "
+                              "directory",
+                              path, dir);
+            goto done;
+        }
+        if (access(dir, W_OK | X_OK) != 0) {
+            rc = hs_error_set(HS_EIO,
+                              "cannot write results to '%s': directory '%s' "
+                              "is not writable (%s)",
+                              path, dir, strerror(errno));
+            goto done;
+        }
+        remove_stale_tmps(dir);
+
+        /* Claim an unused temporary name beside the final one (O_EXCL), so
+         * two writers never share one, and lock it while this process
+         * lives, so that remove_stale_tmps of another writer leaves it. */
+        for (int attempt = 0; attempt < TMP_ATTEMPTS; attempt++) {
+            snprintf(h->tmp, tmplen, "%s.tmp.%ld.%d", path, (long)getpid(),
+                     attempt);
+            h->fd = open(h->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+            if (h->fd >= 0 || errno != EEXIST)
+                break;
+        }
+        if (h->fd < 0) {
+            rc = hs_error_set(HS_EIO,
+                              "cannot write results to '%s': cannot create "
+                              "temporary file '%s': %s",
+                              path, h->tmp, strerror(errno));
+            goto done;
+        }
+        made_tmp = 1;
+        (void)flock(h->fd, LOCK_EX | LOCK_NB);
+    }
+
+    /* The file is built in memory (HDF5's core driver, no backing store)
+     * and written out by hs_h5_commit with plain write(2).  HDF5 then never
+     * meets a write error: HDF5 1.10 mishandles one during H5Fclose (the
+     * failed close leaves a freed file in its ID table, and the library's
+     * exit handler crashes on it: HDFFV-11052, CVE-2020-10812, fixed in
+     * 1.14.1), and a full disk or file size limit is an ordinary error
+     * here.  The cost is memory for the file image, twice at commit. */
     fapl = H5Pcreate(H5P_FILE_ACCESS);
     /* Closing the file closes every object still open in it. */
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+        H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) < 0) {
         rc = hs_results__h5fail("%s: cannot set up file access", path);
         goto done;
     }
-    h->file = H5Fcreate(h->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    h->file = H5Fcreate(discard ? path : h->tmp, H5F_ACC_TRUNC, H5P_DEFAULT,
+                        fapl);
     if (h->file < 0) {
-        rc = hs_results__h5fail("cannot create results file '%s' (as '%s')",
-                                path, h->tmp);
+        rc = hs_results__h5fail("cannot create results file '%s'", path);
         goto done;
     }
     if ((rc = set_root_attrs(h)) != 0)
@@ -390,6 +620,13 @@ done:
     }
     free(dir);
     return rc;
+}
+
+int hs_h5_create(hs_h5 **out, const char *path, int force)
+{
+    hs_h5_opts o = HS_H5_OPTS_INIT;
+    o.force = force;
+    return hs_h5_create_opts(out, path, &o);
 }
 
 const char *hs_h5_path(const hs_h5 *h) { return h ? h->path : NULL; }
@@ -412,10 +649,63 @@ static void sync_dir_of(const char *path)
     free(dir);
 }
 
+/* Write all n bytes of buf to fd from offset 0. */
+static int write_all(int fd, const unsigned char *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, buf + done, n - done);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (w == 0) {
+            errno = ENOSPC;
+            return -1;
+        }
+        done += (size_t)w;
+    }
+    return 0;
+}
+
+/* Close the in-memory file after copying its image into *img (malloc'ed;
+ * NULL when img is NULL, for a discarded file). */
+static int close_image(hs_h5 *h, unsigned char **img, size_t *n)
+{
+    ssize_t len;
+    herr_t st;
+
+    if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0)
+        return hs_results__h5fail("%s: cannot flush results file", h->path);
+    if (img) {
+        len = H5Fget_file_image(h->file, NULL, 0);
+        if (len < 0)
+            return hs_results__h5fail("%s: cannot get the file image",
+                                      h->path);
+        *img = malloc(len > 0 ? (size_t)len : 1);
+        if (!*img)
+            return hs_error_set(HS_ENOMEM,
+                                "%s: out of memory for the file image "
+                                "(%lld bytes)",
+                                h->path, (long long)len);
+        if (H5Fget_file_image(h->file, *img, (size_t)len) != len)
+            return hs_results__h5fail("%s: cannot get the file image",
+                                      h->path);
+        *n = (size_t)len;
+    }
+    st = H5Fclose(h->file); /* in memory: nothing to write */
+    h->file = H5I_INVALID_HID;
+    if (st < 0)
+        return hs_results__h5fail("%s: cannot close results file", h->path);
+    return 0;
+}
+
 int hs_h5_commit(hs_h5 *h)
 {
-    int rc = 0, fd = -1, committed = 0;
-    herr_t st;
+    unsigned char *img = NULL;
+    size_t nimg = 0;
+    int rc = 0, committed = 0, fd;
 
     if (!h)
         return hs_error_set(HS_EINVAL, "hs_h5_commit: NULL writer");
@@ -424,24 +714,35 @@ int hs_h5_commit(hs_h5 *h)
                           h->path);
         goto done;
     }
-
-    st = H5Fclose(h->file); /* flushes; CLOSE_STRONG closes everything */
-    h->file = H5I_INVALID_HID;
-    if (st < 0) {
-        rc = hs_results__h5fail("%s: cannot close results file", h->path);
+    if (h->discard) {
+        rc = close_image(h, NULL, NULL);
         goto done;
     }
+    if ((rc = close_image(h, &img, &nimg)) != 0)
+        goto done;
 
-    fd = open(h->tmp, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) != 0) {
-        rc = hs_error_set(HS_EIO, "cannot sync results file '%s' (as '%s'): %s",
+    fd = h->fd;
+    h->fd = -1;
+    if (write_all(fd, img, nimg) != 0 || fsync(fd) != 0) {
+        rc = hs_error_set(HS_EIO,
+                          "cannot write results file '%s' (as '%s'): %s",
+                          h->path, h->tmp, strerror(errno));
+        close(fd);
+        goto done;
+    }
+    if (close(fd) != 0) {
+        rc = hs_error_set(HS_EIO,
+                          "cannot write results file '%s' (as '%s'): %s",
                           h->path, h->tmp, strerror(errno));
         goto done;
     }
-    close(fd);
-    fd = -1;
 
     if (h->force) {
+        /* What is there now is checked again: the file that was there at
+         * create time may have been replaced meanwhile. */
+        if ((rc = check_target(h->path, 1,
+                               (const char *const *)h->keep, h->n_keep)) != 0)
+            goto done;
         if (rename(h->tmp, h->path) != 0) {
             rc = hs_error_set(HS_EIO, "cannot rename '%s' to '%s': %s", h->tmp,
                               h->path, strerror(errno));
@@ -478,11 +779,11 @@ int hs_h5_commit(hs_h5 *h)
     sync_dir_of(h->path);
 
 done:
-    if (fd >= 0)
-        close(fd);
+    free(img);
     if (!committed) {
         hs_results__close(&h->file, H5Fclose);
-        unlink(h->tmp);
+        if (h->tmp)
+            unlink(h->tmp);
     }
     free_writer(h);
     return rc;
@@ -493,7 +794,8 @@ void hs_h5_abort(hs_h5 *h)
     if (!h)
         return;
     hs_results__close(&h->file, H5Fclose);
-    unlink(h->tmp);
+    if (h->tmp)
+        unlink(h->tmp);
     free_writer(h);
 }
 
