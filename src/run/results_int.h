@@ -76,4 +76,10 @@ int hs_results__attr_scalar(hid_t f, const char *fname, const char *obj,
                             const char *name, H5T_class_t cls, hid_t mtype,
                             void *buf);
 
+/* The open HDF5 file of a writer (results_write.c), for the other writers
+ * of the module (results_table.c); H5I_INVALID_HID when h is NULL or
+ * ended.  Borrowed: never closed by the caller. */
+struct hs_h5;
+hid_t hs_results__file(const struct hs_h5 *h);
+
 #endif

@@ -396,6 +396,11 @@ const char *hs_h5_path(const hs_h5 *h) { return h ? h->path : NULL; }
 
 const char *hs_h5_tmp_path(const hs_h5 *h) { return h ? h->tmp : NULL; }
 
+hid_t hs_results__file(const hs_h5 *h)
+{
+    return h ? h->file : H5I_INVALID_HID;
+}
+
 /* Make the rename itself durable.  Best effort: some file systems refuse to
  * fsync a directory, and by now the file is complete under its name. */
 static void sync_dir_of(const char *path)
