@@ -20,6 +20,7 @@ static const command commands[] = {
     {"import", hs_cli_import, "import CSV files into a market store"},
     {"info", hs_cli_info, "list a store's instruments, ranges, rows and gaps"},
     {"run", hs_cli_run, "backtest the strategies of a config on history"},
+    {"sweep", hs_cli_sweep, "one run of a config over a grid of parameters"},
     {"list", hs_cli_list, "list strategies, beta estimators or formats"},
     {"price", hs_cli_price, "option calculator: price, greeks, implied vol"},
     {"chains", hs_cli_chains, "generate modeled option chains into the store"},
