@@ -106,6 +106,10 @@ bench: $(BENCHES) datasets/hedgesim.db
 demo: all
 	./$(BIN) run configs/alt-basket-btc-hedge.ini -o results/demo.h5 --force
 	./$(BIN) run configs/alt-basket-options.ini -o results/demo-options.h5 --force
+	./$(BIN) sweep configs/alt-basket-btc-hedge.ini --run ols60 \
+	    --vary strategy.ols60.window=20:250:5 \
+	    --vary strategy.ols60.target_beta=0.5,0.75,1,1.25 \
+	    --vary costs.fee_bps=2,5 -j 2 -o results/demo-sweep.h5 --force
 
 # Header dependencies of every object, test and benchmark (-MMD -MP).
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d) $(BENCHES:=.d)

@@ -8,7 +8,9 @@
  *   results_write.c  the atomic writer (hs_h5_create ... hs_h5_commit) and
  *                    everything that writes: groups, attributes, datasets,
  *                    tables;
- *   results_read.c   the readers (hs_h5_exists, hs_h5_read_*).
+ *   results_read.c   the readers (hs_h5_exists, hs_h5_read_*);
+ *   results_table.c  compound tables, written and read (results_table.h),
+ *                    on the writer's file through hs_results__file.
  * results_run.c (the layout of a strategy-run file, results_run.h) sits on
  * top and uses only the public hs_h5_* calls.
  *
