@@ -123,6 +123,10 @@ demo: all
 	./$(BIN) stress configs/alt-basket-btc-hedge.ini -o results/demo-stress.h5 --force
 	./$(BIN) analyze configs/alt-basket-btc-hedge.ini --window ftx_collapse \
 	    -o results/demo-analyze.h5 --force
+	./$(BIN) sweep configs/alt-basket-btc-hedge.ini --run ols60 \
+	    --vary strategy.ols60.window=20:250:5 \
+	    --vary strategy.ols60.target_beta=0.5,0.75,1,1.25 \
+	    --vary costs.fee_bps=2,5 -j 2 -o results/demo-sweep.h5 --force
 
 # Header dependencies of every object, test and benchmark (-MMD -MP).
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d) $(BENCHES:=.d)

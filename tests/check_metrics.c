@@ -407,6 +407,59 @@ START_TEST(test_compute_errors)
 }
 END_TEST
 
+/* VaR and CVaR select the k smallest returns rather than sorting them all;
+ * the answer must be bit-identical to the definition computed over a full
+ * ascending sort (qsort), for every sample size, tie pattern and level. */
+static int cmp_asc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+START_TEST(test_var_cvar_selection)
+{
+    enum { MAXN = 700 };
+    static double r[MAXN], sorted[MAXN], scratch[MAXN];
+    const double levels[] = {0.5, 0.9, 0.95, 0.975, 0.99, 0.999};
+    unsigned long long st = 88172645463325252ull;
+    for (size_t n = 1; n <= MAXN; n += (n < 40 ? 1 : 37)) {
+        for (int ties = 0; ties < 3; ties++) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++) {
+                st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+                double u = (double)(st >> 11) / 9007199254740992.0 - 0.5;
+                /* ties: 0 distinct, 1 coarse grid (many ties), 2 with NaN */
+                r[i] = ties == 1 ? floor(u * 8) / 100 : u / 10;
+                if (ties == 2 && i % 5 == 0)
+                    r[i] = NAN;
+                if (!isnan(r[i]))
+                    sorted[m++] = r[i];
+            }
+            qsort(sorted, m, sizeof *sorted, cmp_asc);
+            for (size_t l = 0; l < sizeof levels / sizeof *levels; l++) {
+                double v, cv;
+                hs_metric_var_cvar(r, n, levels[l], scratch, &v, &cv);
+                if (m == 0) {
+                    ck_assert(isnan(v) && isnan(cv));
+                    continue;
+                }
+                double t = round((double)m * (1 - levels[l]) / 1e-9) * 1e-9;
+                size_t k = (size_t)ceil(t);
+                k = k < 1 ? 1 : k > m ? m : k;
+                double s = 0;
+                for (size_t i = 0; i < k; i++)
+                    s += sorted[i];
+                ck_assert_msg(v == -sorted[k - 1] && cv == -s / (double)k,
+                              "n %zu ties %d level %g: %.17g %.17g vs %.17g "
+                              "%.17g",
+                              n, ties, levels[l], v, cv, -sorted[k - 1],
+                              -s / (double)k);
+            }
+        }
+    }
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -417,6 +470,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_tracking_error);
     tcase_add_test(tc, test_max_drawdown);
     tcase_add_test(tc, test_var_cvar);
+    tcase_add_test(tc, test_var_cvar_selection);
     tcase_add_test(tc, test_rolling_slope_hand);
     tcase_add_test(tc, test_rolling_slope_gsl);
     suite_add_tcase(s, tc);

@@ -29,6 +29,8 @@
 #include "hedgesim/results.h"
 #include "hedgesim/results_run.h"
 #include "hedgesim/plan.h"
+#include "hedgesim/results_table.h"
+#include "hedgesim/sweep.h"
 #include "hedgesim/sha256.h"
 #include "hedgesim/calibrate.h"
 

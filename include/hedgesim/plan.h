@@ -104,6 +104,11 @@ const hs_run_series *hs_plan_series(const hs_plan *plan, size_t i);
 /* NULL until hs_plan_run or hs_plan_finish has computed them. */
 const hs_metrics *hs_plan_metrics(const hs_plan *plan, size_t i);
 const hs_panel *hs_plan_panel(const hs_plan *plan);
+/* The same panel, to hand to other plans over the same data
+ * (hs_plan_opts.panel: parameter sweeps, one plan per thread); they must
+ * be freed before this plan.  A plan given a panel only appends to its
+ * notes (option runs), so build such plans one at a time. */
+hs_panel *hs_plan_panel_shared(hs_plan *plan);
 const hs_context *hs_plan_context(const hs_plan *plan);
 /* First live step; the live window is live_from .. n_steps - 1. */
 size_t hs_plan_live_from(const hs_plan *plan);

@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include "hedgesim/engine.h"
+#include "hedgesim/market.h"
 #include "hedgesim/metrics.h"
+#include "hedgesim/results.h"
 
 /* One run to write (everything borrowed). */
 typedef struct hs_run_output {
@@ -24,7 +26,8 @@ typedef struct hs_results_meta {
     const char *config_path;
     const char *overrides;     /* the --set assignments, one per line */
     const char *dataset_path;
-    const char *dataset_sha256;
+    const char *dataset_content_sha256; /* the store's content digest
+                               * (meta content_sha256; "" if it has none) */
     const char *mode;          /* "history" */
     uint64_t seed;
     size_t rolling_window;     /* steps for the rolling residual beta */
@@ -37,5 +40,22 @@ typedef struct hs_results_meta {
 int hs_results_write_runs(const char *path, int force,
                           const hs_results_meta *meta, const hs_context *ctx,
                           const hs_run_output *runs, size_t n_runs);
+
+/* SHA-256 of the rows a panel holds, warm-up included, into hex[65]:
+ * n_steps, n_assets and step_ms as int64, the times, the symbols (each with
+ * its NUL), then open, high, low, close, volume and funding
+ * ([step * n_assets + asset]), the bar states (one byte each) and the
+ * rates; integers and doubles as 8 little-endian bytes (doubles by their
+ * IEEE bits, every NaN as 0x7ff8000000000000).  Written to results as
+ * `dataset_rows_sha256`. */
+void hs_results_panel_sha256(const hs_panel *p, char hex[65]);
+
+/* Write one run into the open file h as the group `group` (e.g.
+ * "/sweep/series/best_1"), in the layout of /runs/NAME: attributes,
+ * series, residual_beta_rolling (meta->rolling_window), fills, option
+ * tables (meta->modeled_data) and metrics.  The caller made the calendar. */
+int hs_results_write_run_group(hs_h5 *h, const char *group,
+                               const hs_context *ctx, const hs_run_output *run,
+                               const hs_results_meta *meta);
 
 #endif

@@ -99,6 +99,18 @@ const char *hs_store_path(const hs_store *store);
  * terminator).  0, HS_ENOTFOUND or HS_EDB. */
 int hs_store_meta(hs_store *store, const char *key, char *buf, size_t size);
 
+/* The store's content digest: a SHA-256 hash chain over every row ever
+ * written, updated by each write transaction (every import, every
+ * `hedgesim chains`) and kept in meta, so that a run identifies its data
+ * without reading the file.  With d0 = SHA-256 of nothing, each committed
+ * transaction T that adds rows gives
+ *     d = SHA-256(hex(d_prev) || SHA-256(rows of T, in the order written))
+ * (docs/store-schema.md gives the encoding of a row).  hex[65] gets the
+ * lowercase hex digest, *rows (may be NULL) the number of rows hashed.
+ * 0, HS_ENOTFOUND (a store written before content digests: rebuild it to
+ * get one; hex is ""), HS_EDB. */
+int hs_store_digest(hs_store *store, char hex[65], long long *rows);
+
 /* Full integrity check (PRAGMA integrity_check; reads every page, so it is
  * not done on open).  0 or HS_EDB with the first problem in the message. */
 int hs_store_check(hs_store *store);

@@ -5,7 +5,6 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
-#include "hedgesim/sha256.h"
 #include "hedgesim/store.h"
 #include "hedgesim/stress.h"
 
@@ -171,8 +170,10 @@ int hs_cli_analyze(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if ((rc = hs_analyze_window(&res[i], cfg, reg, store, &win[i], &ao)))
             goto fail;
+    /* The store's content digest, kept by every import (the file is not
+     * read; an older store without one records ""). */
     char sha[65] = "";
-    if ((rc = hs_sha256_file(db_path, sha)))
+    if ((rc = hs_store_digest(store, sha, NULL)) && rc != HS_ENOTFOUND)
         goto fail;
     hs_results_meta meta = {
         .command_line = hs_cli_command_line(),
@@ -180,7 +181,7 @@ int hs_cli_analyze(int argc, char **argv)
         .config_path = cfg_path,
         .overrides = cfg->overrides,
         .dataset_path = db_path,
-        .dataset_sha256 = sha,
+        .dataset_content_sha256 = sha,
         .mode = "analyze",
     };
     if ((rc = hs_analyze_write(res, n, out, force, &meta)))

@@ -60,7 +60,8 @@ static int show(const char *path)
     hs_option_info *oi = NULL;
     hs_rate_info *ri = NULL;
     size_t nsi = 0, noi = 0, nri = 0;
-    char a[40], b[40], step[32], created[64] = "?";
+    char a[40], b[40], step[32], created[64] = "?", digest[65];
+    long long digest_rows = 0;
     struct stat sb;
     int rc;
 
@@ -70,9 +71,15 @@ static int show(const char *path)
         (rc = hs_store_rate_info(s, &ri, &nri)))
         goto done;
     hs_store_meta(s, "created_at", created, sizeof created);
-    printf("store %s: schema version %d, %.1f MB, created %s\n\n", path,
+    printf("store %s: schema version %d, %.1f MB, created %s\n", path,
            hs_store_schema_version(s),
            stat(path, &sb) == 0 ? (double)sb.st_size / 1e6 : 0.0, created);
+    if (hs_store_digest(s, digest, &digest_rows) == 0)
+        printf("content sha256 %s (%lld rows imported)\n\n", digest,
+               digest_rows);
+    else
+        printf("content sha256 none: the store was written before content "
+               "digests; rebuild it\n\n");
 
     printf("%-15s %-6s %-8s %-9s %-8s %-4s %-20s %-20s %8s %6s\n", "symbol",
            "kind", "venue", "source", "table", "step", "first", "last", "rows",

@@ -20,6 +20,7 @@ const char *hs_cli_default_db(void);
 int hs_cli_import(int argc, char **argv);
 int hs_cli_info(int argc, char **argv);
 int hs_cli_run(int argc, char **argv);
+int hs_cli_sweep(int argc, char **argv);
 int hs_cli_list(int argc, char **argv);
 int hs_cli_price(int argc, char **argv);
 int hs_cli_chains(int argc, char **argv);

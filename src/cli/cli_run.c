@@ -5,7 +5,6 @@
 #include "hedgesim/errors.h"
 #include "hedgesim/plan.h"
 #include "hedgesim/results.h"
-#include "hedgesim/sha256.h"
 #include "hedgesim/store.h"
 
 #include <getopt.h>
@@ -274,8 +273,10 @@ int hs_cli_run(int argc, char **argv)
         goto fail;
 
     /* 3. Results. */
+    /* The store's content digest, kept by every import: the file is not
+     * read (an older store without one records ""). */
     char sha[65] = "";
-    if ((rc = hs_sha256_file(db_path, sha)))
+    if ((rc = hs_store_digest(store, sha, NULL)) && rc != HS_ENOTFOUND)
         goto fail;
     hs_results_meta meta = {
         .command_line = hs_cli_command_line(),
@@ -283,7 +284,7 @@ int hs_cli_run(int argc, char **argv)
         .config_path = cfg_path,
         .overrides = cfg->overrides,
         .dataset_path = db_path,
-        .dataset_sha256 = sha,
+        .dataset_content_sha256 = sha,
         .mode = "history",
         .seed = 0,
     };

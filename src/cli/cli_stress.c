@@ -3,7 +3,6 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
-#include "hedgesim/sha256.h"
 #include "hedgesim/store.h"
 #include "hedgesim/stress.h"
 
@@ -219,8 +218,10 @@ int hs_cli_stress(int argc, char **argv)
         (rc = hs_stress_new(&st, cfg, reg, store, &so)) ||
         (rc = hs_stress_run(st)))
         goto fail;
+    /* The store's content digest, kept by every import (the file is not
+     * read; an older store without one records ""). */
     char sha[65] = "";
-    if ((rc = hs_sha256_file(db_path, sha)))
+    if ((rc = hs_store_digest(store, sha, NULL)) && rc != HS_ENOTFOUND)
         goto fail;
     hs_results_meta meta = {
         .command_line = hs_cli_command_line(),
@@ -228,7 +229,7 @@ int hs_cli_stress(int argc, char **argv)
         .config_path = cfg_path,
         .overrides = cfg->overrides,
         .dataset_path = db_path,
-        .dataset_sha256 = sha,
+        .dataset_content_sha256 = sha,
         .mode = "stress",
     };
     if ((rc = hs_stress_write(st, out, force, &meta)))

@@ -134,13 +134,82 @@ int hs_store_begin(hs_store *s)
     if (!s->writable)
         return hs_error_set(HS_EINVAL, "%s: the store was opened read-only",
                             s->path);
+    hs_sha256_init(&s->txn);
+    s->txn_rows = 0;
     return hs_store__exec(s, "BEGIN IMMEDIATE");
+}
+
+static void put_le64(uint8_t *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+void hs_store__digest_row(hs_store *s, char tag, const int64_t *iv, size_t ni,
+                          const double *dv, size_t nd,
+                          const char *const *tv, size_t nt)
+{
+    uint8_t b[8];
+    hs_sha256_update(&s->txn, &tag, 1);
+    for (size_t i = 0; i < ni; i++) {
+        put_le64(b, (uint64_t)iv[i]);
+        hs_sha256_update(&s->txn, b, 8);
+    }
+    for (size_t i = 0; i < nd; i++) {
+        uint64_t bits = 0x7ff8000000000000ull;
+        if (!isnan(dv[i]))
+            memcpy(&bits, &dv[i], 8);
+        put_le64(b, bits);
+        hs_sha256_update(&s->txn, b, 8);
+    }
+    for (size_t i = 0; i < nt; i++)
+        hs_sha256_update(&s->txn, tv[i], strlen(tv[i]) + 1);
+    s->txn_rows++;
+}
+
+static int set_meta(hs_store *s, const char *key, const char *value);
+
+/* Fold the transaction's rows into the content digest:
+ * content_sha256 = SHA-256(previous content_sha256 as 64 hex characters ||
+ * SHA-256 of the transaction's rows), and count them in content_rows. */
+static int fold_digest(hs_store *s)
+{
+    char prev[HS_SHA256_HEX_SIZE] = "", rows[32] = "0", hex[HS_SHA256_HEX_SIZE];
+    uint8_t txn[HS_SHA256_DIGEST_SIZE], out[HS_SHA256_DIGEST_SIZE];
+    hs_sha256_ctx c;
+    int rc;
+    if (s->txn_rows == 0)
+        return 0;
+    rc = hs_store_meta(s, HS_STORE_META_DIGEST, prev, sizeof prev);
+    if (rc == HS_ENOTFOUND) /* a store from before content digests */
+        rc = 0, prev[0] = '\0';
+    if (rc == 0)
+        rc = hs_store_meta(s, HS_STORE_META_ROWS, rows, sizeof rows);
+    if (rc == HS_ENOTFOUND)
+        rc = 0;
+    if (rc)
+        return rc;
+    hs_sha256_final(&s->txn, txn);
+    hs_sha256_init(&c);
+    hs_sha256_update(&c, prev, strlen(prev));
+    hs_sha256_update(&c, txn, sizeof txn);
+    hs_sha256_final(&c, out);
+    hs_sha256_hex(out, hex);
+    snprintf(rows, sizeof rows, "%lld", atoll(rows) + s->txn_rows);
+    if ((rc = set_meta(s, HS_STORE_META_DIGEST, hex)) ||
+        (rc = set_meta(s, HS_STORE_META_ROWS, rows)))
+        return rc;
+    s->txn_rows = 0;
+    return 0;
 }
 
 int hs_store_commit(hs_store *s)
 {
+    int rc;
     if (!s)
         return hs_error_set(HS_EINVAL, "store: NULL store");
+    if ((rc = fold_digest(s)))
+        return rc;
     return hs_store__exec(s, "COMMIT");
 }
 
@@ -430,6 +499,27 @@ int hs_store_meta(hs_store *s, const char *key, char *buf, size_t size)
     return rc;
 }
 
+int hs_store_digest(hs_store *s, char hex[65], long long *rows)
+{
+    char n[32] = "0";
+    int rc;
+    hex[0] = '\0';
+    if (rows)
+        *rows = 0;
+    rc = hs_store_meta(s, HS_STORE_META_DIGEST, hex, HS_SHA256_HEX_SIZE);
+    if (rc == HS_ENOTFOUND)
+        return hs_error_set(HS_ENOTFOUND,
+                            "%s has no content digest (written before "
+                            "hedgesim kept one): rebuild it to get one",
+                            s->path);
+    if (rc == 0 && (rc = hs_store_meta(s, HS_STORE_META_ROWS, n, sizeof n)) ==
+                       HS_ENOTFOUND)
+        rc = 0;
+    if (rc == 0 && rows)
+        *rows = atoll(n);
+    return rc;
+}
+
 static int set_meta(hs_store *s, const char *key, const char *value)
 {
     sqlite3_stmt *st = NULL;
@@ -460,6 +550,11 @@ static int create_schema(hs_store *s)
     if ((rc = set_meta(s, "schema_version", ver)) ||
         (rc = set_meta(s, "application", "hedgesim")) ||
         (rc = set_meta(s, "created_at", now)) ||
+        (rc = set_meta(s, HS_STORE_META_DIGEST,
+                       /* SHA-256 of nothing: no rows yet */
+                       "e3b0c44298fc1c149afbf4c8996fb924"
+                       "27ae41e4649b934ca495991b7852b855")) ||
+        (rc = set_meta(s, HS_STORE_META_ROWS, "0")) ||
         (rc = set_meta(s, "provenance",
                        "Market data imported from exchange and FRED CSV "
                        "files; each row's source column names where it came "

@@ -7,6 +7,7 @@
 #ifndef HS_STORE_INT_H
 #define HS_STORE_INT_H
 
+#include "hedgesim/sha256.h"
 #include "hedgesim/store.h"
 
 #include <sqlite3.h>
@@ -35,7 +36,23 @@ struct hs_store {
     int version;
     int writable;
     sqlite3_stmt *stmt[HS_ST__COUNT];
+    /* The content digest of the open write transaction: every row it adds
+     * (hs_store__digest_row), folded into meta content_sha256 at commit. */
+    hs_sha256_ctx txn;
+    long long txn_rows;
 };
+
+/* Meta keys of the content digest (docs/store-schema.md). */
+#define HS_STORE_META_DIGEST "content_sha256"
+#define HS_STORE_META_ROWS "content_rows"
+
+/* Feed one new row into the transaction's digest: the tag byte, the
+ * int64s and the doubles as 8 little-endian bytes each (doubles by their
+ * IEEE bits, every NaN as 0x7ff8000000000000), then each text with its
+ * terminating NUL. */
+void hs_store__digest_row(hs_store *s, char tag, const int64_t *iv, size_t ni,
+                          const double *dv, size_t nd,
+                          const char *const *tv, size_t nt);
 
 /* The statement `id`, reset and with bindings cleared (borrowed). */
 int hs_store__stmt(hs_store *s, hs_stmt_id id, sqlite3_stmt **out);

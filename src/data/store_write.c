@@ -91,6 +91,16 @@ int hs_store_ensure_instrument(hs_store *s, const hs_instrument *want,
     }
     sqlite3_reset(st);
     *id = sqlite3_last_insert_rowid(s->db);
+    {
+        const int64_t iv[] = {*id, want->inverse ? 1 : 0, want->expiry,
+                              want->right};
+        const double dv[] = {want->strike,
+                             want->multiplier > 0 ? want->multiplier : 1};
+        const char *const tv[] = {want->symbol, hs_kind_name(want->kind),
+                                  want->underlying, want->quote, want->venue,
+                                  want->source};
+        hs_store__digest_row(s, 'i', iv, 4, dv, 2, tv, 6);
+    }
     return 0;
 }
 
@@ -140,7 +150,13 @@ int hs_store__put_bar(hs_store *s, int64_t id, const hs_bar *b,
         sqlite3_bind_double(both[k], 7, b->volume);
     }
     sqlite3_bind_text(add, 8, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
+    if ((rc = put_finish(s, add, same, outcome)) == 0 &&
+        *outcome == HS_STORE_PUT_NEW) {
+        const int64_t iv[] = {id, b->ts};
+        const double dv[] = {b->open, b->high, b->low, b->close, b->volume};
+        hs_store__digest_row(s, 'b', iv, 2, dv, 5, &source, 1);
+    }
+    return rc;
 }
 
 int hs_store__put_index(hs_store *s, int64_t id, const hs_bar *b,
@@ -161,7 +177,13 @@ int hs_store__put_index(hs_store *s, int64_t id, const hs_bar *b,
         sqlite3_bind_double(both[k], 6, b->close);
     }
     sqlite3_bind_text(add, 7, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
+    if ((rc = put_finish(s, add, same, outcome)) == 0 &&
+        *outcome == HS_STORE_PUT_NEW) {
+        const int64_t iv[] = {id, b->ts};
+        const double dv[] = {b->open, b->high, b->low, b->close};
+        hs_store__digest_row(s, 'x', iv, 2, dv, 4, &source, 1);
+    }
+    return rc;
 }
 
 int hs_store__put_funding(hs_store *s, int64_t id, const hs_funding *f,
@@ -180,7 +202,13 @@ int hs_store__put_funding(hs_store *s, int64_t id, const hs_funding *f,
         sqlite3_bind_double(both[k], 4, f->interval_hours);
     }
     sqlite3_bind_text(add, 5, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
+    if ((rc = put_finish(s, add, same, outcome)) == 0 &&
+        *outcome == HS_STORE_PUT_NEW) {
+        const int64_t iv[] = {id, f->ts};
+        const double dv[] = {f->rate, f->interval_hours};
+        hs_store__digest_row(s, 'f', iv, 2, dv, 2, &source, 1);
+    }
+    return rc;
 }
 
 int hs_store__put_rate(hs_store *s, const char *series, const hs_rate *r,
@@ -198,7 +226,12 @@ int hs_store__put_rate(hs_store *s, const char *series, const hs_rate *r,
         sqlite3_bind_double(both[k], 3, r->rate);
     }
     sqlite3_bind_text(add, 4, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
+    if ((rc = put_finish(s, add, same, outcome)) == 0 &&
+        *outcome == HS_STORE_PUT_NEW) {
+        const char *const tv[] = {series, source};
+        hs_store__digest_row(s, 'r', &r->ts, 1, &r->rate, 1, tv, 2);
+    }
+    return rc;
 }
 
 int hs_store_put_option(hs_store *s, const hs_option_quote *q,
@@ -231,6 +264,17 @@ int hs_store_put_option(hs_store *s, const hs_option_quote *q,
         sqlite3_bind_text(st, 15, q->price_unit, -1, SQLITE_STATIC);
     }
     sqlite3_bind_text(add, 16, source, -1, SQLITE_STATIC);
-    return put_finish(s, add, same, outcome);
+    if ((rc = put_finish(s, add, same, outcome)) == 0 &&
+        *outcome == HS_STORE_PUT_NEW) {
+        const int64_t iv[] = {q->ts, q->instrument_id};
+        const double dv[] = {q->bid,   q->ask,      q->mark,
+                             q->iv,    q->underlying_price,
+                             q->index_price, q->bid_iv, q->ask_iv,
+                             q->delta, q->gamma,    q->vega,
+                             q->theta};
+        const char *const tv[] = {q->price_unit, source};
+        hs_store__digest_row(s, 'o', iv, 2, dv, 12, tv, 2);
+    }
+    return rc;
 }
 

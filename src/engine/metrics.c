@@ -161,6 +161,55 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static void swap(double *a, double *b)
+{
+    double t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Rearrange x[0..m) so that its k smallest values are x[0..k), in no
+ * particular order (Hoare's selection, "Algorithm 65: find", CACM 1961,
+ * with a median-of-three pivot): O(m) on average where a sort is
+ * O(m log m).  x holds finite values only. */
+static void select_smallest(double *x, size_t m, size_t k)
+{
+    size_t lo = 0, hi = m - 1;
+    if (k == 0 || k >= m)
+        return;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (x[mid] < x[lo])
+            swap(&x[mid], &x[lo]);
+        if (x[hi] < x[lo])
+            swap(&x[hi], &x[lo]);
+        if (x[hi] < x[mid])
+            swap(&x[hi], &x[mid]);
+        double pivot = x[mid];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < pivot)
+                i++;
+            while (x[j] > pivot)
+                j--;
+            if (i <= j) {
+                swap(&x[i], &x[j]);
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        /* Now x[lo..j] <= pivot <= x[i..hi], and j < i. */
+        if (k - 1 <= j)
+            hi = j;
+        else if (k - 1 >= i)
+            lo = i;
+        else
+            return;
+    }
+}
+
 void hs_metric_var_cvar(const double *r, size_t n, double level,
                         double *scratch, double *var, double *cvar)
 {
@@ -170,7 +219,6 @@ void hs_metric_var_cvar(const double *r, size_t n, double level,
         if (isfinite(r[i]))
             scratch[m++] = r[i];
     if (m > 0 && level > 0 && level < 1) {
-        qsort(scratch, m, sizeof *scratch, cmp_double);
         double t = (double)m * (1.0 - level);
         t = round(t / VAR_K_ROUNDING) * VAR_K_ROUNDING;
         size_t k = (size_t)ceil(t);
@@ -178,6 +226,11 @@ void hs_metric_var_cvar(const double *r, size_t n, double level,
             k = 1;
         if (k > m)
             k = m;
+        /* Only the k smallest returns matter: select them, then sort just
+         * those, so the sum runs in the same ascending order as over a
+         * fully sorted sample (identical results, bit for bit). */
+        select_smallest(scratch, m, k);
+        qsort(scratch, k, sizeof *scratch, cmp_double);
         double s = 0;
         for (size_t i = 0; i < k; i++)
             s += scratch[i];

@@ -472,7 +472,8 @@ int hs_analyze_write(hs_analysis *const *a, size_t n, const char *path,
     TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
     TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
     TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_sha256", STR(meta->dataset_sha256)));
+    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
+                       STR(meta->dataset_content_sha256)));
     TRY(hs_h5_attr_str(h, "/", "mode", "analyze"));
 #undef STR
     for (size_t i = 0; i < n; i++) {

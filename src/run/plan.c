@@ -405,6 +405,7 @@ const hs_metrics *hs_plan_metrics(const hs_plan *pl, size_t i)
     return pl->has_met[i] ? &pl->met[i] : NULL;
 }
 const hs_panel *hs_plan_panel(const hs_plan *pl) { return pl->panel; }
+hs_panel *hs_plan_panel_shared(hs_plan *pl) { return pl->panel; }
 const hs_context *hs_plan_context(const hs_plan *pl) { return pl->ctx; }
 size_t hs_plan_live_from(const hs_plan *pl) { return pl->live_from; }
 int hs_plan_modeled(const hs_plan *pl) { return pl->modeled; }

@@ -8,7 +8,9 @@
  *   results_write.c  the atomic writer (hs_h5_create ... hs_h5_commit) and
  *                    everything that writes: groups, attributes, datasets,
  *                    tables;
- *   results_read.c   the readers (hs_h5_exists, hs_h5_read_*).
+ *   results_read.c   the readers (hs_h5_exists, hs_h5_read_*);
+ *   results_table.c  compound tables, written and read (results_table.h),
+ *                    on the writer's file through hs_results__file.
  * results_run.c (the layout of a strategy-run file, results_run.h) sits on
  * top and uses only the public hs_h5_* calls.
  *
@@ -75,5 +77,11 @@ int hs_results__attr_strings(hid_t f, const char *fname, const char *obj,
 int hs_results__attr_scalar(hid_t f, const char *fname, const char *obj,
                             const char *name, H5T_class_t cls, hid_t mtype,
                             void *buf);
+
+/* The open HDF5 file of a writer (results_write.c), for the other writers
+ * of the module (results_table.c); H5I_INVALID_HID when h is NULL or
+ * ended.  Borrowed: never closed by the caller. */
+struct hs_h5;
+hid_t hs_results__file(const struct hs_h5 *h);
 
 #endif

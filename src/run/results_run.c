@@ -138,8 +138,8 @@ done:
     return rc;
 }
 
-static int write_run(hs_h5 *h, const hs_context *ctx, const hs_run_output *r,
-                     const hs_results_meta *meta)
+static int write_run(hs_h5 *h, const char *group, const hs_context *ctx,
+                     const hs_run_output *r, const hs_results_meta *meta)
 {
     const size_t lf = hs_context_live_from(ctx);
     const hs_run_series *s = r->series;
@@ -148,7 +148,10 @@ static int write_run(hs_h5 *h, const hs_context *ctx, const hs_run_output *r,
     double *roll = NULL;
     int rc;
 
-    snprintf(g, sizeof g, "/runs/%s", r->spec->name);
+    if (group)
+        snprintf(g, sizeof g, "%s", group);
+    else
+        snprintf(g, sizeof g, "/runs/%s", r->spec->name);
     TRY(hs_h5_group(h, g));
     TRY(hs_h5_attr_str(h, g, "type", r->spec->type->name));
     TRY(hs_h5_attr_str(h, g, "beta",
@@ -261,6 +264,15 @@ done:
     return rc;
 }
 
+int hs_results_write_run_group(hs_h5 *h, const char *group,
+                               const hs_context *ctx, const hs_run_output *run,
+                               const hs_results_meta *meta)
+{
+    if (!group)
+        return hs_error_set(HS_EINVAL, "hs_results_write_run_group: no group");
+    return write_run(h, group, ctx, run, meta);
+}
+
 int hs_results_write_runs(const char *path, int force,
                           const hs_results_meta *meta, const hs_context *ctx,
                           const hs_run_output *runs, size_t n_runs)
@@ -287,7 +299,13 @@ int hs_results_write_runs(const char *path, int force,
     TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
     TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
     TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_sha256", STR(meta->dataset_sha256)));
+    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
+                       STR(meta->dataset_content_sha256)));
+    {
+        char rows[65];
+        hs_results_panel_sha256(pn, rows);
+        TRY(hs_h5_attr_str(h, "/", "dataset_rows_sha256", rows));
+    }
     TRY(hs_h5_attr_str(h, "/", "mode", STR(meta->mode)));
     TRY(hs_h5_attr_str(h, "/", "data_notes", pn->notes));
     TRY(hs_h5_attr_i64(h, "/", "seed", (int64_t)meta->seed));
@@ -364,7 +382,7 @@ int hs_results_write_runs(const char *path, int force,
 
     TRY(hs_h5_group(h, "/runs"));
     for (size_t i = 0; i < n_runs; i++)
-        TRY(write_run(h, ctx, &runs[i], meta));
+        TRY(write_run(h, NULL, ctx, &runs[i], meta));
     TRY(write_summary(h, runs, n_runs));
     rc = hs_h5_commit(h);
     h = NULL;

@@ -53,7 +53,6 @@ static int put_attr(hs_h5 *h, const char *obj, const char *name, hid_t ftype,
                     hid_t mtype, hid_t space, const void *buf)
 {
     hid_t o = H5I_INVALID_HID, a = H5I_INVALID_HID;
-    H5I_type_t t;
     htri_t ex;
     int rc;
 
@@ -62,19 +61,19 @@ static int put_attr(hs_h5 *h, const char *obj, const char *name, hid_t ftype,
     if (!name || !name[0])
         return hs_error_set(HS_EINVAL, "%s: empty attribute name on '%s'",
                             h->path, obj);
-    rc = hs_results__lookup(h->file, h->path, obj, &t);
-    if (rc < 0)
-        return rc;
-    if (rc == 0)
-        return hs_error_set(HS_ENOTFOUND,
-                            "%s: no object '%s' to set attribute '%s' on",
-                            h->path, obj, name);
-    rc = 0;
-
+    /* Open the object directly (one call, not a look-up per path
+     * component); only when that fails, walk the path to say why. */
     o = H5Oopen(h->file, obj, H5P_DEFAULT);
     if (o < 0) {
         rc = hs_results__h5fail("%s: cannot open '%s'", h->path, obj);
-        goto done;
+        int found = hs_results__lookup(h->file, h->path, obj, NULL);
+        if (found < 0)
+            return found;
+        if (found == 0)
+            return hs_error_set(HS_ENOTFOUND,
+                                "%s: no object '%s' to set attribute '%s' on",
+                                h->path, obj, name);
+        return rc;
     }
     ex = H5Aexists(o, name);
     if (ex < 0 || (ex > 0 && H5Adelete(o, name) < 0)) {
@@ -151,14 +150,6 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
     if (total > 0 && !data)
         return hs_error_set(HS_EINVAL, "%s: NULL data for dataset '%s'",
                             h->path, path);
-    rc = hs_results__lookup(h->file, h->path, path, NULL);
-    if (rc < 0)
-        return rc;
-    if (rc > 0)
-        return hs_error_set(HS_EEXISTS, "%s: '%s' already exists", h->path,
-                            path);
-    rc = 0;
-
     space = H5Screate_simple(rank, dims, NULL);
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
     lcpl = H5Pcreate(H5P_LINK_CREATE);
@@ -189,10 +180,18 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
             goto done;
         }
     }
+    /* Create directly; only when that fails, look the path up to tell an
+     * existing object from an HDF5 failure (no look-up per dataset). */
     dset = H5Dcreate2(h->file, path, ftype, space, lcpl, dcpl, H5P_DEFAULT);
     if (dset < 0) {
         rc =
             hs_results__h5fail("%s: cannot create dataset '%s'", h->path, path);
+        int found = hs_results__lookup(h->file, h->path, path, NULL);
+        if (found < 0)
+            rc = found;
+        else if (found > 0)
+            rc = hs_error_set(HS_EEXISTS, "%s: '%s' already exists", h->path,
+                              path);
         goto done;
     }
     if (total > 0 &&
@@ -632,6 +631,11 @@ int hs_h5_create(hs_h5 **out, const char *path, int force)
 const char *hs_h5_path(const hs_h5 *h) { return h ? h->path : NULL; }
 
 const char *hs_h5_tmp_path(const hs_h5 *h) { return h ? h->tmp : NULL; }
+
+hid_t hs_results__file(const hs_h5 *h)
+{
+    return h ? h->file : H5I_INVALID_HID;
+}
 
 /* Make the rename itself durable.  Best effort: some file systems refuse to
  * fsync a directory, and by now the file is complete under its name. */

@@ -779,7 +779,8 @@ int hs_stress_write(const hs_stress *st, const char *path, int force,
     TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
     TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
     TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_sha256", STR(meta->dataset_sha256)));
+    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
+                       STR(meta->dataset_content_sha256)));
     TRY(hs_h5_attr_str(h, "/", "mode", "stress"));
     TRY(hs_h5_attr_i64(h, "/", "seed", (int64_t)meta->seed));
 #undef STR

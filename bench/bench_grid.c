@@ -1,0 +1,297 @@
+/* `hedgesim sweep` and `hedgesim run` as whole processes, and a sweep's
+ * memory in the library.
+ *
+ *     build/bench/bench_grid [DB [POINTS]]      (run from the source tree:
+ *                                               it starts ./hedgesim, or
+ *                                               $HS_BIN)
+ *
+ * 1. The library: hs_sweep over the 13-asset daily basket (2017-10 to
+ *    2024-12), POINTS grid points (default 10,000: OLS windows x target
+ *    betas), on 1 and 2 threads: grid-point x step x book-asset per second,
+ *    and the peak resident memory after 10 %, 50 % and 100 % of the points
+ *    (it must not grow with the points).
+ * 2. The same sweep as a whole `hedgesim sweep` process (loading, validating
+ *    every point, running, writing /sweep), on 1 and 2 threads.
+ * 3. A 41-run `hedgesim run` (OLS windows 20..60) as a whole process, and
+ *    the share of it spent stepping engines (measured in the library on the
+ *    same config). */
+#include "hedgesim/hedgesim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* CPU seconds of the whole process (every thread). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static int die(const char *what, int rc)
+{
+    fprintf(stderr, "bench_grid: %s: %s\n", what,
+            *hs_error_last() ? hs_error_last() : hs_strerror(rc));
+    return 1;
+}
+
+static const char BASKET[] =
+    "[data]\ndb = %s\nstart = 2017-10-01\nend = 2024-12-31\n"
+    "usdt_is_usd = true\n"
+    "[book]\nassets = ETH,BNB,XRP,ADA,DOGE,LINK,LTC,ATOM,TRX,XLM,ETC,MATIC,"
+    "BCH\nrebalance = weekly\nmin_history = 60\n"
+    "[hedge]\nbenchmark = BTC\ninstrument = BTC-PERP\n"
+    "[costs]\nfee_bps = 5\nslippage_bps = 2\n";
+
+/* Steps of the sweep's panel (from the library sweep). */
+static size_t g_steps;
+
+typedef struct mem_marks {
+    size_t total;
+    long rss[3];
+} mem_marks;
+
+static void on_progress(size_t done, size_t total, void *user)
+{
+    mem_marks *m = user;
+    m->total = total;
+    if (!m->rss[0] && done >= total / 10)
+        m->rss[0] = peak_rss_kib();
+    if (!m->rss[1] && done >= total / 2)
+        m->rss[1] = peak_rss_kib();
+    if (done == total)
+        m->rss[2] = peak_rss_kib();
+}
+
+/* The grid: windows 20.. and target betas 0.50.. making `points` points. */
+static void axes(size_t points, char *w, char *b, size_t size)
+{
+    size_t nb = points >= 1000 ? 40 : 4, nw = points / nb ? points / nb : 1;
+    snprintf(w, size, "strategy.ols.window=20:%zu:1", 20 + nw - 1);
+    snprintf(b, size, "strategy.ols.target_beta=0.5:%.2f:0.01",
+             0.5 + 0.01 * (double)(nb - 1));
+}
+
+static int library_sweep(const char *db, size_t points, size_t threads)
+{
+    char text[2048], w[128], b[128];
+    hs_config *cfg = NULL;
+    hs_registry *reg = NULL;
+    hs_store *store = NULL;
+    hs_sweep *sw = NULL;
+    mem_marks mm = {0, {0, 0, 0}};
+    int rc;
+    snprintf(text, sizeof text, BASKET, db);
+    strcat(text, "[strategy.ols]\ntype = perp_short\nbeta = ols\n");
+    axes(points, w, b, sizeof w);
+    const char *vary[2] = {w, b};
+    hs_sweep_opts o = HS_SWEEP_OPTS_INIT;
+    o.threads = threads;
+    o.progress = on_progress;
+    o.progress_user = &mm;
+    double t0 = now();
+    if ((rc = hs_config_parse(&cfg, text, "bench")) ||
+        (rc = hs_registry_new(&reg)) ||
+        (rc = hs_store_open(&store, db, HS_STORE_READONLY)) ||
+        (rc = hs_sweep_new(&sw, cfg, reg, vary, 2, &o)))
+        goto done;
+    double t1 = now(), c1 = cpu_now();
+    if ((rc = hs_sweep_run(sw, store)))
+        goto done;
+    double t2 = now(), c2 = cpu_now();
+    const hs_panel *p = hs_sweep_panel(sw);
+    size_t n = hs_sweep_n_points(sw), steps = p->n_steps;
+    g_steps = steps;
+    double work = (double)n * (double)steps * (double)cfg->n_assets;
+    printf("library sweep, %zu thread%s: %zu points x %zu steps x %zu book "
+           "assets\n",
+           threads, threads > 1 ? "s" : "", n, steps, cfg->n_assets);
+    printf("  grid and validation %.3f s; load + run %.3f s wall, %.3f s "
+           "CPU: %.3g point-step-assets/s (wall), %.3g per CPU-second, %.0f "
+           "points/s\n",
+           t1 - t0, t2 - t1, c2 - c1, work / (t2 - t1), work / (c2 - c1),
+           (double)n / (t2 - t1));
+    printf("  peak RSS after 10%% / 50%% / 100%% of the points: %ld / %ld / "
+           "%ld KiB\n",
+           mm.rss[0], mm.rss[1], mm.rss[2]);
+done:
+    hs_sweep_free(sw);
+    hs_store_close(store);
+    hs_registry_free(reg);
+    hs_config_free(cfg);
+    return rc ? die("library sweep", rc) : 0;
+}
+
+/* Run argv as a child; wall time, CPU time and peak RSS of the child. */
+static int run_child(char *const argv[], double *wall, double *cpu,
+                     long *rss)
+{
+    fflush(stdout);
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0)
+        return -1;
+    *wall = now() - t0;
+    *cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+    *rss = ru.ru_maxrss;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    if (!fp)
+        return -1;
+    fputs(text, fp);
+    return fclose(fp);
+}
+
+static int process_sweep(char *bin, const char *db, size_t points,
+                         const char *dir)
+{
+    char text[2048], ini[512], out[512], w[128], b[128];
+    snprintf(text, sizeof text, BASKET, db);
+    strcat(text, "[strategy.ols]\ntype = perp_short\nbeta = ols\n");
+    snprintf(ini, sizeof ini, "%s/grid.ini", dir);
+    snprintf(out, sizeof out, "%s/grid.h5", dir);
+    if (write_file(ini, text))
+        return die(ini, HS_EIO);
+    axes(points, w, b, sizeof w);
+    for (int threads = 1; threads <= 2; threads++) {
+        char th[8];
+        double wall, cpu;
+        long rss;
+        snprintf(th, sizeof th, "%d", threads);
+        char *argv[] = {bin, "sweep", ini, "--vary", w, "--vary", b,
+                        "-j", th, "-o", out, "--force", "-q", NULL};
+        if (run_child(argv, &wall, &cpu, &rss))
+            return die("hedgesim sweep", HS_EIO);
+        double work = (double)points * (double)g_steps * 13.0;
+        printf("hedgesim sweep, whole process, %d thread%s: %.3f s wall, "
+               "%.3f s CPU, peak RSS %ld KiB: %.3g point-step-assets/s "
+               "(wall), %.3g per CPU-second\n",
+               threads, threads > 1 ? "s" : "", wall, cpu, rss, work / wall,
+               work / cpu);
+    }
+    unlink(out);
+    unlink(ini);
+    return 0;
+}
+
+static int process_run(char *bin, const char *db, const char *dir)
+{
+    char text[16384], ini[512], out[512];
+    snprintf(text, sizeof text,
+             "[data]\ndb = %s\nstart = 2017-10-01\nend = 2024-12-31\n"
+             "usdt_is_usd = true\n"
+             "[book]\nassets = ETH,BNB,XRP,ADA,DOGE,LINK,LTC,ATOM,TRX,XLM,"
+             "ETC,MATIC,BCH\nrebalance = weekly\nmin_history = 60\n"
+             "[hedge]\nbenchmark = BTC\ninstrument = BTC-PERP\n",
+             db);
+    for (int wdw = 20; wdw <= 60; wdw++) {
+        size_t len = strlen(text);
+        snprintf(text + len, sizeof text - len,
+                 "[strategy.ols%d]\ntype = perp_short\nbeta = ols\n"
+                 "window = %d\n",
+                 wdw, wdw);
+    }
+    snprintf(ini, sizeof ini, "%s/run41.ini", dir);
+    snprintf(out, sizeof out, "%s/run41.h5", dir);
+    if (write_file(ini, text))
+        return die(ini, HS_EIO);
+    double best = 1e9, best_cpu = 1e9, cpu, wall;
+    long rss;
+    for (int rep = 0; rep < 5; rep++) {
+        char *argv[] = {bin, "run", ini, "-o", out, "--force", "-q",
+                        NULL};
+        if (run_child(argv, &wall, &cpu, &rss))
+            return die("hedgesim run", HS_EIO);
+        if (wall < best)
+            best = wall;
+        if (cpu < best_cpu)
+            best_cpu = cpu;
+    }
+    /* The engine's share: the same plan stepped in the library. */
+    hs_config *cfg = NULL;
+    hs_registry *reg = NULL;
+    hs_store *store = NULL;
+    hs_plan *plan = NULL;
+    int rc;
+    double t_eng = 0;
+    if ((rc = hs_config_parse(&cfg, text, "run41")) ||
+        (rc = hs_registry_new(&reg)) ||
+        (rc = hs_store_open(&store, db, HS_STORE_READONLY)) ||
+        (rc = hs_plan_new(&plan, cfg, reg, store, NULL)))
+        goto done;
+    /* Best of 5 passes over the 41 runs, each run to its end. */
+    t_eng = 1e9;
+    for (int rep = 0; rep < 5 && rc == 0; rep++) {
+        double t0 = now();
+        for (size_t i = 0; i < hs_plan_n_runs(plan) && rc == 0; i++) {
+            hs_run_spec s = *hs_plan_spec(plan, i);
+            rc = hs_plan_rerun(plan, i, &s);
+        }
+        if (now() - t0 < t_eng)
+            t_eng = now() - t0;
+    }
+    printf("hedgesim run, 41 runs, whole process: best of 5 %.3f s wall, "
+           "%.3f s CPU; engine steps %.3f s (%.0f %% of the CPU time)\n",
+           best, best_cpu, t_eng, 100 * t_eng / best_cpu);
+done:
+    hs_plan_free(plan);
+    hs_store_close(store);
+    hs_registry_free(reg);
+    hs_config_free(cfg);
+    unlink(out);
+    unlink(ini);
+    return rc ? die("41-run plan", rc) : 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *db = argc > 1 ? argv[1] : "datasets/hedgesim.db";
+    size_t points = argc > 2 ? (size_t)atol(argv[2]) : 10000;
+    char bin[1024];
+    snprintf(bin, sizeof bin, "%s",
+             getenv("HS_BIN") ? getenv("HS_BIN") : "./hedgesim");
+    char dir[] = "build/bench_grid_XXXXXX";
+    hs_init();
+    if (!mkdtemp(dir))
+        return die("mkdtemp", HS_EIO);
+    int fail = library_sweep(db, points, 1) || library_sweep(db, points, 2) ||
+               process_sweep(bin, db, points, dir) ||
+               process_run(bin, db, dir);
+    rmdir(dir);
+    return fail;
+}
