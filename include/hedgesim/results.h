@@ -162,6 +162,21 @@ int hs_h5_table_i64(hs_h5 *h, const char *path, const char *column,
 int hs_h5_table_strings(hs_h5 *h, const char *path, const char *column,
                         const char *const *data);
 
+/* Records: a 1-D compound dataset of n_rows rows, one field per column
+ * (a table pandas reads in one line: pd.DataFrame(f[path][()])).  Each
+ * field is a double (i64 0) or an int64 (i64 1) at `offset` in a row of
+ * `row_size` bytes in memory; in the file, fields are packed in order as
+ * H5T_IEEE_F64LE / H5T_STD_I64LE.  Chunked and compressed like other
+ * datasets.  HS_EINVAL for a bad field, HS_EEXISTS if path exists. */
+typedef struct hs_h5_field {
+    const char *name;
+    size_t offset;
+    int i64;
+} hs_h5_field;
+int hs_h5_write_records(hs_h5 *h, const char *path, const hs_h5_field *fields,
+                        size_t n_fields, const void *rows, size_t row_size,
+                        size_t n_rows);
+
 /* ---- reader ------------------------------------------------------------ */
 /* Each call opens `file` read-only and closes it again.  HS_EIO if the file
  * cannot be opened, HS_EHDF5 if it is not HDF5, HS_ENOTFOUND if the object or

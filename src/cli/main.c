@@ -23,6 +23,7 @@ static const command commands[] = {
     {"list", hs_cli_list, "list strategies, beta estimators or formats"},
     {"price", hs_cli_price, "option calculator: price, greeks, implied vol"},
     {"chains", hs_cli_chains, "generate modeled option chains into the store"},
+    {"mc", hs_cli_mc, "Monte Carlo: the strategies on simulated paths"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *fp)

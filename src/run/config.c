@@ -201,11 +201,12 @@ static int check_sections(hs_config_raw *raw, const char *w)
         const char *n = raw->sec[i].name;
         if (strcmp(n, "data") && strcmp(n, "book") && strcmp(n, "hedge") &&
             strcmp(n, "costs") && strcmp(n, "options") &&
-            strcmp(n, "metrics") && strncmp(n, "strategy.", 9))
+            strcmp(n, "metrics") && strncmp(n, "strategy.", 9) &&
+            strcmp(n, "mc") && strncmp(n, "mc.regime.", 10))
             return hs_error_set(HS_ECONFIG,
                                 "%s: unknown section [%s] (known: data, book, "
                                 "hedge, costs, options, metrics, "
-                                "strategy.NAME)",
+                                "strategy.NAME, mc, mc.regime.NAME)",
                                 w, n);
     }
     static const char *const required[] = {"data", "book", "hedge"};
@@ -544,7 +545,8 @@ int hs_config__interpret(hs_config *c, hs_config_raw *raw)
                            w)) ||
         (rc = read_metrics(c, hs_config__find_section(raw, "metrics", 0),
                            w)) ||
-        (rc = read_runs(c, raw, w)))
+        (rc = read_runs(c, raw, w)) ||
+        (rc = hs_config__read_mc(c, raw, w)))
         return rc;
     return hs_config_validate(c);
 }

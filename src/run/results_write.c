@@ -799,3 +799,47 @@ int hs_h5_table_strings(hs_h5 *h, const char *path, const char *column,
     return table_column(h, "hs_h5_table_strings", path, column,
                         H5I_INVALID_HID, H5I_INVALID_HID, 1, data);
 }
+
+/* ---- records (compound tables) -------------------------------------------- */
+
+int hs_h5_write_records(hs_h5 *h, const char *path, const hs_h5_field *fields,
+                        size_t n_fields, const void *rows, size_t row_size,
+                        size_t n_rows)
+{
+    hid_t mt = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+    hsize_t dims[1] = {(hsize_t)n_rows};
+    int rc;
+    if ((rc = check_writer(h, "hs_h5_write_records")) != 0)
+        return rc;
+    if (!fields || n_fields == 0 || row_size == 0)
+        return hs_error_set(HS_EINVAL, "%s: records '%s' without fields",
+                            h->path, path ? path : "(null)");
+    mt = H5Tcreate(H5T_COMPOUND, row_size);
+    ft = H5Tcreate(H5T_COMPOUND, 8 * n_fields);
+    if (mt < 0 || ft < 0) {
+        rc = hs_results__h5fail("%s: cannot create the types of '%s'", h->path,
+                                path);
+        goto done;
+    }
+    for (size_t i = 0; i < n_fields; i++) {
+        const hs_h5_field *f = &fields[i];
+        if (!f->name || !*f->name || f->offset + 8 > row_size) {
+            rc = hs_error_set(HS_EINVAL, "%s: records '%s': bad field %zu",
+                              h->path, path, i);
+            goto done;
+        }
+        if (H5Tinsert(mt, f->name, f->offset,
+                      f->i64 ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE) < 0 ||
+            H5Tinsert(ft, f->name, 8 * i,
+                      f->i64 ? H5T_STD_I64LE : H5T_IEEE_F64LE) < 0) {
+            rc = hs_results__h5fail("%s: records '%s': field '%s'", h->path,
+                                    path, f->name);
+            goto done;
+        }
+    }
+    rc = put_dataset(h, path, ft, mt, 1, dims, 1, rows);
+done:
+    hs_results__close(&mt, H5Tclose);
+    hs_results__close(&ft, H5Tclose);
+    return rc;
+}
