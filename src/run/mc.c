@@ -129,7 +129,7 @@ int hs_mc_new(hs_mc **out, const hs_config *cfg, const hs_registry *reg,
     if (type == &hs_scenario_regime) {
         rp = cfg->mc.regime;
         params = &rp;
-        mc->has_regimes = 1;
+        mc->has_regimes = rp.k > 1; /* one regime: no stress split */
         mc->stress = rp.stress;
     } else {
         params = &cfg->mc.bootstrap;
