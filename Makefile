@@ -106,6 +106,7 @@ bench: $(BENCHES) datasets/hedgesim.db
 demo: all
 	./$(BIN) run configs/alt-basket-btc-hedge.ini -o results/demo.h5 --force
 	./$(BIN) run configs/alt-basket-options.ini -o results/demo-options.h5 --force
+	./$(BIN) mc configs/alt-basket-mc.ini --paths 2000 --seed 1 --threads 2 -o results/demo-mc.h5 --force
 
 # Header dependencies of every object, test and benchmark (-MMD -MP).
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d) $(BENCHES:=.d)
