@@ -469,6 +469,62 @@ START_TEST(test_path_streams)
 }
 END_TEST
 
+/* A forced shift: a chain that never leaves calm is put in stress for
+ * steps 5 .. 14, with the stress volatilities times shift_vol = 0 (so its
+ * returns are the stress drift exactly) and the chain goes on from stress
+ * (which, with P(stress -> stress) = 1 here, it never leaves). */
+START_TEST(test_forced_shift)
+{
+    hs_panel *h = history(100, 0);
+    hs_regime_params p;
+    one_regime(&p, 3);
+    p.k = 2;
+    p.r[1] = p.r[0];
+    snprintf(p.r[1].name, HS_SCENARIO_NAME_MAX, "stress");
+    p.r[0].trans[0] = 1, p.r[0].trans[1] = 0;
+    p.r[1].trans[0] = 0, p.r[1].trans[1] = 1;
+    for (size_t i = 0; i < 3; i++) {
+        p.r[0].vol[i] = 0.01;
+        p.r[1].vol[i] = 0.05;
+        p.r[1].drift[i] = -0.002;
+    }
+    p.start = 0;
+    p.shift_from = 5, p.shift_steps = 10, p.shift_regime = 1;
+    p.shift_vol = 0, p.shift_corr = 0.99;
+    hs_scenario *sc = NULL;
+    hs_scenario_path *pp = make_path(&sc, h, &hs_scenario_regime, &p, 5, 30);
+    ck_assert_int_eq(hs_scenario_fill(pp, 1, 2), 0);
+    const uint8_t *r = hs_scenario_path_regimes(pp);
+    const double *x = hs_scenario_path_returns(pp);
+    for (size_t t = 0; t < 30; t++) {
+        ck_assert_int_eq(r[t], t < 5 ? 0 : 1);
+        if (t >= 5 && t < 15)
+            for (size_t i = 0; i < 3; i++)
+                hs_ck_near(x[t * 3 + i], -0.002, 0);
+        else
+            ck_assert(x[t * 3] != -0.002 && x[t * 3] != 0);
+    }
+    ck_assert_ptr_nonnull(strstr(hs_scenario_describe(sc), "forced shift"));
+    hs_scenario_path_free(pp);
+    hs_scenario_free(sc);
+    /* A shift correlation outside [-1, 1] or a negative factor: refused. */
+    hs_scenario_layout l = layout3();
+    hs_scenario_opts o = {.warm = 5, .steps = 30};
+    p.shift_corr = 1.5;
+    ck_assert_int_eq(hs_scenario_new(&sc, &hs_scenario_regime, &p, h, &l, &o),
+                     HS_ECONFIG);
+    p.shift_corr = NAN;
+    p.shift_vol = -1;
+    ck_assert_int_eq(hs_scenario_new(&sc, &hs_scenario_regime, &p, h, &l, &o),
+                     HS_ECONFIG);
+    p.shift_vol = 1;
+    p.shift_regime = 7;
+    ck_assert_int_eq(hs_scenario_new(&sc, &hs_scenario_regime, &p, h, &l, &o),
+                     HS_ECONFIG);
+    hs_panel_free(h);
+}
+END_TEST
+
 /* ------------------------------------------------------ bad parameters */
 
 START_TEST(test_bad_params)
@@ -512,6 +568,23 @@ START_TEST(test_bad_params)
                      HS_ECONFIG);
     ck_assert_ptr_nonnull(strstr(hs_error_last(), "horizon"));
     o.steps = 20;
+    /* A bootstrap window with one usable row. */
+    hs_bootstrap_params bp = HS_BOOTSTRAP_PARAMS_INIT;
+    bp.from = h->time[50];
+    bp.to = h->time[50];
+    ck_assert_int_eq(hs_scenario_new(&sc, &hs_scenario_bootstrap, &bp, h, &l,
+                                     &o),
+                     HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "at least 2"));
+    /* A benchmark that no longer trades at the end of the history. */
+    hs_scenario_layout dead = l;
+    dead.bench = 2;
+    hs_panel *h2 = history(100, 1);
+    ck_assert_int_eq(hs_scenario_new(&sc, &hs_scenario_regime, &p, h2, &dead,
+                                     &o),
+                     HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "SOL"));
+    hs_panel_free(h2);
     o.warm = 101;
     ck_assert_int_eq(hs_scenario_new(&sc, &hs_scenario_regime, &p, h, &l, &o),
                      HS_EINVAL);
@@ -563,6 +636,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_bootstrap);
     tcase_add_test(tc, test_path_panel);
     tcase_add_test(tc, test_path_streams);
+    tcase_add_test(tc, test_forced_shift);
     tcase_add_test(tc, test_bad_params);
     tcase_add_test(tc, test_from_moments);
     suite_add_tcase(s, tc);

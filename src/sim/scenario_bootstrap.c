@@ -95,11 +95,12 @@ static int boot_prepare(void **out, const hs_scenario_input *in)
         m->rows++;
     }
     if (m->rows < 2) {
+        size_t rows = m->rows;
         boot_free(m);
         return hs_error_set(HS_ECONFIG,
-                            "bootstrap: the window has %s complete return "
-                            "rows (need at least 2): widen [mc] window",
-                            "fewer than 2");
+                            "bootstrap: the window has %zu complete return "
+                            "row%s (need at least 2): widen [mc] window",
+                            rows, rows == 1 ? "" : "s");
     }
     *out = m;
     return 0;

@@ -489,8 +489,12 @@ static void regime_describe(const void *model, char *buf, size_t size)
         else
             PUT("double-exp(p_up %.3g, up %.4g, down %.4g)", s->jump_up_prob,
                 s->jump_up, s->jump_down);
-        PUT("; funding %.6g/step; vol index %.4g%s\n", s->funding,
-            s->vol_index, m->repaired[r] ? "; correlations REPAIRED" : "");
+        PUT("; funding %.6g/step; vol index ", s->funding);
+        if (isnan(s->vol_index))
+            PUT("carried from history");
+        else
+            PUT("%.4g", s->vol_index);
+        PUT("%s\n", m->repaired[r] ? "; correlations REPAIRED" : "");
     }
     if (p->shift_steps)
         PUT("forced shift: regime %s from step %zu for %zu steps, correlation "
