@@ -127,6 +127,7 @@ demo: all
 	    --vary strategy.ols60.window=20:250:5 \
 	    --vary strategy.ols60.target_beta=0.5,0.75,1,1.25 \
 	    --vary costs.fee_bps=2,5 -j 2 -o results/demo-sweep.h5 --force
+	./$(BIN) mc configs/alt-basket-mc.ini --paths 2000 --seed 1 --threads 2 -o results/demo-mc.h5 --force
 
 # Header dependencies of every object, test and benchmark (-MMD -MP).
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d) $(BENCHES:=.d)

@@ -1,8 +1,8 @@
 /* Run configurations: INI files (read with libinih), every key validated.
  *
- * Sections: [data], [book], [hedge], optional [costs], [options] and
- * [metrics], one [strategy.NAME] per strategy run, and optional
- * [window.NAME] stress windows (docs/stress.md).
+ * Sections: [data], [book], [hedge], optional [costs], [options],
+ * [metrics], [mc] and [mc.regime.NAME], one [strategy.NAME] per strategy
+ * run, and optional [window.NAME] stress windows (docs/stress.md).
  * docs/configuration.md is the reference.  Unknown sections
  * and keys, bad values and out-of-range numbers are errors naming the file,
  * the section and the key. */
@@ -14,6 +14,7 @@
 
 #include "hedgesim/engine.h"
 #include "hedgesim/market.h"
+#include "hedgesim/scenario.h"
 #include "hedgesim/strategy.h"
 
 #define HS_CONFIG_MAX_ASSETS 64
@@ -39,6 +40,24 @@ typedef struct hs_config_run {
     hs_config_kv kv[HS_CONFIG_MAX_KEYS]; /* the other keys, unvalidated */
     size_t n_kv;
 } hs_config_run;
+
+/* [mc] and [mc.regime.NAME]: the Monte Carlo model (docs/configuration.md,
+ * docs/montecarlo.md).  Parameters are converted to per-step units. */
+typedef struct hs_mc_config {
+    int present;           /* the config has an [mc] section */
+    char model[16];        /* "regime" | "bootstrap" */
+    size_t steps;          /* simulated steps per path (horizon), >= 1 */
+    size_t paths;          /* default --paths */
+    uint64_t seed;         /* default --seed */
+    int64_t calibrate_from, calibrate_to; /* calibrate = START..END; 0, 0:
+                                           * parameters as given */
+    /* Model assets, in the order of per-asset vectors: the benchmark,
+     * then the [book] assets. */
+    char symbols[HS_SCENARIO_MAX_ASSETS][HS_SYMBOL_MAX];
+    size_t n_symbols;
+    hs_regime_params regime;
+    hs_bootstrap_params bootstrap;
+} hs_mc_config;
 
 typedef struct hs_config {
     char path[1024];     /* the file read ("" for a string) */
@@ -86,6 +105,8 @@ typedef struct hs_config {
     size_t n_windows;
     int rolling_window_given; /* 1: [metrics] rolling_window was set (stress
                                * then uses it instead of its own default) */
+    /* [mc] (optional) */
+    hs_mc_config mc;
 } hs_config;
 
 /* Read and validate a config file.  *out owned by the caller. */

@@ -28,6 +28,7 @@ static const command commands[] = {
     {"stress", hs_cli_stress, "replay a config's runs over crisis windows"},
     {"analyze", hs_cli_analyze, "betas and correlations around crisis windows"},
     {"calibrate", hs_cli_calibrate, "fit a regime model to history, write an [mc] model"},
+    {"mc", hs_cli_mc, "Monte Carlo: the strategies on simulated paths"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *fp)

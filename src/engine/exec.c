@@ -192,7 +192,13 @@ int hs_exec_new(hs_exec **out, const hs_panel *panel, const hs_exec_opts *opts)
     ex->ctx.adv = ex->adv;
     ex->ctx.hl_spread = ex->hl_spread;
     ex->ctx.values = &ex->opts.model_values;
-    compute_stats(ex);
+    /* The fixed model reads none of the statistics: skip their
+     * O(steps x assets x window) pass (it dominated a Monte Carlo path). */
+    if (ex->opts.model != &hs_cost_fixed)
+        compute_stats(ex);
+    else
+        for (size_t i = 0; i < nm; i++)
+            ex->sigma[i] = ex->adv[i] = ex->hl_spread[i] = NAN;
     ex->fee_rate = ex->opts.fee_bps * 1e-4;
     ex->close_slip = ex->opts.close_slippage_bps * 1e-4;
     ex->fixed_slip = ex->opts.model == &hs_cost_fixed

@@ -202,11 +202,13 @@ static int check_sections(hs_config_raw *raw, const char *w)
         if (strcmp(n, "data") && strcmp(n, "book") && strcmp(n, "hedge") &&
             strcmp(n, "costs") && strcmp(n, "options") &&
             strcmp(n, "metrics") && strncmp(n, "strategy.", 9) &&
-            strncmp(n, "window.", 7))
+            strncmp(n, "window.", 7) && strcmp(n, "mc") &&
+            strncmp(n, "mc.regime.", 10))
             return hs_error_set(HS_ECONFIG,
                                 "%s: unknown section [%s] (known: data, book, "
                                 "hedge, costs, options, metrics, "
-                                "strategy.NAME, window.NAME)",
+                                "strategy.NAME, window.NAME, mc, "
+                                "mc.regime.NAME)",
                                 w, n);
     }
     static const char *const required[] = {"data", "book", "hedge"};
@@ -616,7 +618,8 @@ int hs_config__interpret(hs_config *c, hs_config_raw *raw)
                            w)) ||
         (rc = read_metrics(c, hs_config__find_section(raw, "metrics", 0),
                            w)) ||
-        (rc = read_runs(c, raw, w)) || (rc = read_windows(c, raw, w)))
+        (rc = read_runs(c, raw, w)) || (rc = read_windows(c, raw, w)) ||
+        (rc = hs_config__read_mc(c, raw, w)))
         return rc;
     return hs_config_validate(c);
 }

@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* At most this many sections in one config (every [strategy.*] counts). */
-#define HS_CONFIG_MAX_SECTIONS (HS_CONFIG_MAX_RUNS + 8)
+#define HS_CONFIG_MAX_SECTIONS (HS_CONFIG_MAX_RUNS + 8 + 1 + HS_SCENARIO_MAX_REGIMES)
 
 /* One [section] as read: its keys and values in file order, unvalidated. */
 typedef struct hs_config_raw_section {
@@ -84,5 +84,9 @@ static inline char *hs_config__trim(char *s)
  * whole raw store.  0 or HS_ECONFIG (message names the file, the section
  * and the key), HS_EINVAL for a broken key table. */
 int hs_config__interpret(hs_config *c, hs_config_raw *raw);
+
+/* [mc] and [mc.regime.NAME] (mc_config.c), after [book] and [hedge]: fills
+ * c->mc.  0 or HS_ECONFIG naming the file, the section and the key. */
+int hs_config__read_mc(hs_config *c, hs_config_raw *raw, const char *w);
 
 #endif

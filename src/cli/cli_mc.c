@@ -1,0 +1,299 @@
+/* hedgesim mc: every strategy of a config on simulated paths of its [mc]
+ * scenario model. */
+#include "cli_int.h"
+#include "hedgesim/config.h"
+#include "hedgesim/errors.h"
+#include "hedgesim/mc.h"
+#include "hedgesim/store.h"
+
+#include <getopt.h>
+#include <libgen.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LIST 64
+
+static volatile sig_atomic_t stop_flag = 0;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void help(FILE *fp)
+{
+    fprintf(fp,
+            "usage: hedgesim mc CONFIG.ini [options]\n\n"
+            "Run every [strategy.NAME] of CONFIG on simulated paths of the\n"
+            "scenario model of its [mc] section and write per-path metrics\n"
+            "and P&L bands to an HDF5 file.\n\n"
+            "options:\n"
+            "  -n, --paths N         paths (default [mc] paths)\n"
+            "  -s, --seed S          seed (default [mc] seed)\n"
+            "  -t, --threads T       worker threads (default 1); results do\n"
+            "                        not depend on T\n"
+            "      --keep-paths K    keep the P&L and hedge ratio of the\n"
+            "                        first K paths (for plots)\n"
+            "  -o, --output PATH     results file (default "
+            "results/<config>-mc.h5)\n"
+            "  -f, --force           replace an existing results file\n"
+            "      --set S.K=V       override a config key (repeatable), e.g.\n"
+            "                        --set mc.steps=90\n"
+            "      --plugin PATH.so  load user strategies (repeatable)\n"
+            "      --db PATH         market store (overrides data.db)\n"
+            "  -q, --quiet           no summary table\n"
+            "  -h, --help            this help\n\n"
+            "Ctrl-C stops after the paths under way and writes nothing.\n"
+            "See docs/montecarlo.md.\n");
+}
+
+static void progress(void *ctx, size_t done, size_t total, double secs)
+{
+    (void)ctx;
+    double rate = secs > 0 ? (double)done / secs : 0;
+    double left = rate > 0 ? (double)(total - done) / rate : 0;
+    fprintf(stderr, "\rhedgesim mc: %zu/%zu paths, %.0f paths/s, %.0f s left  ",
+            done, total, rate, left);
+    if (done >= total)
+        fprintf(stderr, "\n");
+}
+
+/* x with `decimals` decimals, or n/a. */
+static const char *fmt(double x, int decimals, char *buf, size_t n)
+{
+    if (!isfinite(x))
+        snprintf(buf, n, "%s", "n/a");
+    else
+        snprintf(buf, n, "%.*f", decimals, x);
+    return buf;
+}
+
+static void print_summary_line(const char *name, const char *set,
+                               const hs_mc_summary *s)
+{
+    char b[7][32];
+    printf("%-14s %-9s %6zu %7s %7s %7s %12s %12s %12s %12s\n", name, set,
+           s->n, fmt(s->he_q05, 3, b[0], 32),
+           fmt(s->he_q50, 3, b[1], 32), fmt(s->he_q95, 3, b[2], 32),
+           fmt(s->pnl_q05, 0, b[3], 32), fmt(s->pnl_q50, 0, b[4], 32),
+           fmt(s->pnl_q95, 0, b[5], 32), fmt(s->es99, 0, b[6], 32));
+}
+
+static void print_table(const hs_config *cfg, const hs_mc *mc,
+                        const char *out)
+{
+    const hs_scenario *sc = hs_mc_scenario(mc);
+    printf("hedgesim mc: %s, model %s, %zu paths x %zu steps (after %zu "
+           "warm-up steps of history)\n",
+           cfg->path, hs_scenario_get_type(sc)->name, hs_mc_paths(mc),
+           hs_mc_steps(mc), hs_scenario_warm(sc));
+    const char *d = hs_scenario_describe(sc);
+    while (*d) {
+        const char *nl = strchr(d, '\n');
+        size_t len = nl ? (size_t)(nl - d) : strlen(d);
+        printf("  %.*s\n", (int)len, d);
+        d += len + (nl ? 1 : 0);
+    }
+    printf("\n%-14s %-9s %6s %7s %7s %7s %12s %12s %12s %12s\n", "run", "paths",
+           "n", "HE 5%", "HE 50%", "HE 95%", "P&L 5%", "P&L 50%", "P&L 95%",
+           "ES99 P&L");
+    for (size_t i = 0; i < hs_mc_n_runs(mc); i++) {
+        hs_mc_summary s;
+        hs_mc_summarize(mc, i, -1, &s);
+        print_summary_line(hs_mc_run_name(mc, i), "all", &s);
+        if (hs_mc_has_regimes(mc)) {
+            hs_mc_summarize(mc, i, 1, &s);
+            print_summary_line("", "stress", &s);
+            hs_mc_summarize(mc, i, 0, &s);
+            print_summary_line("", "no-stress", &s);
+        }
+    }
+    printf("\nHE hedge effectiveness over each path; P&L final equity - "
+           "capital (currency);\nES99 expected shortfall of the P&L over "
+           "paths at 99 %% (a loss > 0); stress:\npaths with at least one "
+           "step in the stress regime.  docs/montecarlo.md.\n");
+    if (out)
+        printf("results: %s\n", out);
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int hs_cli_mc(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"paths", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 't'},
+        {"keep-paths", required_argument, NULL, 'K'},
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"set", required_argument, NULL, 'S'},
+        {"plugin", required_argument, NULL, 'P'},
+        {"db", required_argument, NULL, 'D'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *cmd = "mc", *out = NULL, *db = NULL;
+    const char *sets[MAX_LIST], *plugins[MAX_LIST];
+    size_t nsets = 0, nplug = 0;
+    long paths = -1, seed = -1, threads = 1, keep = 0;
+    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    char outbuf[1200];
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":n:s:t:o:fqh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+        case 's':
+        case 't':
+        case 'K': {
+            long *dst = c == 'n' ? &paths : c == 's' ? &seed
+                                        : c == 't' ? &threads
+                                                   : &keep;
+            if ((rc = hs_cli_long(cmd, argv[optind - 2], optarg, dst)))
+                return rc;
+            if (*dst < 0 || (c == 'n' && *dst == 0) ||
+                (c == 't' && (*dst == 0 || *dst > 1024)))
+                return hs_cli_usage_error(
+                    cmd, "%s %s: %s", argv[optind - 2], optarg,
+                    c == 'n'   ? "at least 1 path"
+                    : c == 't' ? "1 .. 1024 threads"
+                               : "must be >= 0");
+            break;
+        }
+        case 'o':
+            out = optarg;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'D':
+            db = optarg;
+            break;
+        case 'S':
+        case 'P': {
+            const char **list = c == 'S' ? sets : plugins;
+            size_t *n = c == 'S' ? &nsets : &nplug;
+            if (*n == MAX_LIST)
+                return hs_cli_usage_error(cmd, "too many %s options",
+                                          argv[optind - 2]);
+            list[(*n)++] = optarg;
+            break;
+        }
+        case 'h':
+            help(stdout);
+            return HS_EXIT_OK;
+        default:
+            return hs_cli_bad_option(cmd, c, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return hs_cli_usage_error(cmd, optind >= argc
+                                           ? "a config file is required"
+                                           : "exactly one config file, please");
+    const char *cfg_path = argv[optind];
+
+    hs_config *cfg = NULL;
+    hs_registry *reg = NULL;
+    hs_store *store = NULL;
+    hs_mc *mc = NULL;
+
+    if ((rc = hs_config_load(&cfg, cfg_path)))
+        goto fail;
+    for (size_t i = 0; i < nsets; i++)
+        if ((rc = hs_config_set(cfg, sets[i])))
+            goto fail;
+    if ((rc = hs_registry_new(&reg)))
+        goto fail;
+    for (size_t i = 0; i < nplug; i++)
+        if ((rc = hs_registry_load(reg, plugins[i])))
+            goto fail;
+    if (!out) {
+        char base[1024];
+        snprintf(base, sizeof base, "%s", cfg_path);
+        char *bn = basename(base), *dot = strrchr(bn, '.');
+        if (dot)
+            *dot = '\0';
+        snprintf(outbuf, sizeof outbuf, "results/%s-mc.h5", bn);
+        out = outbuf;
+    }
+    if (file_exists(out) && !force) {
+        fprintf(stderr,
+                "hedgesim mc: %s exists: use --force to replace it or -o to "
+                "write elsewhere\n",
+                out);
+        goto done;
+    }
+    const char *db_path = db ? db : cfg->db;
+    hs_mc_opts mo = HS_MC_OPTS_INIT;
+    mo.paths = paths > 0 ? (size_t)paths : cfg->mc.paths;
+    mo.seed = seed >= 0 ? (uint64_t)seed : cfg->mc.seed;
+    mo.threads = (unsigned)threads;
+    mo.keep_paths = (size_t)keep;
+    mo.stop = &stop_flag;
+    if (isatty(STDERR_FILENO) && !quiet)
+        mo.progress = progress;
+    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
+        (rc = hs_mc_new(&mc, cfg, reg, store, &mo)))
+        goto fail;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    rc = hs_mc_run(mc);
+    sigaction(SIGINT, &old, NULL);
+    if (rc == 1) {
+        fprintf(stderr,
+                "\nhedgesim mc: interrupted after %zu of %zu paths: nothing "
+                "written\n",
+                hs_mc_done(mc), hs_mc_paths(mc));
+        exit_code = 130;
+        goto done;
+    }
+    if (rc)
+        goto fail;
+    char sha[65] = "";
+    /* The store's content digest, kept by every import (the file is not
+     * read; an older store without one records ""). */
+    if ((rc = hs_store_digest(store, sha, NULL)) && rc != HS_ENOTFOUND)
+        goto fail;
+    hs_results_meta meta = {
+        .command_line = hs_cli_command_line(),
+        .config_text = cfg->text,
+        .config_path = cfg_path,
+        .overrides = cfg->overrides,
+        .dataset_path = db_path,
+        .dataset_content_sha256 = sha,
+        .mode = "mc",
+        .seed = mo.seed,
+    };
+    if ((rc = hs_mc_write(mc, out, force, &meta)))
+        goto fail;
+    if (!quiet)
+        print_table(cfg, mc, out);
+    exit_code = HS_EXIT_OK;
+    goto done;
+fail:
+    exit_code = hs_cli_fail(cmd, rc);
+done:
+    hs_mc_free(mc);
+    hs_store_close(store);
+    hs_registry_free(reg);
+    hs_config_free(cfg);
+    return exit_code;
+}

@@ -1,0 +1,433 @@
+/* The Monte Carlo runner: a scenario model over the config's history, paths
+ * on threads (path p always from the streams of (seed, p, .) and into row
+ * p, whichever thread runs it), one plan per path over the path's panel. */
+#include "mc_int.h"
+#include "hedgesim/errors.h"
+#include "hedgesim/plan.h"
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const double hs_mc_band_levels[HS_MC_N_BANDS] = {1, 5, 25, 50, 75, 95, 99};
+
+struct hs_mc {
+    const hs_config *cfg;
+    const hs_registry *reg;
+    hs_mc_opts o;
+    hs_plan *base;           /* the history plan: owns the history panel */
+    hs_scenario *sc;
+    size_t warm, steps, n_runs, band_paths;
+    char run_name[HS_CONFIG_MAX_RUNS][64];
+    char run_type[HS_CONFIG_MAX_RUNS][64];
+    hs_mc_row *rows;         /* [n_runs * paths] */
+    double *band_pnl, *band_hr; /* [n_runs * steps * band_paths], step-major */
+    double *kept_pnl, *kept_hr; /* [n_runs * keep * steps] */
+    int has_regimes, stress;
+    /* Run state. */
+    atomic_size_t next, done;
+    atomic_int failed;
+    pthread_mutex_t lock;
+    int err_rc;
+    char err_msg[1024];
+    int ran;                 /* 1 after a complete hs_mc_run */
+};
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Model assets in the history panel, the perp and the vol index. */
+static int make_layout(const hs_mc *mc, const hs_panel *h,
+                       hs_scenario_layout *l)
+{
+    const hs_config *cfg = mc->cfg;
+    const hs_mc_config *m = &cfg->mc;
+    memset(l, 0, sizeof *l);
+    l->n = m->n_symbols;
+    l->bench = 0;
+    for (size_t i = 0; i < m->n_symbols; i++) {
+        l->col[i] = hs_panel_find(h, m->symbols[i]);
+        if (l->col[i] < 0)
+            return hs_error_set(HS_EDATA, "%s: the history has no %s",
+                                cfg->path, m->symbols[i]);
+    }
+    l->perp_col = -1;
+    int spot = 0;
+    for (size_t i = 0; i < m->n_symbols; i++)
+        spot |= !strcmp(m->symbols[i], cfg->instrument);
+    if (!spot)
+        for (size_t a = 0; a < h->n_assets; a++)
+            if (!strcmp(h->symbol[a], cfg->instrument))
+                l->perp_col = (int)a;
+    l->vol_col = -1;
+    if (cfg->has_options && cfg->opt_vol_index[0])
+        l->vol_col = hs_panel_find(h, cfg->opt_vol_index);
+    return 0;
+}
+
+int hs_mc_new(hs_mc **out, const hs_config *cfg, const hs_registry *reg,
+              hs_store *store, const hs_mc_opts *opts)
+{
+    hs_mc *mc = NULL;
+    int rc;
+    *out = NULL;
+    if (!cfg->mc.present)
+        return hs_error_set(HS_ECONFIG,
+                            "%s has no [mc] section: nothing to simulate "
+                            "(docs/montecarlo.md)",
+                            cfg->path);
+    if (opts->paths == 0)
+        return hs_error_set(HS_ECONFIG, "0 paths: at least 1, please");
+    if (opts->threads == 0 || opts->threads > 1024)
+        return hs_error_set(HS_ECONFIG, "%u threads: 1 .. 1024, please",
+                            opts->threads);
+    if (opts->keep_paths > opts->paths)
+        return hs_error_set(HS_ECONFIG, "--keep-paths %zu > %zu paths",
+                            opts->keep_paths, opts->paths);
+    if (cfg->mc.calibrate_from || cfg->mc.calibrate_to)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [mc] calibrate: on-the-fly calibration is not "
+                            "available in this build; give the parameters in "
+                            "[mc.regime.NAME] sections",
+                            cfg->path);
+    mc = calloc(1, sizeof *mc);
+    if (!mc)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    pthread_mutex_init(&mc->lock, NULL);
+    mc->cfg = cfg;
+    mc->reg = reg;
+    mc->o = *opts;
+    if (!mc->o.band_limit)
+        mc->o.band_limit = HS_MC_BAND_LIMIT;
+    if ((rc = hs_plan_new(&mc->base, cfg, reg, store, NULL)))
+        goto fail;
+    const hs_panel *h = hs_plan_panel(mc->base);
+    mc->warm = hs_plan_live_from(mc->base);
+    mc->steps = cfg->mc.steps;
+    hs_scenario_layout l;
+    if ((rc = make_layout(mc, h, &l)))
+        goto fail;
+    const hs_scenario_type *type = hs_scenario_find(cfg->mc.model);
+    const void *params = NULL;
+    hs_regime_params rp;
+    if (!type) {
+        rc = hs_error_set(HS_ECONFIG, "%s: [mc] model %s is unknown",
+                          cfg->path, cfg->mc.model);
+        goto fail;
+    }
+    if (type == &hs_scenario_regime) {
+        rp = cfg->mc.regime;
+        params = &rp;
+        mc->has_regimes = rp.k > 1; /* one regime: no stress split */
+        mc->stress = rp.stress;
+    } else {
+        params = &cfg->mc.bootstrap;
+    }
+    hs_scenario_opts so = {.warm = mc->warm, .steps = mc->steps};
+    if ((rc = hs_scenario_new(&mc->sc, type, params, h, &l, &so))) {
+        hs_error_prefix("%s: [mc]: ", cfg->path);
+        goto fail;
+    }
+    mc->n_runs = hs_plan_n_runs(mc->base);
+    for (size_t i = 0; i < mc->n_runs; i++) {
+        const hs_run_spec *s = hs_plan_spec(mc->base, i);
+        snprintf(mc->run_name[i], sizeof mc->run_name[i], "%s", s->name);
+        snprintf(mc->run_type[i], sizeof mc->run_type[i], "%s",
+                 s->type->name);
+    }
+    mc->band_paths = mc->o.band_limit / mc->steps;
+    if (mc->band_paths > opts->paths)
+        mc->band_paths = opts->paths;
+    if (mc->band_paths == 0)
+        mc->band_paths = 1;
+    const size_t nr = mc->n_runs, bands = nr * mc->steps * mc->band_paths,
+                 kept = nr * mc->o.keep_paths * mc->steps;
+    mc->rows = calloc(nr * opts->paths, sizeof *mc->rows);
+    mc->band_pnl = malloc(bands * sizeof(double));
+    mc->band_hr = malloc(bands * sizeof(double));
+    mc->kept_pnl = malloc((kept ? kept : 1) * sizeof(double));
+    mc->kept_hr = malloc((kept ? kept : 1) * sizeof(double));
+    if (!mc->rows || !mc->band_pnl || !mc->band_hr || !mc->kept_pnl ||
+        !mc->kept_hr) {
+        rc = hs_error_set(HS_ENOMEM,
+                          "out of memory for %zu paths x %zu runs (bands over "
+                          "%zu paths of %zu steps)",
+                          opts->paths, nr, mc->band_paths, mc->steps);
+        goto fail;
+    }
+    *out = mc;
+    return 0;
+fail:
+    hs_mc_free(mc);
+    return rc;
+}
+
+void hs_mc_free(hs_mc *mc)
+{
+    if (!mc)
+        return;
+    hs_scenario_free(mc->sc);
+    hs_plan_free(mc->base);
+    free(mc->rows);
+    free(mc->band_pnl);
+    free(mc->band_hr);
+    free(mc->kept_pnl);
+    free(mc->kept_hr);
+    pthread_mutex_destroy(&mc->lock);
+    free(mc);
+}
+
+/* Record the first error of any worker. */
+static void fail_path(hs_mc *mc, int rc, size_t p)
+{
+    pthread_mutex_lock(&mc->lock);
+    if (!mc->err_rc) {
+        mc->err_rc = rc;
+        snprintf(mc->err_msg, sizeof mc->err_msg, "path %zu: %s", p,
+                 hs_error_last());
+    }
+    pthread_mutex_unlock(&mc->lock);
+    atomic_store(&mc->failed, 1);
+}
+
+/* Run path p over the worker's refilled panel and record its results. */
+static int one_path(hs_mc *mc, hs_scenario_path *pp, size_t p)
+{
+    const hs_config *cfg = mc->cfg;
+    hs_plan *plan = NULL;
+    int rc;
+    if ((rc = hs_scenario_fill(pp, mc->o.seed, p)))
+        return rc;
+    hs_panel *panel = hs_scenario_path_panel(pp);
+    hs_plan_opts po = HS_PLAN_OPTS_INIT;
+    po.panel = panel;
+    po.live_from = mc->warm;
+    if ((rc = hs_plan_new(&plan, cfg, mc->reg, NULL, &po)) ||
+        (rc = hs_plan_run(plan)))
+        goto done;
+    const uint8_t *reg = hs_scenario_path_regimes(pp);
+    double share = NAN;
+    if (mc->has_regimes) {
+        size_t in = 0;
+        for (size_t t = 0; t < mc->steps; t++)
+            in += reg[t] == (uint8_t)mc->stress;
+        share = (double)in / (double)mc->steps;
+    }
+    const size_t S = mc->steps, B = mc->band_paths, K = mc->o.keep_paths;
+    for (size_t i = 0; i < mc->n_runs; i++) {
+        const hs_metrics *m = hs_plan_metrics(plan, i);
+        const hs_run_series *s = hs_plan_series(plan, i);
+        hs_mc_row *row = &mc->rows[i * mc->o.paths + p];
+        const double *eq = s->equity + mc->warm, *hr = s->hedge_ratio + mc->warm;
+        row->he = m->hedge_effectiveness;
+        row->te = m->tracking_error;
+        row->pnl = eq[S - 1] - cfg->capital;
+        row->max_drawdown = m->max_drawdown;
+        row->cvar95 = m->cvar95;
+        row->costs = m->fees + m->slippage;
+        row->funding = m->funding;
+        row->premium = m->premium;
+        row->stress_share = share;
+        if (p < B) {
+            double *bp = mc->band_pnl + i * S * B, *bh = mc->band_hr + i * S * B;
+            for (size_t t = 0; t < S; t++) {
+                bp[t * B + p] = eq[t] - cfg->capital;
+                bh[t * B + p] = hr[t];
+            }
+        }
+        if (p < K) {
+            double *kp = mc->kept_pnl + (i * K + p) * S,
+                   *kh = mc->kept_hr + (i * K + p) * S;
+            for (size_t t = 0; t < S; t++) {
+                kp[t] = eq[t] - cfg->capital;
+                kh[t] = hr[t];
+            }
+        }
+    }
+done:
+    if (rc)
+        hs_error_prefix("%s: ", cfg->path);
+    hs_plan_free(plan);
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    hs_mc *mc = arg;
+    hs_scenario_path *pp = NULL;
+    int rc = hs_scenario_path_new(&pp, mc->sc);
+    if (rc) {
+        fail_path(mc, rc, 0);
+        return NULL;
+    }
+    for (;;) {
+        if (atomic_load(&mc->failed) || (mc->o.stop && *mc->o.stop))
+            break;
+        size_t p = atomic_fetch_add(&mc->next, 1);
+        if (p >= mc->o.paths)
+            break;
+        if ((rc = one_path(mc, pp, p))) {
+            fail_path(mc, rc, p);
+            break;
+        }
+        atomic_fetch_add(&mc->done, 1);
+    }
+    hs_scenario_path_free(pp);
+    return NULL;
+}
+
+int hs_mc_run(hs_mc *mc)
+{
+    pthread_t th[1024];
+    unsigned started = 0;
+    const int64_t t0 = now_ns();
+    atomic_store(&mc->next, 0);
+    atomic_store(&mc->done, 0);
+    atomic_store(&mc->failed, 0);
+    mc->err_rc = 0;
+    mc->ran = 0;
+    for (unsigned i = 0; i < mc->o.threads; i++) {
+        if (pthread_create(&th[i], NULL, worker, mc)) {
+            fail_path(mc, hs_error_set(HS_ENOMEM, "cannot start thread %u", i),
+                      0);
+            break;
+        }
+        started++;
+    }
+    if (mc->o.progress) {
+        for (;;) {
+            size_t d = atomic_load(&mc->done);
+            mc->o.progress(mc->o.progress_ctx, d, mc->o.paths,
+                           (double)(now_ns() - t0) * 1e-9);
+            if (d >= mc->o.paths || atomic_load(&mc->failed) ||
+                (mc->o.stop && *mc->o.stop) ||
+                atomic_load(&mc->next) >= mc->o.paths + started)
+                break;
+            struct timespec ts = {0, 200000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    if (mc->err_rc)
+        return hs_error_set(mc->err_rc, "%s", mc->err_msg);
+    if (atomic_load(&mc->done) < mc->o.paths)
+        return 1;
+    mc->ran = 1;
+    return 0;
+}
+
+size_t hs_mc_paths(const hs_mc *mc) { return mc->o.paths; }
+size_t hs_mc_done(const hs_mc *mc) { return atomic_load(&mc->done); }
+size_t hs_mc_steps(const hs_mc *mc) { return mc->steps; }
+size_t hs_mc_band_paths(const hs_mc *mc) { return mc->band_paths; }
+size_t hs_mc_n_runs(const hs_mc *mc) { return mc->n_runs; }
+const char *hs_mc_run_name(const hs_mc *mc, size_t i) { return mc->run_name[i]; }
+const char *hs_mc_run_type(const hs_mc *mc, size_t i) { return mc->run_type[i]; }
+const hs_scenario *hs_mc_scenario(const hs_mc *mc) { return mc->sc; }
+int hs_mc_has_regimes(const hs_mc *mc) { return mc->has_regimes; }
+const hs_mc_row *hs_mc_row_of(const hs_mc *mc, size_t run, size_t p)
+{
+    return &mc->rows[run * mc->o.paths + p];
+}
+
+/* Quantiles (Hyndman and Fan type 7, as numpy's default, via
+ * gsl_stats_quantile_from_sorted_data) of the finite values of x[n],
+ * sorted in place.  NaN where none is finite. */
+static void quantiles(double *x, size_t n, const double *lv, size_t nq,
+                      double *out)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]))
+            x[m++] = x[i];
+    gsl_sort(x, 1, m);
+    for (size_t q = 0; q < nq; q++)
+        out[q] = m ? gsl_stats_quantile_from_sorted_data(x, 1, m, lv[q] / 100)
+                   : NAN;
+}
+
+int hs_mc_bands(const hs_mc *mc, size_t run, size_t t, double *pnl,
+                double *hr)
+{
+    const size_t B = mc->band_paths, S = mc->steps;
+    if (run >= mc->n_runs || t >= S || !mc->ran)
+        return hs_error_set(HS_EINVAL, "mc bands: run %zu step %zu", run, t);
+    double *tmp = malloc(B * sizeof *tmp);
+    if (!tmp)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    if (pnl) {
+        memcpy(tmp, mc->band_pnl + (run * S + t) * B, B * sizeof *tmp);
+        quantiles(tmp, B, hs_mc_band_levels, HS_MC_N_BANDS, pnl);
+    }
+    if (hr) {
+        memcpy(tmp, mc->band_hr + (run * S + t) * B, B * sizeof *tmp);
+        quantiles(tmp, B, hs_mc_band_levels, HS_MC_N_BANDS, hr);
+    }
+    free(tmp);
+    return 0;
+}
+
+void hs_mc_summarize(const hs_mc *mc, size_t run, int subset,
+                     hs_mc_summary *out)
+{
+    const size_t N = mc->o.paths;
+    double *he = malloc((N + 1) * sizeof *he), *pl = malloc((N + 1) * sizeof *pl);
+    size_t n = 0;
+    const double lv[3] = {5, 50, 95};
+    double q[3];
+    memset(out, 0, sizeof *out);
+    out->he_q05 = out->he_q50 = out->he_q95 = NAN;
+    out->pnl_q05 = out->pnl_q50 = out->pnl_q95 = out->es99 = NAN;
+    if (!he || !pl)
+        goto done;
+    for (size_t p = 0; p < N; p++) {
+        const hs_mc_row *r = hs_mc_row_of(mc, run, p);
+        int stressed = r->stress_share > 0;
+        if (subset >= 0 && stressed != subset)
+            continue;
+        he[n] = r->he;
+        pl[n] = r->pnl;
+        n++;
+    }
+    out->n = n;
+    if (!n)
+        goto done;
+    quantiles(he, n, lv, 3, q);
+    out->he_q05 = q[0], out->he_q50 = q[1], out->he_q95 = q[2];
+    quantiles(pl, n, lv, 3, q); /* pl is sorted now */
+    out->pnl_q05 = q[0], out->pnl_q50 = q[1], out->pnl_q95 = q[2];
+    size_t k = (size_t)ceil(0.01 * (double)n);
+    double s = 0;
+    for (size_t i = 0; i < k; i++)
+        s += pl[i];
+    out->es99 = -s / (double)k;
+done:
+    free(he);
+    free(pl);
+}
+
+const double *hs_mc__kept(const hs_mc *mc, size_t run, int hr)
+{
+    const size_t off = run * mc->o.keep_paths * mc->steps;
+    return (hr ? mc->kept_hr : mc->kept_pnl) + off;
+}
+size_t hs_mc__keep(const hs_mc *mc) { return mc->o.keep_paths; }
+int hs_mc__complete(const hs_mc *mc) { return mc->ran; }
+const hs_panel *hs_mc__history(const hs_mc *mc)
+{
+    return hs_plan_panel(mc->base);
+}
+size_t hs_mc__warm(const hs_mc *mc) { return mc->warm; }
+uint64_t hs_mc__seed(const hs_mc *mc) { return mc->o.seed; }

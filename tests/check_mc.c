@@ -1,0 +1,354 @@
+/* The Monte Carlo runner over the embedded store: a zero-volatility model
+ * whose P&L is known exactly, results independent of the thread count,
+ * bands ordered by level, Ctrl-C (the stop flag) leaving nothing written,
+ * the bootstrap end to end, and the errors of the [mc] sections and of the
+ * runner's options. */
+#include "testutil.h"
+
+#include "hedgesim/errors.h"
+#include "hedgesim/mc.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static const char BASE[] =
+    "[data]\ndb = %s\nstart = 2024-01-01\nend = 2024-12-31\nstep = 1d\n"
+    "usdt_is_usd = true\nrates = none\n"
+    "[book]\nassets = ETH,BNB\nweights = equal\ncapital = 1000000\n"
+    "rebalance = weekly\nmin_history = 30\n"
+    "[hedge]\nbenchmark = BTC\ninstrument = BTC-PERP\nfunding = none\n"
+    "[costs]\nfee_bps = %s\nslippage = fixed\nslippage_bps = %s\n"
+    "[strategy.unhedged]\ntype = unhedged\n"
+    "[strategy.ewma]\ntype = perp_short\nbeta = ewma\nhalflife = 10\n"
+    "%s";
+
+static hs_config *parse(const char *mc, const char *fee)
+{
+    char text[8192];
+    hs_config *c = NULL;
+    snprintf(text, sizeof text, BASE, hs_test_db(), fee, fee, mc);
+    ck_assert_msg(hs_config_parse(&c, text, "t.ini") == 0, "%s",
+                  hs_error_last());
+    return c;
+}
+
+static int parse_rc(const char *mc)
+{
+    char text[8192];
+    hs_config *c = NULL;
+    snprintf(text, sizeof text, BASE, hs_test_db(), "0", "0", mc);
+    int rc = hs_config_parse(&c, text, "t.ini");
+    hs_config_free(c);
+    return rc;
+}
+
+static hs_mc *run_mc(hs_config *c, hs_store *st, hs_registry *reg,
+                     size_t paths, unsigned threads)
+{
+    hs_mc *mc = NULL;
+    hs_mc_opts o = HS_MC_OPTS_INIT;
+    o.paths = paths;
+    o.seed = 2024;
+    o.threads = threads;
+    o.keep_paths = 2;
+    ck_assert_msg(hs_mc_new(&mc, c, reg, st, &o) == 0, "%s", hs_error_last());
+    ck_assert_msg(hs_mc_run(mc) == 0, "%s", hs_error_last());
+    ck_assert_uint_eq(hs_mc_done(mc), paths);
+    return mc;
+}
+
+static const char TWO_REGIMES[] =
+    "[mc]\nsteps = 30\n"
+    "[mc.regime.calm]\nto.calm = 0.95\nto.stress = 0.05\ndrift = 0.1\n"
+    "vol = 0.5, 0.7, 0.8\ncorr = 0.6\njump_rate = 2\njump_mean = -0.05\n"
+    "jump_sd = 0.02\nfunding = 0.1\n"
+    "[mc.regime.stress]\nto.calm = 0.2\nto.stress = 0.8\ndrift = -0.5\n"
+    "vol = 1.0, 1.4, 1.5\ncorr.BTC = 1, 0.9, 0.85\ncorr.ETH = 0.9, 1, 0.8\n"
+    "corr.BNB = 0.85, 0.8, 1\nbeta = 1, 1.3, 1.1\njumps = double_exp\n"
+    "jump_rate = 12\njump_up_prob = 0.3\njump_up = 0.05\njump_down = 0.1\n"
+    "funding = 0.3\n";
+
+/* Zero volatility, no jumps, no costs, no funding, drift d a step: every
+ * asset grows by exp(d) a step.  The unhedged book is bought with the
+ * orders of the first live close, at the next open (fill = next_open,
+ * docs/architecture.md), and equal growth never moves its weights, so its
+ * P&L at the last of S simulated steps is capital (exp(d (S - 1)) - 1),
+ * the same on every path. */
+START_TEST(test_zero_vol_known_pnl)
+{
+    hs_config *c = parse("[mc]\nsteps = 40\nregimes = only\n"
+                         "[mc.regime.only]\ndrift = 0.365\nvol = 0\n"
+                         "funding = 0\n",
+                         "0");
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    hs_mc *mc = run_mc(c, st, reg, 5, 2);
+    const double d = 0.365 / 365.0;
+    const double want = 1e6 * (exp(d * 39) - 1);
+    for (size_t p = 0; p < 5; p++) {
+        const hs_mc_row *r = hs_mc_row_of(mc, 0, p);
+        hs_ck_rel(r->pnl, want, 1e-9);
+        hs_ck_near(r->costs, 0, 0);
+        hs_ck_near(r->max_drawdown, 0, 0);
+        ck_assert(isnan(r->stress_share)); /* one regime: no stress */
+    }
+    ck_assert_int_eq(hs_mc_has_regimes(mc), 0);
+    hs_mc_free(mc);
+    hs_registry_free(reg);
+    hs_store_close(st);
+    hs_config_free(c);
+}
+END_TEST
+
+/* The same rows, bands and kept paths, bit for bit, on 1, 2 and 4
+ * threads; bands ordered by quantile level. */
+START_TEST(test_threads)
+{
+    hs_config *c = parse(TWO_REGIMES, "5");
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    const size_t N = 24;
+    hs_mc *m[3];
+    const unsigned th[3] = {1, 2, 4};
+    for (int k = 0; k < 3; k++)
+        m[k] = run_mc(c, st, reg, N, th[k]);
+    ck_assert_uint_eq(hs_mc_n_runs(m[0]), 2);
+    size_t stressed = 0;
+    for (size_t i = 0; i < 2; i++)
+        for (size_t p = 0; p < N; p++) {
+            for (int k = 1; k < 3; k++)
+                ck_assert_int_eq(memcmp(hs_mc_row_of(m[0], i, p),
+                                        hs_mc_row_of(m[k], i, p),
+                                        sizeof(hs_mc_row)),
+                                 0);
+            stressed += hs_mc_row_of(m[0], i, p)->stress_share > 0;
+        }
+    ck_assert(stressed > 0 && stressed < 2 * N); /* both kinds of path */
+    for (size_t t = 0; t < 30; t++) {
+        double a[HS_MC_N_BANDS], b[HS_MC_N_BANDS], ha[HS_MC_N_BANDS],
+            hb[HS_MC_N_BANDS];
+        ck_assert_int_eq(hs_mc_bands(m[0], 1, t, a, ha), 0);
+        ck_assert_int_eq(hs_mc_bands(m[2], 1, t, b, hb), 0);
+        ck_assert_int_eq(memcmp(a, b, sizeof a), 0);
+        ck_assert_int_eq(memcmp(ha, hb, sizeof ha), 0);
+        for (size_t q = 1; q < HS_MC_N_BANDS; q++)
+            ck_assert(a[q] >= a[q - 1]);
+    }
+    /* Paths differ from each other. */
+    ck_assert(hs_mc_row_of(m[0], 0, 0)->pnl != hs_mc_row_of(m[0], 0, 1)->pnl);
+    /* The summary: quantiles in order, the split adds up. */
+    hs_mc_summary all, s1, s0;
+    hs_mc_summarize(m[0], 1, -1, &all);
+    hs_mc_summarize(m[0], 1, 1, &s1);
+    hs_mc_summarize(m[0], 1, 0, &s0);
+    ck_assert_uint_eq(all.n, N);
+    ck_assert_uint_eq(s0.n + s1.n, N);
+    ck_assert(all.pnl_q05 <= all.pnl_q50 && all.pnl_q50 <= all.pnl_q95);
+    /* ES99 of 24 paths: minus the worst P&L (ceil(0.24) = 1 path). */
+    double worst = INFINITY;
+    for (size_t p = 0; p < N; p++)
+        worst = fmin(worst, hs_mc_row_of(m[0], 1, p)->pnl);
+    hs_ck_near(all.es99, -worst, 0);
+    for (int k = 0; k < 3; k++)
+        hs_mc_free(m[k]);
+    hs_registry_free(reg);
+    hs_store_close(st);
+    hs_config_free(c);
+}
+END_TEST
+
+/* A stop flag set before the paths run: hs_mc_run returns 1, and the
+ * writer refuses an incomplete result and leaves no file. */
+START_TEST(test_stop_writes_nothing)
+{
+    hs_config *c = parse(TWO_REGIMES, "5");
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    static volatile sig_atomic_t stop = 1;
+    hs_mc *mc = NULL;
+    hs_mc_opts o = HS_MC_OPTS_INIT;
+    o.paths = 50;
+    o.threads = 2;
+    o.stop = &stop;
+    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), 0);
+    ck_assert_int_eq(hs_mc_run(mc), 1);
+    ck_assert_uint_lt(hs_mc_done(mc), 50);
+    char path[64];
+    snprintf(path, sizeof path, "check_mc_%d.h5", (int)getpid());
+    hs_results_meta meta = {0};
+    ck_assert_int_eq(hs_mc_write(mc, path, 1, &meta), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "incomplete"));
+    ck_assert_int_ne(access(path, F_OK), 0);
+    hs_mc_free(mc);
+    hs_registry_free(reg);
+    hs_store_close(st);
+    hs_config_free(c);
+}
+END_TEST
+
+/* The bootstrap end to end: every path completes; no regimes. */
+START_TEST(test_bootstrap_runs)
+{
+    hs_config *c = parse("[mc]\nmodel = bootstrap\nsteps = 25\nblock = 5\n"
+                         "window = 2024-03-01..2024-12-31\n",
+                         "5");
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    hs_mc *mc = run_mc(c, st, reg, 6, 3);
+    ck_assert_int_eq(hs_mc_has_regimes(mc), 0);
+    for (size_t p = 0; p < 6; p++) {
+        ck_assert(isnan(hs_mc_row_of(mc, 1, p)->stress_share));
+        ck_assert(isfinite(hs_mc_row_of(mc, 1, p)->pnl));
+    }
+    ck_assert_ptr_nonnull(
+        strstr(hs_scenario_describe(hs_mc_scenario(mc)), "block length 5"));
+    hs_mc_free(mc);
+    hs_registry_free(reg);
+    hs_store_close(st);
+    hs_config_free(c);
+}
+END_TEST
+
+/* Bad [mc] sections and runner options get errors that name the key. */
+START_TEST(test_errors)
+{
+    static const struct {
+        const char *mc, *msg;
+    } bad[] = {
+        {"[mc]\nsteps = 0\n", "horizon"},
+        {"[mc]\npaths = 0\n", "paths = 0"},
+        {"[mc]\nsteps = 10\n[mc.regime.calm]\nto.calm = 1\nvol = -0.2\n"
+         "[mc.regime.stress]\nto.stress = 1\nvol = 0.2\n",
+         "must be >= 0"},
+        {"[mc]\n[mc.regime.calm]\nto.calm = 0.9\nto.stress = 0.2\nvol = 0.2\n"
+         "[mc.regime.stress]\nto.stress = 1\nvol = 0.2\n",
+         "sum to"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\n"
+         "corr.ETH = 0.5, 1, 1.2\n",
+         "outside [-1, 1]"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\ncorr = -1.5\n",
+         "outside [-1, 1]"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2, 0.3\n",
+         "expected 1 or 3"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\ncorr.SOL = 1\n",
+         "not a model asset"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\nwobble = 1\n",
+         "unknown key 'wobble'"},
+        {"[mc]\nregimes = calm,stress\n[mc.regime.calm]\nto.calm = 1\n"
+         "vol = 0.1\n",
+         "[mc.regime.stress] is missing"},
+        {"[mc]\nregimes = only\n[mc.regime.other]\nvol = 0.1\n",
+         "not in [mc] regimes"},
+        {"[mc.regime.only]\nvol = 0.1\n", "without an [mc] section"},
+        {"[mc]\nmodel = garch\n", "model"},
+        {"[mc]\nwindow = 2024-05-01\n", "START..END"},
+        {"[mc]\nwindow = 2024-05-01..2024-01-01\n", "END is before START"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\nshift_from = 1\n",
+         "unknown key 'shift_from'"},
+        {"[mc]\nregimes = only\nshift_steps = 5\nshift_from = 400\n"
+         "[mc.regime.only]\nvol = 0.2\n",
+         "beyond the horizon"},
+        {"[mc]\nregimes = only\nshift_regime = panic\n[mc.regime.only]\n"
+         "vol = 0.2\n",
+         "shift_regime = panic"},
+        {"[mc]\nregimes = only\nshift_corr = 2\n[mc.regime.only]\nvol = 0.2\n",
+         "shift_corr = 2"},
+        {"[mc]\nregimes = only\nstart = panic\n[mc.regime.only]\nvol = 0.2\n",
+         "start = panic"},
+        {"[mc]\nregimes = only\nstress = panic\n[mc.regime.only]\nvol = 0.2\n",
+         "stress = panic"},
+        {"[mc]\nregimes = a,a\n", "repeated"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\nto.other = 1\n",
+         "no regime 'other'"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\njumps = levy\n",
+         "normal | double_exp"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\njump_rate = -1\n",
+         "jump_rate"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\njump_sd = -1\n",
+         "jump_sd"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\nvol_index = 0\n",
+         "vol_index"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2, x\n",
+         "not a list of numbers"},
+        {"[mc]\nregimes = only\n[mc.regime.only]\ndrift = 0.1\n",
+         "'vol' is required"},
+        {"[mc]\nregimes = calm,stress\n[mc.regime.calm]\nvol = 0.2\n"
+         "[mc.regime.stress]\nvol = 0.2\nto.stress = 1\n",
+         "transition probabilities"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_msg(parse_rc(bad[i].mc) == HS_ECONFIG, "case %zu passed", i);
+        ck_assert_msg(strstr(hs_error_last(), bad[i].msg), "case %zu: %s", i,
+                      hs_error_last());
+        ck_assert_msg(strstr(hs_error_last(), "t.ini"), "case %zu: %s", i,
+                      hs_error_last());
+    }
+    /* Runner options and config-level refusals. */
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    hs_mc *mc = NULL;
+    hs_mc_opts o = HS_MC_OPTS_INIT;
+    hs_config *none = parse("", "0");
+    ck_assert_int_eq(hs_mc_new(&mc, none, reg, st, &o), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "no [mc] section"));
+    hs_config *c = parse(TWO_REGIMES, "0");
+    o.paths = 0;
+    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "0 paths"));
+    o.paths = 5;
+    o.keep_paths = 6;
+    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), HS_ECONFIG);
+    o.keep_paths = 0;
+    o.threads = 0;
+    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), HS_ECONFIG);
+    ck_assert_ptr_null(mc);
+    hs_config *cal = parse("[mc]\ncalibrate = 2022-01-01..2023-12-31\n", "0");
+    o.threads = 1;
+    ck_assert_int_eq(hs_mc_new(&mc, cal, reg, st, &o), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "calibrat"));
+    /* Not positive definite and no repair: refused, naming the regime. */
+    hs_config *npd = parse("[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\n"
+                           "corr.BTC = 1, 0.9, 0.9\ncorr.ETH = 0.9, 1, -0.9\n",
+                           "0");
+    ck_assert_int_eq(hs_mc_new(&mc, npd, reg, st, &o), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "regime only"));
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "not positive definite"));
+    ck_assert_int_eq(hs_config_set(npd, "mc.repair=true"), 0);
+    ck_assert_msg(hs_mc_new(&mc, npd, reg, st, &o) == 0, "%s", hs_error_last());
+    ck_assert_ptr_nonnull(
+        strstr(hs_scenario_describe(hs_mc_scenario(mc)), "REPAIRED"));
+    hs_mc_free(mc);
+    hs_config_free(npd);
+    hs_config_free(cal);
+    hs_config_free(c);
+    hs_config_free(none);
+    hs_registry_free(reg);
+    hs_store_close(st);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("mc");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_zero_vol_known_pnl);
+    tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_stop_writes_nothing);
+    tcase_add_test(tc, test_bootstrap_runs);
+    tcase_add_test(tc, test_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return hs_test_main(suite()); }
