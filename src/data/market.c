@@ -210,7 +210,7 @@ static int check_bars(hs_panel *p, const hs_bar *b, size_t n,
     if (jumps) {
         char t1[32];
         snprintf(line, sizeof line,
-                 "%s: close %.6g at %s is %.3g times the one before (%s); "
+                 "%s: close %.6g at %s is %.4g times the one before (%s); "
                  "%zu one-bar move%s beyond %gx: suspicious data, check the "
                  "store",
                  symbol, b[first].close,
