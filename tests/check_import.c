@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------- helpers */
@@ -752,6 +753,35 @@ static const struct bad_case {
     {"opt_marks_created.csv", HS_FMT_DERIBIT_MARKS, HS_KIND_OPTION,
      "2024-05-24T13:07:00Z", HS_EDATA,
      "opt_marks_created.csv:3:", "field 'creation'"},
+    /* epoch times: 13 digits (ms) or 10 (s), no sign, in every format */
+    {"bad_time_negative.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_time_negative.csv:3:", "field 'ts': timestamp '-1' has a sign"},
+    {"bad_time_short.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_time_short.csv:2:", "field 'ts': timestamp '123' has 3 digits"},
+    {"cdd_time_bad.csv", HS_FMT_CDD, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "cdd_time_bad.csv:4:", "field 'unix'"},
+    {"binance_time_bad.csv", HS_FMT_BINANCE_FUNDING, HS_KIND_PERP, NULL,
+     HS_EPARSE, "binance_time_bad.csv:3:", "has 12 digits"},
+    {"dvol_time_bad.csv", HS_FMT_DVOL, HS_KIND_INDEX, NULL, HS_EPARSE,
+     "dvol_time_bad.csv:3:", "field 'date'"},
+    {"fred_time_bad.csv", HS_FMT_FRED, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "fred_time_bad.csv:3:", "field 'DATE'"},
+    {"opt_ticker_time_bad.csv", HS_FMT_DERIBIT_TICKER, HS_KIND_OPTION, NULL,
+     HS_EPARSE, "opt_ticker_time_bad.csv:3:", "field 'timestamp'"},
+    /* the loader's bounds (market.h) hold at import */
+    {"binance_rate_bound.csv", HS_FMT_BINANCE_FUNDING, HS_KIND_PERP, NULL,
+     HS_EDATA, "binance_rate_bound.csv:3:",
+     "field 'last_funding_rate': funding rate 0.059999999999999998 is out of "
+     "bounds"},
+    {"fred_bound.csv", HS_FMT_FRED, HS_KIND_SPOT, NULL, HS_EDATA,
+     "fred_bound.csv:3:", "field 'DGS1MO': rate 150 % is out of bounds"},
+    /* more fields than the header; hexadecimal; a header alone */
+    {"bad_extra_field.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_extra_field.csv:3:", "7 fields, but the header names 6 columns"},
+    {"bad_hex.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EPARSE,
+     "bad_hex.csv:3:", "field 'close': '0x10' is not a finite decimal number"},
+    {"header_only.csv", HS_FMT_GENERIC, HS_KIND_SPOT, NULL, HS_EDATA,
+     "header_only.csv:", "no data rows to import"},
 };
 
 START_TEST(test_bad_file)
@@ -812,6 +842,35 @@ START_TEST(test_bad_options_and_args)
     ck_assert_int_eq(
         hs_import_file(fx.s, "tests/data/opt_usd_good.csv", &o, &st),
         HS_EINVAL);
+    /* text options longer than the instrument's fields: refused, not cut */
+    o = (hs_import_opts)HS_IMPORT_OPTS_INIT;
+    o.symbol = "V";
+    o.venue = "sixteen-chars-xx";
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
+    assert_msg_has("venue 'sixteen-chars-xx' is longer than 15 characters");
+    o.venue = NULL;
+    o.underlying = "UNDERLYING-16-CH";
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
+    assert_msg_has("underlying 'UNDERLYING-16-CH' is longer than 15");
+    o.underlying = NULL;
+    o.quote = "QUOTE-16-CHARS-X";
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
+    assert_msg_has("quote");
+    o.quote = NULL;
+    o.source = "a-source-tag-of-48-characters-is-one-too-many-xx";
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), HS_EINVAL);
+    assert_msg_has("longer than 47");
+    o.source = NULL;
+    ck_assert_int_eq(hs_store_instrument(fx.s, "V", &(hs_instrument){0}),
+                     HS_ENOTFOUND);
+    o.venue = "fifteen-chars-x"; /* the limit: kept whole */
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/generic_iso.csv", &o, &st), 0);
+    ck_assert_str_eq(inst("V").venue, "fifteen-chars-x");
     /* a missing file */
     o = (hs_import_opts)HS_IMPORT_OPTS_INIT;
     o.symbol = "X";
@@ -822,6 +881,48 @@ START_TEST(test_bad_options_and_args)
 END_TEST
 
 /* ------------------------------------------------------- generic CSV */
+
+/* A spreadsheet's export: a UTF-8 byte-order mark, CRLF line ends and a
+ * blank line. */
+START_TEST(test_bom_crlf)
+{
+    hs_import_stats st;
+    int rc = imp("tests/data/bom_crlf.csv", HS_FMT_GENERIC, "BOM",
+                 HS_KIND_SPOT, &st);
+    ck_assert_msg(rc == 0, "%s", hs_error_last());
+    ck_assert_int_eq(st.rows_inserted, 3);
+    hs_bar b = bar_at("BOM", "2021-01-01");
+    hs_ck_near(b.open, 100, 0);
+    hs_ck_near(b.volume, 10, 0);
+    b = bar_at("BOM", "2021-01-03");
+    hs_ck_near(b.close, 105, 0);
+    hs_ck_near(b.volume, 12.5, 0);
+}
+END_TEST
+
+/* Numbers are decimal text: no hexadecimal, infinity or NaN. */
+START_TEST(test_csv_numbers)
+{
+    static const struct {
+        const char *text;
+        int ok;
+        double v;
+    } c[] = {
+        {"1e-05", 1, 1e-05}, {" 42 ", 1, 42},  {"-.5", 1, -0.5},
+        {"+3.", 1, 3},       {"0x10", 0, 0},   {"0X1p4", 0, 0},
+        {"inf", 0, 0},       {"nan", 0, 0},    {"infinity", 0, 0},
+        {"1e", 0, 0},        {".", 0, 0},      {"1e400", 0, 0},
+        {"", 0, 0},          {"12abc", 0, 0},  {"- 1", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        double v = -999;
+        int rc = hs_csv_strtod(c[i].text, &v);
+        ck_assert_msg((rc == 0) == c[i].ok, "'%s': rc %d", c[i].text, rc);
+        if (c[i].ok)
+            hs_ck_near(v, c[i].v, 0);
+    }
+}
+END_TEST
 
 START_TEST(test_generic_iso_and_ms)
 {
@@ -1086,6 +1187,80 @@ START_TEST(test_build)
 }
 END_TEST
 
+static void touch(const char *dir, const char *name)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("partial", fp);
+    fclose(fp);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char path[700];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &sb) == 0;
+}
+
+/* During the build, the temporary file is DB-build-<our pid>. */
+static void check_tmp_name(const hs_import_progress *p, void *user)
+{
+    char path[700];
+    struct stat sb;
+    if (p->event != HS_IMPORT_FILE_DONE)
+        return;
+    snprintf(path, sizeof path, "%s-build-%ld", (const char *)user,
+             (long)getpid());
+    ck_assert_msg(stat(path, &sb) == 0, "no %s during the build", path);
+}
+
+/* A build killed part-way leaves DB-build-<pid>; the next build of DB
+ * removes those of processes that are gone (and their journals), and
+ * nothing else. */
+START_TEST(test_build_stale)
+{
+    char dir[512], db[600], name[4][64];
+    const char *tmp = getenv("TMPDIR");
+    hs_import_stats tot;
+    snprintf(dir, sizeof dir, "%s/hs_stale_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/store.db", dir);
+
+    pid_t dead = fork(); /* a process that is gone */
+    ck_assert_int_ge(dead, 0);
+    if (dead == 0) { /* exec: no copy of this process's state to tear down */
+        execl("/bin/true", "true", (char *)NULL);
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+    snprintf(name[0], sizeof name[0], "store.db-build-%ld", (long)dead);
+    snprintf(name[1], sizeof name[1], "store.db-build-%ld-journal",
+             (long)dead);
+    snprintf(name[2], sizeof name[2], "store.db-build-%ld", (long)getppid());
+    snprintf(name[3], sizeof name[3], "other.db-build-%ld", (long)dead);
+    for (int i = 0; i < 4; i++)
+        touch(dir, name[i]);
+    touch(dir, "store.db-build-Ab12Cd"); /* not a process id */
+
+    int rc = hs_import_build("tests/data/manifest_ok", db, 0, check_tmp_name,
+                             db, &tot);
+    ck_assert_msg(rc == 0, "%s", hs_error_last());
+    ck_assert(!exists_in(dir, name[0]));
+    ck_assert(!exists_in(dir, name[1]));
+    ck_assert(exists_in(dir, name[2])); /* a live process's: in use */
+    ck_assert(exists_in(dir, name[3])); /* another store's */
+    ck_assert(exists_in(dir, "store.db-build-Ab12Cd"));
+    ck_assert_int_eq(dir_entries(dir), 4); /* + store.db */
+
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* The whole embedded dataset, counted against the row counts stated per
  * file in datasets/README.md. */
 START_TEST(test_build_embedded)
@@ -1243,6 +1418,8 @@ static Suite *import_suite(void)
                         (int)(sizeof bad_cases / sizeof *bad_cases));
     tcase_add_test(tc, test_bad_options_and_args);
     tcase_add_test(tc, test_generic_iso_and_ms);
+    tcase_add_test(tc, test_bom_crlf);
+    tcase_add_test(tc, test_csv_numbers);
     tcase_add_test(tc, test_cdd_rule);
     tcase_add_test(tc, test_options_fixtures);
     suite_add_tcase(s, tc);
@@ -1254,6 +1431,7 @@ static Suite *import_suite(void)
     tcase_add_test(tc, test_idempotent);
     tcase_add_test(tc, test_instrument_conflict);
     tcase_add_test(tc, test_build);
+    tcase_add_test(tc, test_build_stale);
     tcase_add_test(tc, test_build_embedded);
     tcase_add_test(tc, test_progress_callback);
     suite_add_tcase(s, tc);

@@ -1,11 +1,14 @@
 /* The history source: alignment on the step grid, aggregation of finer bars,
  * refusal of coarser ones, gaps, listings and delistings, funding placement
- * and rates, against a small store built from CSV files written here. */
+ * and rates, against a small store built from CSV files written here; and
+ * the load checks, against bad values written into that store with SQL as
+ * another tool would (past the schema's CHECK constraints). */
 #include "testutil.h"
 
 #include "hedgesim/market.h"
 #include "hedgesim/store.h"
 
+#include <sqlite3.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -330,6 +333,158 @@ START_TEST(test_real_daily_values)
 }
 END_TEST
 
+/* Run SQL on the test store as another tool would: CHECK constraints off. */
+static void tamper(const char *sql)
+{
+    sqlite3 *db = NULL;
+    char *err = NULL;
+    ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+    int rc = sqlite3_exec(db, "PRAGMA ignore_check_constraints = ON;", NULL,
+                          NULL, &err);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+    ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "");
+    sqlite3_close(db);
+}
+
+/* Load D1 and BM (hedge BM-PERP, DFF rates) over 2021-01-01..05. */
+static int load_d1(hs_panel **p)
+{
+    hs_store *s = open_ro();
+    const char *syms[] = {"D1", "BM"};
+    hs_history_opts o = HS_HISTORY_OPTS_INIT;
+    o.symbols = syms;
+    o.n_symbols = 2;
+    o.hedge = "BM-PERP";
+    o.start = T("2021-01-01");
+    o.end = T("2021-01-05");
+    int rc = hs_market_load_history(s, &o, p);
+    hs_store_close(s);
+    return rc;
+}
+
+static void assert_err_has(const char *a, const char *b, const char *c)
+{
+    const char *m = hs_error_last();
+    ck_assert_msg(strstr(m, a) && strstr(m, b) && strstr(m, c),
+                  "message '%s' lacks '%s', '%s' or '%s'", m, a, b, c);
+}
+
+/* Values no market has are refused, naming the symbol, the time and the
+ * value; each case is a fresh store with one bad row. */
+static const struct bad_value {
+    const char *sql;
+    const char *symbol, *when, *what;
+} bad_values[] = {
+    {"UPDATE bars SET close = 0 WHERE ts = 1609632000000", "D1", "2021-01-03",
+     "close 0 is not a positive finite price"},
+    {"UPDATE bars SET close = -5 WHERE ts = 1609632000000", "D1", "2021-01-03",
+     "close -5 is not"},
+    {"UPDATE bars SET close = 'abc' WHERE ts = 1609632000000", "D1",
+     "2021-01-03", "close is not a number in the store (NULL or text)"},
+    {"UPDATE bars SET open = '12abc' WHERE ts = 1609632000000", "D1",
+     "2021-01-03", "open is not a number"},
+    {"UPDATE bars SET low = 14 WHERE ts = 1609632000000", "D1", "2021-01-03",
+     "high 13 is below low 14"},
+    {"UPDATE bars SET open = 9 WHERE ts = 1609632000000", "D1", "2021-01-03",
+     "open 9 is outside [low, high] = [10, 13]"},
+    {"UPDATE bars SET close = 13.5 WHERE ts = 1609632000000", "D1",
+     "2021-01-03", "close 13.5 is outside"},
+    {"UPDATE bars SET volume = -1 WHERE ts = 1609632000000", "D1",
+     "2021-01-03", "volume -1 is not"},
+    {"UPDATE bars SET high = 1e400 WHERE ts = 1609632000000", "D1",
+     "2021-01-03", "high inf is not a positive finite price"},
+    /* 01-02 08:00 */
+    {"UPDATE funding SET rate = 1e6 WHERE ts = 1609574400000", "BM-PERP",
+     "2021-01-02T08:00:00Z", "rate 1000000 is out of bounds"},
+    {"UPDATE funding SET rate = 'x' WHERE ts = 1609574400000", "BM-PERP",
+     "2021-01-02T08:00:00Z", "not a number in the store"},
+    {"UPDATE funding SET interval_hours = 0 WHERE ts = 1609574400000",
+     "BM-PERP", "2021-01-02T08:00:00Z", "interval 0 h is not"},
+    {"INSERT INTO rates VALUES ('DFF', 1609459200000, 0.01, 't'),"
+     " ('DFF', 1609545600000, 1e6, 't')",
+     "DFF", "2021-01-02", "rate 1000000 is out of bounds"},
+};
+
+START_TEST(test_bad_store_values)
+{
+    const struct bad_value *c = &bad_values[_i];
+    hs_panel *p = NULL;
+    ck_assert_int_eq(load_d1(&p), 0); /* the store before: fine */
+    hs_panel_free(p);
+    p = NULL;
+    tamper(c->sql);
+    ck_assert_int_eq(load_d1(&p), HS_EDATA);
+    ck_assert_ptr_null(p);
+    assert_err_has(c->symbol, c->when, c->what);
+}
+END_TEST
+
+/* A duplicate time: the schema's primary key forbids it, but a store
+ * rebuilt by another tool without the key can hold one. */
+START_TEST(test_duplicate_times)
+{
+    hs_panel *p = NULL;
+    tamper("CREATE TABLE b2(instrument_id INTEGER, ts INTEGER, open REAL,"
+           " high REAL, low REAL, close REAL, volume REAL, source TEXT);"
+           "INSERT INTO b2 SELECT * FROM bars; DROP TABLE bars;"
+           "ALTER TABLE b2 RENAME TO bars;"
+           "INSERT INTO bars SELECT instrument_id, ts, open, high, low,"
+           " close, volume + 1, source FROM bars WHERE ts = 1609718400000"
+           " AND instrument_id = (SELECT id FROM instruments"
+           "                      WHERE symbol = 'D1');");
+    ck_assert_int_eq(load_d1(&p), HS_EDATA);
+    assert_err_has("D1", "2021-01-04", "two bars");
+
+    tamper("CREATE TABLE f2(instrument_id INTEGER, ts INTEGER, rate REAL,"
+           " interval_hours REAL, source TEXT);"
+           "INSERT INTO f2 SELECT * FROM funding; DROP TABLE funding;"
+           "ALTER TABLE f2 RENAME TO funding;"
+           "INSERT INTO funding SELECT * FROM funding"
+           " WHERE ts = 1609603200000;"
+           "DELETE FROM bars WHERE rowid IN (SELECT max(rowid) FROM bars);");
+    ck_assert_int_eq(load_d1(&p), HS_EDATA);
+    assert_err_has("BM-PERP", "2021-01-02T16:00:00Z", "two funding");
+
+    tamper("CREATE TABLE r2(series TEXT, ts INTEGER, rate REAL, source TEXT);"
+           "DROP TABLE rates; ALTER TABLE r2 RENAME TO rates;"
+           "INSERT INTO rates VALUES ('DFF', 1609459200000, 0.01, 't'),"
+           " ('DFF', 1609459200000, 0.01, 't');"
+           "DELETE FROM funding WHERE rowid IN"
+           " (SELECT max(rowid) FROM funding);");
+    ck_assert_int_eq(load_d1(&p), HS_EDATA);
+    assert_err_has("DFF", "2021-01-01", "two rates");
+}
+END_TEST
+
+/* A 1000-fold one-day spike (01-03 up, 01-04 back down) is possible in
+ * principle: the panel loads as stored, with one data note for D1 naming
+ * the first move, its size and the number of such moves; a 9-fold move
+ * (below HS_JUMP_RATIO_MAX = 10) gives none. */
+START_TEST(test_jump_note)
+{
+    hs_panel *p = NULL;
+    tamper("UPDATE bars SET open = 12000, high = 13000, low = 10000,"
+           " close = 12000 WHERE ts = 1609632000000 AND instrument_id ="
+           " (SELECT id FROM instruments WHERE symbol = 'D1')");
+    ck_assert_int_eq(load_d1(&p), 0);
+    ck_assert_msg(strstr(p->notes, "D1: close 12000 at 2021-01-03 is 1091 "
+                                   "times the one before (2021-01-02); 2 "
+                                   "one-bar moves beyond 10x"),
+                  "notes: %s", p->notes);
+    hs_ck_near(p->close[2 * 3 + 0], 12000, 0); /* as stored */
+    ck_assert_ptr_null(strstr(p->notes, "BM:"));
+    hs_panel_free(p);
+
+    tamper("UPDATE bars SET open = 99, high = 99, low = 99,"
+           " close = 99 WHERE ts = 1609632000000 AND instrument_id ="
+           " (SELECT id FROM instruments WHERE symbol = 'D1')");
+    ck_assert_int_eq(load_d1(&p), 0); /* 99 / 11 = 9, then 12.5 / 99 */
+    ck_assert_ptr_null(strstr(p->notes, "beyond 10x"));
+    hs_panel_free(p);
+}
+END_TEST
+
 static Suite *market_suite(void)
 {
     Suite *s = suite_create("market");
@@ -341,6 +496,10 @@ static Suite *market_suite(void)
     tcase_add_test(tc, test_funding_placement);
     tcase_add_test(tc, test_missing_symbol_and_empty_window);
     tcase_add_test(tc, test_real_daily_values);
+    tcase_add_loop_test(tc, test_bad_store_values, 0,
+                        (int)(sizeof bad_values / sizeof *bad_values));
+    tcase_add_test(tc, test_duplicate_times);
+    tcase_add_test(tc, test_jump_note);
     suite_add_tcase(s, tc);
     return s;
 }

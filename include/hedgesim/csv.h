@@ -3,7 +3,7 @@
  *
  * RFC 4180 fields: commas, double quotes with "" escapes (quoted fields may
  * hold commas but not newlines), LF or CRLF line ends; blank lines are
- * skipped.  A reader is a cursor over records: the current record's fields
+ * skipped; a UTF-8 byte-order mark at the start of the file is dropped.  A reader is a cursor over records: the current record's fields
  * are borrowed until the next call.  Errors name the file and line. */
 #ifndef HEDGESIM_CSV_H
 #define HEDGESIM_CSV_H
@@ -39,13 +39,15 @@ long long hs_csv_size(const hs_csv *c);
  * equals `name`, ignoring case and leading blanks, or -1. */
 int hs_csv_column(const hs_csv *c, const char *name);
 
-/* Parse field i as a finite double.  0, or HS_EPARSE with the message
- * "FILE:LINE: field 'what' is missing" or "...: 'text' is not a finite
- * number". */
+/* Parse field i as a finite double written in decimal (digits, an optional
+ * sign, point and exponent: "1e-05", not "0x10", "inf" or "nan").  0, or
+ * HS_EPARSE with the message "FILE:LINE: field 'what' is missing" or
+ * "...: 'text' is not a finite decimal number". */
 int hs_csv_double(const hs_csv *c, int i, const char *what, double *out);
 
-/* Parse a finite double from text (surrounding blanks allowed); 0 or
- * HS_EPARSE, without setting a message. */
+/* Parse a finite decimal double from text (surrounding blanks allowed; the
+ * same rules as hs_csv_double); 0 or HS_EPARSE, without setting a
+ * message. */
 int hs_csv_strtod(const char *s, double *out);
 
 #endif

@@ -102,11 +102,35 @@ typedef struct hs_history_opts {
      .funding = HS_FUNDING_AUTO, .funding_rate = 0.0001,                       \
      .funding_hours = 8.0, .rate_series = "DFF"}
 
+/* Bounds of the load checks (docs/datasets.md).  A perp's funding rate is
+ * a fraction of notional per settlement: |rate| above HS_FUNDING_RATE_MAX
+ * (5 %, more than four times the largest settlement in the embedded data,
+ * BitMEX XBTUSD's 1.125 %) is refused, by the importers as by the loader.
+ * A risk-free rate is an annual decimal: |rate| above HS_RISK_FREE_MAX
+ * (100 % a year) is refused. */
+#define HS_FUNDING_RATE_MAX 0.05
+#define HS_RISK_FREE_MAX 1.0
+/* A close more than HS_JUMP_RATIO_MAX times, or less than 1 /
+ * HS_JUMP_RATIO_MAX of, the bar before it (the largest one-day move in the
+ * embedded data is DOGE's 4.9-fold rise of 2021-01-28) is possible but
+ * suspicious: the history loader adds a data note, and runs. */
+#define HS_JUMP_RATIO_MAX 10.0
+
 /* Load a panel from the store.  Errors (HS_ENOTFOUND for a symbol missing
  * from the store, HS_EDATA for a source coarser than the step or a
  * benchmark/hedge without data in the window) name the symbol.  The panel's
  * first step is `start - lookback * step` (clipped to the grid); steps before
- * an asset's first bar are ABSENT. */
+ * an asset's first bar are ABSENT.
+ *
+ * What is loaded is checked, whatever wrote the store: HS_EDATA, naming the
+ * symbol (or rate series) and the time, for a price that is not a positive
+ * finite number (0, negative, NULL or text in the store), bars whose open
+ * or close lies outside [low, high], a negative or non-finite volume, a
+ * funding rate that is not finite or beyond HS_FUNDING_RATE_MAX, a funding
+ * interval that is not positive, a risk-free rate beyond HS_RISK_FREE_MAX,
+ * or a time that repeats (a duplicate row).  A one-bar move beyond
+ * HS_JUMP_RATIO_MAX is a data note, once per symbol with the first such
+ * bar and their number. */
 int hs_market_load_history(hs_store *store, const hs_history_opts *opts,
                            hs_panel **out);
 

@@ -125,6 +125,10 @@ int hs_store_instrument(hs_store *store, const char *symbol,
 int hs_store_instruments(hs_store *store, int kind, hs_instrument **out,
                          size_t *n);
 
+/* The range reads below return NAN for a value the store holds as NULL
+ * or text (possible only in a file another tool wrote); the history
+ * loader refuses it (market.h). */
+
 /* Bars of an instrument with t0 <= ts < t1, ascending.  *out malloc'ed,
  * caller frees; *n may be 0. */
 int hs_store_bars(hs_store *store, int64_t instrument_id, int64_t t0,
@@ -413,8 +417,12 @@ int hs_import_manifest(hs_store *store, const char *dir,
                        hs_import_stats *total);
 
 /* Build the store file `db_path` from DIR/manifest.csv: into a temporary
- * file next to it, renamed over `db_path` only when everything succeeded
- * (a failure leaves no file behind and any existing store untouched).  An
+ * file next to it (`db_path`-build-PID), renamed over `db_path` only when
+ * everything succeeded (a failure leaves no file behind and any existing
+ * store untouched).  Temporary files of earlier builds of `db_path` whose
+ * process no longer exists on this machine (killed part-way) are removed
+ * first.  Two threads of one process must not build the same path at
+ * once.  An
  * existing `db_path` is HS_EEXISTS unless `force`.  Uses settings for a
  * fresh bulk load (journal in memory, no syncs until the final fsync). */
 int hs_import_build(const char *dir, const char *db_path, int force,

@@ -24,6 +24,7 @@ struct hs_csv {
     int nfield, field_cap;
     long lineno;
     long long offset, size;
+    int started; /* the first line has been read (and its BOM removed) */
 };
 
 int hs_csv_open(hs_csv **out, const char *path)
@@ -132,6 +133,14 @@ int hs_csv_next(hs_csv *c)
             return HS_ITEROVER;
         }
         c->lineno++;
+        if (!c->started) {
+            /* A UTF-8 byte-order mark, as spreadsheet programs write. */
+            c->started = 1;
+            if (len >= 3 && memcmp(c->line, "\xEF\xBB\xBF", 3) == 0) {
+                memmove(c->line, c->line + 3, (size_t)len - 2);
+                len -= 3;
+            }
+        }
         if (len > 0)
             break;
     }
@@ -207,12 +216,28 @@ int hs_csv_column(const hs_csv *c, const char *name)
     return -1;
 }
 
+/* Decimal text only: strtod also reads hexadecimal ("0x10"), "inf" and
+ * "nan", which a price column never holds. */
+static int decimal_text(const char *s)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (!isdigit((unsigned char)*p) &&
+        !(*p == '.' && isdigit((unsigned char)p[1])))
+        return 0;
+    for (; *p && !isspace((unsigned char)*p); p++)
+        if (!isdigit((unsigned char)*p) && !strchr("+-.eE", *p))
+            return 0;
+    return 1;
+}
+
 int hs_csv_strtod(const char *s, double *out)
 {
     char *end;
     while (isspace((unsigned char)*s))
         s++;
-    if (*s == '\0')
+    if (*s == '\0' || !decimal_text(s))
         return HS_EPARSE;
     errno = 0;
     double v = strtod(s, &end);
@@ -232,7 +257,8 @@ int hs_csv_double(const hs_csv *c, int i, const char *what, double *out)
             return hs_error_set(HS_EPARSE, "%s:%ld: field '%s' is missing",
                                 c->path, c->lineno, what);
         return hs_error_set(HS_EPARSE,
-                            "%s:%ld: field '%s': '%s' is not a finite number",
+                            "%s:%ld: field '%s': '%s' is not a finite "
+                            "decimal number",
                             c->path, c->lineno, what, f);
     }
     return 0;

@@ -10,8 +10,10 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,23 @@ static int check_opts(const char *path, const hs_import_opts *o)
                             "%s: a snapshot time applies to option chains "
                             "only",
                             path);
+    /* Text options longer than the instrument's fields would be cut. */
+    const struct {
+        const char *name, *value;
+        size_t max;
+    } text[] = {
+        {"venue", o->venue, sizeof ((hs_instrument *)0)->venue - 1},
+        {"quote", o->quote, sizeof ((hs_instrument *)0)->quote - 1},
+        {"underlying", o->underlying,
+         sizeof ((hs_instrument *)0)->underlying - 1},
+        {"source", o->source, sizeof ((hs_instrument *)0)->source - 1},
+    };
+    for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+        if (text[i].value && strlen(text[i].value) > text[i].max)
+            return hs_error_set(HS_EINVAL,
+                                "%s: %s '%s' is longer than %zu characters",
+                                path, text[i].name, text[i].value,
+                                text[i].max);
     if (o->symbol && *o->symbol && !hs_store__valid_symbol(o->symbol))
         return hs_error_set(HS_EINVAL,
                             "%s: bad symbol '%s' (1..47 characters of "
@@ -137,7 +156,7 @@ static int manifest_options(const char *mpath, long line, const char *text,
         else if (strcmp(tok, "skip") == 0)
             *skip = 1;
         else if (strncmp(tok, "snapshot=", 9) == 0) {
-            if (hs_cal_parse_time(tok + 9, &o->snapshot_ts)) {
+            if (hs_import__parse_time(tok + 9, &o->snapshot_ts)) {
                 hs_error_prefix("%s:%ld: field 'options': ", mpath, line);
                 return HS_EPARSE;
             }
@@ -176,11 +195,12 @@ int hs_import_manifest(hs_store *s, const char *dir,
         hs_csv_close(c);
         return rc;
     }
+    const int nhdr = hs_csv_nfields(c);
     if ((rc = hs_store_begin(s))) {
         hs_csv_close(c);
         return rc;
     }
-    while ((rc = hs_csv_next(c)) == 0) {
+    while ((rc = hs_import__next(c, nhdr)) == 0) {
         hs_import_opts o = HS_IMPORT_OPTS_INIT;
         long line = hs_csv_line(c);
         const char *file = hs_csv_field(c, cf);
@@ -252,6 +272,57 @@ static int sync_file(const char *path)
     return rc;
 }
 
+/* If `name` is "<base>-build-<pid>" (or that plus "-journal", "-wal",
+ * "-shm"), the pid; else 0. */
+static long build_pid(const char *name, const char *base)
+{
+    size_t nb = strlen(base);
+    if (strncmp(name, base, nb) != 0 || strncmp(name + nb, "-build-", 7) != 0)
+        return 0;
+    const char *p = name + nb + 7, *q = p;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    if (q == p || q - p > 9 ||
+        !(*q == '\0' || strcmp(q, "-journal") == 0 || strcmp(q, "-wal") == 0 ||
+          strcmp(q, "-shm") == 0))
+        return 0;
+    return strtol(p, NULL, 10);
+}
+
+/* Remove the temporary files of builds of `db_path` whose process is gone
+ * (killed part-way): "<db_path>-build-<pid>" and its journals, when no
+ * process `pid` exists on this machine.  Best effort: a file that cannot be
+ * removed stays. */
+static void clean_stale_builds(const char *db_path)
+{
+    char dir[4096], path[4096];
+    const char *slash = strrchr(db_path, '/');
+    const char *base = slash ? slash + 1 : db_path;
+    struct dirent *e;
+    struct stat st;
+
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - db_path + 1), db_path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        long pid = build_pid(e->d_name, base);
+        if (pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* alive (or not ours to signal): in use */
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >=
+            sizeof path)
+            continue;
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+            unlink(path);
+    }
+    closedir(d);
+}
+
 int hs_import_build(const char *dir, const char *db_path, int force,
                     hs_import_progress_fn progress, void *user,
                     hs_import_stats *total)
@@ -266,19 +337,22 @@ int hs_import_build(const char *dir, const char *db_path, int force,
         return hs_error_set(HS_EEXISTS,
                             "%s already exists (use --force to replace it)",
                             db_path);
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s-build-XXXXXX", db_path) >=
-        sizeof tmp)
+    /* Named after this process, so that the next build can tell a file
+     * left by a killed one from a build still running. */
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s-build-%ld", db_path,
+                         (long)getpid()) >= sizeof tmp)
         return hs_error_set(HS_EINVAL, "%s: path too long", db_path);
-    fd = mkstemp(tmp);
+    clean_stale_builds(db_path);
+    for (size_t i = 0; i < sizeof sides / sizeof *sides; i++) {
+        /* left by an earlier process with the same id: stale */
+        snprintf(side, sizeof side, "%s%s", tmp, sides[i]);
+        unlink(side);
+    }
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0)
         return hs_error_set(HS_EIO, "%s: cannot create a temporary file: %s",
                             tmp, strerror(errno));
-    /* mkstemp makes the file private; a store is ordinary data */
-    if (fchmod(fd, 0644) != 0) {
-        rc = hs_error_set(HS_EIO, "%s: chmod: %s", tmp, strerror(errno));
-        close(fd);
-        goto done;
-    }
     close(fd);
     if ((rc = hs_store_open(&s, tmp, HS_STORE_WRITE)))
         goto done;
@@ -306,7 +380,12 @@ int hs_import_build(const char *dir, const char *db_path, int force,
                           strerror(errno));
 done:
     hs_store_close(s);
-    if (rc)
+    if (rc) {
         unlink(tmp);
+        for (size_t i = 0; i < sizeof sides / sizeof *sides; i++) {
+            snprintf(side, sizeof side, "%s%s", tmp, sides[i]);
+            unlink(side);
+        }
+    }
     return rc;
 }

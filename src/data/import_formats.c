@@ -6,8 +6,10 @@
  * call down into it; see import_int.h). */
 #include "import_int.h"
 
+#include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,7 +137,58 @@ int hs_import__bad(const hs_csv *c, const char *field, const char *fmt, ...)
                         hs_csv_line(c), field, msg);
 }
 
-/* Validate open/high/low/close (and volume when has_volume). */
+int hs_import__parse_time(const char *text, int64_t *ts)
+{
+    const char *p = text;
+    size_t ndig = 0;
+    while (isspace((unsigned char)*p))
+        p++;
+    const char *q = p + (*p == '-' || *p == '+');
+    while (isdigit((unsigned char)q[ndig]))
+        ndig++;
+    /* hs_cal_parse_time reads any bare integer as an epoch count (and a
+     * negative or short one as a 1969 or 1970 time); a file's epoch times
+     * have 13 digits (ms) or 10 (s), without a sign.  Four digits and a '-'
+     * start an ISO date. */
+    if (ndig > 0 && !(ndig == 4 && q[ndig] == '-')) {
+        if (q != p)
+            return hs_error_set(HS_EPARSE,
+                                "timestamp '%s' has a sign: epoch times are "
+                                "milliseconds (13 digits) or seconds (10)",
+                                text);
+        if (ndig != 10 && ndig != 13)
+            return hs_error_set(HS_EPARSE,
+                                "timestamp '%s' has %zu digits: epoch times "
+                                "are milliseconds (13 digits) or seconds (10)",
+                                text, ndig);
+    }
+    return hs_cal_parse_time(text, ts);
+}
+
+int hs_import__time(const hs_csv *c, int col, const char *what, int64_t *ts)
+{
+    const char *f = hs_csv_field(c, col);
+    if (col < 0 || col >= hs_csv_nfields(c) || !*f)
+        return hs_error_set(HS_EPARSE, "%s:%ld: field '%s' is missing",
+                            hs_csv_path(c), hs_csv_line(c), what);
+    int rc = hs_import__parse_time(f, ts);
+    if (rc)
+        hs_error_prefix("%s:%ld: field '%s': ", hs_csv_path(c),
+                        hs_csv_line(c), what);
+    return rc;
+}
+
+int hs_import__next(hs_csv *c, int nheader)
+{
+    int rc = hs_csv_next(c);
+    if (rc == 0 && hs_csv_nfields(c) > nheader)
+        return hs_error_set(HS_EPARSE,
+                            "%s:%ld: %d fields, but the header names %d "
+                            "columns",
+                            hs_csv_path(c), hs_csv_line(c), hs_csv_nfields(c),
+                            nheader);
+    return rc;
+}
 
 int hs_import__read_header(hs_csv *c, const char *col)
 {

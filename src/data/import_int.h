@@ -53,6 +53,16 @@ int hs_import__bad(const hs_csv *c, const char *field, const char *fmt, ...)
 /* The column named `name` in the header into *col, else HS_EPARSE naming
  * the file and line. */
 int hs_import__need_column(const hs_csv *c, const char *name, int *col);
+/* Parse a time from a file (hs_cal_parse_time) with the documented rule
+ * for epoch counts: 13 digits (ms) or 10 (s, optionally "x.0"), no sign.
+ * HS_EPARSE with a message naming the text. */
+int hs_import__parse_time(const char *text, int64_t *ts);
+/* Field `col` of the current record as a time (hs_import__parse_time);
+ * HS_EPARSE "FILE:LINE: field 'what': ..." when it is missing or bad. */
+int hs_import__time(const hs_csv *c, int col, const char *what, int64_t *ts);
+/* The next record (hs_csv_next), refused (HS_EPARSE naming the file and
+ * line) when it has more fields than the header's `nheader`. */
+int hs_import__next(hs_csv *c, int nheader);
 /* Read the header, skipping a banner line: if the first record does not
  * name `col` (and has at most two fields), the next one is the header. */
 int hs_import__read_header(hs_csv *c, const char *col);

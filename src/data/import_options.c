@@ -297,7 +297,7 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
         if (!*f)
             return hs_error_set(HS_EPARSE, "%s:%ld: field '%s' is missing",
                                 hs_csv_path(c), r->line, k->expiry_f);
-        if ((rc = hs_cal_parse_time(f, &q->expiry))) {
+        if ((rc = hs_import__parse_time(f, &q->expiry))) {
             hs_error_prefix("%s:%ld: field '%s': ", hs_csv_path(c), r->line,
                             k->expiry_f);
             return rc;
@@ -308,14 +308,14 @@ static int parse_row(hs_csv *c, const hs_import_opts *o, const opt_cols *k,
     }
     if (k->ts >= 0) {
         const char *f = hs_csv_field(c, k->ts);
-        if ((rc = hs_cal_parse_time(f, &r->row_ts))) {
+        if ((rc = hs_import__parse_time(f, &r->row_ts))) {
             hs_error_prefix("%s:%ld: field 'timestamp': ", hs_csv_path(c),
                             r->line);
             return rc;
         }
     }
     if (k->created >= 0 && *hs_csv_field(c, k->created) &&
-        (rc = hs_cal_parse_time(hs_csv_field(c, k->created), &r->created))) {
+        (rc = hs_import__parse_time(hs_csv_field(c, k->created), &r->created))) {
         hs_error_prefix("%s:%ld: field 'creation': ", hs_csv_path(c), r->line);
         return rc;
     }
@@ -426,7 +426,8 @@ int hs_import__options(hs_store *s, const char *path, const hs_import_opts *o,
         rc = hs_error_set(HS_EPARSE, "%s: empty file", path);
     if (rc || (rc = find_columns(c, o->format, &k)))
         goto done;
-    while ((rc = hs_csv_next(c)) == 0) {
+    const int nhdr = hs_csv_nfields(c);
+    while ((rc = hs_import__next(c, nhdr)) == 0) {
         if (rows.n == rows.cap) {
             size_t nc = rows.cap ? rows.cap * 2 : 512;
             opt_row *p = realloc(rows.v, nc * sizeof *p);

@@ -8,6 +8,7 @@
 
 #include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/market.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -68,20 +69,6 @@ static const char *const target_fields[][5] = {
 };
 
 /* ---------------------------------------------------------- field helpers */
-
-static int field_time(const hs_csv *c, int col, const char *what, int64_t *ts)
-{
-    const char *f = hs_csv_field(c, col);
-    if (col >= hs_csv_nfields(c) || !*f)
-        return hs_error_set(HS_EPARSE, "%s:%ld: field '%s' is missing",
-                            hs_csv_path(c), hs_csv_line(c), what);
-    int rc = hs_cal_parse_time(f, ts);
-    if (rc)
-        hs_error_prefix("%s:%ld: field '%s': ", hs_csv_path(c),
-                        hs_csv_line(c), what);
-    return rc;
-}
-
 
 static int check_ohlc(const hs_csv *c, const double *v, int has_volume)
 {
@@ -167,13 +154,14 @@ static int parse_ohlcv(hs_csv *c, const hs_import_opts *o, int index, parsed *p,
         if (col[4] < 0 && !index)
             return hs_import__need_column(c, "volume", &col[4]);
     }
-    while ((rc = hs_csv_next(c)) == 0) {
+    const int nhdr = hs_csv_nfields(c);
+    while ((rc = hs_import__next(c, nhdr)) == 0) {
         row *x = rows_push(&p->r);
         if (!x)
             return hs_error_set(HS_ENOMEM, "out of memory");
         st->rows_read++;
         x->line = hs_csv_line(c);
-        if ((rc = field_time(c, cts, cdd ? "unix" : "ts", &x->ts)))
+        if ((rc = hs_import__time(c, cts, cdd ? "unix" : "ts", &x->ts)))
             return rc;
         if (cdd) {
             /* ms rows (13 digits, no fraction) win over seconds rows */
@@ -209,13 +197,14 @@ static int parse_dvol(hs_csv *c, const hs_import_opts *o, parsed *p,
     for (int i = 0; i < 4; i++)
         if ((rc = hs_import__need_column(c, name[i], &col[i])))
             return rc;
-    while ((rc = hs_csv_next(c)) == 0) {
+    const int nhdr = hs_csv_nfields(c);
+    while ((rc = hs_import__next(c, nhdr)) == 0) {
         row *x = rows_push(&p->r);
         if (!x)
             return hs_error_set(HS_ENOMEM, "out of memory");
         st->rows_read++;
         x->line = hs_csv_line(c);
-        if ((rc = field_time(c, cd, "date", &x->ts)) ||
+        if ((rc = hs_import__time(c, cd, "date", &x->ts)) ||
             (rc = same_symbol(c, cs, p->file_symbol, sizeof p->file_symbol)))
             return rc;
         for (int i = 0; i < 4; i++)
@@ -228,13 +217,14 @@ static int parse_dvol(hs_csv *c, const hs_import_opts *o, parsed *p,
     return rc == HS_ITEROVER ? 0 : rc;
 }
 
+/* The loader's bound (market.h), so that an imported rate always loads. */
 static int check_rate(const hs_csv *c, const char *field, double rate)
 {
-    if (fabs(rate) >= 1)
+    if (fabs(rate) > HS_FUNDING_RATE_MAX)
         return hs_import__bad(c, field,
-                   "funding rate %.17g is not a fraction of notional "
-                   "(|rate| >= 1)",
-                   rate);
+                   "funding rate %.17g is out of bounds (|rate| <= %g of "
+                   "notional per settlement)",
+                   rate, HS_FUNDING_RATE_MAX);
     return 0;
 }
 
@@ -268,13 +258,14 @@ static int parse_funding(hs_csv *c, const hs_import_opts *o, parsed *p,
         return rc;
     if (o->format == HS_FMT_BITMEX_FUNDING)
         csym = hs_csv_column(c, "symbol");
-    while ((rc = hs_csv_next(c)) == 0) {
+    const int nhdr = hs_csv_nfields(c);
+    while ((rc = hs_import__next(c, nhdr)) == 0) {
         row *x = rows_push(&p->r);
         if (!x)
             return hs_error_set(HS_ENOMEM, "out of memory");
         st->rows_read++;
         x->line = hs_csv_line(c);
-        if ((rc = field_time(c, cts, ts_name, &x->ts)) ||
+        if ((rc = hs_import__time(c, cts, ts_name, &x->ts)) ||
             (rc = hs_csv_double(c, crate, rate_name, &x->v[0])) ||
             (rc = check_rate(c, rate_name, x->v[0])) ||
             (rc = same_symbol(c, csym, p->file_symbol, sizeof p->file_symbol)))
@@ -294,7 +285,7 @@ static int parse_funding(hs_csv *c, const hs_import_opts *o, parsed *p,
         } else if (o->format == HS_FMT_BITMEX_FUNDING) {
             /* the interval is encoded as a time after 2000-01-01 */
             int64_t t;
-            if ((rc = field_time(c, civ, iv_name, &t)))
+            if ((rc = hs_import__time(c, civ, iv_name, &t)))
                 return rc;
             x->v[1] = (double)(t - epoch2000) / (double)HS_MS_PER_HOUR;
         } else {
@@ -320,8 +311,9 @@ static int parse_fred(hs_csv *c, const hs_import_opts *o, parsed *p,
                             "series",
                             hs_csv_path(c), hs_csv_line(c));
     int cv = 1 - cd;
+    const int nhdr = 2;
     snprintf(p->file_symbol, sizeof p->file_symbol, "%s", hs_csv_field(c, cv));
-    while ((rc = hs_csv_next(c)) == 0) {
+    while ((rc = hs_import__next(c, nhdr)) == 0) {
         st->rows_read++;
         if (strcmp(hs_csv_field(c, cv), ".") == 0) {
             st->skipped++; /* FRED's marker for no observation */
@@ -331,10 +323,15 @@ static int parse_fred(hs_csv *c, const hs_import_opts *o, parsed *p,
         if (!x)
             return hs_error_set(HS_ENOMEM, "out of memory");
         x->line = hs_csv_line(c);
-        if ((rc = field_time(c, cd, "DATE", &x->ts)) ||
+        if ((rc = hs_import__time(c, cd, "DATE", &x->ts)) ||
             (rc = hs_csv_double(c, cv, p->file_symbol, &x->v[0])))
             return rc;
         x->v[0] /= 100; /* percent -> decimal */
+        if (fabs(x->v[0]) > HS_RISK_FREE_MAX) /* the loader's bound */
+            return hs_import__bad(c, p->file_symbol,
+                                  "rate %.17g %% is out of bounds (|rate| <= "
+                                  "%g %% a year)",
+                                  x->v[0] * 100, HS_RISK_FREE_MAX * 100);
         hs_import__progress(c, o, &last);
     }
     return rc == HS_ITEROVER ? 0 : rc;
@@ -353,7 +350,8 @@ static int dedupe(const char *path, rows *r, target t, hs_import_stats *st)
     int nv = target_nv[t];
     char tb[40];
 
-    qsort(r->v, r->n, sizeof *r->v, cmp_row);
+    if (r->n > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(r->v, r->n, sizeof *r->v, cmp_row);
     for (size_t i = 0; i < r->n; i++) {
         if (w > 0 && r->v[i].ts == r->v[w - 1].ts) {
             const row *keep = &r->v[w - 1], *x = &r->v[i];

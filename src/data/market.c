@@ -134,6 +134,145 @@ static int64_t source_step(const hs_bar *b, size_t n)
     return best;
 }
 
+/* ------------------------------------------------------- load checks
+ * What a store holds is checked as it is loaded, whatever wrote it
+ * (hs_market_load_history in market.h lists the rules). */
+
+/* A note, unless the same line is already there (the benchmark's bars can
+ * be loaded twice: as an asset and as the marks of its perp). */
+static void note_once(hs_panel *p, const char *line)
+{
+    if (!strstr(p->notes, line))
+        hs_panel_note(p, "%s", line);
+}
+
+static int bad_price(const char *symbol, int64_t ts, const char *field,
+                     double v)
+{
+    char tb[32];
+    hs_cal_format_time(ts, tb, sizeof tb);
+    if (isnan(v))
+        return hs_error_set(HS_EDATA,
+                            "%s: bar at %s: %s is not a number in the store "
+                            "(NULL or text)",
+                            symbol, tb, field);
+    return hs_error_set(HS_EDATA,
+                        "%s: bar at %s: %s %.17g is not a positive finite "
+                        "price",
+                        symbol, tb, field, v);
+}
+
+/* Check the bars of `symbol` (ascending, as read) and note huge moves. */
+static int check_bars(hs_panel *p, const hs_bar *b, size_t n,
+                      const char *symbol)
+{
+    static const char *const name[4] = {"open", "high", "low", "close"};
+    char tb[32], line[256];
+    size_t jumps = 0, first = 0;
+
+    for (size_t k = 0; k < n; k++) {
+        const hs_bar *x = &b[k];
+        const double v[4] = {x->open, x->high, x->low, x->close};
+        if (k > 0 && x->ts <= b[k - 1].ts)
+            return hs_error_set(HS_EDATA,
+                                "%s: the store has two bars at %s (a "
+                                "duplicate time)",
+                                symbol, hs_cal_format_time(x->ts, tb, 32));
+        for (int i = 0; i < 4; i++)
+            if (!(isfinite(v[i]) && v[i] > 0))
+                return bad_price(symbol, x->ts, name[i], v[i]);
+        if (x->low > x->high)
+            return hs_error_set(HS_EDATA,
+                                "%s: bar at %s: high %.17g is below low %.17g",
+                                symbol, hs_cal_format_time(x->ts, tb, 32),
+                                x->high, x->low);
+        for (int i = 0; i < 4; i += 3)
+            if (v[i] < x->low || v[i] > x->high)
+                return hs_error_set(HS_EDATA,
+                                    "%s: bar at %s: %s %.17g is outside "
+                                    "[low, high] = [%.17g, %.17g]",
+                                    symbol, hs_cal_format_time(x->ts, tb, 32),
+                                    name[i], v[i], x->low, x->high);
+        if (!(isfinite(x->volume) && x->volume >= 0))
+            return hs_error_set(HS_EDATA,
+                                "%s: bar at %s: volume %.17g is not a finite "
+                                "number >= 0",
+                                symbol, hs_cal_format_time(x->ts, tb, 32),
+                                x->volume);
+        if (k > 0) {
+            double r = x->close / b[k - 1].close;
+            if (r > HS_JUMP_RATIO_MAX || r < 1 / HS_JUMP_RATIO_MAX) {
+                if (jumps++ == 0)
+                    first = k;
+            }
+        }
+    }
+    if (jumps) {
+        char t1[32];
+        snprintf(line, sizeof line,
+                 "%s: close %.6g at %s is %.4g times the one before (%s); "
+                 "%zu one-bar move%s beyond %gx: suspicious data, check the "
+                 "store",
+                 symbol, b[first].close,
+                 hs_cal_format_time(b[first].ts, tb, sizeof tb),
+                 b[first].close / b[first - 1].close,
+                 hs_cal_format_time(b[first - 1].ts, t1, sizeof t1), jumps,
+                 jumps == 1 ? "" : "s", HS_JUMP_RATIO_MAX);
+        note_once(p, line);
+    }
+    return 0;
+}
+
+static int check_funding(const hs_funding *f, size_t n, const char *symbol)
+{
+    char tb[32];
+    for (size_t k = 0; k < n; k++) {
+        if (k > 0 && f[k].ts <= f[k - 1].ts)
+            return hs_error_set(HS_EDATA,
+                                "%s: the store has two funding settlements at "
+                                "%s (a duplicate time)",
+                                symbol, hs_cal_format_time(f[k].ts, tb, 32));
+        if (!(fabs(f[k].rate) <= HS_FUNDING_RATE_MAX))
+            return hs_error_set(HS_EDATA,
+                                "%s: funding at %s: rate %.17g is %s (|rate| "
+                                "<= %g of notional per settlement)",
+                                symbol, hs_cal_format_time(f[k].ts, tb, 32),
+                                f[k].rate,
+                                isnan(f[k].rate) ? "not a number in the store"
+                                                 : "out of bounds",
+                                HS_FUNDING_RATE_MAX);
+        if (!(isfinite(f[k].interval_hours) && f[k].interval_hours > 0))
+            return hs_error_set(HS_EDATA,
+                                "%s: funding at %s: interval %.17g h is not a "
+                                "positive number",
+                                symbol, hs_cal_format_time(f[k].ts, tb, 32),
+                                f[k].interval_hours);
+    }
+    return 0;
+}
+
+static int check_rates(const hs_rate *r, size_t n, const char *series)
+{
+    char tb[32];
+    for (size_t k = 0; k < n; k++) {
+        if (k > 0 && r[k].ts <= r[k - 1].ts)
+            return hs_error_set(HS_EDATA,
+                                "rate series %s: the store has two rates at "
+                                "%s (a duplicate time)",
+                                series, hs_cal_format_time(r[k].ts, tb, 32));
+        if (!(fabs(r[k].rate) <= HS_RISK_FREE_MAX))
+            return hs_error_set(HS_EDATA,
+                                "rate series %s at %s: rate %.17g is %s "
+                                "(|rate| <= %g a year)",
+                                series, hs_cal_format_time(r[k].ts, tb, 32),
+                                r[k].rate,
+                                isnan(r[k].rate) ? "not a number in the store"
+                                                 : "out of bounds",
+                                HS_RISK_FREE_MAX);
+    }
+    return 0;
+}
+
 /* Aggregate bars onto the panel grid as asset `a`.  Bars outside the grid are
  * ignored; several bars in one step combine as OHLCV. */
 static int place_bars(hs_panel *p, size_t a, const hs_bar *b, size_t n,
@@ -141,6 +280,9 @@ static int place_bars(hs_panel *p, size_t a, const hs_bar *b, size_t n,
 {
     const size_t na = p->n_assets;
     const int64_t t0 = p->time[0];
+    int rc = check_bars(p, b, n, symbol);
+    if (rc)
+        return rc;
     int64_t src = source_step(b, n);
     if (n > 1 && src > p->step_ms) {
         char s1[32], s2[32];
@@ -316,7 +458,7 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
         goto done;
     }
     rc = hs_store_funding(store, inst.id, p->time[0], t_end, &fund, &nf);
-    if (rc)
+    if (rc || (rc = check_funding(fund, nf, o->hedge)))
         goto done;
     int64_t covered_from = nf ? hs_cal_floor(fund[0].ts, p->step_ms) : INT64_MAX;
     if (o->funding == HS_FUNDING_STORE && covered_from > p->time[first_live]) {
@@ -399,6 +541,10 @@ static int load_rates(hs_store *store, hs_panel *p, const char *series,
         hs_error_clear();
         hs_panel_note(p, "no %s rates in the store: risk-free rate 0", series);
         return 0;
+    }
+    if ((rc = check_rates(r, n, series))) {
+        free(r);
+        return rc;
     }
     size_t k = 0;
     double cur = r[0].rate;

@@ -152,30 +152,41 @@ done:
     return 0;
 }
 
+/* A numeric cell, NAN for NULL or text (which sqlite3_column_double would
+ * read as 0 or as a number prefix: "12abc" is 12), so that the history
+ * loader's checks see a value another tool wrote as not a number. */
+static double num(sqlite3_stmt *st, int i)
+{
+    int t = sqlite3_column_type(st, i);
+    return t == SQLITE_INTEGER || t == SQLITE_FLOAT
+               ? sqlite3_column_double(st, i)
+               : NAN;
+}
+
 static void bar_row(sqlite3_stmt *st, void *rec)
 {
     hs_bar *b = rec;
     b->ts = sqlite3_column_int64(st, 0);
-    b->open = sqlite3_column_double(st, 1);
-    b->high = sqlite3_column_double(st, 2);
-    b->low = sqlite3_column_double(st, 3);
-    b->close = sqlite3_column_double(st, 4);
-    b->volume = sqlite3_column_double(st, 5);
+    b->open = num(st, 1);
+    b->high = num(st, 2);
+    b->low = num(st, 3);
+    b->close = num(st, 4);
+    b->volume = num(st, 5);
 }
 
 static void funding_row(sqlite3_stmt *st, void *rec)
 {
     hs_funding *f = rec;
     f->ts = sqlite3_column_int64(st, 0);
-    f->rate = sqlite3_column_double(st, 1);
-    f->interval_hours = sqlite3_column_double(st, 2);
+    f->rate = num(st, 1);
+    f->interval_hours = num(st, 2);
 }
 
 static void rate_row(sqlite3_stmt *st, void *rec)
 {
     hs_rate *r = rec;
     r->ts = sqlite3_column_int64(st, 0);
-    r->rate = sqlite3_column_double(st, 1);
+    r->rate = num(st, 1);
 }
 
 static void ts_row(sqlite3_stmt *st, void *rec)

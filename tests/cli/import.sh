@@ -159,5 +159,94 @@ if check "failed first import fails" 1 "$bin" import --db "$tmp/new.db" \
     else ok "failed first import left no store"; fi
 fi
 
+# Input the documentation rules out, refused with file, line and field;
+# what spreadsheets write, accepted.
+if check "negative epoch time exits 1" 1 "$bin" import --db "$db" --symbol NEGX \
+    "$data/bad_time_negative.csv"; then
+    has "negative epoch time named" "$tmp/err" "bad_time_negative.csv:3:" \
+        "field 'ts'" "timestamp '-1' has a sign"
+fi
+if check "extra field exits 1" 1 "$bin" import --db "$db" --symbol XTRA \
+    "$data/bad_extra_field.csv"; then
+    has "extra field named" "$tmp/err" "bad_extra_field.csv:3:" "7 fields"
+fi
+if check "hex price exits 1" 1 "$bin" import --db "$db" --symbol HEXX \
+    "$data/bad_hex.csv"; then
+    has "hex price named" "$tmp/err" "bad_hex.csv:3:" "'0x10'"
+fi
+if check "header-only file exits 1" 1 "$bin" import --db "$db" --symbol HDRX \
+    "$data/header_only.csv"; then
+    has "header-only file explained" "$tmp/err" "header_only.csv" "no data rows"
+fi
+if check "BOM and CRLF accepted" 0 "$bin" import --db "$db" --symbol BOMX \
+    "$data/bom_crlf.csv"; then
+    has "BOM and CRLF file imported" "$tmp/out" "3 rows read, 3 new"
+fi
+if check "long --venue exits 1" 1 "$bin" import --db "$db" --symbol VENX \
+    --venue a-venue-name-of-21 "$data/generic_iso.csv"; then
+    has "long --venue names the limit" "$tmp/err" "venue 'a-venue-name-of-21'" \
+        "longer than 15 characters"
+fi
+if check "nothing left by the refused files" 0 "$bin" info --db "$db"; then
+    if grep -qE '^(NEGX|XTRA|HEXX|HDRX|VENX) ' "$tmp/out"; then
+        bad "refused files left nothing" "$(cat "$tmp/out")"
+    else
+        ok "refused files left nothing"
+    fi
+fi
+
+# A killed build leaves PATH-build-PID: the next build removes it.
+sleep 0 &
+deadpid=$!
+wait "$deadpid"
+: >"$edb-build-$deadpid"
+if check "build after a killed one" 0 "$bin" import --force --embedded \
+    "$data/manifest_ok" --db "$edb"; then
+    if [ -e "$edb-build-$deadpid" ]; then bad "stale build file removed" "$(ls "$tmp")"
+    else ok "stale build file removed"; fi
+fi
+
+# A 1000-fold one-day spike imports (possible in principle) and runs, with a
+# data note on the terminal and in the results.
+jdb=$tmp/jump.db
+awk 'BEGIN { print "ts,open,high,low,close,volume"
+             for (d = 0; d < 100; d++) {
+                 c = 100 + d % 3; if (d == 85) c = 100000
+                 printf "%d,%s,%s,%s,%s,1\n", 1609459200 + d * 86400, c, c, c, c } }' \
+    >"$tmp/jump_a.csv"
+awk 'BEGIN { print "ts,open,high,low,close,volume"
+             for (d = 0; d < 100; d++) {
+                 c = 50 + d % 5
+                 printf "%d,%s,%s,%s,%s,1\n", 1609459200 + d * 86400, c, c, c, c } }' \
+    >"$tmp/jump_b.csv"
+cat >"$tmp/jump.ini" <<INI
+[data]
+db = $jdb
+start = 2021-03-17
+end = 2021-04-10
+step = 1d
+usdt_is_usd = true
+[book]
+assets = JA
+capital = 100000
+min_history = 5
+[hedge]
+benchmark = JB
+instrument = JB
+[strategy.none]
+type = unhedged
+INI
+if check "import the spike" 0 "$bin" import --db "$jdb" --symbol JA --quiet "$tmp/jump_a.csv" &&
+    check "import the benchmark" 0 "$bin" import --db "$jdb" --symbol JB --quiet "$tmp/jump_b.csv" &&
+    check "run over a 1000-fold spike" 0 "$bin" run "$tmp/jump.ini" -o "$tmp/jump.h5"; then
+    has "spike noted on the terminal" "$tmp/out" "data notes:" \
+        "JA: close 100000 at 2021-03-27 is" "2 one-bar moves beyond 10x"
+    if h5dump -a /data_notes "$tmp/jump.h5" | grep -q "JA: close 100000 at 2021-03-27"; then
+        ok "spike noted in the results"
+    else
+        bad "spike noted in the results" "$(h5dump -a /data_notes "$tmp/jump.h5" | head -c 400)"
+    fi
+fi
+
 echo "import: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
