@@ -18,6 +18,9 @@
 #define HS_CONFIG_MAX_ASSETS 64
 #define HS_CONFIG_MAX_RUNS 64
 #define HS_CONFIG_MAX_KEYS 32
+/* Longest run name, [strategy.NAME] (the section name is then at most 49
+ * characters, the INI reader's limit); also through --set. */
+#define HS_CONFIG_RUN_NAME_MAX 40
 
 typedef struct hs_config_kv {
     char key[64];
