@@ -50,6 +50,7 @@ BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 LIB      := $(B)/libhedgesim.a
 BIN      := hedgesim
 TEMPLATE_SO := $(B)/tests/template_plugin.so
+FAKE_SO  := $(B)/tests/fake_plugin.so
 
 all: $(LIB) $(BIN) datasets/hedgesim.db
 
@@ -89,6 +90,11 @@ $(TEMPLATE_SO): strategies/template.c include/hedgesim/strategy.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@
 
+# Fake strategies the tests load next to it (tests/fake_plugin.c).
+$(FAKE_SO): tests/fake_plugin.c include/hedgesim/strategy.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@
+
 # The embedded dataset: rebuilt from the CSV files under datasets/ in seconds.
 DATA_FILES := $(filter-out datasets/windows.csv,$(shell find datasets -name '*.csv' 2>/dev/null))
 datasets/hedgesim.db: $(BIN) datasets/manifest.csv $(DATA_FILES)
@@ -96,10 +102,10 @@ datasets/hedgesim.db: $(BIN) datasets/manifest.csv $(DATA_FILES)
 
 dataset: datasets/hedgesim.db
 
-test-unit: $(TESTS) $(TEMPLATE_SO) datasets/hedgesim.db
+test-unit: $(TESTS) $(TEMPLATE_SO) $(FAKE_SO) datasets/hedgesim.db
 	@HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_BIN=./$(BIN) tests/run-unit.sh $(TESTS)
 
-test-cli: $(BIN) datasets/hedgesim.db $(TEMPLATE_SO)
+test-cli: $(BIN) datasets/hedgesim.db $(TEMPLATE_SO) $(FAKE_SO)
 	@HS_TEST_PLUGIN=$(TEMPLATE_SO) tests/cli/run.sh ./$(BIN)
 
 check: all
@@ -111,7 +117,7 @@ asan:
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    BIN=build-asan/hedgesim test-unit test-cli
 
-valgrind: all $(TESTS)
+valgrind: all $(TESTS) $(TEMPLATE_SO) $(FAKE_SO)
 	@CK_FORK=no HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_VALGRIND=1 tests/run-unit.sh $(TESTS)
 
 bench: $(BENCHES) datasets/hedgesim.db

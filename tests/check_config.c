@@ -798,6 +798,70 @@ START_TEST(test_bad_overrides)
 }
 END_TEST
 
+/* Values that pass a naive check but make no sense are refused, naming the
+ * key: weights whose sum overflows, an empty item in a list, integers
+ * written in hexadecimal, with an exponent or a fraction, a hexadecimal
+ * number, second 60, a run name longer than documented through --set. */
+START_TEST(test_values_that_make_no_sense)
+{
+    parse_fails(build(DATA_OK, "assets = ETH,BNB\nweights = 1e308,1e308\n",
+                      HEDGE_OK, NULL, STRAT_OK),
+                "test.ini: [book] weights", "overflows", NULL);
+    parse_fails(build(DATA_OK, "assets = ETH,,BNB\n", HEDGE_OK, NULL, STRAT_OK),
+                "test.ini: [book] assets", "empty item", NULL);
+    parse_fails(build(DATA_OK, "assets = ETH,BNB,\n", HEDGE_OK, NULL, STRAT_OK),
+                "[book] assets", "empty item", NULL);
+    parse_fails(build(DATA_OK, "assets = ,ETH\n", HEDGE_OK, NULL, STRAT_OK),
+                "[book] assets", "empty item", NULL);
+    parse_fails(build(DATA_OK, "assets = ETH,BNB\nweights = 1,,2\n", HEDGE_OK,
+                      NULL, STRAT_OK),
+                "[book] weights", "empty item", NULL);
+    parse_fails(build(DATA_OK, "assets = ETH,BNB\nweights = 0x1p0,1\n",
+                      HEDGE_OK, NULL, STRAT_OK),
+                "[book] weights", "0x1p0", NULL);
+    static const char *const not_ints[] = {"0x10", "1e1", "16.0", "+", "1 0"};
+    for (size_t i = 0; i < sizeof not_ints / sizeof not_ints[0]; i++) {
+        char book[128];
+        snprintf(book, sizeof book, BOOK_OK "min_history = %s\n", not_ints[i]);
+        parse_fails(build(DATA_OK, book, HEDGE_OK, NULL, STRAT_OK),
+                    "test.ini: [book]", "key 'min_history'",
+                    "not a valid integer", NULL);
+    }
+    parse_fails(build(DATA_OK, BOOK_OK "capital = 0x10\n", HEDGE_OK, NULL,
+                      STRAT_OK),
+                "key 'capital'", "not a valid number", NULL);
+    parse_fails(build("start = 2019-01-01 00:00:60\nend = 2024-12-31\n"
+                      "usdt_is_usd = true\n",
+                      BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
+                "test.ini: [data] key 'start'", NULL);
+    /* Still accepted: signed and exponent numbers, second 59, integers
+     * with spaces around them. */
+    hs_config *c = parse_ok(build("start = 2019-01-01 00:00:59\n"
+                                  "end = 2024-12-31\nusdt_is_usd = true\n",
+                                  "assets = ETH,BNB\nweights = 1e2, 3.5e1\n"
+                                  "capital = +2.5e5\nmin_history =  16 \n",
+                                  HEDGE_OK, NULL, STRAT_OK));
+    ck_assert_int_eq(c->start, 1546300800000LL + 59000);
+    hs_ck_near(c->weights[0], 100, 0);
+    hs_ck_near(c->weights[1], 35, 0);
+    hs_ck_near(c->capital, 2.5e5, 0);
+    ck_assert_uint_eq(c->min_history, 16);
+    /* A run name of 40 characters is the longest, through --set as well. */
+    char set[128], name41[64];
+    const char *name40 = "abcdefghij_abcdefghij_abcdefghij_abcdefg";
+    ck_assert_uint_eq(strlen(name40), HS_CONFIG_RUN_NAME_MAX);
+    snprintf(set, sizeof set, "strategy.%s.type=unhedged", name40);
+    ck_assert_msg(hs_config_set(c, set) == 0, "%s", hs_error_last());
+    ck_assert_str_eq(c->runs[1].name, name40);
+    snprintf(name41, sizeof name41, "%sh", name40);
+    snprintf(set, sizeof set, "strategy.%s.type=unhedged", name41);
+    ck_assert_int_eq(hs_config_set(c, set), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), name41));
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "longer than 40"));
+    hs_config_free(c);
+}
+END_TEST
+
 /* hs_config_validate on a config changed in place. */
 START_TEST(test_validate)
 {
@@ -1103,6 +1167,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_unnamed);
     tcase_add_test(tc, test_overrides);
     tcase_add_test(tc, test_bad_overrides);
+    tcase_add_test(tc, test_values_that_make_no_sense);
     tcase_add_test(tc, test_validate);
     tcase_add_test(tc, test_metrics_rolling_window);
     tcase_add_test(tc, test_metrics_errors);

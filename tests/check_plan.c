@@ -307,6 +307,225 @@ START_TEST(test_write)
 }
 END_TEST
 
+/* A run that fails part-way (the fake plug-in fail_at, at live step 10) is
+ * recorded as failed with its reason; the other runs complete, bit for bit
+ * as without it, and the results file holds them and lists the failure. */
+START_TEST(test_failed_run_others_complete)
+{
+    const double beta[2] = {0.9, 1.3};
+    hs_panel *p = fix_panel(200, 2, beta, 0.02, 0.0001, 21);
+    hs_registry *reg = fix_registry_with_fakes();
+    char text[8192], runs[2048], path[64];
+    snprintf(runs, sizeof runs,
+             "[strategy.ols]\ntype = perp_short\nbeta = ols\nwindow = 30\n"
+             "[strategy.bad]\ntype = fail_at\nstep = 10\n"
+             "[strategy.band]\ntype = dynamic_rebalance\nbeta = ewma\n");
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open", runs);
+    hs_config *c = NULL, *c2 = NULL;
+    hs_plan *pl = NULL, *alone = NULL;
+    ck_assert_int_eq(fix_plan_reg(&pl, &c, p, 40, text, reg), 0);
+    ck_assert_int_eq(hs_plan_run(pl), 0);
+    ck_assert_uint_eq(hs_plan_n_failed(pl), 1);
+    ck_assert_int_eq(hs_plan_failed(pl, 0), 0);
+    ck_assert_int_eq(hs_plan_failed(pl, 1), HS_ESTRATEGY);
+    ck_assert_int_eq(hs_plan_failed(pl, 2), 0);
+    ck_assert_str_eq(hs_plan_failure(pl, 0), "");
+    const char *why = hs_plan_failure(pl, 1);
+    ck_assert_ptr_nonnull(strstr(why, "run 'bad'"));
+    ck_assert_ptr_nonnull(strstr(why, "deliberate failure at live step 10"));
+    char tb[32];
+    ck_assert_ptr_nonnull( /* at live step 10 */
+        strstr(why, hs_cal_format_time(p->time[50], tb, sizeof tb)));
+    ck_assert_ptr_null(hs_plan_metrics(pl, 1));
+    ck_assert_ptr_nonnull(hs_plan_metrics(pl, 0));
+    ck_assert_ptr_nonnull(hs_plan_metrics(pl, 2));
+
+    /* The same config without the failing run: identical runs. */
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open",
+                    "[strategy.ols]\ntype = perp_short\nbeta = ols\n"
+                    "window = 30\n[strategy.band]\ntype = dynamic_rebalance\n"
+                    "beta = ewma\n");
+    ck_assert_int_eq(fix_plan_reg(&alone, &c2, p, 40, text, reg), 0);
+    ck_assert_int_eq(hs_plan_run(alone), 0);
+    for (size_t k = 0; k < 2; k++) {
+        const hs_run_series *x = hs_plan_series(pl, k ? 2 : 0);
+        const hs_run_series *y = hs_plan_series(alone, k);
+        for (size_t t = 0; t < 200; t++)
+            ck_assert_msg(x->equity[t] == y->equity[t], "run %zu step %zu", k,
+                          t);
+        ck_assert(hs_plan_metrics(pl, k ? 2 : 0)->hedge_effectiveness ==
+                  hs_plan_metrics(alone, k)->hedge_effectiveness);
+    }
+
+    /* The file: the completed runs, and the failed one with its reason. */
+    /* (in the working directory) */
+    snprintf(path, sizeof path, "hs_plan_fail_%d.h5", (int)getpid());
+    unlink(path);
+    hs_results_meta meta = {.mode = "history", .config_text = c->text};
+    ck_assert_msg(hs_plan_write(pl, path, 0, &meta) == 0, "%s",
+                  hs_error_last());
+    ck_assert_int_eq(hs_h5_exists(path, "/runs/ols"), 1);
+    ck_assert_int_eq(hs_h5_exists(path, "/runs/band"), 1);
+    ck_assert_int_eq(hs_h5_exists(path, "/runs/bad"), 0);
+    char **names = NULL, **reasons = NULL, **types = NULL;
+    size_t nn = 0, nrs = 0, nt = 0;
+    ck_assert_int_eq(hs_h5_read_strings(path, "/summary/run", &names, &nn), 0);
+    ck_assert_uint_eq(nn, 2);
+    hs_h5_strings_free(names, nn);
+    ck_assert_int_eq(hs_h5_read_strings(path, "/failed_runs/run", &names, &nn),
+                     0);
+    ck_assert_int_eq(
+        hs_h5_read_strings(path, "/failed_runs/reason", &reasons, &nrs), 0);
+    ck_assert_int_eq(hs_h5_read_strings(path, "/failed_runs/type", &types, &nt),
+                     0);
+    ck_assert_uint_eq(nn, 1);
+    ck_assert_str_eq(names[0], "bad");
+    ck_assert_str_eq(types[0], "fail_at");
+    ck_assert_str_eq(reasons[0], why);
+    hs_h5_strings_free(names, nn);
+    hs_h5_strings_free(reasons, nrs);
+    hs_h5_strings_free(types, nt);
+    int64_t hedged = 0;
+    ck_assert_int_eq(hs_h5_read_attr_i64(path, "/runs/ols", "steps_hedged",
+                                         &hedged),
+                     0);
+    ck_assert_int_eq(hedged, (int64_t)hs_plan_steps_hedged(pl, 0));
+    unlink(path);
+    /* Without failures there is no such table. */
+    ck_assert_int_eq(hs_plan_write(alone, path, 0, &meta), 0);
+    ck_assert_int_eq(hs_h5_exists(path, "/failed_runs"), 0);
+    unlink(path);
+
+    /* A rerun of the failed run with a good spec clears its failure. */
+    hs_run_spec good = *hs_plan_spec(pl, 0);
+    good.name = "bad";
+    ck_assert_int_eq(hs_plan_rerun(pl, 1, &good), 0);
+    ck_assert_int_eq(hs_plan_failed(pl, 1), 0);
+    ck_assert_uint_eq(hs_plan_n_failed(pl), 0);
+    ck_assert_int_eq(hs_plan_finish(pl), 0);
+    ck_assert_ptr_nonnull(hs_plan_metrics(pl, 1));
+    hs_plan_free(pl);
+    hs_plan_free(alone);
+    hs_config_free(c);
+    hs_config_free(c2);
+
+    /* When every run fails, the plan says so and nothing is written. */
+    fix_config_text(text, sizeof text, p, 2, 40, 5, 2, "next_open",
+                    "[strategy.bad]\ntype = fail_at\nstep = 3\n"
+                    "[strategy.worse]\ntype = fail_at\nstep = 4\n");
+    ck_assert_int_eq(fix_plan_reg(&pl, &c, p, 40, text, reg), 0);
+    ck_assert_int_eq(hs_plan_run(pl), HS_ESTRATEGY);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "every run failed"));
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "live step 3"));
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "live step 4"));
+    ck_assert_uint_eq(hs_plan_n_failed(pl), 2);
+    ck_assert_int_eq(hs_plan_write(pl, path, 0, &meta), HS_EINVAL);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    hs_plan_free(pl);
+    hs_config_free(c);
+    hs_registry_free(reg);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* An estimator whose window is longer than the history before start hedges
+ * only once it has warmed up: the plan counts the steps hedged and a data
+ * note says why. */
+START_TEST(test_late_warmup_noted)
+{
+    const double beta[2] = {0.9, 1.3};
+    hs_panel *p = fix_panel(200, 2, beta, 0.02, 0, 22);
+    char text[4096];
+    fix_config_text(text, sizeof text, p, 2, 20, 5, 2, "next_open",
+                    "[strategy.none]\ntype = unhedged\nbeta = none\n"
+                    "[strategy.ols]\ntype = perp_short\nbeta = ols\n"
+                    "window = 30\n");
+    hs_config *c = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 20, text), 0);
+    ck_assert_int_eq(hs_plan_run(pl), 0);
+    ck_assert_uint_eq(hs_plan_n_failed(pl), 0);
+    /* ols, window 30: the first estimate needs 30 return observations */
+    const hs_run_series *s = hs_plan_series(pl, 1);
+    size_t first = 0, finite = 0;
+    for (size_t t = 20; t < 200; t++)
+        if (isfinite(s->beta[t]) && finite++ == 0)
+            first = t;
+    ck_assert_uint_gt(first, 20);
+    ck_assert_uint_eq(finite, 200 - first);
+    ck_assert_uint_eq(hs_plan_steps_hedged(pl, 1), finite);
+    ck_assert_uint_eq(hs_plan_steps_hedged(pl, 0), 180); /* no estimator */
+    char tb[32], want[128];
+    snprintf(want, sizeof want, "run 'ols': no ols beta before %s, so only "
+                                "%zu of 180 live steps are hedged",
+             hs_cal_format_time(p->time[first], tb, sizeof tb), finite);
+    ck_assert_msg(strstr(p->notes, want), "notes lack '%s':\n%s", want,
+                  p->notes);
+    ck_assert_ptr_nonnull(strstr(p->notes, "the history up to start gives"));
+    /* A finish after a rerun does not repeat the note. */
+    hs_run_spec sp = *hs_plan_spec(pl, 1);
+    ck_assert_int_eq(hs_plan_rerun(pl, 1, &sp), 0);
+    ck_assert_int_eq(hs_plan_finish(pl), 0);
+    const char *at = strstr(p->notes, want);
+    ck_assert_ptr_null(strstr(at + 1, want));
+    hs_plan_free(pl);
+    hs_config_free(c);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* A benchmark whose price never moves gives no beta: that run fails with
+ * that reason (not "the history is too short"), the others complete. */
+START_TEST(test_constant_benchmark_reason)
+{
+    const double beta[2] = {0.9, 1.3};
+    hs_panel *p = fix_panel(150, 2, beta, 0.02, 0, 23);
+    for (size_t t = 0; t < p->n_steps; t++)
+        for (size_t a = 2; a < 4; a++) { /* BENCH and BENCH-PERP */
+            size_t i = t * p->n_assets + a;
+            p->open[i] = p->high[i] = p->low[i] = p->close[i] = 300;
+        }
+    char text[4096];
+    fix_config_text(text, sizeof text, p, 2, 60, 5, 2, "next_open",
+                    "[strategy.none]\ntype = unhedged\nbeta = none\n"
+                    "[strategy.ols]\ntype = perp_short\nbeta = ols\n"
+                    "window = 30\n");
+    hs_config *c = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 60, text), 0);
+    ck_assert_int_eq(hs_plan_run(pl), 0);
+    ck_assert_uint_eq(hs_plan_n_failed(pl), 1);
+    ck_assert_int_eq(hs_plan_failed(pl, 1), HS_EDATA);
+    const char *why = hs_plan_failure(pl, 1);
+    ck_assert_ptr_nonnull(strstr(why, "run 'ols'"));
+    ck_assert_ptr_nonnull(strstr(why, "never warmed up"));
+    ck_assert_ptr_nonnull(strstr(why, "benchmark BENCH's returns are constant"));
+    ck_assert_ptr_null(strstr(why, "too short"));
+    ck_assert_ptr_nonnull(hs_plan_metrics(pl, 0));
+    hs_plan_free(pl);
+    hs_config_free(c);
+    /* With only that run, the plan fails with the same reason. */
+    fix_config_text(text, sizeof text, p, 2, 60, 5, 2, "next_open",
+                    "[strategy.ols]\ntype = perp_short\nbeta = ols\n"
+                    "window = 30\n");
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 60, text), 0);
+    ck_assert_int_eq(hs_plan_run(pl), HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "constant"));
+    hs_plan_free(pl);
+    hs_config_free(c);
+    /* Too little history for the window is still said so. */
+    fix_config_text(text, sizeof text, p, 2, 60, 5, 2, "next_open",
+                    "[strategy.ols]\ntype = perp_short\nbeta = ols\n"
+                    "window = 500\n");
+    ck_assert_int_eq(fix_plan(&pl, &c, p, 60, text), 0);
+    ck_assert_int_eq(hs_plan_run(pl), HS_EDATA);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "too short"));
+    hs_plan_free(pl);
+    hs_config_free(c);
+    hs_panel_free(p);
+}
+END_TEST
+
 /* From the store: the panel starts `lookback` steps before `start`, the
  * first live step is `start`, and a spot hedge equal to the benchmark is
  * its own column (the last). */
@@ -357,6 +576,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_options_lockstep_equals_rerun);
     tcase_add_test(tc, test_rerun);
     tcase_add_test(tc, test_write);
+    tcase_add_test(tc, test_failed_run_others_complete);
+    tcase_add_test(tc, test_late_warmup_noted);
+    tcase_add_test(tc, test_constant_benchmark_reason);
     tcase_add_test(tc, test_from_store);
     suite_add_tcase(s, tc);
     return s;

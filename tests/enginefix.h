@@ -139,25 +139,68 @@ static inline void fix_config_text(char *buf, size_t size, const hs_panel *p,
              slip_bps, fill, strategies);
 }
 
-/* A plan over `p` from a config text (fix_config_text).  Aborts the test on
- * a config error; returns the plan's error code otherwise. */
-static inline int fix_plan(hs_plan **plan, hs_config **cfg, hs_panel *p,
-                           size_t live_from, const char *text)
+/* A plan over `p` from a config text (fix_config_text), with the strategy
+ * types of `reg`.  Aborts the test on a config error; returns the plan's
+ * error code otherwise. */
+static inline int fix_plan_reg(hs_plan **plan, hs_config **cfg, hs_panel *p,
+                               size_t live_from, const char *text,
+                               const hs_registry *reg)
 {
-    hs_registry *reg = NULL;
     hs_plan_opts po = HS_PLAN_OPTS_INIT;
     int rc = hs_config_parse(cfg, text, "fixture");
     if (rc) {
         fprintf(stderr, "fixture config: %s\n", hs_error_last());
         abort();
     }
-    if (hs_registry_new(&reg))
-        abort();
     po.panel = p;
     po.live_from = live_from;
-    rc = hs_plan_new(plan, *cfg, reg, NULL, &po);
+    return hs_plan_new(plan, *cfg, reg, NULL, &po);
+}
+
+/* The same with the built-in strategies only. */
+static inline int fix_plan(hs_plan **plan, hs_config **cfg, hs_panel *p,
+                           size_t live_from, const char *text)
+{
+    hs_registry *reg = NULL;
+    if (hs_registry_new(&reg))
+        abort();
+    int rc = fix_plan_reg(plan, cfg, p, live_from, text, reg);
     hs_registry_free(reg); /* built-in types are static: plans keep them */
     return rc;
+}
+
+/* A registry of the built-ins and the fake strategies of
+ * tests/fake_plugin.c (fail_at, hold_short), built next to the template
+ * plug-in ($HS_TEST_PLUGIN).  Keep it while plans use its types. */
+static inline hs_registry *fix_registry_with_fakes(void)
+{
+    const char *t = getenv("HS_TEST_PLUGIN");
+    char so[1024];
+    hs_registry *reg = NULL;
+    if (!t)
+        t = "build/tests/template_plugin.so";
+    const char *slash = strrchr(t, '/');
+    snprintf(so, sizeof so, "%.*s/fake_plugin.so",
+             slash ? (int)(slash - t) : 1, slash ? t : ".");
+    if (hs_registry_new(&reg))
+        abort();
+    if (hs_registry_load(reg, so)) {
+        fprintf(stderr, "fake plug-in: %s\n", hs_error_last());
+        abort();
+    }
+    return reg;
+}
+
+/* Book asset `a` of a fix_panel delisted from step `from` on: no bars. */
+static inline void fix_delist(hs_panel *p, size_t a, size_t from)
+{
+    for (size_t t = from; t < p->n_steps; t++) {
+        size_t i = t * p->n_assets + a;
+        p->state[i] = HS_BAR_ABSENT;
+        p->open[i] = p->high[i] = p->low[i] = p->close[i] = NAN;
+    }
+    hs_panel_finish(p);
+    p->delisted[a] = 1;
 }
 
 #endif

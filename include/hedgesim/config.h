@@ -28,6 +28,9 @@ typedef struct hs_config_window {
     int64_t start, end;    /* first and last bar, ms UTC (end >= start) */
     char description[256]; /* optional, "" if not given */
 } hs_config_window;
+/* Longest run name, [strategy.NAME] (the section name is then at most 49
+ * characters, the INI reader's limit); also through --set. */
+#define HS_CONFIG_RUN_NAME_MAX 40
 
 typedef struct hs_config_kv {
     char key[64];

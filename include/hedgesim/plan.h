@@ -22,7 +22,13 @@
  *
  * Runs are stepped together (step t of every run before step t + 1 of any),
  * so a modeled option chain is generated once per step for all the runs that
- * trade options; each engine still sees only its own past. */
+ * trade options; each engine still sees only its own past.
+ *
+ * A run that fails (its strategy returns an error or a non-finite hedge,
+ * its attribution does not add up, its estimator never warms up) is
+ * recorded as failed with its reason and stepped no further; the other
+ * runs complete.  hs_plan_failed / hs_plan_failure say which and why, the
+ * results file lists them (docs/results-format.md). */
 #ifndef HEDGESIM_PLAN_H
 #define HEDGESIM_PLAN_H
 
@@ -37,6 +43,9 @@
 #include "hedgesim/strategy.h"
 
 typedef struct hs_plan hs_plan;
+
+/* Longest reason kept for a failed run (with the terminator). */
+#define HS_PLAN_REASON_MAX 512
 
 /* Choices of the caller, beyond the config (all borrowed). */
 typedef struct hs_plan_opts {
@@ -72,28 +81,41 @@ int hs_plan_new(hs_plan **out, const hs_config *cfg, const hs_registry *reg,
                 hs_store *store, const hs_plan_opts *opts);
 void hs_plan_free(hs_plan *plan);
 
-/* One step of every run: 0, HS_ITEROVER when every run is done, or the
- * first error. */
+/* One step of every run that has not failed: 0, or HS_ITEROVER when every
+ * run is done or failed.  A run whose step fails is marked failed (with
+ * the error's message) and the others go on: no error is returned. */
 int hs_plan_step(hs_plan *plan);
 /* Step to the end, then hs_plan_finish. */
 int hs_plan_run(hs_plan *plan);
-/* Compute the metrics of every run that has none yet.  HS_EINVAL if a run
- * has not reached the end; HS_EDATA if an estimator never warmed up (the
- * history is too short for its window). */
+/* Compute the metrics of every run that has none yet and has not failed.
+ * A run whose estimator never warmed up (the reason names the cause: too
+ * little history for its window, a benchmark that does not move) or whose
+ * metrics cannot be computed is marked failed.  0 when at least one run
+ * completed; when every run failed, the first run's code (HS_EDATA,
+ * HS_ESTRATEGY, ...) with every reason in the message.  HS_EINVAL if a run
+ * has not reached the end. */
 int hs_plan_finish(hs_plan *plan);
+
+/* hs_plan_run, then the first failed run's error (its code, its reason as
+ * the message) if any run failed: for commands whose every figure needs
+ * every run (a Monte Carlo path, a stress window, an analysis). */
+int hs_plan_run_strict(hs_plan *plan);
 
 /* Replace run i's spec (options wired as for the config's runs) and run it
  * alone to the end, reusing the engine's memory (no allocation once the
  * states are as large as the largest seen): the building block of
  * parameter sweeps.  Its metrics follow from hs_plan_finish.  Call only
  * between full passes, not while hs_plan_step is part-way (the runs share
- * the chain source). */
+ * the chain source).  Run i's earlier failure is cleared; if the rerun
+ * fails, run i is marked failed and the code returned. */
 int hs_plan_rerun(hs_plan *plan, size_t i, const hs_run_spec *spec);
 
 /* Write the results (hs_results_write_runs) of a plan that has run: `meta`
  * gives the provenance (command line, config, dataset, seed, mode); the plan
- * fills in the rolling window and whether modeled data was used.
- * HS_EEXISTS if `path` exists and !force. */
+ * fills in the rolling window, whether modeled data was used and the failed
+ * runs (listed with their reasons; the completed runs are written in
+ * full).  HS_EEXISTS if `path` exists and !force; HS_EINVAL if no run
+ * completed. */
 int hs_plan_write(const hs_plan *plan, const char *path, int force,
                   const hs_results_meta *meta);
 
@@ -101,8 +123,20 @@ int hs_plan_write(const hs_plan *plan, const char *path, int force,
 size_t hs_plan_n_runs(const hs_plan *plan);
 const hs_run_spec *hs_plan_spec(const hs_plan *plan, size_t i);
 const hs_run_series *hs_plan_series(const hs_plan *plan, size_t i);
-/* NULL until hs_plan_run or hs_plan_finish has computed them. */
+/* NULL until hs_plan_run or hs_plan_finish has computed them, and for a
+ * failed run. */
 const hs_metrics *hs_plan_metrics(const hs_plan *plan, size_t i);
+/* 0 if run i has not failed, else the code it failed with. */
+int hs_plan_failed(const hs_plan *plan, size_t i);
+/* Why run i failed ("" if it did not); borrowed from the plan. */
+const char *hs_plan_failure(const hs_plan *plan, size_t i);
+/* How many runs failed. */
+size_t hs_plan_n_failed(const hs_plan *plan);
+/* Live steps at which run i was hedged: those with a beta estimate (every
+ * live step for a run without an estimator).  Fewer than the live steps
+ * when the estimator warmed up late (a data note says why); 0 until the
+ * run has metrics. */
+size_t hs_plan_steps_hedged(const hs_plan *plan, size_t i);
 const hs_panel *hs_plan_panel(const hs_plan *plan);
 /* The same panel, to hand to other plans over the same data
  * (hs_plan_opts.panel: parameter sweeps, one plan per thread); they must

@@ -17,7 +17,16 @@ typedef struct hs_run_output {
     const hs_run_spec *spec;
     const hs_run_series *series;
     const hs_metrics *metrics;
+    size_t steps_hedged;   /* live steps with a beta estimate */
 } hs_run_output;
+
+/* A run that failed: listed in the file with its reason (all borrowed). */
+typedef struct hs_run_failure {
+    const char *run;    /* run name */
+    const char *type;   /* strategy type */
+    const char *error;  /* hs_strerror of its code */
+    const char *reason; /* the message */
+} hs_run_failure;
 
 /* Root attributes (strings may be NULL: written as ""). */
 typedef struct hs_results_meta {
@@ -32,6 +41,9 @@ typedef struct hs_results_meta {
     uint64_t seed;
     size_t rolling_window;     /* steps for the rolling residual beta */
     int modeled_data;          /* 1: some runs used modeled option quotes */
+    const hs_run_failure *failed; /* [n_failed] runs that failed (a
+                                   * /failed_runs table when n_failed > 0) */
+    size_t n_failed;
 } hs_results_meta;
 
 /* Write the calendar, assets, book, benchmark and every run over the live

@@ -173,7 +173,7 @@ int hs_cal_parse_time(const char *text, int64_t *out_ms)
             p++;
         else if (p[0] == '+' && strncmp(p, "+00:00", 6) == 0)
             p += 6;
-        if (h > 23 || mi > 59 || sec > 60)
+        if (h > 23 || mi > 59 || sec > 59) /* no leap seconds in UTC ms */
             return hs_error_set(HS_EPARSE, "bad time of day in '%s'", text);
     }
     while (isspace((unsigned char)*p))

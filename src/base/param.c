@@ -34,6 +34,35 @@ static int choice_index(const char *choices, const char *word)
     return -1;
 }
 
+/* Is `text` (leading space skipped) a plain decimal number: [+-]digits,
+ * and unless `integer` a fraction and an exponent, then trailing space? */
+static int decimal_text(const char *text, int integer)
+{
+    const char *s = text;
+    int digits = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    for (; isdigit((unsigned char)*s); s++)
+        digits++;
+    if (!integer) {
+        if (*s == '.')
+            for (s++; isdigit((unsigned char)*s); s++)
+                digits++;
+        if (digits && (*s == 'e' || *s == 'E')) {
+            s++;
+            if (*s == '+' || *s == '-')
+                s++;
+            if (!isdigit((unsigned char)*s))
+                return 0;
+            while (isdigit((unsigned char)*s))
+                s++;
+        }
+    }
+    while (isspace((unsigned char)*s))
+        s++;
+    return digits > 0 && *s == '\0';
+}
+
 static int parse_value(const hs_param *p, const char *text, double *out)
 {
     char *end;
@@ -42,6 +71,11 @@ static int parse_value(const hs_param *p, const char *text, double *out)
     switch (p->kind) {
     case HS_PARAM_DOUBLE:
     case HS_PARAM_INT: {
+        /* Decimal only: strtod alone would take hexadecimal (0x10), inf
+         * and nan; an integer is digits with an optional sign (not 1e1 or
+         * 16.0). */
+        if (!decimal_text(text, p->kind == HS_PARAM_INT))
+            return -1;
         errno = 0;
         double v = strtod(text, &end);
         while (isspace((unsigned char)*end))

@@ -9,7 +9,8 @@
 enum {
     HS_EXIT_OK = 0,
     HS_EXIT_FAIL = 1,  /* the command ran and failed: bad data, I/O, ... */
-    HS_EXIT_USAGE = 2  /* bad command line: unknown option, bad number */
+    HS_EXIT_USAGE = 2, /* bad command line: unknown option, bad number */
+    HS_EXIT_PARTIAL = 3 /* completed, but some runs failed (listed) */
 };
 
 /* The default store path when --db is not given ($HEDGESIM_DB overrides). */

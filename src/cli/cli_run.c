@@ -93,7 +93,8 @@ static void print_table(const hs_config *cfg, const hs_plan *plan,
     }
     int any_premium = 0;
     for (size_t i = 0; i < nr; i++)
-        any_premium |= hs_plan_metrics(plan, i)->premium != 0;
+        any_premium |= hs_plan_metrics(plan, i) &&
+                       hs_plan_metrics(plan, i)->premium != 0;
     printf("\n%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", "run", "type",
            "HE", "TE", "beta_r", "ann.ret", "max.DD", "CVaR95", "fees+slip",
            "funding");
@@ -101,6 +102,11 @@ static void print_table(const hs_config *cfg, const hs_plan *plan,
     for (size_t i = 0; i < nr; i++) {
         const hs_run_spec *s = hs_plan_spec(plan, i);
         const hs_metrics *m = hs_plan_metrics(plan, i);
+        if (!m) { /* failed: the reason instead of numbers */
+            printf("%-14s %-18s FAILED: %s\n", s->name, s->type->name,
+                   hs_plan_failure(plan, i));
+            continue;
+        }
         double costs = m->fees + m->slippage;
         printf("%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", s->name,
                s->type->name, fmt_num(m->hedge_effectiveness, 3, b[0], 32),
@@ -120,6 +126,18 @@ static void print_table(const hs_config *cfg, const hs_plan *plan,
            "run, in currency (negative funding: received);\npremium: net option "
            "premium paid, less sales and settlements.  Definitions:\n"
            "docs/metrics.md.\n");
+    /* Runs hedged on fewer steps than the window (an estimator that
+     * warmed up late; the data notes say why). */
+    for (size_t i = 0; i < nr; i++) {
+        size_t h = hs_plan_steps_hedged(plan, i);
+        if (hs_plan_metrics(plan, i) && h < p->n_steps - lf)
+            printf("%s: hedged on %zu of %zu steps\n", hs_plan_spec(plan, i)->name,
+                   h, p->n_steps - lf);
+    }
+    if (hs_plan_n_failed(plan))
+        printf("%zu of %zu runs FAILED (exit status 3); the others are "
+               "complete\n",
+               hs_plan_n_failed(plan), nr);
     if (out && hs_h5_null_output(out))
         printf("results: discarded (%s)\n", out);
     else if (out)
@@ -293,6 +311,14 @@ int hs_cli_run(int argc, char **argv)
     if (!quiet)
         print_table(cfg, plan, out);
     exit_code = HS_EXIT_OK;
+    if (hs_plan_n_failed(plan)) {
+        /* The others are written; say so on stderr even with -q. */
+        for (size_t i = 0; i < hs_plan_n_runs(plan); i++)
+            if (hs_plan_failed(plan, i))
+                fprintf(stderr, "hedgesim run: run '%s' failed: %s\n",
+                        hs_plan_spec(plan, i)->name, hs_plan_failure(plan, i));
+        exit_code = HS_EXIT_PARTIAL;
+    }
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);

@@ -509,6 +509,25 @@ static void record_options(hs_engine *e, size_t t)
     }
 }
 
+/* The rule for every strategy, built-in or plug-in: with nothing to hedge
+ * (the book holds nothing and has nothing pending: every asset delisted, or
+ * none listed yet) the decision is flat, whatever the strategy said: the
+ * hedge goes to 0 and the option positions are closed. */
+static void flatten(const hs_engine *e, hs_decision *d)
+{
+    const hs_option_book *ob = &e->options;
+    d->trade = 1;
+    d->hedge_target = 0;
+    d->n_options = 0;
+    for (size_t i = 0; i < ob->n && d->n_options < HS_MAX_OPTION_ORDERS; i++) {
+        hs_option_order *o = &d->options[d->n_options++];
+        o->expiry = ob->pos[i].expiry;
+        o->strike = ob->pos[i].strike;
+        o->right = ob->pos[i].right;
+        o->qty = -ob->pos[i].qty;
+    }
+}
+
 int hs_engine_step(hs_engine *e)
 {
     const hs_context *c = e->ctx;
@@ -584,14 +603,17 @@ int hs_engine_step(hs_engine *e)
                         hs_cal_format_time(p->time[t], tb, sizeof tb));
         return rc == HS_ITEROVER ? HS_ESTRATEGY : rc;
     }
-    if (d.trade) {
+    if (d.trade && !isfinite(d.hedge_target)) {
         char tb[32];
-        if (!isfinite(d.hedge_target))
-            return hs_error_set(HS_ESTRATEGY,
-                                "run '%s' (%s) at %s: the strategy returned a "
-                                "non-finite hedge target",
-                                e->spec.name, e->spec.type->name,
-                                hs_cal_format_time(p->time[t], tb, sizeof tb));
+        return hs_error_set(HS_ESTRATEGY,
+                            "run '%s' (%s) at %s: the strategy returned a "
+                            "non-finite hedge target",
+                            e->spec.name, e->spec.type->name,
+                            hs_cal_format_time(p->time[t], tb, sizeof tb));
+    }
+    if (e->exposure == 0)
+        flatten(e, &d);
+    if (d.trade) {
         double target = round_contracts(d.hedge_target, e->spec.contract_size);
         if (hs_hedge__order(&e->hedge, c->exec, (size_t)c->hedge, t, target,
                             e->spec.contract_size, close, e->at_close, &hf,

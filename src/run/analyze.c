@@ -339,7 +339,7 @@ int hs_analyze_window(hs_analysis **out, const hs_config *cfg,
     }
     TRY(hs_plan_new(&pl, wc, reg, store, NULL));
     TRY(hs_stress__check_plan(pl, wc, w));
-    TRY(hs_plan_run(pl));
+    TRY(hs_plan_run_strict(pl));
     TRY(fill(a, pl, wc, pre));
     verdict(a);
 done:

@@ -192,6 +192,21 @@ static int valid_symbol(const char *s)
     return 1;
 }
 
+/* The next item of a comma-separated list, trimmed: *cur advances past it.
+ * 0 at the end of the list; -1 for an empty item ("a,,b", "a," or ",a"). */
+static int next_item(char **cur, char **item)
+{
+    char *s = *cur;
+    if (!s)
+        return 0;
+    char *comma = strchr(s, ',');
+    if (comma)
+        *comma = '\0';
+    *cur = comma ? comma + 1 : NULL;
+    *item = hs_config__trim(s);
+    return **item ? 1 : -1;
+}
+
 /* ------------------------------------------------------------ sections */
 
 /* Every section is known, and [data], [book] and [hedge] are there. */
@@ -251,12 +266,18 @@ static int read_data(hs_config *c, const hs_config_raw_section *s,
 static int read_assets(hs_config *c, const hs_config_raw_section *s,
                        const char *w)
 {
-    char list[256];
+    char list[256], *cur = list, *tok;
+    int more;
     snprintf(list, sizeof list, "%s", text_of(s, "assets", ""));
     c->n_assets = 0;
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        tok = hs_config__trim(tok);
+    if (!*hs_config__trim(list))
+        return hs_error_set(HS_ECONFIG, "%s: [book] assets is empty", w);
+    while ((more = next_item(&cur, &tok)) != 0) {
+        if (more < 0)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [book] assets: an empty item in '%s' "
+                                "(two commas, or a comma at an end)",
+                                w, text_of(s, "assets", ""));
         if (!valid_symbol(tok))
             return hs_error_set(HS_ECONFIG,
                                 "%s: [book] assets: '%s' is not a valid "
@@ -292,17 +313,23 @@ static int read_weights(hs_config *c, const hs_config_raw_section *s,
         c->weighting = HS_WEIGHTS_INVERSE_VOL;
         return 0;
     }
-    char list[256];
+    char list[256], *cur = list, *tok;
     size_t n = 0;
+    int more;
+    double sum = 0;
     snprintf(list, sizeof list, "%s", wt);
     c->weighting = HS_WEIGHTS_FIXED;
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
+    while ((more = next_item(&cur, &tok)) != 0) {
         char *end;
-        tok = hs_config__trim(tok);
+        if (more < 0)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [book] weights: an empty item in '%s' "
+                                "(two commas, or a comma at an end)",
+                                w, wt);
         errno = 0;
         double x = strtod(tok, &end);
-        if (errno || end == tok || *end || !isfinite(x) || x < 0)
+        if (errno || end == tok || *end || !isfinite(x) || x < 0 ||
+            strpbrk(tok, "xXnN"))
             return hs_error_set(HS_ECONFIG,
                                 "%s: [book] weights: '%s' is not equal, "
                                 "inverse_vol or a list of "
@@ -311,7 +338,15 @@ static int read_weights(hs_config *c, const hs_config_raw_section *s,
         if (n < HS_CONFIG_MAX_ASSETS)
             c->weights[n] = x;
         n++;
+        sum += x;
     }
+    /* Only their ratios matter, but the book divides by their sum: it
+     * must be a finite number (1e308,1e308 overflows). */
+    if (!isfinite(sum))
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [book] weights: their sum overflows (only "
+                            "the ratios matter: write e.g. 1,1)",
+                            w);
     if (n != c->n_assets)
         return hs_error_set(HS_ECONFIG,
                             "%s: [book] weights: %zu weights for %zu "
@@ -506,9 +541,13 @@ static int read_runs(hs_config *c, const hs_config_raw *raw, const char *w)
         hs_config_run *run = &c->runs[c->n_runs];
         memset(run, 0, sizeof *run);
         const char *name = r->name + 9;
-        if (!*name || strlen(name) >= sizeof run->name)
+        if (!*name)
             return hs_error_set(HS_ECONFIG, "%s: [%s]: bad strategy run name",
                                 w, r->name);
+        if (strlen(name) > HS_CONFIG_RUN_NAME_MAX)
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [%s]: run name longer than %d characters",
+                                w, r->name, HS_CONFIG_RUN_NAME_MAX);
         for (const char *p = name; *p; p++)
             if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '-'))
                 return hs_error_set(HS_ECONFIG,
@@ -656,6 +695,9 @@ int hs_config_validate(const hs_config *c)
         double sum = 0;
         for (size_t i = 0; i < c->n_assets; i++)
             sum += c->weights[i];
+        if (!isfinite(sum))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [book] weights: their sum overflows", w);
         if (!(sum > 0))
             return hs_error_set(HS_ECONFIG,
                                 "%s: [book] weights: they sum to 0", w);

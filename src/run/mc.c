@@ -214,7 +214,7 @@ static int one_path(hs_mc *mc, hs_scenario_path *pp, size_t p)
     po.panel = panel;
     po.live_from = mc->warm;
     if ((rc = hs_plan_new(&plan, cfg, mc->reg, NULL, &po)) ||
-        (rc = hs_plan_run(plan)))
+        (rc = hs_plan_run_strict(plan)))
         goto done;
     const uint8_t *reg = hs_scenario_path_regimes(pp);
     double share = NAN;

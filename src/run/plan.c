@@ -1,10 +1,12 @@
 /* Run plans: from a config and a panel to engines, chain source and
  * results.  The one place where a config becomes runs. */
 #include "hedgesim/plan.h"
+#include "hedgesim/calendar.h"
 #include "hedgesim/chain.h"
 #include "hedgesim/errors.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +26,42 @@ struct hs_plan {
     hs_engine *eng[HS_CONFIG_MAX_RUNS];
     hs_metrics met[HS_CONFIG_MAX_RUNS];
     int has_met[HS_CONFIG_MAX_RUNS];
+    int bench, hedge;                   /* panel indices */
+    int failed[HS_CONFIG_MAX_RUNS];     /* the run's error code, 0: none */
+    char why[HS_CONFIG_MAX_RUNS][HS_PLAN_REASON_MAX]; /* its message */
+    size_t hedged[HS_CONFIG_MAX_RUNS];  /* live steps with a beta */
 };
+
+/* Run i failed with `rc`: keep the message, stop stepping it. */
+static void fail_run(hs_plan *pl, size_t i, int rc)
+{
+    const char *msg = hs_error_last();
+    pl->failed[i] = rc;
+    pl->has_met[i] = 0;
+    snprintf(pl->why[i], sizeof pl->why[i], "%s",
+             msg[0] ? msg : hs_strerror(rc));
+}
+
+/* 0 if some run completed; else the first run's code, with a message that
+ * gives every run's reason. */
+static int unless_all_failed(hs_plan *pl)
+{
+    char msg[2048];
+    if (pl->n_runs == 0)
+        return 0;
+    for (size_t i = 0; i < pl->n_runs; i++)
+        if (!pl->failed[i])
+            return 0;
+    if (pl->n_runs == 1)
+        return hs_error_set(pl->failed[0], "%s", pl->why[0]);
+    snprintf(msg, sizeof msg, "every run failed");
+    for (size_t i = 0; i < pl->n_runs; i++) {
+        size_t len = strlen(msg);
+        snprintf(msg + len, sizeof msg - len, "%s %s", i ? ";" : ":",
+                 pl->why[i]);
+    }
+    return hs_error_set(pl->failed[0], "%s", msg);
+}
 
 int hs_plan_lookback(const hs_config *cfg, const hs_registry *reg,
                      size_t *out)
@@ -116,6 +153,20 @@ static int load_panel(hs_plan *pl)
         if (i == n)
             symbols[n++] = cfg->opt_underlying;
         if (cfg->opt_chains == 0 && cfg->opt_vol_index[0]) {
+            /* A price series read as a volatility level would be a silent
+             * wrong answer: the store must call it an index. */
+            hs_instrument ins;
+            int rc = hs_store_instrument(pl->store, cfg->opt_vol_index, &ins);
+            if (rc == 0 && ins.kind != HS_KIND_INDEX)
+                return hs_error_set(
+                    HS_ECONFIG,
+                    "%s: [options] vol_index: %s is a %s series, not a "
+                    "volatility index (an instrument of kind index, e.g. "
+                    "BTC-DVOL; 'none' for realized volatility)",
+                    cfg->path, cfg->opt_vol_index, hs_kind_name(ins.kind));
+            if (rc && rc != HS_ENOTFOUND)
+                return rc;
+            hs_error_clear();
             symbols[n++] = cfg->opt_vol_index;
             ho.n_optional = 1;
         }
@@ -178,7 +229,46 @@ static int build_context(hs_plan *pl)
                  .vol_window = cfg->vol_window},
         .exec = cfg->exec,
     };
+    pl->bench = bench;
+    pl->hedge = hedge;
     return hs_context_new(&pl->ctx, pl->panel, &co);
+}
+
+/* A data note when the book holds nothing at some live steps: every run is
+ * then flat (the engine's rule), and the reader should know why. */
+static void note_empty_book(hs_plan *pl)
+{
+    const hs_book *b = hs_context_book(pl->ctx);
+    const hs_panel *p = pl->panel;
+    const size_t n = p->n_steps;
+    size_t empty = 0, first = n, tail = n;
+    char tb[32];
+    for (size_t t = pl->live_from; t < n; t++)
+        if (b->exposure[t] == 0) {
+            empty++;
+            if (first == n)
+                first = t;
+            if (tail == n)
+                tail = t;
+        } else {
+            tail = n;
+        }
+    if (tail < n && tail > pl->live_from) {
+        hs_panel_note(pl->panel,
+                      "every book asset is delisted from %s: nothing left to "
+                      "hedge, so every run closes its hedge (and options) "
+                      "and stays flat for the last %zu steps",
+                      hs_cal_format_time(p->time[tail], tb, sizeof tb),
+                      n - tail);
+        empty -= n - tail;
+        if (first == tail)
+            return;
+    }
+    if (empty)
+        hs_panel_note(pl->panel,
+                      "the book holds nothing on %zu live steps (first %s): "
+                      "nothing to hedge there, every run is flat",
+                      empty, hs_cal_format_time(p->time[first], tb, sizeof tb));
 }
 
 /* The option settings of the config, into a spec that trades options. */
@@ -272,6 +362,7 @@ int hs_plan_new(hs_plan **out, const hs_config *cfg, const hs_registry *reg,
         goto fail;
     if ((rc = build_context(pl)) || (rc = build_chains(pl)))
         goto fail;
+    note_empty_book(pl);
     for (size_t i = 0; i < pl->n_runs; i++)
         if ((rc = hs_engine_new(&pl->eng[i], pl->ctx, &pl->spec[i])))
             goto fail;
@@ -299,34 +390,125 @@ int hs_plan_step(hs_plan *pl)
 {
     size_t left = 0;
     for (size_t i = 0; i < pl->n_runs; i++) {
+        if (pl->failed[i])
+            continue;
         int rc = hs_engine_step(pl->eng[i]);
         if (rc == 0)
             left++;
         else if (rc != HS_ITEROVER)
-            return rc;
+            fail_run(pl, i, rc); /* the others go on */
     }
     return left ? 0 : HS_ITEROVER;
 }
 
-/* Metrics of a finished run, and a check that its estimator warmed up. */
+/* The estimator's observations over steps [from, to): how many have both
+ * returns finite, and whether its regressor (benchmark or hedge returns)
+ * took a single value in all of them. */
+static void beta_inputs(const hs_plan *pl, size_t i, size_t from, size_t to,
+                        size_t *n_obs, int *constant)
+{
+    const hs_panel *p = pl->panel;
+    const hs_book *b = hs_context_book(pl->ctx);
+    const int on_hedge = (pl->spec[i].type->flags & HS_STRATEGY_BETA_ON_HEDGE) != 0;
+    const size_t a = (size_t)(on_hedge ? pl->hedge : pl->bench), na = p->n_assets;
+    double x0 = NAN;
+    *n_obs = 0;
+    *constant = 1;
+    for (size_t t = from > 0 ? from : 1; t < to; t++) {
+        size_t k = t * na + a;
+        if (p->state[k] == HS_BAR_ABSENT || p->state[k - na] == HS_BAR_ABSENT)
+            continue;
+        double x = p->close[k] / p->close[k - na] - 1.0;
+        if (!isfinite(x) || !isfinite(b->ret[t]))
+            continue;
+        if ((*n_obs)++ == 0)
+            x0 = x;
+        else if (x != x0)
+            *constant = 0;
+    }
+}
+
+/* Why run i's estimator had no estimate before step `first` (n: never):
+ * too few observations (before start, when it warmed up late), or a
+ * regressor that does not move.  Into buf. */
+static void why_no_beta(const hs_plan *pl, size_t i, size_t first, char *buf,
+                        size_t size)
+{
+    const hs_run_spec *s = &pl->spec[i];
+    const size_t n = pl->panel->n_steps, lf = pl->live_from;
+    const size_t warm = hs_beta_warmup(s->beta, &s->beta_params);
+    const int on_hedge = (s->type->flags & HS_STRATEGY_BETA_ON_HEDGE) != 0;
+    size_t n_obs, n_before;
+    int constant, unused;
+    beta_inputs(pl, i, 0, first < n ? first + 1 : n, &n_obs, &constant);
+    beta_inputs(pl, i, 0, lf + 1, &n_before, &unused);
+    if (n_obs >= warm && n_obs > 1 && constant)
+        snprintf(buf, size,
+                 "the %s %s's returns are constant over %zu observations (its "
+                 "price does not move): beta, a covariance over their "
+                 "variance, is undefined",
+                 on_hedge ? "hedge instrument" : "benchmark",
+                 pl->panel->symbol[on_hedge ? pl->hedge : pl->bench], n_obs);
+    else if (first == n && n_obs < warm)
+        snprintf(buf, size,
+                 "the history is too short for its window: %zu return "
+                 "observations of the %zu it needs",
+                 n_obs, warm);
+    else if (first < n && n_before < warm)
+        snprintf(buf, size,
+                 "the history up to start gives %zu of the %zu return "
+                 "observations its window needs (a longer [data] lookback, "
+                 "or a later start, would cover it)",
+                 n_before, warm);
+    else
+        snprintf(buf, size,
+                 "it gave no finite estimate from %zu return observations "
+                 "(degenerate data)",
+                 n_obs);
+}
+
+/* Metrics of a finished run; the steps it hedged (those with a beta
+ * estimate), with a data note when its estimator warmed up late, and an
+ * error when it never did. */
 static int finish_run(hs_plan *pl, size_t i)
 {
     const hs_run_spec *s = &pl->spec[i];
+    const hs_run_series *se = hs_engine_series(pl->eng[i]);
+    const size_t lf = pl->live_from, n = se->n_steps;
+    char why[512], tb[32];
     int rc;
     pl->has_met[i] = 0;
+    pl->hedged[i] = n - lf;
+    if (s->beta) {
+        size_t ok = 0, first = n;
+        for (size_t t = lf; t < n; t++)
+            if (isfinite(se->beta[t])) {
+                ok++;
+                if (first == n)
+                    first = t;
+            }
+        pl->hedged[i] = ok;
+        if (ok == 0) {
+            why_no_beta(pl, i, n, why, sizeof why);
+            return hs_error_set(HS_EDATA,
+                                "run '%s': the %s estimator never warmed up: %s",
+                                s->name, s->beta->name, why);
+        }
+        if (first > lf) {
+            char note[1024];
+            why_no_beta(pl, i, first, why, sizeof why);
+            snprintf(note, sizeof note,
+                     "run '%s': no %s beta before %s, so only %zu of %zu live "
+                     "steps are hedged: %s",
+                     s->name, s->beta->name,
+                     hs_cal_format_time(pl->panel->time[first], tb, sizeof tb),
+                     ok, n - lf, why);
+            if (!strstr(pl->panel->notes, note)) /* once, across reruns */
+                hs_panel_note(pl->panel, "%s", note);
+        }
+    }
     if ((rc = hs_engine_metrics(pl->eng[i], &pl->met[i])))
         return rc;
-    if (s->beta) {
-        const hs_run_series *se = hs_engine_series(pl->eng[i]);
-        size_t ok = 0;
-        for (size_t t = pl->live_from; t < se->n_steps; t++)
-            ok += isfinite(se->beta[t]) != 0;
-        if (ok == 0)
-            return hs_error_set(HS_EDATA,
-                                "run '%s': the %s estimator never warmed up: "
-                                "the history is too short for its window",
-                                s->name, s->beta->name);
-    }
     pl->has_met[i] = 1;
     return 0;
 }
@@ -335,14 +517,16 @@ int hs_plan_finish(hs_plan *pl)
 {
     for (size_t i = 0; i < pl->n_runs; i++) {
         int rc;
+        if (pl->failed[i])
+            continue;
         if (hs_engine_cursor(pl->eng[i]) < pl->panel->n_steps)
             return hs_error_set(HS_EINVAL,
                                 "run '%s' has not run to the end",
                                 pl->spec[i].name);
         if (!pl->has_met[i] && (rc = finish_run(pl, i)))
-            return rc;
+            fail_run(pl, i, rc);
     }
-    return 0;
+    return unless_all_failed(pl);
 }
 
 int hs_plan_run(hs_plan *pl)
@@ -351,6 +535,17 @@ int hs_plan_run(hs_plan *pl)
     while ((rc = hs_plan_step(pl)) == 0)
         ;
     return rc == HS_ITEROVER ? hs_plan_finish(pl) : rc;
+}
+
+int hs_plan_run_strict(hs_plan *pl)
+{
+    int rc = hs_plan_run(pl);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < pl->n_runs; i++)
+        if (pl->failed[i])
+            return hs_error_set(pl->failed[i], "%s", pl->why[i]);
+    return 0;
 }
 
 int hs_plan_rerun(hs_plan *pl, size_t i, const hs_run_spec *spec)
@@ -366,29 +561,48 @@ int hs_plan_rerun(hs_plan *pl, size_t i, const hs_run_spec *spec)
     pl->spec[i] = *spec;
     wire_options(pl, &pl->spec[i]);
     pl->has_met[i] = 0;
-    if ((rc = hs_engine_reset(pl->eng[i], &pl->spec[i])))
-        return rc;
-    return hs_engine_run(pl->eng[i]);
+    pl->failed[i] = 0;
+    pl->why[i][0] = '\0';
+    if ((rc = hs_engine_reset(pl->eng[i], &pl->spec[i])) ||
+        (rc = hs_engine_run(pl->eng[i])))
+        fail_run(pl, i, rc);
+    return rc;
 }
 
 int hs_plan_write(const hs_plan *pl, const char *path, int force,
                   const hs_results_meta *meta)
 {
     hs_run_output outs[HS_CONFIG_MAX_RUNS];
+    hs_run_failure bad[HS_CONFIG_MAX_RUNS];
+    size_t n_ok = 0, n_bad = 0;
     for (size_t i = 0; i < pl->n_runs; i++) {
+        if (pl->failed[i]) {
+            bad[n_bad].run = pl->spec[i].name;
+            bad[n_bad].type = pl->spec[i].type->name;
+            bad[n_bad].error = hs_strerror(pl->failed[i]);
+            bad[n_bad].reason = pl->why[i];
+            n_bad++;
+            continue;
+        }
         if (!pl->has_met[i])
             return hs_error_set(HS_EINVAL,
                                 "run '%s' has no metrics: run the plan (or "
                                 "hs_plan_finish) before writing",
                                 pl->spec[i].name);
-        outs[i].spec = &pl->spec[i];
-        outs[i].series = hs_engine_series(pl->eng[i]);
-        outs[i].metrics = &pl->met[i];
+        outs[n_ok].spec = &pl->spec[i];
+        outs[n_ok].series = hs_engine_series(pl->eng[i]);
+        outs[n_ok].metrics = &pl->met[i];
+        outs[n_ok].steps_hedged = pl->hedged[i];
+        n_ok++;
     }
+    if (n_ok == 0 && pl->n_runs > 0)
+        return hs_error_set(HS_EINVAL, "no run completed: nothing to write");
     hs_results_meta m = *meta;
     m.rolling_window = pl->cfg->rolling_window;
     m.modeled_data = pl->modeled;
-    return hs_results_write_runs(path, force, &m, pl->ctx, outs, pl->n_runs);
+    m.failed = bad;
+    m.n_failed = n_bad;
+    return hs_results_write_runs(path, force, &m, pl->ctx, outs, n_ok);
 }
 
 size_t hs_plan_n_runs(const hs_plan *pl) { return pl->n_runs; }
@@ -403,6 +617,22 @@ const hs_run_series *hs_plan_series(const hs_plan *pl, size_t i)
 const hs_metrics *hs_plan_metrics(const hs_plan *pl, size_t i)
 {
     return pl->has_met[i] ? &pl->met[i] : NULL;
+}
+int hs_plan_failed(const hs_plan *pl, size_t i) { return pl->failed[i]; }
+const char *hs_plan_failure(const hs_plan *pl, size_t i)
+{
+    return pl->why[i];
+}
+size_t hs_plan_n_failed(const hs_plan *pl)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pl->n_runs; i++)
+        n += pl->failed[i] != 0;
+    return n;
+}
+size_t hs_plan_steps_hedged(const hs_plan *pl, size_t i)
+{
+    return pl->has_met[i] ? pl->hedged[i] : 0;
 }
 const hs_panel *hs_plan_panel(const hs_plan *pl) { return pl->panel; }
 hs_panel *hs_plan_panel_shared(hs_plan *pl) { return pl->panel; }

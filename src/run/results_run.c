@@ -160,6 +160,7 @@ static int write_run(hs_h5 *h, const char *group, const hs_context *ctx,
                        r->spec->log_returns ? "log" : "simple"));
     TRY(hs_h5_attr_f64(h, g, "target_beta", r->spec->target_beta));
     TRY(hs_h5_attr_f64(h, g, "contract_size", r->spec->contract_size));
+    TRY(hs_h5_attr_i64(h, g, "steps_hedged", (int64_t)r->steps_hedged));
     /* Every parameter with its effective value. */
     text[0] = '\0';
     const hs_values *vs[2] = {&r->spec->params,
@@ -212,6 +213,30 @@ static int write_run(hs_h5 *h, const char *group, const hs_context *ctx,
     TRY(write_metrics(h, p, r->metrics));
 done:
     free(roll);
+    return rc;
+}
+
+/* The runs that failed, with their reasons: one table. */
+static int write_failed(hs_h5 *h, const hs_run_failure *f, size_t nf)
+{
+    const char **col = calloc(nf ? nf : 1, sizeof *col);
+    int rc = 0;
+    if (!col)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    TRY(hs_h5_table(h, "/failed_runs", nf));
+#define FCOL(field)                                                            \
+    do {                                                                       \
+        for (size_t i = 0; i < nf; i++)                                        \
+            col[i] = f[i].field ? f[i].field : "";                             \
+        TRY(hs_h5_table_strings(h, "/failed_runs", #field, col));              \
+    } while (0)
+    FCOL(run);
+    FCOL(type);
+    FCOL(error);
+    FCOL(reason);
+#undef FCOL
+done:
+    free(col);
     return rc;
 }
 
@@ -384,6 +409,8 @@ int hs_results_write_runs(const char *path, int force,
     for (size_t i = 0; i < n_runs; i++)
         TRY(write_run(h, NULL, ctx, &runs[i], meta));
     TRY(write_summary(h, runs, n_runs));
+    if (meta->n_failed)
+        TRY(write_failed(h, meta->failed, meta->n_failed));
     rc = hs_h5_commit(h);
     h = NULL;
 done:

@@ -598,7 +598,7 @@ int hs_stress_run(hs_stress *st)
         if (rc == 0)
             rc = hs_stress__check_plan(st->plan[w], st->wcfg[w], &st->win[w]);
         if (rc == 0)
-            rc = hs_plan_run(st->plan[w]);
+            rc = hs_plan_run_strict(st->plan[w]);
         if (rc) {
             hs_stress__name_error(&st->win[w]);
             return rc;

@@ -756,7 +756,8 @@ static int write_series(hs_h5 *h, hs_sweep *sw, worker *w, size_t p,
     m.rolling_window = sw->cfg->rolling_window;
     m.modeled_data = hs_plan_modeled(w->plan);
     hs_run_output out = {hs_plan_spec(w->plan, 0), hs_plan_series(w->plan, 0),
-                         hs_plan_metrics(w->plan, 0)};
+                         hs_plan_metrics(w->plan, 0),
+                         hs_plan_steps_hedged(w->plan, 0)};
     TRY(hs_results_write_run_group(h, g, hs_plan_context(w->plan), &out, &m));
     TRY(hs_h5_attr_i64(h, g, "point", (int64_t)p));
     TRY(hs_h5_attr_str(h, g, "rank", rank));

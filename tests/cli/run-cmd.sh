@@ -189,6 +189,69 @@ sed '/^\[options\]/,/^max_age/d' "$tmp/opt.ini" >"$tmp/noopt.ini"
 expect 1 "option strategy without [options]" -- "$bin" run "$tmp/noopt.ini" -o "$tmp/o3.h5"
 grep_err "asks for [options]" "[options]"
 
+# Config values that pass a naive check but make no sense: refused, naming
+# the key, nothing written.
+set_bad() { # name, pattern, --set assignment
+    expect 1 "$1" -- "$bin" run "$tmp/small.ini" -o "$tmp/bad.h5" --set "$3"
+    grep_err "$1 message" "$2"
+    [ -e "$tmp/bad.h5" ] && bad "$1 wrote a file" || true
+}
+set_bad "weights overflow" "weights: their sum overflows" "book.weights=1e308,1e308,1"
+set_bad "empty asset item" "assets: an empty item" "book.assets=ETH,,SOL"
+set_bad "hex integer" "key 'min_history': '0x10'" "book.min_history=0x10"
+set_bad "exponent integer" "key 'min_history': '1e1'" "book.min_history=1e1"
+set_bad "fraction integer" "key 'min_history': '16.0'" "book.min_history=16.0"
+set_bad "second 60" "key 'start'" "data.start=2021-01-01 00:00:60"
+set_bad "run name over 40" "longer than 40" "strategy.$(printf 'r%.0s' $(seq 41)).type=unhedged"
+expect 1 "vol_index not an index" -- "$bin" run "$tmp/opt.ini" -o "$tmp/bad.h5" --set options.chains=model --set options.vol_index=ETH
+grep_err "vol_index message" "vol_index: ETH is a spot series, not a volatility index"
+[ -e "$tmp/bad.h5" ] && bad "vol_index wrote a file" || ok "vol_index: nothing written"
+
+# The whole book delisted (MATIC ends 2024-09-09): every run goes flat, and
+# the data notes say why.
+cat >"$tmp/gone.ini" <<INI
+[data]
+db = $db
+start = 2024-06-01
+end = 2024-12-31
+usdt_is_usd = true
+[book]
+assets = MATIC
+min_history = 30
+[hedge]
+benchmark = BTC
+instrument = BTC
+[strategy.ols]
+type = perp_short
+beta = ols
+window = 30
+[strategy.band]
+type = dynamic_rebalance
+beta = ewma
+halflife = 10
+INI
+expect 0 "book delisted run" -- "$bin" run "$tmp/gone.ini" -o "$tmp/gone.h5"
+grep_out "book gone noted" "every book asset is delisted from 2024-09-10"
+# live steps 2024-06-01 .. 2024-12-31: 2024-09-10 is step 101; the order to
+# close fills at the next open (step 102); 112 steps from there.
+values() { # dataset, start, count: its values on one line
+    h5dump -y -w 0 -d "$1" -s "$2" -c "$3" "$tmp/gone.h5" | awk '/DATA \{/ { getline; print; exit }'
+}
+for r in ols band; do
+    v=$(values /runs/$r/hedge_qty 102 112 | tr -d ' ,0')
+    h=$(values /runs/$r/hedge_qty 100 1 | tr -d ' ')
+    if [ -z "$v" ] && [ "$h" != 0 ]; then ok "$r flat once the book is gone"; else bad "$r keeps a hedge ($h before, '$v' after)"; fi
+done
+
+# An estimator window longer than the history loaded before start: the
+# run is hedged only once it warms up, and both the notes and the summary
+# say so.
+expect 0 "late warm-up run" -- "$bin" run "$tmp/small.ini" -o "$tmp/late.h5" --set data.lookback=5 --strategy ols
+grep_out "late warm-up noted" "run 'ols': no ols beta before"
+grep_out "late warm-up reason" "the history up to start gives"
+grep_out "late warm-up summary" "^ols: hedged on 97 of 181 steps"
+if h5dump -a /runs/ols/steps_hedged "$tmp/late.h5" | grep -q "(0): 97"; then ok "steps_hedged attribute"; else bad "steps_hedged attribute"; fi
+
 # Plug-ins.
 if [ -f "$plugin" ]; then
     cat "$tmp/small.ini" >"$tmp/plug.ini"
@@ -198,6 +261,27 @@ if [ -f "$plugin" ]; then
     expect 1 "plugin type unknown without --plugin" -- "$bin" run "$tmp/plug.ini" -o "$tmp/p2.h5"
     expect 0 "list shows plugin" -- "$bin" list strategies --plugin "$plugin"
     grep_out "half_hedge listed" "half_hedge"
+fi
+
+# One run fails part-way (the fake plug-in's fail_at): the others complete
+# and are written, the failure is listed with its reason, exit status 3.
+fake=$(dirname "$plugin")/fake_plugin.so
+if [ -f "$fake" ]; then
+    expect 3 "failed run: exit 3" -- "$bin" run "$tmp/small.ini" --plugin "$fake" -o "$tmp/f.h5" --set strategy.bad.type=fail_at --set strategy.bad.step=5
+    grep_out "failed run in the table" "^bad .*fail_at .*FAILED: .*deliberate failure at live step 5"
+    grep_out "completed runs in the table" "^band "
+    grep_out "failures counted" "1 of 4 runs FAILED"
+    grep_err "failure on stderr" "run 'bad' failed: .*deliberate failure"
+    if h5dump -d /failed_runs/reason "$tmp/f.h5" | grep -q "deliberate failure at live step 5"; then ok "failed run listed in the file"; else bad "failed run not in the file"; fi
+    if h5ls "$tmp/f.h5/runs" | grep -q "^bad"; then bad "failed run written as a run"; else ok "failed run not written as a run"; fi
+    a=$(h5dump -d /runs/ols/equity "$tmp/f.h5" | tail -n +2 | md5sum)
+    b=$(h5dump -d /runs/ols/equity "$tmp/r.h5" | tail -n +2 | md5sum)
+    if [ "$a" = "$b" ]; then ok "other runs unchanged by the failure"; else bad "other runs changed"; fi
+    expect 3 "failed run -q: exit 3" -- "$bin" run "$tmp/small.ini" --plugin "$fake" -o "$tmp/f2.h5" -q --set strategy.bad.type=fail_at
+    grep_err "failure on stderr with -q" "run 'bad' failed"
+    expect 1 "every run failed: exit 1" -- "$bin" run "$tmp/small.ini" --plugin "$fake" -o "$tmp/f3.h5" --strategy bad --set strategy.bad.type=fail_at
+    grep_err "every run failed message" "deliberate failure"
+    [ -e "$tmp/f3.h5" ] && bad "every run failed wrote a file" || ok "every run failed: nothing written"
 fi
 expect 0 "list strategies" -- "$bin" list strategies
 grep_out "perp_short listed" "perp_short"
