@@ -12,8 +12,9 @@
  *
  * Each test sweeps fail_at = 1, 2, ... over one scenario until a pass in
  * which the fault no longer fires (the scenario then has to succeed):
- *   - importing a small CSV file into an existing store (the store is then
- *     exactly as before, or holds the import complete);
+ *   - importing a small CSV file, and an option chain snapshot, into an
+ *     existing store (the store is then exactly as before, or holds the
+ *     import complete);
  *   - building a store from a manifest (no file, or the complete store);
  *   - parsing a config, building a plan over a synthetic panel, running it;
  *   - a plan over a panel loaded from a small store;
@@ -271,12 +272,15 @@ static long file_size(const char *path)
  * fingerprint that tells "unchanged" from "complete" from anything else. */
 typedef struct fingerprint {
     size_t n_instruments, n_bars;
+    long long n_quotes; /* option quote rows */
     double sum;
 } fingerprint;
 
 static fingerprint store_fingerprint(const char *path)
 {
-    fingerprint f = {0, 0, 0};
+    fingerprint f = {0, 0, 0, 0};
+    hs_option_info *oi = NULL;
+    size_t n_oi = 0;
     hs_store *s = NULL;
     hs_instrument *ins = NULL;
     ck_assert_msg(hs_store_open(&s, path, HS_STORE_READONLY) == 0, "%s",
@@ -295,6 +299,10 @@ static fingerprint store_fingerprint(const char *path)
         free(b);
     }
     free(ins);
+    ck_assert_int_eq(hs_store_option_info(s, &oi, &n_oi), 0);
+    for (size_t i = 0; i < n_oi; i++)
+        f.n_quotes += oi[i].rows;
+    free(oi);
     hs_store_close(s);
     return f;
 }
@@ -302,7 +310,7 @@ static fingerprint store_fingerprint(const char *path)
 static int same_fingerprint(fingerprint a, fingerprint b)
 {
     return a.n_instruments == b.n_instruments && a.n_bars == b.n_bars &&
-           a.sum == b.sum;
+           a.n_quotes == b.n_quotes && a.sum == b.sum;
 }
 
 static const char *const BASE_CSV = "ts,open,high,low,close,volume\n"
@@ -376,6 +384,64 @@ START_TEST(test_import_file)
                       at, now.n_bars);
         if (ps.rc == 0)
             ck_assert(same_fingerprint(now, after));
+    }
+    ck_assert_msg(at < SWEEP_MAX && failures > 0, "sweep did not end");
+    remove_dir();
+}
+END_TEST
+
+/* An option chain snapshot imported into an existing store: unchanged, or
+ * every contract and quote of the file. */
+START_TEST(test_import_options)
+{
+    char db[4352], base[4352], chain[4352], names[1024];
+    make_dir();
+    path_in(db, sizeof db, "s.db");
+    path_in(base, sizeof base, "base.csv");
+    ck_assert_ptr_nonnull(getcwd(chain, sizeof chain - 40));
+    strcat(chain, "/tests/data/opt_usd_good.csv");
+    write_text(base, BASE_CSV);
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    o.format = HS_FMT_DERIBIT_USD;
+    o.kind = HS_KIND_OPTION;
+    o.snapshot_ts = 1743948360000LL; /* 2025-04-06T14:06:00Z */
+    ck_assert_int_eq(import_text_file(db, base, "TESTX"), 0);
+    const fingerprint before = store_fingerprint(db);
+    hs_store *s = NULL;
+    ck_assert_int_eq(hs_store_open(&s, db, HS_STORE_WRITE), 0);
+    ck_assert_msg(hs_import_file(s, chain, &o, NULL) == 0, "%s",
+                  hs_error_last());
+    hs_store_close(s);
+    const fingerprint after = store_fingerprint(db);
+    ck_assert_int_eq(after.n_quotes, 3);
+    ck_assert_uint_eq(after.n_instruments, before.n_instruments + 3);
+    long at, failures = 0;
+    for (at = 1; at < SWEEP_MAX; at += stride()) {
+        unlink(db);
+        ck_assert_int_eq(import_text_file(db, base, "TESTX"), 0);
+        pass ps;
+        s = NULL;
+        arm(at);
+        int rc = hs_store_open(&s, db, HS_STORE_WRITE);
+        if (!rc)
+            rc = hs_import_file(s, chain, &o, NULL);
+        hs_store_close(s);
+        end_pass(&ps, rc);
+        check_pass("option import", at, &ps);
+        fingerprint now = store_fingerprint(db);
+        list_dir(names, sizeof names);
+        ck_assert_msg(!strcmp(names, "base.csv s.db"),
+                      "option import, allocation %ld: files: %s", at, names);
+        ck_assert_msg(ps.rc ? same_fingerprint(now, before)
+                            : same_fingerprint(now, after),
+                      "option import, allocation %ld (%s): store neither "
+                      "unchanged nor complete (%lld quotes)",
+                      at, ps.rc ? ps.msg : "success", now.n_quotes);
+        if (!fired) {
+            ck_assert_msg(ps.rc == 0, "import without a fault: %s", ps.msg);
+            break;
+        }
+        failures++;
     }
     ck_assert_msg(at < SWEEP_MAX && failures > 0, "sweep did not end");
     remove_dir();
@@ -665,6 +731,7 @@ static Suite *fault_suite(void)
     tcase_set_timeout(tc, 1800);
     tcase_add_test(tc, test_hook);
     tcase_add_test(tc, test_import_file);
+    tcase_add_test(tc, test_import_options);
     tcase_add_test(tc, test_import_build);
     tcase_add_test(tc, test_plan_run_panel);
     tcase_add_test(tc, test_plan_run_store);
