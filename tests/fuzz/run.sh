@@ -29,8 +29,10 @@ for t in "$@"; do
     else
         failed+=("$t")
         echo "fuzz: $t FAILED (exit $rc):"
-        grep -E "ERROR|SUMMARY|runtime error|Test unit written|artifact_prefix" "$log" | head -n 12
-        echo "fuzz: reproduce with: $b/fuzz/$t <the file named above>"
+        grep -aE "ERROR|SUMMARY|runtime error" "$log" | head -n 8
+        saved=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n 1)
+        echo "fuzz: input saved as ${saved:-?}"
+        echo "fuzz: reproduce with: $b/fuzz/$t ${saved:-<the input>}"
     fi
 done
 [ ${#failed[@]} -eq 0 ] || { echo "fuzz: failed: ${failed[*]}"; exit 1; }
