@@ -20,7 +20,16 @@ B        ?= build
 
 HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 
-.PHONY: all check asan valgrind bench demo deps clean help dataset test-unit test-cli
+.PHONY: all check asan valgrind bench demo deps clean help dataset test-unit test-cli \
+        fuzz fuzz-build deps-fuzz
+
+# Fuzzing (`make fuzz`): clang with libFuzzer, in its own build directory.
+# Each harness runs FUZZ_SECONDS; a crash keeps its input under
+# build-fuzz/crashes/ and fails the target (docs/testing.md).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := import chain config
+FUZZ_DEB     := clang libclang-rt-14-dev
 
 ifeq ($(HAVE_DEPS),yes)
 
@@ -80,6 +89,21 @@ $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
 
+# Fault injection: the suite's binary wraps the allocation calls made from
+# the library's objects, so that it can fail the Nth one
+# (tests/check_fault.c).
+FAULT_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup,--wrap=free
+$(B)/tests/check_fault: tests/check_fault.c $(LIB) tests/testutil.h tests/enginefix.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fno-builtin -Itests $< -o $@ $(LDFLAGS) $(FAULT_WRAP) $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
+
+# libFuzzer harnesses (tests/fuzz/<target>.c), built by `make fuzz`.
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzzutil.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $< -o $@ $(LDFLAGS) $(LIB) $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz/%)
+
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LIB) $(PKG_LIBS)
@@ -117,8 +141,16 @@ asan:
 	    SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    BIN=build-asan/hedgesim test-unit test-cli
 
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make: fuzz needs $(FUZZ_CC) and libFuzzer: run 'make deps-fuzz' (installs $(FUZZ_DEB))" >&2; exit 1; }
+	$(MAKE) --no-print-directory B=build-fuzz CC=$(FUZZ_CC) \
+	    OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANITIZE="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	    fuzz-build
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 valgrind: all $(TESTS) $(TEMPLATE_SO) $(FAKE_SO)
-	@CK_FORK=no HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_VALGRIND=1 tests/run-unit.sh $(TESTS)
+	@CK_FORK=no HS_FAULT_STRIDE=16 HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_VALGRIND=1 tests/run-unit.sh $(TESTS)
 
 bench: $(BENCHES) datasets/hedgesim.db
 	@for b in $(BENCHES); do echo "== $$b"; $$b datasets/hedgesim.db || exit 1; done
@@ -140,7 +172,7 @@ demo: all
 
 else ifeq ($(HS_DEPS_TRIED),1)  # installed, and still not found
 
-all check asan valgrind bench demo dataset test-unit test-cli:
+all check asan valgrind bench demo dataset test-unit test-cli fuzz fuzz-build:
 	@echo "make: pkg-config still cannot find: $(PKGS)" >&2
 	@echo "make: install $(DEB_PKGS) (or the same libraries) and retry" >&2
 	@exit 1
@@ -153,7 +185,7 @@ check demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory HS_DEPS_TRIED=1 $@
 
-all asan valgrind bench dataset test-unit test-cli:
+all asan valgrind bench dataset test-unit test-cli fuzz fuzz-build:
 	@echo "make: missing libraries (pkg-config cannot find: $(PKGS))" >&2
 	@echo "make: run 'make deps' (installs $(DEB_PKGS)), then retry" >&2
 	@exit 1
@@ -169,14 +201,29 @@ deps:
 	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS); \
 	fi
 
+# The fuzzing compiler and runtime: only `make fuzz` needs them.
+deps-fuzz:
+	@if command -v $(FUZZ_CC) >/dev/null && echo 'int LLVMFuzzerTestOneInput(const char *d, long n); int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' | \
+	    $(FUZZ_CC) -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null; then \
+	    echo "deps-fuzz: $(FUZZ_CC) with libFuzzer present"; \
+	else \
+	    echo "deps-fuzz: installing Debian packages: $(FUZZ_DEB)"; \
+	    $(SUDO) apt-get update -qq && \
+	    $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(FUZZ_DEB); \
+	fi
+
 clean:
-	rm -rf build build-asan hedgesim datasets/hedgesim.db datasets/hedgesim.db-*
+	rm -rf build build-asan build-fuzz hedgesim datasets/hedgesim.db datasets/hedgesim.db-*
 
 help:
 	@echo "make          build libhedgesim.a, hedgesim and the embedded dataset"
 	@echo "make demo     run the main job on the embedded dataset"
+	@echo "make dataset  (re)build datasets/hedgesim.db from datasets/*.csv"
 	@echo "make check    unit suites (Check) and end-to-end CLI tests"
 	@echo "make asan     the same under AddressSanitizer + UBSan"
 	@echo "make valgrind the unit suites under valgrind"
+	@echo "make fuzz     libFuzzer harnesses, FUZZ_SECONDS (default 60) each, clang"
 	@echo "make bench    benchmarks (prints figures)"
 	@echo "make deps     install missing Debian packages"
+	@echo "make deps-fuzz install clang and libFuzzer (for make fuzz)"
+	@echo "make clean    remove every build directory and the built dataset"

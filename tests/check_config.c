@@ -1139,6 +1139,24 @@ START_TEST(test_load)
 }
 END_TEST
 
+/* A last line ending in a bare '\r' (no '\n') is read like any other
+ * line.  Found by the config fuzzer (tests/fuzz/config.c): the shape check
+ * looped for ever on it. */
+START_TEST(test_last_line_bare_cr)
+{
+    hs_config *c = NULL;
+    const char *t = build(DATA_OK, BOOK_OK, HEDGE_OK, NULL,
+                          STRAT_OK "; a comment\r");
+    ck_assert_msg(hs_config_parse(&c, t, "t") == 0, "%s", hs_error_last());
+    hs_config_free(c);
+    t = build(DATA_OK, BOOK_OK, HEDGE_OK, NULL,
+              "[strategy.ols60]\ntype = perp_short\nbeta = ols\nwindow = 60\r");
+    ck_assert_msg(hs_config_parse(&c, t, "t") == 0, "%s", hs_error_last());
+    ck_assert_uint_eq(c->n_runs, 1);
+    hs_config_free(c);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("config");
@@ -1175,6 +1193,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_run_spec);
     tcase_add_test(tc, test_run_spec_errors);
     tcase_add_test(tc, test_load);
+    tcase_add_test(tc, test_last_line_bare_cr);
     suite_add_tcase(s, tc);
     return s;
 }

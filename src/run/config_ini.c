@@ -95,7 +95,7 @@ static int prescan(hs_config_raw *raw, const char *text)
     int lineno = 0, in_section = 0;
     for (const char *p = text; *p;) {
         const char *eol = strchr(p, '\n');
-        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        size_t len = eol ? (size_t)(eol - p) : strlen(p), whole = len;
         lineno++;
         if (len > 0 && p[len - 1] == '\r')
             len--;
@@ -151,7 +151,7 @@ static int prescan(hs_config_raw *raw, const char *text)
             return hs_error_set(HS_ECONFIG,
                                 "%s:%d: key outside any [section]", w, lineno);
         }
-        p = eol ? eol + 1 : p + len;
+        p = eol ? eol + 1 : p + whole; /* past a last line's '\r' too */
     }
     return 0;
 }
