@@ -459,7 +459,7 @@ static int write_mem(const hs_regime_fit *f, const char *const *sym,
 {
     FILE *fp = open_memstream(text, len);
     ck_assert_ptr_nonnull(fp);
-    int rc = hs_regime_fit_write_ini(f, sym, fp);
+    int rc = hs_regime_fit_write_ini(f, sym, 1, fp);
     fclose(fp);
     return rc;
 }
@@ -563,6 +563,41 @@ START_TEST(test_write_ini)
               f->jump_mean, 1e-9);
     free(text);
 
+    /* Annual figures with 365 steps a year, as [mc.regime.NAME] reads
+     * them: drift x 365, vol x sqrt(365), jumps a year; betas, correlations
+     * and jump sizes as they are. */
+    FILE *fp = open_memstream(&text, &len);
+    ck_assert_int_eq(hs_regime_fit_write_ini(f, sym, 365, fp), 0);
+    fclose(fp);
+    double x[NA];
+    ck_assert_int_eq(sscanf(ini_value(text, "mc.regime.stress", "vol", v, 256),
+                            "%lf,%lf,%lf", &x[0], &x[1], &x[2]),
+                     3);
+    for (size_t a = 0; a < NA; a++)
+        hs_ck_rel(x[a], f->vol[NA + a] * sqrt(365.0), 1e-9);
+    ck_assert_int_eq(sscanf(ini_value(text, "mc.regime.calm", "drift", v, 256),
+                            "%lf,%lf,%lf", &x[0], &x[1], &x[2]),
+                     3);
+    hs_ck_rel(x[1], f->mean[1] * 365.0, 1e-9);
+    hs_ck_rel(atof(ini_value(text, "mc.regime.stress", "jump_rate", v, 256)),
+              f->jump_rate * 365.0, 1e-9);
+    hs_ck_rel(atof(ini_value(text, "mc.regime.stress", "beta", v, 256)),
+              f->beta[NA], 1e-9);
+    free(text);
+    text = NULL;
+
+    /* Reordering the assets: BTC first, as `hedgesim mc` reads the lists. */
+    double vol2 = f->vol[NA + 2], c20 = f->corr[2 * NA + 0],
+           c01 = f->corr[0 * NA + 1], beta0 = f->beta[0];
+    const size_t order[NA] = {2, 0, 1}, bad_order[NA] = {0, 0, 1};
+    ck_assert_int_eq(hs_regime_fit_reorder(f, bad_order), HS_EINVAL);
+    ck_assert_int_eq(hs_regime_fit_reorder(f, order), 0);
+    ck_assert(f->vol[NA + 0] == vol2);
+    ck_assert(f->corr[0 * NA + 1] == c20); /* BTC-ETH */
+    ck_assert(f->corr[1 * NA + 2] == c01); /* ETH-SOL */
+    ck_assert(f->beta[1] == beta0);
+    ck_assert(f->corr[0] == 1.0 && f->corr[NA + 1] == 1.0);
+
     /* Bad symbols, duplicates: refused, nothing written. */
     const char *badsym[NA] = {"ETH", "SO L", "BTC"};
     text = NULL;
@@ -575,8 +610,9 @@ START_TEST(test_write_ini)
     ck_assert_int_eq(write_mem(f, dup, &text, &len), HS_EINVAL);
     ck_assert(strstr(hs_error_last(), "'BTC' is given twice"));
     free(text);
-    ck_assert_int_eq(hs_regime_fit_write_ini(f, NULL, stdout), HS_EINVAL);
-    ck_assert_int_eq(hs_regime_fit_write_ini(NULL, sym, stdout), HS_EINVAL);
+    ck_assert_int_eq(hs_regime_fit_write_ini(f, NULL, 1, stdout), HS_EINVAL);
+    ck_assert_int_eq(hs_regime_fit_write_ini(f, sym, 0, stdout), HS_EINVAL);
+    ck_assert_int_eq(hs_regime_fit_write_ini(NULL, sym, 1, stdout), HS_EINVAL);
     /* A non-finite parameter. */
     double keep = f->vol[1];
     f->vol[1] = NAN;

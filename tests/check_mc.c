@@ -312,10 +312,29 @@ START_TEST(test_errors)
     o.threads = 0;
     ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), HS_ECONFIG);
     ck_assert_ptr_null(mc);
+    /* Regimes fitted on the fly (calibrate = START..END): two regimes named
+     * as configured, the calm one without crash jumps, the paths run. */
     hs_config *cal = parse("[mc]\ncalibrate = 2022-01-01..2023-12-31\n", "0");
     o.threads = 1;
-    ck_assert_int_eq(hs_mc_new(&mc, cal, reg, st, &o), HS_ECONFIG);
-    ck_assert_ptr_nonnull(strstr(hs_error_last(), "calibrat"));
+    ck_assert_msg(hs_mc_new(&mc, cal, reg, st, &o) == 0, "%s",
+                  hs_error_last());
+    const char *d = hs_scenario_describe(hs_mc_scenario(mc));
+    ck_assert_ptr_nonnull(strstr(d, "2 regimes"));
+    ck_assert_ptr_nonnull(strstr(d, "calm: stationary"));
+    ck_assert_ptr_nonnull(strstr(d, "stress: stationary"));
+    ck_assert_ptr_nonnull(strstr(strstr(d, "calm: stationary"),
+                                 "jumps 0/step"));
+    ck_assert_int_eq(hs_mc_run(mc), 0);
+    for (size_t p = 0; p < o.paths; p++)
+        ck_assert(isfinite(hs_mc_row_of(mc, 0, p)->pnl));
+    hs_mc_free(mc);
+    mc = NULL;
+    /* A calibration window without data: refused, naming the key. */
+    ck_assert_int_eq(hs_config_set(cal, "mc.calibrate=2010-01-01..2010-12-31"),
+                     0);
+    ck_assert_int_ne(hs_mc_new(&mc, cal, reg, st, &o), 0);
+    ck_assert_ptr_null(mc);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "[mc] calibrate"));
     /* Not positive definite and no repair: refused, naming the regime. */
     hs_config *npd = parse("[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\n"
                            "corr.BTC = 1, 0.9, 0.9\ncorr.ETH = 0.9, 1, -0.9\n",

@@ -7,7 +7,7 @@
  *     hs_regime_fit *f;
  *     hs_regime_fit_new(&f, bench, assets, n_obs, n_assets, 2, &o);
  *     ... f->trans, f->vol, f->beta ...
- *     hs_regime_fit_write_ini(f, symbols, stdout);   // an editable [mc]
+ *     hs_regime_fit_write_ini(f, symbols, 365, stdout);   // an editable [mc]
  *     hs_regime_fit_free(f);
  *
  * The fit (docs/montecarlo.md, "Calibration"):
@@ -114,13 +114,23 @@ void hs_regime_fit_free(hs_regime_fit *f);
  * when k = 2, else "r0" .. "r<k-1>".  A static string. */
 const char *hs_regime_name(size_t k, size_t r);
 
+/* Put the fit's assets in a new order: asset a of the result is asset
+ * order[a] of the fit (means, vols, betas and correlation rows and
+ * columns; the regimes and the benchmark's own moments do not move).
+ * 0, HS_EINVAL (order is not a permutation of 0 .. n_assets - 1),
+ * HS_ENOMEM. */
+int hs_regime_fit_reorder(hs_regime_fit *f, const size_t *order);
+
 /* Write the fit as INI text a user can edit and the Monte Carlo model
  * reads: `[mc]` with `model = regime` and `regimes = NAME,...`, then one
  * `[mc.regime.NAME]` per regime with `to.NAME = p` (transition
  * probabilities), `drift`, `vol` and `beta` (comma lists in the symbols'
- * order, per step), `corr.SYMBOL` (one row of the correlation matrix per
- * asset), `jump_rate`, `jump_mean`, `jump_sd` (the fitted jumps in the
- * stress regime k - 1, 0 in the others).  symbols: [n_assets] names (letters,
+ * order, annualised with periods_per_year steps a year as [mc.regime.NAME]
+ * reads them: drift x A, vol x sqrt(A)), `corr.SYMBOL` (one row of the correlation matrix per
+ * asset), `jump_rate` (jumps a year), `jump_mean`, `jump_sd` (the fitted
+ * jumps in the stress regime k - 1, 0 in the others).  `hedgesim mc` reads
+ * the lists in its model-asset order, the benchmark first: pass the
+ * symbols (and fit the assets) in that order.  symbols: [n_assets] names (letters,
  * digits, '.', '_', '-').  Numbers are written with %.10g, or with fewer
  * digits (never fewer than 4) where a list would not fit the config
  * reader's 199-character lines.  Errors: HS_EINVAL (NULL, a bad or
@@ -129,6 +139,7 @@ const char *hs_regime_name(size_t k, size_t r);
  * list too long for a line even at 4 digits), HS_EIO (a write failed).
  * Nothing is written when an argument is refused. */
 int hs_regime_fit_write_ini(const hs_regime_fit *f,
-                            const char *const *symbols, FILE *fp);
+                            const char *const *symbols,
+                            double periods_per_year, FILE *fp);
 
 #endif

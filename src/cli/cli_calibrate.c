@@ -162,7 +162,7 @@ static void print_summary(FILE *fp, const hs_config *cfg,
 
 /* Write the model to `out` through a temporary file in the same folder,
  * renamed when complete. */
-static int write_model(const char *out, const char *head,
+static int write_model(const char *out, const char *head, double ppy,
                        const hs_regime_fit *f, const char *const *sym)
 {
     char tmp[1100];
@@ -184,7 +184,7 @@ static int write_model(const char *out, const char *head,
         rc = hs_error_set(HS_EIO, "%s: write failed: %s", out,
                           strerror(errno));
     if (!rc)
-        rc = hs_regime_fit_write_ini(f, sym, fp);
+        rc = hs_regime_fit_write_ini(f, sym, ppy, fp);
     if (fflush(fp) || fsync(fileno(fp)))
         rc = rc ? rc
                 : hs_error_set(HS_EIO, "%s: write failed: %s", out,
@@ -379,24 +379,37 @@ int hs_cli_calibrate(int argc, char **argv)
                       fo.jump_threshold, panel->time[0],
                       panel->time[panel->n_steps - 1], fo.n_starts);
 
-    /* 4. The model. */
+    /* 4. The model, in the order `hedgesim mc` reads its lists: the
+     * benchmark, then the book's assets; annual figures. */
+    const char *msym[MAX_SYM];
+    size_t order[MAX_SYM], m = 0;
+    order[m] = ib;
+    msym[m++] = sym[ib];
+    for (size_t a = 0; a < n_sym; a++)
+        if (a != ib) {
+            order[m] = a;
+            msym[m++] = sym[a];
+        }
+    const double ppy = 365.0 * (double)HS_MS_PER_DAY / (double)panel->step_ms;
+    if ((rc = hs_regime_fit_reorder(fit, order)))
+        goto fail;
     char head[2048], s0[32], s1[32];
     snprintf(head, sizeof head,
              "; Regime model calibrated by hedgesim calibrate from %.100s on its "
-             "store,\n; %s .. %s, steps of %lld min, columns: book assets "
-             "then the benchmark %s.\n",
+             "store,\n; %s .. %s, steps of %lld min, columns: the benchmark %s, "
+             "then the book.\n",
              cfg->path, hs_cal_format_time(panel->time[0], s0, sizeof s0),
              hs_cal_format_time(panel->time[panel->n_steps - 1], s1,
                                 sizeof s1),
              (long long)(panel->step_ms / HS_MS_PER_MINUTE), cfg->benchmark);
     if (out) {
-        if ((rc = write_model(out, head, fit, sym)))
+        if ((rc = write_model(out, head, ppy, fit, msym)))
             goto fail;
         if (!quiet)
             printf("model: %s\n", out);
     } else {
         fputs(head, stdout);
-        if ((rc = hs_regime_fit_write_ini(fit, sym, stdout)))
+        if ((rc = hs_regime_fit_write_ini(fit, msym, ppy, stdout)))
             goto fail;
         if (fflush(stdout)) {
             rc = hs_error_set(HS_EIO, "standard output: %s", strerror(errno));

@@ -3,7 +3,10 @@
  * p, whichever thread runs it), one plan per path over the path's panel. */
 #include "mc_int.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/calendar.h"
+#include "hedgesim/calibrate.h"
 #include "hedgesim/plan.h"
+#include "hedgesim/stress.h"
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
@@ -76,6 +79,93 @@ static int make_layout(const hs_mc *mc, const hs_panel *h,
     return 0;
 }
 
+/* [mc] calibrate = START..END: the regimes fitted to that window of history
+ * (docs/montecarlo.md#calibration) instead of [mc.regime.NAME] sections.
+ * The model assets' per-step log returns between real bars go to
+ * hs_regime_fit_new with as many regimes as [mc] regimes names; the fit's
+ * crash jumps belong to the stress regime (the fit finds them there), the
+ * funding of every regime is the config's constant rate, and the start
+ * regime, the stress regime, repair and a forced shift stay as configured. */
+static int calibrate_regimes(const hs_mc *mc, hs_store *store,
+                             hs_regime_params *rp)
+{
+    const hs_config *cfg = mc->cfg;
+    const hs_mc_config *m = &cfg->mc;
+    const size_t n = m->n_symbols, k = m->regime.k;
+    hs_window w;
+    hs_config *wc = NULL;
+    hs_plan *pl = NULL;
+    hs_regime_fit *fit = NULL;
+    double *ret = NULL, *bench = NULL;
+    int col[HS_SCENARIO_MAX_ASSETS], rc;
+    memset(&w, 0, sizeof w);
+    snprintf(w.name, sizeof w.name, "calibrate");
+    w.start = m->calibrate_from;
+    w.end = m->calibrate_to;
+    if ((rc = hs_window_config(cfg, &w, &wc)) ||
+        (rc = hs_plan_new(&pl, wc, mc->reg, store, NULL)))
+        goto done;
+    const hs_panel *p = hs_plan_panel(pl);
+    const size_t lf = hs_plan_live_from(pl), na = p->n_assets;
+    const size_t n_obs = p->n_steps - lf;
+    for (size_t i = 0; i < n; i++)
+        if ((col[i] = hs_panel_find(p, m->symbols[i])) < 0) {
+            rc = hs_error_set(HS_EDATA, "the history has no %s",
+                              m->symbols[i]);
+            goto done;
+        }
+    ret = malloc((n_obs ? n_obs : 1) * n * sizeof *ret);
+    bench = malloc((n_obs ? n_obs : 1) * sizeof *bench);
+    if (!ret || !bench) {
+        rc = hs_error_set(HS_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t o = 0; o < n_obs; o++) {
+        const size_t t = lf + o;
+        for (size_t i = 0; i < n; i++) {
+            const size_t a = t * na + (size_t)col[i];
+            ret[o * n + i] = t > 0 && p->state[a] == HS_BAR_OK &&
+                                     p->state[a - na] == HS_BAR_OK
+                                 ? log(p->close[a] / p->close[a - na])
+                                 : NAN;
+        }
+        bench[o] = ret[o * n]; /* model asset 0 is the benchmark */
+    }
+    hs_fit_opts fo = HS_FIT_OPTS_INIT;
+    if ((rc = hs_regime_fit_new(&fit, bench, ret, n_obs, n, k, &fo)) ||
+        (rc = hs_regime_params_from_moments(
+             rp, k, n, fit->trans, fit->mean, fit->vol, fit->corr, fit->beta,
+             fit->jump_rate, fit->jump_mean, fit->jump_sd)))
+        goto done;
+    const double ppy = 365.0 * (double)HS_MS_PER_DAY / (double)cfg->step_ms;
+    for (size_t r = 0; r < k; r++) {
+        hs_regime_spec *g = &rp->r[r];
+        snprintf(g->name, sizeof g->name, "%s", m->regime.r[r].name);
+        if (r + 1 != k)
+            g->jump_rate = 0; /* the fit's jumps are the stress regime's */
+        g->funding =
+            cfg->funding_rate * (24.0 / cfg->funding_hours) * 365.0 / ppy;
+        g->vol_index = NAN;
+    }
+    rp->start = m->regime.start;
+    rp->stress = m->regime.stress;
+    rp->repair = m->regime.repair;
+    rp->shift_from = m->regime.shift_from;
+    rp->shift_steps = m->regime.shift_steps;
+    rp->shift_regime = m->regime.shift_regime;
+    rp->shift_corr = m->regime.shift_corr;
+    rp->shift_vol = m->regime.shift_vol;
+done:
+    if (rc)
+        hs_error_prefix("%s: [mc] calibrate: ", cfg->path);
+    hs_regime_fit_free(fit);
+    free(ret);
+    free(bench);
+    hs_plan_free(pl);
+    hs_config_free(wc);
+    return rc;
+}
+
 int hs_mc_new(hs_mc **out, const hs_config *cfg, const hs_registry *reg,
               hs_store *store, const hs_mc_opts *opts)
 {
@@ -95,12 +185,6 @@ int hs_mc_new(hs_mc **out, const hs_config *cfg, const hs_registry *reg,
     if (opts->keep_paths > opts->paths)
         return hs_error_set(HS_ECONFIG, "--keep-paths %zu > %zu paths",
                             opts->keep_paths, opts->paths);
-    if (cfg->mc.calibrate_from || cfg->mc.calibrate_to)
-        return hs_error_set(HS_ECONFIG,
-                            "%s: [mc] calibrate: on-the-fly calibration is not "
-                            "available in this build; give the parameters in "
-                            "[mc.regime.NAME] sections",
-                            cfg->path);
     mc = calloc(1, sizeof *mc);
     if (!mc)
         return hs_error_set(HS_ENOMEM, "out of memory");
@@ -128,6 +212,9 @@ int hs_mc_new(hs_mc **out, const hs_config *cfg, const hs_registry *reg,
     }
     if (type == &hs_scenario_regime) {
         rp = cfg->mc.regime;
+        if ((cfg->mc.calibrate_from || cfg->mc.calibrate_to) &&
+            (rc = calibrate_regimes(mc, store, &rp)))
+            goto fail;
         params = &rp;
         mc->has_regimes = rp.k > 1; /* one regime: no stress split */
         mc->stress = rp.stress;

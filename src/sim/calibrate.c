@@ -765,6 +765,40 @@ done:
     return rc;
 }
 
+int hs_regime_fit_reorder(hs_regime_fit *f, const size_t *order)
+{
+    const size_t k = f->k, na = f->n_assets;
+    for (size_t a = 0; a < na; a++) {
+        int twice = 0;
+        for (size_t b = 0; b < a; b++)
+            twice |= order[b] == order[a];
+        if (order[a] >= na || twice)
+            return hs_error_set(HS_EINVAL,
+                                "calibrate: the new order is not a "
+                                "permutation of the %zu assets",
+                                na);
+    }
+    double *tmp = malloc((na ? na * na : 1) * sizeof *tmp);
+    if (!tmp)
+        return hs_error_set(HS_ENOMEM, "calibrate: out of memory");
+    double *vec[] = {f->mean, f->vol, f->beta};
+    for (size_t r = 0; r < k; r++) {
+        for (size_t q = 0; q < 3; q++) {
+            double *v = vec[q] + r * na;
+            for (size_t a = 0; a < na; a++)
+                tmp[a] = v[order[a]];
+            memcpy(v, tmp, na * sizeof *v);
+        }
+        double *c = f->corr + r * na * na;
+        for (size_t a = 0; a < na; a++)
+            for (size_t b = 0; b < na; b++)
+                tmp[a * na + b] = c[order[a] * na + order[b]];
+        memcpy(c, tmp, na * na * sizeof *c);
+    }
+    free(tmp);
+    return 0;
+}
+
 /* ------------------------------------------------------------ INI text */
 
 const char *hs_regime_name(size_t k, size_t r)
@@ -824,8 +858,12 @@ static int check_finite(const double *v, size_t n, const char *what)
 }
 
 int hs_regime_fit_write_ini(const hs_regime_fit *f,
-                            const char *const *symbols, FILE *fp)
+                            const char *const *symbols,
+                            double periods_per_year, FILE *fp)
 {
+    if (!(periods_per_year > 0) || !isfinite(periods_per_year))
+        return hs_error_set(HS_EINVAL,
+                            "calibrate: periods per year must be > 0");
     if (!f || !fp || (f->n_assets && !symbols))
         return hs_error_set(HS_EINVAL,
                             "calibrate: write_ini needs a fit, symbols and a "
@@ -875,9 +913,10 @@ int hs_regime_fit_write_ini(const hs_regime_fit *f,
     fprintf(mem,
             "; %zu-regime Gaussian hidden Markov model of the benchmark, "
             "fitted on %zu steps\n"
-            "; (log-likelihood %.10g).  Values are per step: drift and vol "
-            "of log returns.\n",
-            k, f->n_obs, f->loglik);
+            "; (log-likelihood %.10g).  Values are annual with %.10g steps a "
+            "year, as\n; [mc.regime.NAME] reads them: drift and vol of log "
+            "returns, jumps a year.\n",
+            k, f->n_obs, f->loglik, periods_per_year);
     fprintf(mem, "[mc]\nmodel = regime\nregimes = ");
     for (size_t r = 0; r < k; r++)
         fprintf(mem, "%s%s", r ? "," : "", hs_regime_name(k, r));
@@ -893,9 +932,14 @@ int hs_regime_fit_write_ini(const hs_regime_fit *f,
                     no_negative_zero(f->trans[r * k + j]));
         static const char *const keys[] = {"drift", "vol", "beta"};
         const double *vals[] = {f->mean, f->vol, f->beta};
-        for (size_t q = 0; q < 3 && !rc && na; q++)
-            if (!(rc = list_line(line, keys[q], vals[q] + r * na, na, 1)))
+        const double scale[] = {periods_per_year, sqrt(periods_per_year), 1};
+        double annual[HS_FIT_INI_MAX_KEYS];
+        for (size_t q = 0; q < 3 && !rc && na; q++) {
+            for (size_t a = 0; a < na; a++)
+                annual[a] = vals[q][r * na + a] * scale[q];
+            if (!(rc = list_line(line, keys[q], annual, na, 1)))
                 fprintf(mem, "%s\n", line);
+        }
         for (size_t a = 0; a < na && !rc; a++) {
             char key[64];
             snprintf(key, sizeof key, "corr.%s", symbols[a]);
@@ -905,7 +949,8 @@ int hs_regime_fit_write_ini(const hs_regime_fit *f,
         }
         int stress = r == k - 1; /* the jumps' regime */
         fprintf(mem, "jump_rate = %.10g\njump_mean = %.10g\njump_sd = %.10g\n",
-                stress ? no_negative_zero(f->jump_rate) : 0.0,
+                stress ? no_negative_zero(f->jump_rate * periods_per_year)
+                       : 0.0,
                 stress ? no_negative_zero(f->jump_mean) : 0.0,
                 stress ? no_negative_zero(f->jump_sd) : 0.0);
     }
