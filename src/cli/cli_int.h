@@ -26,6 +26,7 @@ int hs_cli_chains(int argc, char **argv);
 int hs_cli_stress(int argc, char **argv);
 int hs_cli_analyze(int argc, char **argv);
 int hs_cli_calibrate(int argc, char **argv);
+int hs_cli_report(int argc, char **argv);
 
 /* Print "hedgesim CMD: <message>" to stderr and return HS_EXIT_USAGE. */
 int hs_cli_usage_error(const char *cmd, const char *fmt, ...)

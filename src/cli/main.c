@@ -26,6 +26,7 @@ static const command commands[] = {
     {"stress", hs_cli_stress, "replay a config's runs over crisis windows"},
     {"analyze", hs_cli_analyze, "betas and correlations around crisis windows"},
     {"calibrate", hs_cli_calibrate, "fit a regime model to history, write an [mc] model"},
+    {"report", hs_cli_report, "an HTML report (charts, tables) of a results file"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *fp)
