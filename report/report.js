@@ -1,5 +1,5 @@
 /* hedgesim report: draws the charts described by the JSON block
- * <script type="application/json" id="hs-data"> with Apache ECharts (inlined
+ * JSON element #hs-data (type application/json) with Apache ECharts (inlined
  * before this script).  The C side (src/run/report*.c) chooses the charts and
  * their data; this file only maps each chart description to an ECharts
  * option.  Errors are written into the page (#hs-errors, and the body's

@@ -221,7 +221,7 @@ static int run_section(hs_page *pg)
     hs_rbuf_puts(&pg->body, "<section id=\"runs\"><h2>Summary</h2>\n");
     if (hs_h5_exists(pg->file, "/summary") == 1) {
         TRY(hs_report__table(pg->file, "/summary", &sum));
-        hs_page_table(pg, &sum, NULL, sum.nrows);
+        hs_page_table(pg, &sum, "/summary", NULL, sum.nrows);
         hs_rbuf_puts(&pg->body,
                      "<p class=\"caption\">One row per run; metrics over the "
                      "live window (docs/metrics.md): returns, risks and hedge "

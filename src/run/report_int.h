@@ -123,9 +123,10 @@ void hs_page_caption(hs_page *pg, const char *text);
 /* An HTML table of rows `rows[0..nr-1]` of t (all rows when rows is NULL
  * and nr is t->nrows).  Numbers carry their full-precision value in
  * data-v; integer columns named `time`, `start`, `end`, `expiry` or ending
- * in `_time` are shown as UTC dates. */
-void hs_page_table(hs_page *pg, const hs_rtab *t, const size_t *rows,
-                   size_t nr);
+ * in `_time` are shown as UTC dates.  The table carries `path` (the
+ * table's object in the file) as data-path. */
+void hs_page_table(hs_page *pg, const hs_rtab *t, const char *path,
+                   const size_t *rows, size_t nr);
 
 /* A short number for display: "n/a" when not finite, else %.6g. */
 const char *hs_page_fmt(double x, char *buf, size_t size);

@@ -240,13 +240,15 @@ static int is_time_col(const char *name)
            (n > 5 && strcmp(name + n - 5, "_time") == 0);
 }
 
-void hs_page_table(hs_page *pg, const hs_rtab *t, const size_t *rows,
-                   size_t nr)
+void hs_page_table(hs_page *pg, const hs_rtab *t, const char *path,
+                   const size_t *rows, size_t nr)
 {
     hs_rbuf *b = &pg->body;
     char buf[64];
 
-    hs_rbuf_puts(b, "<div class=\"tablewrap\"><table class=\"num\"><thead><tr>");
+    hs_rbuf_puts(b, "<div class=\"tablewrap\"><table class=\"num\" data-path=\"");
+    hs_rbuf_html(b, path);
+    hs_rbuf_printf(b, "\" data-rows=\"%zu\"><thead><tr>", nr);
     for (size_t j = 0; j < t->ncols; j++) {
         hs_rbuf_puts(b, "<th>");
         hs_rbuf_html(b, t->names[j]);

@@ -171,7 +171,7 @@ int hs_report__stress(hs_page *pg)
         hs_rbuf_puts(&pg->body, "</div>\n");
     }
     hs_rbuf_puts(&pg->body, "<h3>Stress summary</h3>\n");
-    hs_page_table(pg, &t, NULL, t.nrows);
+    hs_page_table(pg, &t, "/stress/summary", NULL, t.nrows);
     hs_rbuf_puts(&pg->body, "</section>\n");
 done:
     hs_h5_strings_free(wins, nw);
@@ -198,7 +198,7 @@ int hs_report__analyze(hs_page *pg)
                  "<section id=\"analyze\"><h2>Beta and correlation around "
                  "each window</h2>\n");
     TRY(hs_report__table(pg->file, "/analytics/summary", &t));
-    hs_page_table(pg, &t, NULL, t.nrows);
+    hs_page_table(pg, &t, "/analytics/summary", NULL, t.nrows);
     w = hs_report__col(&t, "window");
     hs_rbuf_puts(&pg->body, "<div class=\"charts\">\n");
     for (size_t i = 0; w >= 0 && t.is_str[w] && i < t.nrows; i++) {
@@ -440,16 +440,16 @@ int hs_report__sweep(hs_page *pg)
         for (size_t i = 0; i < k; i++)
             shown[ns++] = ix[i];
         hs_rbuf_puts(&pg->body, "<h3>Best grid points by hedge effectiveness</h3>\n");
-        hs_page_table(pg, &t, shown, ns);
+        hs_page_table(pg, &t, "/sweep/summary", shown, ns);
         if (t.nrows > SWEEP_SHOW) {
             ns = 0;
             for (size_t i = t.nrows - k; i < t.nrows; i++)
                 shown[ns++] = ix[i];
             hs_rbuf_puts(&pg->body, "<h3>Worst grid points</h3>\n");
-            hs_page_table(pg, &t, shown, ns);
+            hs_page_table(pg, &t, "/sweep/summary", shown, ns);
         }
     } else {
-        hs_page_table(pg, &t, NULL, t.nrows < 50 ? t.nrows : 50);
+        hs_page_table(pg, &t, "/sweep/summary", NULL, t.nrows < 50 ? t.nrows : 50);
     }
     hs_rbuf_puts(&pg->body, "</section>\n");
 done:
