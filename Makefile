@@ -126,8 +126,9 @@ dataset: datasets/hedgesim.db
 test-unit: $(TESTS) $(TEMPLATE_SO) datasets/hedgesim.db
 	@HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_BIN=./$(BIN) tests/run-unit.sh $(TESTS)
 
-test-cli: $(BIN) datasets/hedgesim.db $(TEMPLATE_SO)
-	@HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_CHROMIUM=$(CHROMIUM) tests/cli/run.sh ./$(BIN)
+test-cli: $(BIN) datasets/hedgesim.db $(TEMPLATE_SO) $(B)/tests/check_report
+	@HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_CHROMIUM=$(CHROMIUM) \
+	    HS_CHECK_REPORT=$(B)/tests/check_report tests/cli/run.sh ./$(BIN)
 
 check: all
 	@$(MAKE) --no-print-directory test-unit

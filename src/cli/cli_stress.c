@@ -3,6 +3,7 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/report.h"
 #include "hedgesim/sha256.h"
 #include "hedgesim/store.h"
 #include "hedgesim/stress.h"
@@ -34,6 +35,8 @@ static void help(FILE *fp)
             "      --strategy NAME   only this [strategy.NAME] (repeatable)\n"
             "      --plugin PATH.so  load user strategies (repeatable)\n"
             "      --db PATH         market store (overrides data.db)\n"
+            "      --report          also write an HTML report beside the\n"
+            "                        results (X.h5 -> X.html; docs/report.md)\n"
             "  -q, --quiet           no table\n"
             "  -h, --help            this help\n\n"
             "--transplant (a window's shocks on today's book) is not\n"
@@ -112,6 +115,7 @@ int hs_cli_stress(int argc, char **argv)
         {"plugin", required_argument, NULL, 'P'},
         {"db", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
+        {"report", no_argument, NULL, 'R'},
         {"transplant", required_argument, NULL, 'T'},
         {"onto", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
@@ -120,7 +124,7 @@ int hs_cli_stress(int argc, char **argv)
     const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST],
         *wins[MAX_LIST];
     size_t nsets = 0, nonly = 0, nplug = 0, nwin = 0;
-    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
     char outbuf[1200];
 
     opterr = 0;
@@ -134,6 +138,9 @@ int hs_cli_stress(int argc, char **argv)
             break;
         case 'q':
             quiet = 1;
+            break;
+        case 'R':
+            report = 1;
             break;
         case 'D':
             db = optarg;
@@ -212,6 +219,8 @@ int hs_cli_stress(int argc, char **argv)
                 out);
         goto done;
     }
+    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
+        goto done;
     const char *db_path = db ? db : cfg->db;
     hs_stress_free(st);
     st = NULL;
@@ -240,7 +249,8 @@ int hs_cli_stress(int argc, char **argv)
         print_table(st);
         printf("results: %s\n", out);
     }
-    exit_code = HS_EXIT_OK;
+    exit_code = report ? hs_cli_report_beside(cmd, out, force, quiet)
+                       : HS_EXIT_OK;
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);
