@@ -1,4 +1,4 @@
-/* hedgesim report: draws the charts described by the JSON block
+/* hedgesim report: draws the charts described by the page's
  * JSON element #hs-data (type application/json) with Apache ECharts (inlined
  * before this script).  The C side (src/run/report*.c) chooses the charts and
  * their data; this file only maps each chart description to an ECharts

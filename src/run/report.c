@@ -108,9 +108,10 @@ static int metadata(hs_page *pg, int *modeled)
     }
     hs_rbuf_puts(&pg->body, "</dl>\n");
     if ((v = lookup(keys, vals, n, "config"))) {
-        hs_rbuf_puts(&pg->body, "<h3>Config</h3><pre id=\"config\">");
+        hs_rbuf_puts(&pg->body, "<details><summary>Config (the file's text, "
+                                "verbatim)</summary><pre id=\"config\">");
         hs_rbuf_html(&pg->body, v);
-        hs_rbuf_puts(&pg->body, "</pre>\n");
+        hs_rbuf_puts(&pg->body, "</pre></details>\n");
     }
     hs_rbuf_puts(&pg->body, "</section>\n");
     hs_h5_strings_free(keys, n);

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The end of a chart's figure, which a caption goes before. */
+#define FIG_END "</figure>\n"
+
 static void grow(hs_rbuf *b, size_t more)
 {
     if (b->err || b->n + more + 1 <= b->cap)
@@ -136,11 +139,12 @@ void hs_page_chart(hs_page *pg, const char *kind, const char *title,
     int tall = strcmp(kind, "heatmap") == 0;
 
     hs_rbuf_printf(&pg->body,
-                   "<div class=\"chart%s\" id=\"c%d\" data-kind=\"%s\" "
+                   "<figure class=\"fig\"><div class=\"chart%s\" id=\"c%d\" "
+                   "data-kind=\"%s\" "
                    "role=\"img\" aria-label=\"",
                    tall ? " tall" : "", id, kind);
     hs_rbuf_html(&pg->body, title);
-    hs_rbuf_puts(&pg->body, "\"></div>\n");
+    hs_rbuf_puts(&pg->body, "\"></div>" FIG_END);
     hs_rbuf_printf(&pg->charts, "%s{\"id\":\"c%d\",\"kind\":\"%s\",\"title\":",
                    id > 1 ? "," : "", id, kind);
     hs_rbuf_json_str(&pg->charts, title);
@@ -210,9 +214,15 @@ void hs_page_chart_end(hs_page *pg)
 
 void hs_page_caption(hs_page *pg, const char *text)
 {
-    hs_rbuf_puts(&pg->body, "<p class=\"caption\">");
+    size_t k = strlen(FIG_END);
+    /* inside the figure of the chart just described */
+    int in_fig = pg->body.n >= k && !pg->body.err &&
+                 strcmp(pg->body.s + pg->body.n - k, FIG_END) == 0;
+    if (in_fig)
+        pg->body.n -= k;
+    hs_rbuf_puts(&pg->body, "<figcaption class=\"caption\">");
     hs_rbuf_html(&pg->body, text);
-    hs_rbuf_puts(&pg->body, "</p>\n");
+    hs_rbuf_puts(&pg->body, in_fig ? "</figcaption>" FIG_END : "</figcaption>\n");
 }
 
 const char *hs_page_fmt(double x, char *buf, size_t size)
