@@ -56,11 +56,11 @@ static const char *lookup(char **keys, char **vals, size_t n, const char *k)
 
 static void warn_box(hs_page *pg, const char *title, const char *text)
 {
-    hs_rbuf_puts(&pg->body, "<div class=\"warn\"><h3>");
-    hs_rbuf_html(&pg->body, title);
-    hs_rbuf_puts(&pg->body, "</h3><pre>");
-    hs_rbuf_html(&pg->body, text);
-    hs_rbuf_puts(&pg->body, "</pre></div>\n");
+    hs_report__buf_puts(&pg->body, "<div class=\"warn\"><h3>");
+    hs_report__buf_html(&pg->body, title);
+    hs_report__buf_puts(&pg->body, "</h3><pre>");
+    hs_report__buf_html(&pg->body, text);
+    hs_report__buf_puts(&pg->body, "</pre></div>\n");
 }
 
 static int metadata(hs_page *pg, int *modeled)
@@ -72,7 +72,7 @@ static int metadata(hs_page *pg, int *modeled)
 
     if (rc)
         return rc;
-    hs_rbuf_puts(&pg->body, "<section id=\"meta\"><h2>Run</h2>\n");
+    hs_report__buf_puts(&pg->body, "<section id=\"meta\"><h2>Run</h2>\n");
     v = lookup(keys, vals, n, "modeled_data");
     *modeled = v && strcmp(v, "0") != 0;
     if (*modeled)
@@ -84,14 +84,14 @@ static int metadata(hs_page *pg, int *modeled)
     if (v && *v)
         warn_box(pg, "Data notes: what the data lacked and what was assumed",
                  v);
-    hs_rbuf_puts(&pg->body, "<dl class=\"meta\">\n");
+    hs_report__buf_puts(&pg->body, "<dl class=\"meta\">\n");
     for (size_t k = 0; k < N_META; k++) {
         if (!(v = lookup(keys, vals, n, META[k][0])))
             continue;
-        hs_rbuf_printf(&pg->body, "<dt>%s</dt><dd data-attr=\"%s\">",
+        hs_report__buf_printf(&pg->body, "<dt>%s</dt><dd data-attr=\"%s\">",
                        META[k][1], META[k][0]);
-        hs_rbuf_html(&pg->body, v);
-        hs_rbuf_puts(&pg->body, "</dd>\n");
+        hs_report__buf_html(&pg->body, v);
+        hs_report__buf_puts(&pg->body, "</dd>\n");
     }
     for (size_t i = 0; i < n; i++) {
         int known = strcmp(keys[i], "config") == 0 ||
@@ -100,20 +100,20 @@ static int metadata(hs_page *pg, int *modeled)
             known = strcmp(keys[i], META[k][0]) == 0;
         if (known)
             continue;
-        hs_rbuf_puts(&pg->body, "<dt>");
-        hs_rbuf_html(&pg->body, keys[i]);
-        hs_rbuf_puts(&pg->body, "</dt><dd>");
-        hs_rbuf_html(&pg->body, vals[i]);
-        hs_rbuf_puts(&pg->body, "</dd>\n");
+        hs_report__buf_puts(&pg->body, "<dt>");
+        hs_report__buf_html(&pg->body, keys[i]);
+        hs_report__buf_puts(&pg->body, "</dt><dd>");
+        hs_report__buf_html(&pg->body, vals[i]);
+        hs_report__buf_puts(&pg->body, "</dd>\n");
     }
-    hs_rbuf_puts(&pg->body, "</dl>\n");
+    hs_report__buf_puts(&pg->body, "</dl>\n");
     if ((v = lookup(keys, vals, n, "config"))) {
-        hs_rbuf_puts(&pg->body, "<details><summary>Config (the file's text, "
+        hs_report__buf_puts(&pg->body, "<details><summary>Config (the file's text, "
                                 "verbatim)</summary><pre id=\"config\">");
-        hs_rbuf_html(&pg->body, v);
-        hs_rbuf_puts(&pg->body, "</pre></details>\n");
+        hs_report__buf_html(&pg->body, v);
+        hs_report__buf_puts(&pg->body, "</pre></details>\n");
     }
-    hs_rbuf_puts(&pg->body, "</section>\n");
+    hs_report__buf_puts(&pg->body, "</section>\n");
     hs_h5_strings_free(keys, n);
     hs_h5_strings_free(vals, n);
     return 0;
@@ -179,16 +179,16 @@ static void per_run(hs_page *pg, char **runs, size_t nr, const char *taxis,
         double *v = series(pg, runs[k], s, n);
         if (v && (!skip_zero || any_finite_nonzero(v, n))) {
             if (!drawn++)
-                hs_page_chart(pg, "line", title, "time", "date (UTC)", yname,
+                hs_report__page_chart(pg, "line", title, "time", "date (UTC)", yname,
                               taxis);
-            hs_page_series(pg, runs[k], v, n, scale);
+            hs_report__page_series(pg, runs[k], v, n, scale);
         }
         free(v);
     }
     if (drawn) {
-        hs_page_chart_end(pg);
+        hs_report__page_chart_end(pg);
         if (caption)
-            hs_page_caption(pg, caption);
+            hs_report__page_caption(pg, caption);
     }
 }
 
@@ -219,11 +219,11 @@ static int run_section(hs_page *pg)
     double *real = NULL;
     int rc = 0, col;
 
-    hs_rbuf_puts(&pg->body, "<section id=\"runs\"><h2>Summary</h2>\n");
+    hs_report__buf_puts(&pg->body, "<section id=\"runs\"><h2>Summary</h2>\n");
     if (hs_h5_exists(pg->file, "/summary") == 1) {
         TRY(hs_report__table(pg->file, "/summary", &sum));
-        hs_page_table(pg, &sum, "/summary", NULL, sum.nrows);
-        hs_rbuf_puts(&pg->body,
+        hs_report__page_table(pg, &sum, "/summary", NULL, sum.nrows);
+        hs_report__buf_puts(&pg->body,
                      "<p class=\"caption\">One row per run; metrics over the "
                      "live window (docs/metrics.md): returns, risks and hedge "
                      "effectiveness as decimals, cost totals in USD, costs "
@@ -245,16 +245,16 @@ static int run_section(hs_page *pg)
     }
     TRY(hs_h5_read_i64(pg->file, "/calendar/time", &t, &n));
     if (n == 0) {
-        hs_rbuf_puts(&pg->body, "<p>The file holds no steps.</p></section>\n");
+        hs_report__buf_puts(&pg->body, "<p>The file holds no steps.</p></section>\n");
         goto done;
     }
-    hs_page_times(pg, t, n, taxis);
+    hs_report__page_times(pg, t, n, taxis);
     if (!(tmp = malloc(n * sizeof *tmp)) || !(real = malloc(n * sizeof *real))) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
 
-    hs_rbuf_puts(&pg->body, "<h2>Equity and drawdowns</h2><div class=\"charts\">\n");
+    hs_report__buf_puts(&pg->body, "<h2>Equity and drawdowns</h2><div class=\"charts\">\n");
     {
         size_t r, c;
         if (hs_report__numbers(pg->file, "/book/equity", &book, &r, &c) ||
@@ -264,37 +264,37 @@ static int run_section(hs_page *pg)
             hs_error_clear();
         }
     }
-    hs_page_chart(pg, "line", "Equity: hedged runs and the unhedged book",
+    hs_report__page_chart(pg, "line", "Equity: hedged runs and the unhedged book",
                   "time", "date (UTC)", "equity (USD)", taxis);
     if (book)
-        hs_page_series(pg, "unhedged book", book, n, 1);
+        hs_report__page_series(pg, "unhedged book", book, n, 1);
     for (size_t k = 0; k < nr; k++) {
         double *v = series(pg, runs[k], "equity", n);
         if (v)
-            hs_page_series(pg, runs[k], v, n, 1);
+            hs_report__page_series(pg, runs[k], v, n, 1);
         free(v);
     }
-    hs_page_chart_end(pg);
-    hs_page_chart(pg, "line", "Drawdown from the running peak", "time",
+    hs_report__page_chart_end(pg);
+    hs_report__page_chart(pg, "line", "Drawdown from the running peak", "time",
                   "date (UTC)", "drawdown (%)", taxis);
     if (book) {
         drawdown(book, n, tmp);
-        hs_page_series(pg, "unhedged book", tmp, n, 100);
+        hs_report__page_series(pg, "unhedged book", tmp, n, 100);
     }
     for (size_t k = 0; k < nr; k++) {
         double *v = series(pg, runs[k], "equity", n);
         if (v) {
             drawdown(v, n, tmp);
-            hs_page_series(pg, runs[k], tmp, n, 100);
+            hs_report__page_series(pg, runs[k], tmp, n, 100);
         }
         free(v);
     }
-    hs_page_chart_end(pg);
-    hs_rbuf_puts(&pg->body, "</div>\n");
+    hs_report__page_chart_end(pg);
+    hs_report__buf_puts(&pg->body, "</div>\n");
 
     /* Beta: each run's estimate against the book's realised rolling beta,
      * an OLS slope over the rolling window of the residual beta series. */
-    hs_rbuf_puts(&pg->body, "<h2>Beta</h2><div class=\"charts\">\n");
+    hs_report__buf_puts(&pg->body, "<h2>Beta</h2><div class=\"charts\">\n");
     if (nr > 0) {
         char p[512];
         snprintf(p, sizeof p, "/runs/%s/residual_beta_rolling", runs[0]);
@@ -316,22 +316,22 @@ static int run_section(hs_page *pg)
                  "the benchmark's over the last %lld steps (NaN until %lld "
                  "steps of the live window).",
                  (long long)win, (long long)win);
-        hs_page_chart(pg, "line", "Estimated beta against realised rolling beta",
+        hs_report__page_chart(pg, "line", "Estimated beta against realised rolling beta",
                       "time", "date (UTC)", "beta (1)", taxis);
         if (ok) {
             hs_metric_rolling_slope(bret, mret, n, (size_t)win, real);
             snprintf(title, sizeof title, "realised (%lld-step OLS)",
                      (long long)win);
-            hs_page_series(pg, title, real, n, 1);
+            hs_report__page_series(pg, title, real, n, 1);
         }
         for (size_t k = 0; k < nr; k++) {
             double *v = series(pg, runs[k], "beta", n);
             if (v && any_finite_nonzero(v, n))
-                hs_page_series(pg, runs[k], v, n, 1);
+                hs_report__page_series(pg, runs[k], v, n, 1);
             free(v);
         }
-        hs_page_chart_end(pg);
-        hs_page_caption(pg, note);
+        hs_report__page_chart_end(pg);
+        hs_report__page_caption(pg, note);
     }
     snprintf(note, sizeof note,
              "OLS slope of each hedged run's return on the benchmark's over "
@@ -340,27 +340,27 @@ static int run_section(hs_page *pg)
     per_run(pg, runs, nr, taxis, n, "residual_beta_rolling",
             "Residual beta of the hedged account (rolling)", "beta (1)", 1, 0,
             note);
-    hs_rbuf_puts(&pg->body, "</div>\n");
+    hs_report__buf_puts(&pg->body, "</div>\n");
 
-    hs_rbuf_puts(&pg->body, "<h2>Hedge</h2><div class=\"charts\">\n");
+    hs_report__buf_puts(&pg->body, "<h2>Hedge</h2><div class=\"charts\">\n");
     per_run(pg, runs, nr, taxis, n, "hedge_notional",
             "Hedge notional (negative: short)", "notional (USD)", 1, 1, NULL);
     per_run(pg, runs, nr, taxis, n, "hedge_ratio",
             "Hedge ratio: -hedge notional / book exposure", "ratio (1)", 1, 1,
             NULL);
-    hs_rbuf_puts(&pg->body, "</div>\n");
+    hs_report__buf_puts(&pg->body, "</div>\n");
 
     /* Attribution: totals per run, then each run's running sums. */
-    hs_rbuf_puts(&pg->body, "<h2>P&amp;L attribution</h2><div class=\"charts\">\n");
+    hs_report__buf_puts(&pg->body, "<h2>P&amp;L attribution</h2><div class=\"charts\">\n");
     if (nr > 0) {
         double *tot = calloc(nr, sizeof *tot);
         if (!tot) {
             rc = hs_error_set(HS_ENOMEM, "out of memory");
             goto done;
         }
-        hs_page_chart(pg, "bar", "P&L attribution over the whole run", "category",
+        hs_report__page_chart(pg, "bar", "P&L attribution over the whole run", "category",
                       "run", "P&L (USD)", NULL);
-        hs_page_key_strings(pg, "cats", (const char *const *)runs, nr);
+        hs_report__page_key_strings(pg, "cats", (const char *const *)runs, nr);
         for (size_t j = 0; j < N_PNL; j++) {
             for (size_t k = 0; k < nr; k++) {
                 double *v = series(pg, runs[k], PNL[j][0], n);
@@ -373,29 +373,29 @@ static int run_section(hs_page *pg)
                 }
                 free(v);
             }
-            hs_page_series(pg, PNL[j][1], tot, nr, 1);
+            hs_report__page_series(pg, PNL[j][1], tot, nr, 1);
         }
-        hs_page_chart_end(pg);
-        hs_page_caption(pg, "Sum of each term over the live window: the terms "
+        hs_report__page_chart_end(pg);
+        hs_report__page_caption(pg, "Sum of each term over the live window: the terms "
                             "add up to the change in equity.");
         free(tot);
     }
     for (size_t k = 0; k < nr; k++) {
         snprintf(title, sizeof title, "Cumulative P&L attribution: %s",
                  runs[k]);
-        hs_page_chart(pg, "line", title, "time", "date (UTC)",
+        hs_report__page_chart(pg, "line", title, "time", "date (UTC)",
                       "cumulative P&L (USD)", taxis);
         for (size_t j = 0; j < N_PNL; j++) {
             double *v = series(pg, runs[k], PNL[j][0], n);
             if (v) {
                 cumsum(v, n, tmp);
-                hs_page_series(pg, PNL[j][1], tmp, n, 1);
+                hs_report__page_series(pg, PNL[j][1], tmp, n, 1);
             }
             free(v);
         }
-        hs_page_chart_end(pg);
+        hs_report__page_chart_end(pg);
     }
-    hs_rbuf_puts(&pg->body, "</div>\n");
+    hs_report__buf_puts(&pg->body, "</div>\n");
 
     /* Greeks, for the runs that hold options. */
     {
@@ -406,7 +406,7 @@ static int run_section(hs_page *pg)
             free(v);
         }
         if (any) {
-            hs_rbuf_puts(&pg->body,
+            hs_report__buf_puts(&pg->body,
                          "<h2>Greeks of the option positions</h2>"
                          "<div class=\"charts\">\n");
             for (size_t g = 0; g < N_GREEKS; g++)
@@ -414,10 +414,10 @@ static int run_section(hs_page *pg)
                         GREEKS[g][2], 1, 0,
                         g == 0 ? "Black-76 with a zero rate, at each close."
                                : NULL);
-            hs_rbuf_puts(&pg->body, "</div>\n");
+            hs_report__buf_puts(&pg->body, "</div>\n");
         }
     }
-    hs_rbuf_puts(&pg->body, "</section>\n");
+    hs_report__buf_puts(&pg->body, "</section>\n");
 done:
     hs_report__table_free(&sum);
     hs_h5_strings_free(runs, nr);
@@ -434,9 +434,9 @@ done:
 
 static void page_free(hs_page *pg)
 {
-    hs_rbuf_free(&pg->body);
-    hs_rbuf_free(&pg->times);
-    hs_rbuf_free(&pg->charts);
+    hs_report__buf_free(&pg->body);
+    hs_report__buf_free(&pg->times);
+    hs_report__buf_free(&pg->charts);
 }
 
 /* Write s to fp; 0 or -1. */
@@ -451,7 +451,7 @@ static int write_page(const hs_page *pg, FILE *fp, const char *title)
     hs_rbuf head = {NULL, 0, 0, 0};
     int bad;
 
-    hs_rbuf_puts(&head, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+    hs_report__buf_puts(&head, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
                         "<meta charset=\"utf-8\">\n"
                         "<meta name=\"viewport\" content=\"width=device-width, "
                         "initial-scale=1\">\n"
@@ -459,12 +459,12 @@ static int write_page(const hs_page *pg, FILE *fp, const char *title)
                         "content=\"default-src 'none'; script-src "
                         "'unsafe-inline'; style-src 'unsafe-inline'; img-src "
                         "data:\">\n<title>hedgesim report: ");
-    hs_rbuf_html(&head, title);
-    hs_rbuf_puts(&head, "</title>\n<style>\n");
-    hs_rbuf_puts(&head, hs_report__css);
-    hs_rbuf_puts(&head, "</style></head>\n<body>\n<header><h1>hedgesim report</h1><p>");
-    hs_rbuf_html(&head, title);
-    hs_rbuf_printf(&head,
+    hs_report__buf_html(&head, title);
+    hs_report__buf_puts(&head, "</title>\n<style>\n");
+    hs_report__buf_puts(&head, hs_report__css);
+    hs_report__buf_puts(&head, "</style></head>\n<body>\n<header><h1>hedgesim report</h1><p>");
+    hs_report__buf_html(&head, title);
+    hs_report__buf_printf(&head,
                    "</p></header>\n<main>\n<pre id=\"hs-errors\" class=\"errors\" "
                    "hidden></pre>\n");
     bad = head.err || pg->body.err || pg->times.err || pg->charts.err;
@@ -482,7 +482,7 @@ static int write_page(const hs_page *pg, FILE *fp, const char *title)
           out(fp, "]}</script>\n<script>\n") ||
           out(fp, hs_report__echarts_js) || out(fp, "\n</script>\n<script>\n") ||
           out(fp, hs_report__js) || out(fp, "</script>\n</body></html>\n");
-    hs_rbuf_free(&head);
+    hs_report__buf_free(&head);
     return bad ? -1 : 0;
 }
 

@@ -449,18 +449,18 @@ static char *attr_text(hid_t a, const char *file, const char *label)
             goto done;
         for (hssize_t i = 0; i < n; i++) {
             if (i)
-                hs_rbuf_puts(&b, "\n");
-            hs_rbuf_puts(&b, sv[i] ? sv[i] : "");
+                hs_report__buf_puts(&b, "\n");
+            hs_report__buf_puts(&b, sv[i] ? sv[i] : "");
         }
     } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
         if (!(dv = malloc((n ? (size_t)n : 1) * sizeof *dv)) ||
             H5Aread(a, H5T_NATIVE_DOUBLE, dv) < 0)
             goto done;
         for (hssize_t i = 0; i < n; i++)
-            hs_rbuf_printf(&b, cls == H5T_INTEGER ? "%s%.0f" : "%s%.17g",
+            hs_report__buf_printf(&b, cls == H5T_INTEGER ? "%s%.0f" : "%s%.17g",
                            i ? ", " : "", dv[i]);
     } else {
-        hs_rbuf_puts(&b, "(not shown)");
+        hs_report__buf_puts(&b, "(not shown)");
     }
 done:
     if (sv)
@@ -471,7 +471,7 @@ done:
     if (s >= 0)
         H5Sclose(s);
     if (!b.s && !b.err)
-        hs_rbuf_puts(&b, "");
+        hs_report__buf_puts(&b, "");
     if (b.err) {
         free(b.s);
         return NULL;

@@ -71,20 +71,20 @@ typedef struct hs_rbuf {
     int err;
 } hs_rbuf;
 
-void hs_rbuf_printf(hs_rbuf *b, const char *fmt, ...)
+void hs_report__buf_printf(hs_rbuf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-void hs_rbuf_puts(hs_rbuf *b, const char *s);
+void hs_report__buf_puts(hs_rbuf *b, const char *s);
 /* s with & < > " ' as entities (NULL: nothing). */
-void hs_rbuf_html(hs_rbuf *b, const char *s);
+void hs_report__buf_html(hs_rbuf *b, const char *s);
 /* s as a JSON string literal, with < > & written as \u003c ... so that no
  * text can close the <script> element it sits in. */
-void hs_rbuf_json_str(hs_rbuf *b, const char *s);
+void hs_report__buf_json_str(hs_rbuf *b, const char *s);
 /* A number for JSON: %.8g, or null when not finite. */
-void hs_rbuf_json_num(hs_rbuf *b, double x);
-void hs_rbuf_free(hs_rbuf *b);
+void hs_report__buf_json_num(hs_rbuf *b, double x);
+void hs_report__buf_free(hs_rbuf *b);
 
 typedef struct hs_page {
     const char *file;   /* the results file (borrowed) */
@@ -97,41 +97,41 @@ typedef struct hs_page {
 
 /* Register a time axis (ms UTC) under a new name, written into *name
  * (size >= 16). */
-void hs_page_times(hs_page *pg, const int64_t *t, size_t n, char *name);
+void hs_report__page_times(hs_page *pg, const int64_t *t, size_t n, char *name);
 
 /* Start a chart: a <div> in the body and its description.  kind: "line",
  * "bar", "heatmap" or "fan"; xtype: "time" (with taxis, from
- * hs_page_times), "category" or "value".  Then optional members
- * (hs_page_key_*), series, and hs_page_chart_end. */
-void hs_page_chart(hs_page *pg, const char *kind, const char *title,
+ * hs_report__page_times), "category" or "value".  Then optional members
+ * (hs_report__page_key_*), series, and hs_report__page_chart_end. */
+void hs_report__page_chart(hs_page *pg, const char *kind, const char *title,
                    const char *xtype, const char *xname, const char *yname,
                    const char *taxis);
 /* Extra members of the chart being described. */
-void hs_page_key_strings(hs_page *pg, const char *key,
+void hs_report__page_key_strings(hs_page *pg, const char *key,
                          const char *const *s, size_t n);
-void hs_page_key_numbers(hs_page *pg, const char *key, const double *v,
+void hs_report__page_key_numbers(hs_page *pg, const char *key, const double *v,
                          size_t n, double scale);
 /* Raw JSON member text ("\"stacked\":true"): only for constant text. */
-void hs_page_key_raw(hs_page *pg, const char *member);
+void hs_report__page_key_raw(hs_page *pg, const char *member);
 /* One series: n values times scale (non-finite: a gap). */
-void hs_page_series(hs_page *pg, const char *name, const double *v,
+void hs_report__page_series(hs_page *pg, const char *name, const double *v,
                     size_t n, double scale);
-void hs_page_chart_end(hs_page *pg);
+void hs_report__page_chart_end(hs_page *pg);
 /* A caption under the chart just described (HTML-escaped). */
-void hs_page_caption(hs_page *pg, const char *text);
+void hs_report__page_caption(hs_page *pg, const char *text);
 
 /* An HTML table of rows `rows[0..nr-1]` of t (all rows when rows is NULL
  * and nr is t->nrows).  Numbers carry their full-precision value in
  * data-v; integer columns named `time`, `start`, `end`, `expiry` or ending
  * in `_time` are shown as UTC dates.  The table carries `path` (the
  * table's object in the file) as data-path. */
-void hs_page_table(hs_page *pg, const hs_rtab *t, const char *path,
+void hs_report__page_table(hs_page *pg, const hs_rtab *t, const char *path,
                    const size_t *rows, size_t nr);
 
 /* A short number for display: "n/a" when not finite, else %.6g. */
-const char *hs_page_fmt(double x, char *buf, size_t size);
+const char *hs_report__page_fmt(double x, char *buf, size_t size);
 /* "2024-03-01" (or with the time when it is not midnight). */
-const char *hs_page_date(int64_t ms, char *buf, size_t size);
+const char *hs_report__page_date(int64_t ms, char *buf, size_t size);
 
 /* ---- sections (report_sect.c) ------------------------------------------ */
 

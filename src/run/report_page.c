@@ -39,12 +39,12 @@ static void put(hs_rbuf *b, const char *s, size_t n)
     b->s[b->n] = '\0';
 }
 
-void hs_rbuf_puts(hs_rbuf *b, const char *s)
+void hs_report__buf_puts(hs_rbuf *b, const char *s)
 {
     put(b, s, strlen(s));
 }
 
-void hs_rbuf_printf(hs_rbuf *b, const char *fmt, ...)
+void hs_report__buf_printf(hs_rbuf *b, const char *fmt, ...)
 {
     va_list ap;
     int k;
@@ -65,39 +65,39 @@ void hs_rbuf_printf(hs_rbuf *b, const char *fmt, ...)
     b->n += (size_t)k;
 }
 
-void hs_rbuf_html(hs_rbuf *b, const char *s)
+void hs_report__buf_html(hs_rbuf *b, const char *s)
 {
     if (!s)
         return;
     for (const char *p = s; *p; p++) {
         switch (*p) {
-        case '&': hs_rbuf_puts(b, "&amp;"); break;
-        case '<': hs_rbuf_puts(b, "&lt;"); break;
-        case '>': hs_rbuf_puts(b, "&gt;"); break;
-        case '"': hs_rbuf_puts(b, "&quot;"); break;
-        case '\'': hs_rbuf_puts(b, "&#39;"); break;
+        case '&': hs_report__buf_puts(b, "&amp;"); break;
+        case '<': hs_report__buf_puts(b, "&lt;"); break;
+        case '>': hs_report__buf_puts(b, "&gt;"); break;
+        case '"': hs_report__buf_puts(b, "&quot;"); break;
+        case '\'': hs_report__buf_puts(b, "&#39;"); break;
         default: put(b, p, 1);
         }
     }
 }
 
-void hs_rbuf_json_str(hs_rbuf *b, const char *s)
+void hs_report__buf_json_str(hs_rbuf *b, const char *s)
 {
     put(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p;
          p++) {
         switch (*p) {
-        case '"': hs_rbuf_puts(b, "\\\""); break;
-        case '\\': hs_rbuf_puts(b, "\\\\"); break;
-        case '\n': hs_rbuf_puts(b, "\\n"); break;
-        case '\r': hs_rbuf_puts(b, "\\r"); break;
-        case '\t': hs_rbuf_puts(b, "\\t"); break;
-        case '<': hs_rbuf_puts(b, "\\u003c"); break;
-        case '>': hs_rbuf_puts(b, "\\u003e"); break;
-        case '&': hs_rbuf_puts(b, "\\u0026"); break;
+        case '"': hs_report__buf_puts(b, "\\\""); break;
+        case '\\': hs_report__buf_puts(b, "\\\\"); break;
+        case '\n': hs_report__buf_puts(b, "\\n"); break;
+        case '\r': hs_report__buf_puts(b, "\\r"); break;
+        case '\t': hs_report__buf_puts(b, "\\t"); break;
+        case '<': hs_report__buf_puts(b, "\\u003c"); break;
+        case '>': hs_report__buf_puts(b, "\\u003e"); break;
+        case '&': hs_report__buf_puts(b, "\\u0026"); break;
         default:
             if (*p < 0x20)
-                hs_rbuf_printf(b, "\\u%04x", *p);
+                hs_report__buf_printf(b, "\\u%04x", *p);
             else
                 put(b, (const char *)p, 1);
         }
@@ -105,15 +105,15 @@ void hs_rbuf_json_str(hs_rbuf *b, const char *s)
     put(b, "\"", 1);
 }
 
-void hs_rbuf_json_num(hs_rbuf *b, double x)
+void hs_report__buf_json_num(hs_rbuf *b, double x)
 {
     if (isfinite(x))
-        hs_rbuf_printf(b, "%.8g", x);
+        hs_report__buf_printf(b, "%.8g", x);
     else
-        hs_rbuf_puts(b, "null");
+        hs_report__buf_puts(b, "null");
 }
 
-void hs_rbuf_free(hs_rbuf *b)
+void hs_report__buf_free(hs_rbuf *b)
 {
     if (!b)
         return;
@@ -121,98 +121,98 @@ void hs_rbuf_free(hs_rbuf *b)
     memset(b, 0, sizeof *b);
 }
 
-void hs_page_times(hs_page *pg, const int64_t *t, size_t n, char *name)
+void hs_report__page_times(hs_page *pg, const int64_t *t, size_t n, char *name)
 {
     snprintf(name, 16, "t%d", pg->n_times);
-    hs_rbuf_printf(&pg->times, "%s\"%s\":[", pg->n_times ? "," : "", name);
+    hs_report__buf_printf(&pg->times, "%s\"%s\":[", pg->n_times ? "," : "", name);
     for (size_t i = 0; i < n; i++)
-        hs_rbuf_printf(&pg->times, "%s%lld", i ? "," : "", (long long)t[i]);
-    hs_rbuf_puts(&pg->times, "]");
+        hs_report__buf_printf(&pg->times, "%s%lld", i ? "," : "", (long long)t[i]);
+    hs_report__buf_puts(&pg->times, "]");
     pg->n_times++;
 }
 
-void hs_page_chart(hs_page *pg, const char *kind, const char *title,
+void hs_report__page_chart(hs_page *pg, const char *kind, const char *title,
                    const char *xtype, const char *xname, const char *yname,
                    const char *taxis)
 {
     int id = ++pg->n_charts;
     int tall = strcmp(kind, "heatmap") == 0;
 
-    hs_rbuf_printf(&pg->body,
+    hs_report__buf_printf(&pg->body,
                    "<figure class=\"fig\"><div class=\"chart%s\" id=\"c%d\" "
                    "data-kind=\"%s\" "
                    "role=\"img\" aria-label=\"",
                    tall ? " tall" : "", id, kind);
-    hs_rbuf_html(&pg->body, title);
-    hs_rbuf_puts(&pg->body, "\"></div>" FIG_END);
-    hs_rbuf_printf(&pg->charts, "%s{\"id\":\"c%d\",\"kind\":\"%s\",\"title\":",
+    hs_report__buf_html(&pg->body, title);
+    hs_report__buf_puts(&pg->body, "\"></div>" FIG_END);
+    hs_report__buf_printf(&pg->charts, "%s{\"id\":\"c%d\",\"kind\":\"%s\",\"title\":",
                    id > 1 ? "," : "", id, kind);
-    hs_rbuf_json_str(&pg->charts, title);
-    hs_rbuf_printf(&pg->charts, ",\"x\":{\"type\":\"%s\",\"name\":", xtype);
-    hs_rbuf_json_str(&pg->charts, xname);
-    hs_rbuf_puts(&pg->charts, "},\"y\":{\"name\":");
-    hs_rbuf_json_str(&pg->charts, yname);
-    hs_rbuf_puts(&pg->charts, "}");
+    hs_report__buf_json_str(&pg->charts, title);
+    hs_report__buf_printf(&pg->charts, ",\"x\":{\"type\":\"%s\",\"name\":", xtype);
+    hs_report__buf_json_str(&pg->charts, xname);
+    hs_report__buf_puts(&pg->charts, "},\"y\":{\"name\":");
+    hs_report__buf_json_str(&pg->charts, yname);
+    hs_report__buf_puts(&pg->charts, "}");
     if (taxis)
-        hs_rbuf_printf(&pg->charts, ",\"t\":\"%s\"", taxis);
+        hs_report__buf_printf(&pg->charts, ",\"t\":\"%s\"", taxis);
     pg->in_chart = 1;
     pg->in_series = 0;
 }
 
-void hs_page_key_strings(hs_page *pg, const char *key, const char *const *s,
+void hs_report__page_key_strings(hs_page *pg, const char *key, const char *const *s,
                          size_t n)
 {
-    hs_rbuf_printf(&pg->charts, ",\"%s\":[", key);
+    hs_report__buf_printf(&pg->charts, ",\"%s\":[", key);
     for (size_t i = 0; i < n; i++) {
         if (i)
-            hs_rbuf_puts(&pg->charts, ",");
-        hs_rbuf_json_str(&pg->charts, s[i]);
+            hs_report__buf_puts(&pg->charts, ",");
+        hs_report__buf_json_str(&pg->charts, s[i]);
     }
-    hs_rbuf_puts(&pg->charts, "]");
+    hs_report__buf_puts(&pg->charts, "]");
 }
 
 static void numbers(hs_rbuf *b, const double *v, size_t n, double scale)
 {
-    hs_rbuf_puts(b, "[");
+    hs_report__buf_puts(b, "[");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            hs_rbuf_puts(b, ",");
-        hs_rbuf_json_num(b, v[i] * scale);
+            hs_report__buf_puts(b, ",");
+        hs_report__buf_json_num(b, v[i] * scale);
     }
-    hs_rbuf_puts(b, "]");
+    hs_report__buf_puts(b, "]");
 }
 
-void hs_page_key_numbers(hs_page *pg, const char *key, const double *v,
+void hs_report__page_key_numbers(hs_page *pg, const char *key, const double *v,
                          size_t n, double scale)
 {
-    hs_rbuf_printf(&pg->charts, ",\"%s\":", key);
+    hs_report__buf_printf(&pg->charts, ",\"%s\":", key);
     numbers(&pg->charts, v, n, scale);
 }
 
-void hs_page_key_raw(hs_page *pg, const char *member)
+void hs_report__page_key_raw(hs_page *pg, const char *member)
 {
-    hs_rbuf_printf(&pg->charts, ",%s", member);
+    hs_report__buf_printf(&pg->charts, ",%s", member);
 }
 
-void hs_page_series(hs_page *pg, const char *name, const double *v, size_t n,
+void hs_report__page_series(hs_page *pg, const char *name, const double *v, size_t n,
                     double scale)
 {
-    hs_rbuf_puts(&pg->charts, pg->in_series ? "," : ",\"series\":[");
+    hs_report__buf_puts(&pg->charts, pg->in_series ? "," : ",\"series\":[");
     pg->in_series = 1;
-    hs_rbuf_puts(&pg->charts, "{\"name\":");
-    hs_rbuf_json_str(&pg->charts, name);
-    hs_rbuf_puts(&pg->charts, ",\"data\":");
+    hs_report__buf_puts(&pg->charts, "{\"name\":");
+    hs_report__buf_json_str(&pg->charts, name);
+    hs_report__buf_puts(&pg->charts, ",\"data\":");
     numbers(&pg->charts, v, n, scale);
-    hs_rbuf_puts(&pg->charts, "}");
+    hs_report__buf_puts(&pg->charts, "}");
 }
 
-void hs_page_chart_end(hs_page *pg)
+void hs_report__page_chart_end(hs_page *pg)
 {
-    hs_rbuf_puts(&pg->charts, pg->in_series ? "]}" : ",\"series\":[]}");
+    hs_report__buf_puts(&pg->charts, pg->in_series ? "]}" : ",\"series\":[]}");
     pg->in_chart = pg->in_series = 0;
 }
 
-void hs_page_caption(hs_page *pg, const char *text)
+void hs_report__page_caption(hs_page *pg, const char *text)
 {
     size_t k = strlen(FIG_END);
     /* inside the figure of the chart just described */
@@ -220,12 +220,12 @@ void hs_page_caption(hs_page *pg, const char *text)
                  strcmp(pg->body.s + pg->body.n - k, FIG_END) == 0;
     if (in_fig)
         pg->body.n -= k;
-    hs_rbuf_puts(&pg->body, "<figcaption class=\"caption\">");
-    hs_rbuf_html(&pg->body, text);
-    hs_rbuf_puts(&pg->body, in_fig ? "</figcaption>" FIG_END : "</figcaption>\n");
+    hs_report__buf_puts(&pg->body, "<figcaption class=\"caption\">");
+    hs_report__buf_html(&pg->body, text);
+    hs_report__buf_puts(&pg->body, in_fig ? "</figcaption>" FIG_END : "</figcaption>\n");
 }
 
-const char *hs_page_fmt(double x, char *buf, size_t size)
+const char *hs_report__page_fmt(double x, char *buf, size_t size)
 {
     if (!isfinite(x))
         snprintf(buf, size, "n/a");
@@ -234,7 +234,7 @@ const char *hs_page_fmt(double x, char *buf, size_t size)
     return buf;
 }
 
-const char *hs_page_date(int64_t ms, char *buf, size_t size)
+const char *hs_report__page_date(int64_t ms, char *buf, size_t size)
 {
     char t[40];
     hs_cal_format_time(ms, t, sizeof t);
@@ -250,45 +250,45 @@ static int is_time_col(const char *name)
            (n > 5 && strcmp(name + n - 5, "_time") == 0);
 }
 
-void hs_page_table(hs_page *pg, const hs_rtab *t, const char *path,
+void hs_report__page_table(hs_page *pg, const hs_rtab *t, const char *path,
                    const size_t *rows, size_t nr)
 {
     hs_rbuf *b = &pg->body;
     char buf[64];
 
-    hs_rbuf_puts(b, "<div class=\"tablewrap\"><table class=\"num\" data-path=\"");
-    hs_rbuf_html(b, path);
-    hs_rbuf_printf(b, "\" data-rows=\"%zu\"><thead><tr>", nr);
+    hs_report__buf_puts(b, "<div class=\"tablewrap\"><table class=\"num\" data-path=\"");
+    hs_report__buf_html(b, path);
+    hs_report__buf_printf(b, "\" data-rows=\"%zu\"><thead><tr>", nr);
     for (size_t j = 0; j < t->ncols; j++) {
-        hs_rbuf_puts(b, "<th>");
-        hs_rbuf_html(b, t->names[j]);
-        hs_rbuf_puts(b, "</th>");
+        hs_report__buf_puts(b, "<th>");
+        hs_report__buf_html(b, t->names[j]);
+        hs_report__buf_puts(b, "</th>");
     }
-    hs_rbuf_puts(b, "</tr></thead><tbody>\n");
+    hs_report__buf_puts(b, "</tr></thead><tbody>\n");
     for (size_t k = 0; k < nr; k++) {
         size_t i = rows ? rows[k] : k;
-        hs_rbuf_puts(b, "<tr>");
+        hs_report__buf_puts(b, "<tr>");
         for (size_t j = 0; j < t->ncols; j++) {
             if (t->is_str[j]) {
-                hs_rbuf_puts(b, "<td>");
-                hs_rbuf_html(b, t->str[j][i]);
-                hs_rbuf_puts(b, "</td>");
+                hs_report__buf_puts(b, "<td>");
+                hs_report__buf_html(b, t->str[j][i]);
+                hs_report__buf_puts(b, "</td>");
                 continue;
             }
             double x = t->num[j][i];
-            hs_rbuf_puts(b, "<td class=\"n\" data-col=\"");
-            hs_rbuf_html(b, t->names[j]);
+            hs_report__buf_puts(b, "<td class=\"n\" data-col=\"");
+            hs_report__buf_html(b, t->names[j]);
             if (isfinite(x))
-                hs_rbuf_printf(b, "\" data-v=\"%.17g\">", x);
+                hs_report__buf_printf(b, "\" data-v=\"%.17g\">", x);
             else
-                hs_rbuf_puts(b, "\" data-v=\"nan\">");
+                hs_report__buf_puts(b, "\" data-v=\"nan\">");
             if (t->is_int[j] && is_time_col(t->names[j]) && isfinite(x))
-                hs_rbuf_html(b, hs_page_date((int64_t)x, buf, sizeof buf));
+                hs_report__buf_html(b, hs_report__page_date((int64_t)x, buf, sizeof buf));
             else
-                hs_rbuf_html(b, hs_page_fmt(x, buf, sizeof buf));
-            hs_rbuf_puts(b, "</td>");
+                hs_report__buf_html(b, hs_report__page_fmt(x, buf, sizeof buf));
+            hs_report__buf_puts(b, "</td>");
         }
-        hs_rbuf_puts(b, "</tr>\n");
+        hs_report__buf_puts(b, "</tr>\n");
     }
-    hs_rbuf_puts(b, "</tbody></table></div>\n");
+    hs_report__buf_puts(b, "</tbody></table></div>\n");
 }

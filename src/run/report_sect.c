@@ -79,24 +79,24 @@ static int heat(hs_page *pg, const hs_rtab *t, int xcol, int ycol, int a,
         intern(xs, &nx, t->nrows, t->str[xcol][i]);
         intern(ys, &ny, t->nrows, t->str[ycol][i]);
     }
-    hs_page_chart(pg, "heatmap", title, "category", xname, yname, NULL);
-    /* hs_page_key_strings writes a leading comma: "v" comes first */
-    hs_rbuf_puts(c, ",\"heatmap\":{\"v\":1");
-    hs_page_key_strings(pg, "xcats", xs, nx);
-    hs_page_key_strings(pg, "ycats", ys, ny);
-    hs_rbuf_puts(c, ",\"vname\":");
-    hs_rbuf_json_str(c, vname);
-    hs_rbuf_puts(c, ",\"unit\":");
-    hs_rbuf_json_str(c, unit);
-    hs_rbuf_puts(c, ",\"digits\":1,\"cells\":[");
+    hs_report__page_chart(pg, "heatmap", title, "category", xname, yname, NULL);
+    /* hs_report__page_key_strings writes a leading comma: "v" comes first */
+    hs_report__buf_puts(c, ",\"heatmap\":{\"v\":1");
+    hs_report__page_key_strings(pg, "xcats", xs, nx);
+    hs_report__page_key_strings(pg, "ycats", ys, ny);
+    hs_report__buf_puts(c, ",\"vname\":");
+    hs_report__buf_json_str(c, vname);
+    hs_report__buf_puts(c, ",\"unit\":");
+    hs_report__buf_json_str(c, unit);
+    hs_report__buf_puts(c, ",\"digits\":1,\"cells\":[");
     for (size_t i = 0; i < t->nrows; i++) {
         double v = t->num[a][i] - (b >= 0 ? t->num[b][i] : 0);
         v *= scale;
-        hs_rbuf_printf(c, "%s[%d,%d,", i ? "," : "",
+        hs_report__buf_printf(c, "%s[%d,%d,", i ? "," : "",
                        intern(xs, &nx, t->nrows, t->str[xcol][i]),
                        intern(ys, &ny, t->nrows, t->str[ycol][i]));
-        hs_rbuf_json_num(c, v);
-        hs_rbuf_puts(c, "]");
+        hs_report__buf_json_num(c, v);
+        hs_report__buf_puts(c, "]");
         if (isfinite(v)) {
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
@@ -109,9 +109,9 @@ static int heat(hs_page *pg, const hs_rtab *t, int xcol, int ycol, int a,
         double m = fmax(fabs(lo), fabs(hi));
         if (m == 0)
             m = 1;
-        hs_rbuf_printf(c, "],\"min\":%.8g,\"max\":%.8g}", -m, m);
+        hs_report__buf_printf(c, "],\"min\":%.8g,\"max\":%.8g}", -m, m);
     }
-    hs_page_chart_end(pg);
+    hs_report__page_chart_end(pg);
     free(xs);
     free(ys);
     return 0;
@@ -126,7 +126,7 @@ int hs_report__stress(hs_page *pg)
     size_t nw = 0;
     int rc = 0, w, r, he, mh, mu;
 
-    hs_rbuf_puts(&pg->body, "<section id=\"stress\"><h2>Stress windows</h2>\n");
+    hs_report__buf_puts(&pg->body, "<section id=\"stress\"><h2>Stress windows</h2>\n");
     TRY(hs_report__table(pg->file, "/stress/summary", &t));
     /* each window's data notes, in plain sight */
     if (hs_h5_read_attr_strings(pg->file, "/stress", "windows", &wins, &nw))
@@ -136,11 +136,11 @@ int hs_report__stress(hs_page *pg)
         snprintf(p, sizeof p, "/stress/%s", wins[k]);
         if (hs_h5_read_attr_str(pg->file, p, "data_notes", &notes) == 0 &&
             notes[0]) {
-            hs_rbuf_puts(&pg->body, "<div class=\"warn\"><h3>Data notes: ");
-            hs_rbuf_html(&pg->body, wins[k]);
-            hs_rbuf_puts(&pg->body, "</h3><pre>");
-            hs_rbuf_html(&pg->body, notes);
-            hs_rbuf_puts(&pg->body, "</pre></div>\n");
+            hs_report__buf_puts(&pg->body, "<div class=\"warn\"><h3>Data notes: ");
+            hs_report__buf_html(&pg->body, wins[k]);
+            hs_report__buf_puts(&pg->body, "</h3><pre>");
+            hs_report__buf_html(&pg->body, notes);
+            hs_report__buf_puts(&pg->body, "</pre></div>\n");
         }
         hs_error_clear();
         free(notes);
@@ -151,12 +151,12 @@ int hs_report__stress(hs_page *pg)
     mh = hs_report__col(&t, "mdd_hedged");
     mu = hs_report__col(&t, "mdd_unhedged");
     if (w >= 0 && r >= 0 && t.is_str[w] && t.is_str[r] && t.nrows > 0) {
-        hs_rbuf_puts(&pg->body, "<div class=\"charts\">\n");
+        hs_report__buf_puts(&pg->body, "<div class=\"charts\">\n");
         if (he >= 0 && !t.is_str[he]) {
             TRY(heat(pg, &t, w, r, he, -1, 100,
                      "Hedge effectiveness by run and window", "window", "run",
                      "HE (%)", "%"));
-            hs_page_caption(pg, "1 - Var(hedged)/Var(unhedged) over each "
+            hs_report__page_caption(pg, "1 - Var(hedged)/Var(unhedged) over each "
                                 "window, in %: blue hedged well, red made "
                                 "the variance worse.");
         }
@@ -164,15 +164,15 @@ int hs_report__stress(hs_page *pg)
             TRY(heat(pg, &t, w, r, mu, mh, 100,
                      "Drawdown reduction by run and window", "window", "run",
                      "DD cut (pp)", "pp"));
-            hs_page_caption(pg, "Maximum drawdown of the unhedged book minus "
+            hs_report__page_caption(pg, "Maximum drawdown of the unhedged book minus "
                                 "that of the run, in percentage points: "
                                 "positive (blue) when the hedge cut it.");
         }
-        hs_rbuf_puts(&pg->body, "</div>\n");
+        hs_report__buf_puts(&pg->body, "</div>\n");
     }
-    hs_rbuf_puts(&pg->body, "<h3>Stress summary</h3>\n");
-    hs_page_table(pg, &t, "/stress/summary", NULL, t.nrows);
-    hs_rbuf_puts(&pg->body, "</section>\n");
+    hs_report__buf_puts(&pg->body, "<h3>Stress summary</h3>\n");
+    hs_report__page_table(pg, &t, "/stress/summary", NULL, t.nrows);
+    hs_report__buf_puts(&pg->body, "</section>\n");
 done:
     hs_h5_strings_free(wins, nw);
     hs_report__table_free(&t);
@@ -194,13 +194,13 @@ int hs_report__analyze(hs_page *pg)
     char p[512], title[512];
     int rc = 0, w;
 
-    hs_rbuf_puts(&pg->body,
+    hs_report__buf_puts(&pg->body,
                  "<section id=\"analyze\"><h2>Beta and correlation around "
                  "each window</h2>\n");
     TRY(hs_report__table(pg->file, "/analytics/summary", &t));
-    hs_page_table(pg, &t, "/analytics/summary", NULL, t.nrows);
+    hs_report__page_table(pg, &t, "/analytics/summary", NULL, t.nrows);
     w = hs_report__col(&t, "window");
-    hs_rbuf_puts(&pg->body, "<div class=\"charts\">\n");
+    hs_report__buf_puts(&pg->body, "<div class=\"charts\">\n");
     for (size_t i = 0; w >= 0 && t.is_str[w] && i < t.nrows; i++) {
         const char *win = t.str[w][i];
         int item, v;
@@ -216,22 +216,22 @@ int hs_report__analyze(hs_page *pg)
         snprintf(title, sizeof title, "%s: beta and correlation to the "
                                       "benchmark, before and during",
                  win);
-        hs_page_chart(pg, "bar", title, "category", "item", "beta, correlation (1)",
+        hs_report__page_chart(pg, "bar", title, "category", "item", "beta, correlation (1)",
                       NULL);
-        hs_page_key_strings(pg, "cats", (const char *const *)it.str[item],
+        hs_report__page_key_strings(pg, "cats", (const char *const *)it.str[item],
                             it.nrows);
         for (size_t k = 0; k < 4; k++)
             if ((v = hs_report__col(&it, ANALYZE_BARS[k][0])) >= 0 &&
                 !it.is_str[v])
-                hs_page_series(pg, ANALYZE_BARS[k][1], it.num[v], it.nrows, 1);
-        hs_page_chart_end(pg);
+                hs_report__page_series(pg, ANALYZE_BARS[k][1], it.num[v], it.nrows, 1);
+        hs_report__page_chart_end(pg);
         snprintf(p, sizeof p, "/analytics/%s", win);
         if (hs_h5_read_attr_str(pg->file, p, "verdict", &verdict) == 0)
-            hs_page_caption(pg, verdict);
+            hs_report__page_caption(pg, verdict);
         hs_error_clear();
         free(verdict);
     }
-    hs_rbuf_puts(&pg->body, "</div>\n</section>\n");
+    hs_report__buf_puts(&pg->body, "</div>\n</section>\n");
 done:
     hs_report__table_free(&it);
     hs_report__table_free(&t);
@@ -324,7 +324,7 @@ int hs_report__sweep(hs_page *pg)
     char title[512], buf[64];
     int rc = 0, he;
 
-    hs_rbuf_puts(&pg->body, "<section id=\"sweep\"><h2>Parameter sweep</h2>\n");
+    hs_report__buf_puts(&pg->body, "<section id=\"sweep\"><h2>Parameter sweep</h2>\n");
     TRY(hs_report__table(pg->file, "/sweep/summary", &t));
     he = hs_report__col(&t, "hedge_effectiveness");
     for (size_t j = 0; j < t.ncols; j++)
@@ -333,7 +333,7 @@ int hs_report__sweep(hs_page *pg)
                 keys[nk] = j;
             nk++;
         }
-    hs_rbuf_printf(&pg->body,
+    hs_report__buf_printf(&pg->body,
                    "<p>%zu grid points, %zu varied key%s.</p>\n", t.nrows, nk,
                    nk == 1 ? "" : "s");
     if (he >= 0 && !t.is_str[he] && t.nrows > 0) {
@@ -346,7 +346,7 @@ int hs_report__sweep(hs_page *pg)
             ix[i] = i;
         sort_index(ix, t.nrows, t.num[he], tmp);
     }
-    hs_rbuf_puts(&pg->body, "<div class=\"charts\">\n");
+    hs_report__buf_puts(&pg->body, "<div class=\"charts\">\n");
     if (ix && nk >= 2) {
         size_t mx, my;
         const char *xn = t.names[keys[0]], *yn = t.names[keys[1]];
@@ -376,23 +376,23 @@ int hs_report__sweep(hs_page *pg)
         }
         snprintf(title, sizeof title, "Hedge effectiveness over %s and %s",
                  xn, yn);
-        hs_page_chart(pg, "heatmap", title, "category", xn, yn, NULL);
-        hs_rbuf_puts(c, ",\"heatmap\":{\"xcats\":[");
+        hs_report__page_chart(pg, "heatmap", title, "category", xn, yn, NULL);
+        hs_report__buf_puts(c, ",\"heatmap\":{\"xcats\":[");
         for (size_t a = 0; a < mx; a++)
-            hs_rbuf_printf(c, "%s\"%s\"", a ? "," : "",
-                           hs_page_fmt(xs[a], buf, sizeof buf));
-        hs_rbuf_puts(c, "],\"ycats\":[");
+            hs_report__buf_printf(c, "%s\"%s\"", a ? "," : "",
+                           hs_report__page_fmt(xs[a], buf, sizeof buf));
+        hs_report__buf_puts(c, "],\"ycats\":[");
         for (size_t b = 0; b < my; b++)
-            hs_rbuf_printf(c, "%s\"%s\"", b ? "," : "",
-                           hs_page_fmt(ys[b], buf, sizeof buf));
-        hs_rbuf_puts(c, "],\"vname\":\"HE (%)\",\"unit\":\"%\",\"digits\":1,"
+            hs_report__buf_printf(c, "%s\"%s\"", b ? "," : "",
+                           hs_report__page_fmt(ys[b], buf, sizeof buf));
+        hs_report__buf_puts(c, "],\"vname\":\"HE (%)\",\"unit\":\"%\",\"digits\":1,"
                         "\"cells\":[");
         for (size_t b = 0, first = 1; b < my; b++)
             for (size_t a = 0; a < mx; a++) {
                 double v = 100 * cell[b * mx + a];
-                hs_rbuf_printf(c, "%s[%zu,%zu,", first ? "" : ",", a, b);
-                hs_rbuf_json_num(c, v);
-                hs_rbuf_puts(c, "]");
+                hs_report__buf_printf(c, "%s[%zu,%zu,", first ? "" : ",", a, b);
+                hs_report__buf_json_num(c, v);
+                hs_report__buf_puts(c, "]");
                 first = 0;
                 if (isfinite(v)) {
                     lo = v < lo ? v : lo;
@@ -403,9 +403,9 @@ int hs_report__sweep(hs_page *pg)
             lo = hi = 0;
         if (lo == hi)
             hi = lo + 1;
-        hs_rbuf_printf(c, "],\"min\":%.8g,\"max\":%.8g}", lo, hi);
-        hs_page_chart_end(pg);
-        hs_page_caption(pg, nk > 2 ? "1 - Var(hedged)/Var(unhedged) in %; "
+        hs_report__buf_printf(c, "],\"min\":%.8g,\"max\":%.8g}", lo, hi);
+        hs_report__page_chart_end(pg);
+        hs_report__page_caption(pg, nk > 2 ? "1 - Var(hedged)/Var(unhedged) in %; "
                                      "each cell is the best over the other "
                                      "varied keys."
                                    : "1 - Var(hedged)/Var(unhedged) in %.");
@@ -428,30 +428,30 @@ int hs_report__sweep(hs_page *pg)
         }
         snprintf(title, sizeof title, "Hedge effectiveness against %s",
                  t.names[keys[0]]);
-        hs_page_chart(pg, "line", title, "value", t.names[keys[0]],
+        hs_report__page_chart(pg, "line", title, "value", t.names[keys[0]],
                       "hedge effectiveness (%)", NULL);
-        hs_page_key_numbers(pg, "xs", xs, m, 1);
-        hs_page_series(pg, "hedge effectiveness", hv, m, 100);
-        hs_page_chart_end(pg);
+        hs_report__page_key_numbers(pg, "xs", xs, m, 1);
+        hs_report__page_series(pg, "hedge effectiveness", hv, m, 100);
+        hs_report__page_chart_end(pg);
     }
-    hs_rbuf_puts(&pg->body, "</div>\n");
+    hs_report__buf_puts(&pg->body, "</div>\n");
     if (ix) {
         size_t k = t.nrows < SWEEP_SHOW ? t.nrows : SWEEP_SHOW, ns = 0;
         for (size_t i = 0; i < k; i++)
             shown[ns++] = ix[i];
-        hs_rbuf_puts(&pg->body, "<h3>Best grid points by hedge effectiveness</h3>\n");
-        hs_page_table(pg, &t, "/sweep/summary", shown, ns);
+        hs_report__buf_puts(&pg->body, "<h3>Best grid points by hedge effectiveness</h3>\n");
+        hs_report__page_table(pg, &t, "/sweep/summary", shown, ns);
         if (t.nrows > SWEEP_SHOW) {
             ns = 0;
             for (size_t i = t.nrows - k; i < t.nrows; i++)
                 shown[ns++] = ix[i];
-            hs_rbuf_puts(&pg->body, "<h3>Worst grid points</h3>\n");
-            hs_page_table(pg, &t, "/sweep/summary", shown, ns);
+            hs_report__buf_puts(&pg->body, "<h3>Worst grid points</h3>\n");
+            hs_report__page_table(pg, &t, "/sweep/summary", shown, ns);
         }
     } else {
-        hs_page_table(pg, &t, "/sweep/summary", NULL, t.nrows < 50 ? t.nrows : 50);
+        hs_report__page_table(pg, &t, "/sweep/summary", NULL, t.nrows < 50 ? t.nrows : 50);
     }
-    hs_rbuf_puts(&pg->body, "</section>\n");
+    hs_report__buf_puts(&pg->body, "</section>\n");
 done:
     free(ix);
     free(tmp);
@@ -529,7 +529,7 @@ static void band_axis(hs_page *pg, const char *run, size_t n, char *taxis,
         int64_t *t = NULL;
         size_t m;
         if (hs_h5_read_i64(pg->file, p[k], &t, &m) == 0 && m == n && n > 0) {
-            hs_page_times(pg, t, n, taxis);
+            hs_report__page_times(pg, t, n, taxis);
             *is_time = 1;
             free(t);
             return;
@@ -547,30 +547,30 @@ static void fan(hs_page *pg, const char *title, const char *yname,
     hs_rbuf *c = &pg->charts;
     double *xs = NULL;
 
-    hs_page_chart(pg, "fan", title, is_time ? "time" : "value",
+    hs_report__page_chart(pg, "fan", title, is_time ? "time" : "value",
                   is_time ? "date (UTC)" : "step", yname,
                   is_time ? taxis : NULL);
     if (!is_time && (xs = malloc((n ? n : 1) * sizeof *xs))) {
         for (size_t i = 0; i < n; i++)
             xs[i] = (double)i;
-        hs_page_key_numbers(pg, "xs", xs, n, 1);
+        hs_report__page_key_numbers(pg, "xs", xs, n, 1);
         free(xs);
     }
-    hs_rbuf_puts(c, ",\"fan\":{\"levels\":[");
+    hs_report__buf_puts(c, ",\"fan\":{\"levels\":[");
     for (size_t k = 0; k < L; k++)
-        hs_rbuf_printf(c, "%s%.6g", k ? "," : "", lv[k]);
-    hs_rbuf_puts(c, "],\"q\":[");
+        hs_report__buf_printf(c, "%s%.6g", k ? "," : "", lv[k]);
+    hs_report__buf_puts(c, "],\"q\":[");
     for (size_t k = 0; k < L; k++) {
-        hs_rbuf_puts(c, k ? ",[" : "[");
+        hs_report__buf_puts(c, k ? ",[" : "[");
         for (size_t i = 0; i < n; i++) {
             if (i)
-                hs_rbuf_puts(c, ",");
-            hs_rbuf_json_num(c, q[k][i]);
+                hs_report__buf_puts(c, ",");
+            hs_report__buf_json_num(c, q[k][i]);
         }
-        hs_rbuf_puts(c, "]");
+        hs_report__buf_puts(c, "]");
     }
-    hs_rbuf_puts(c, "]}");
-    hs_page_chart_end(pg);
+    hs_report__buf_puts(c, "]}");
+    hs_report__page_chart_end(pg);
 }
 
 /* Level of a band column "<prefix>..<digits>" ("pnl_q05", "pnl_p95",
@@ -721,10 +721,10 @@ static int histogram(hs_page *pg, const double *v, size_t n, double scale,
         }
         snprintf(labels[k], len, "%s to %s", a, b);
     }
-    hs_page_chart(pg, "bar", title, "category", xname, "paths", NULL);
-    hs_page_key_strings(pg, "cats", (const char *const *)labels, nb);
-    hs_page_series(pg, "paths", cnt, nb, 1);
-    hs_page_chart_end(pg);
+    hs_report__page_chart(pg, "bar", title, "category", xname, "paths", NULL);
+    hs_report__page_key_strings(pg, "cats", (const char *const *)labels, nb);
+    hs_report__page_series(pg, "paths", cnt, nb, 1);
+    hs_report__page_chart_end(pg);
 done:
     if (labels)
         hs_h5_strings_free(labels, nb);
@@ -739,7 +739,7 @@ int hs_report__mc(hs_page *pg)
     hs_rtab t = {0};
     int rc = 0;
 
-    hs_rbuf_puts(&pg->body, "<section id=\"mc\"><h2>Monte Carlo</h2>\n");
+    hs_report__buf_puts(&pg->body, "<section id=\"mc\"><h2>Monte Carlo</h2>\n");
     TRY(hs_report__children(pg->file, "/mc", &runs, &nr));
     for (size_t k = 0; k < nr; k++) {
         int he = -1;
@@ -750,9 +750,9 @@ int hs_report__mc(hs_page *pg)
         hs_error_clear();
         if (!has_paths && !has_bands)
             continue;
-        hs_rbuf_puts(&pg->body, "<h3>");
-        hs_rbuf_html(&pg->body, runs[k]);
-        hs_rbuf_puts(&pg->body, "</h3>\n<div class=\"charts\">\n");
+        hs_report__buf_puts(&pg->body, "<h3>");
+        hs_report__buf_html(&pg->body, runs[k]);
+        hs_report__buf_puts(&pg->body, "</h3>\n<div class=\"charts\">\n");
         if (has_bands) {
             snprintf(title, sizeof title, "%s: P&L fan across paths", runs[k]);
             band(pg, runs[k], "pnl", title, "P&L (USD)", 1);
@@ -774,10 +774,10 @@ int hs_report__mc(hs_page *pg)
                               "hedge effectiveness (%)"));
             }
         }
-        hs_rbuf_puts(&pg->body, "</div>\n");
+        hs_report__buf_puts(&pg->body, "</div>\n");
         if (has_paths) {
             /* quantiles of every numeric column across paths */
-            hs_rbuf_puts(&pg->body,
+            hs_report__buf_puts(&pg->body,
                          "<div class=\"tablewrap\"><table class=\"num\"><thead>"
                          "<tr><th>across paths</th><th>5 %</th><th>median</th>"
                          "<th>95 %</th></tr></thead><tbody>\n");
@@ -787,19 +787,19 @@ int hs_report__mc(hs_page *pg)
                 double q5 = hs_report__quantile(t.num[j], t.nrows, 0.05);
                 double q50 = hs_report__quantile(t.num[j], t.nrows, 0.5);
                 double q95 = hs_report__quantile(t.num[j], t.nrows, 0.95);
-                hs_rbuf_puts(&pg->body, "<tr><td>");
-                hs_rbuf_html(&pg->body, t.names[j]);
-                hs_rbuf_printf(&pg->body,
+                hs_report__buf_puts(&pg->body, "<tr><td>");
+                hs_report__buf_html(&pg->body, t.names[j]);
+                hs_report__buf_printf(&pg->body,
                                "</td><td class=\"n\">%s</td><td class=\"n\">%s"
                                "</td><td class=\"n\">%s</td></tr>\n",
-                               hs_page_fmt(q5, buf[0], sizeof buf[0]),
-                               hs_page_fmt(q50, buf[1], sizeof buf[1]),
-                               hs_page_fmt(q95, buf[2], sizeof buf[2]));
+                               hs_report__page_fmt(q5, buf[0], sizeof buf[0]),
+                               hs_report__page_fmt(q50, buf[1], sizeof buf[1]),
+                               hs_report__page_fmt(q95, buf[2], sizeof buf[2]));
             }
-            hs_rbuf_puts(&pg->body, "</tbody></table></div>\n");
+            hs_report__buf_puts(&pg->body, "</tbody></table></div>\n");
         }
     }
-    hs_rbuf_puts(&pg->body, "</section>\n");
+    hs_report__buf_puts(&pg->body, "</section>\n");
 done:
     hs_report__table_free(&t);
     hs_h5_strings_free(runs, nr);
