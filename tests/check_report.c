@@ -28,7 +28,8 @@ static char dir[256];
 
 static void mkdir_tmp(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/hs_report_XXXXXX");
+    const char *t = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/hs_report_XXXXXX", t && *t ? t : P_tmpdir);
     ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
