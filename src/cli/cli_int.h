@@ -29,6 +29,16 @@ int hs_cli_stress(int argc, char **argv);
 int hs_cli_analyze(int argc, char **argv);
 int hs_cli_calibrate(int argc, char **argv);
 int hs_cli_mc(int argc, char **argv);
+int hs_cli_report(int argc, char **argv);
+
+/* --report of a command that writes `results`: hs_cli_report_check before
+ * running (HS_EXIT_FAIL, with a message, if the report beside the results
+ * exists and !force; else HS_EXIT_OK), hs_cli_report_beside after the
+ * results are written (writes X.html beside X.h5, prints its path unless
+ * quiet; returns an exit code). */
+int hs_cli_report_check(const char *cmd, const char *results, int force);
+int hs_cli_report_beside(const char *cmd, const char *results, int force,
+                         int quiet);
 
 /* Print "hedgesim CMD: <message>" to stderr and return HS_EXIT_USAGE. */
 int hs_cli_usage_error(const char *cmd, const char *fmt, ...)

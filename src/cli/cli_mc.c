@@ -43,6 +43,8 @@ static void help(FILE *fp)
             "  -o, --output PATH     results file (default "
             "results/<config>-mc.h5)\n"
             "  -f, --force           replace an existing results file\n"
+            "      --report          also write an HTML report beside the\n"
+            "                        results (X.h5 -> X.html; docs/report.md)\n"
             "      --set S.K=V       override a config key (repeatable), e.g.\n"
             "                        --set mc.steps=90\n"
             "      --plugin PATH.so  load user strategies (repeatable)\n"
@@ -137,6 +139,7 @@ int hs_cli_mc(int argc, char **argv)
         {"keep-paths", required_argument, NULL, 'K'},
         {"output", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},
+        {"report", no_argument, NULL, 'R'},
         {"set", required_argument, NULL, 'S'},
         {"plugin", required_argument, NULL, 'P'},
         {"db", required_argument, NULL, 'D'},
@@ -147,7 +150,7 @@ int hs_cli_mc(int argc, char **argv)
     const char *sets[MAX_LIST], *plugins[MAX_LIST];
     size_t nsets = 0, nplug = 0;
     long paths = -1, seed = -1, threads = 1, keep = 0;
-    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
     char outbuf[1200];
 
     opterr = 0;
@@ -177,6 +180,9 @@ int hs_cli_mc(int argc, char **argv)
             break;
         case 'f':
             force = 1;
+            break;
+        case 'R':
+            report = 1;
             break;
         case 'q':
             quiet = 1;
@@ -238,6 +244,8 @@ int hs_cli_mc(int argc, char **argv)
                 out);
         goto done;
     }
+    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
+        goto done;
     const char *db_path = db ? db : cfg->db;
     hs_mc_opts mo = HS_MC_OPTS_INIT;
     mo.paths = paths > 0 ? (size_t)paths : cfg->mc.paths;
@@ -286,7 +294,8 @@ int hs_cli_mc(int argc, char **argv)
         goto fail;
     if (!quiet)
         print_table(cfg, mc, out);
-    exit_code = HS_EXIT_OK;
+    exit_code = report ? hs_cli_report_beside(cmd, out, force, quiet)
+                       : HS_EXIT_OK;
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);

@@ -4,6 +4,7 @@
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/plan.h"
+#include "hedgesim/report.h"
 #include "hedgesim/results.h"
 #include "hedgesim/store.h"
 
@@ -35,6 +36,8 @@ static void help(FILE *fp)
             "      --strategy NAME   run only this [strategy.NAME] (repeatable)\n"
             "      --plugin PATH.so  load user strategies (repeatable)\n"
             "      --db PATH         market store (overrides data.db)\n"
+            "      --report          also write an HTML report beside the\n"
+            "                        results (X.h5 -> X.html; docs/report.md)\n"
             "  -q, --quiet           no summary table\n"
             "  -h, --help            this help\n\n"
             "See docs/configuration.md for the config keys and\n"
@@ -178,12 +181,13 @@ int hs_cli_run(int argc, char **argv)
         {"plugin", required_argument, NULL, 'P'},
         {"db", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
+        {"report", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "run", *out = NULL, *db = NULL;
     const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST];
     size_t nsets = 0, nonly = 0, nplug = 0;
-    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
     char outbuf[1200];
 
     opterr = 0;
@@ -197,6 +201,9 @@ int hs_cli_run(int argc, char **argv)
             break;
         case 'q':
             quiet = 1;
+            break;
+        case 'R':
+            report = 1;
             break;
         case 'D':
             db = optarg;
@@ -280,6 +287,8 @@ int hs_cli_run(int argc, char **argv)
                 out);
         goto done;
     }
+    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
+        goto done;
 
     /* 2. The plan: data loaded once, then every run stepped together. */
     hs_plan_opts po = HS_PLAN_OPTS_INIT;
@@ -318,6 +327,11 @@ int hs_cli_run(int argc, char **argv)
                 fprintf(stderr, "hedgesim run: run '%s' failed: %s\n",
                         hs_plan_spec(plan, i)->name, hs_plan_failure(plan, i));
         exit_code = HS_EXIT_PARTIAL;
+    }
+    if (report) {
+        int rc_report = hs_cli_report_beside(cmd, out, force, quiet);
+        if (rc_report != HS_EXIT_OK)
+            exit_code = rc_report;
     }
     goto done;
 fail:

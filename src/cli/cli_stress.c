@@ -3,6 +3,7 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/report.h"
 #include "hedgesim/store.h"
 #include "hedgesim/stress.h"
 
@@ -33,6 +34,8 @@ static void help(FILE *fp)
             "      --strategy NAME   only this [strategy.NAME] (repeatable)\n"
             "      --plugin PATH.so  load user strategies (repeatable)\n"
             "      --db PATH         market store (overrides data.db)\n"
+            "      --report          also write an HTML report beside the\n"
+            "                        results (X.h5 -> X.html; docs/report.md)\n"
             "  -q, --quiet           no table\n"
             "  -h, --help            this help\n\n"
             "--transplant (a window's shocks on today's book) is not\n"
@@ -111,6 +114,7 @@ int hs_cli_stress(int argc, char **argv)
         {"plugin", required_argument, NULL, 'P'},
         {"db", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
+        {"report", no_argument, NULL, 'R'},
         {"transplant", required_argument, NULL, 'T'},
         {"onto", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
@@ -119,7 +123,7 @@ int hs_cli_stress(int argc, char **argv)
     const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST],
         *wins[MAX_LIST];
     size_t nsets = 0, nonly = 0, nplug = 0, nwin = 0;
-    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
     char outbuf[1200];
 
     opterr = 0;
@@ -133,6 +137,9 @@ int hs_cli_stress(int argc, char **argv)
             break;
         case 'q':
             quiet = 1;
+            break;
+        case 'R':
+            report = 1;
             break;
         case 'D':
             db = optarg;
@@ -211,6 +218,8 @@ int hs_cli_stress(int argc, char **argv)
                 out);
         goto done;
     }
+    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
+        goto done;
     const char *db_path = db ? db : cfg->db;
     hs_stress_free(st);
     st = NULL;
@@ -241,7 +250,8 @@ int hs_cli_stress(int argc, char **argv)
         print_table(st);
         printf("results: %s\n", out);
     }
-    exit_code = HS_EXIT_OK;
+    exit_code = report ? hs_cli_report_beside(cmd, out, force, quiet)
+                       : HS_EXIT_OK;
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);

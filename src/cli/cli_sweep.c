@@ -43,6 +43,8 @@ static void help(FILE *fp)
             "  -o, --output PATH     results file (default "
             "results/<config>-sweep.h5)\n"
             "  -f, --force           replace an existing results file\n"
+            "      --report          also write an HTML report beside the\n"
+            "                        results (X.h5 -> X.html; docs/report.md)\n"
             "  -j, --threads N       run points on N threads (default 1; "
             "results do not\n"
             "                        depend on N)\n"
@@ -197,6 +199,7 @@ int hs_cli_sweep(int argc, char **argv)
         {"run", required_argument, NULL, 'r'},
         {"output", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},
+        {"report", no_argument, NULL, 'R'},
         {"threads", required_argument, NULL, 'j'},
         {"keep-series", required_argument, NULL, 'k'},
         {"set", required_argument, NULL, 'S'},
@@ -209,7 +212,7 @@ int hs_cli_sweep(int argc, char **argv)
     const char *sets[MAX_LIST], *plugins[MAX_LIST], *vary[MAX_LIST];
     size_t nsets = 0, nplug = 0, nvary = 0;
     long threads = 1, keep = 3;
-    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
     char outbuf[1200];
 
     opterr = 0;
@@ -220,6 +223,9 @@ int hs_cli_sweep(int argc, char **argv)
             break;
         case 'f':
             force = 1;
+            break;
+        case 'R':
+            report = 1;
             break;
         case 'q':
             quiet = 1;
@@ -316,6 +322,8 @@ int hs_cli_sweep(int argc, char **argv)
                 out);
         goto done;
     }
+    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
+        goto done;
 
     /* 2. The points, on one panel. */
     if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
@@ -340,7 +348,8 @@ int hs_cli_sweep(int argc, char **argv)
         goto fail;
     if (!quiet)
         print_summary(sw, cfg_path, out);
-    exit_code = HS_EXIT_OK;
+    exit_code = report ? hs_cli_report_beside(cmd, out, force, quiet)
+                       : HS_EXIT_OK;
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);

@@ -29,6 +29,7 @@ static const command commands[] = {
     {"analyze", hs_cli_analyze, "betas and correlations around crisis windows"},
     {"calibrate", hs_cli_calibrate, "fit a regime model to history, write an [mc] model"},
     {"mc", hs_cli_mc, "Monte Carlo: the strategies on simulated paths"},
+    {"report", hs_cli_report, "an HTML report (charts, tables) of a results file"},
     {NULL, NULL, NULL}};
 
 static void usage(FILE *fp)

@@ -1,0 +1,98 @@
+/* hedgesim report: a results file to one self-contained HTML page. */
+#include "cli_int.h"
+#include "hedgesim/errors.h"
+#include "hedgesim/report.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+static void help(FILE *fp)
+{
+    fprintf(fp,
+            "usage: hedgesim report RESULTS.h5 [options]\n\n"
+            "Write an HTML report of any results file (run, stress, analyze,\n"
+            "sweep, Monte Carlo): metadata, data notes, tables and charts, in\n"
+            "one file that opens offline.  See docs/report.md.\n\n"
+            "options:\n"
+            "  -o, --output PATH  report file (default: RESULTS with .html\n"
+            "                     for .h5)\n"
+            "  -f, --force        replace an existing report\n"
+            "  -h, --help         this help\n");
+}
+
+int hs_cli_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *cmd = "report", *out = NULL;
+    char *beside = NULL;
+    int force = 0, c, rc;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:fh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'h':
+            help(stdout);
+            return HS_EXIT_OK;
+        default:
+            return hs_cli_bad_option(cmd, c, argv);
+        }
+    }
+    if (optind != argc - 1)
+        return hs_cli_usage_error(cmd, optind >= argc
+                                           ? "a results file is required"
+                                           : "exactly one results file, please");
+    if (!out) {
+        if ((rc = hs_report_path(argv[optind], &beside)))
+            return hs_cli_fail(cmd, rc);
+        out = beside;
+    }
+    rc = hs_report_write(argv[optind], out, force);
+    if (rc == 0)
+        printf("report: %s\n", out);
+    free(beside);
+    return rc ? hs_cli_fail(cmd, rc) : HS_EXIT_OK;
+}
+
+int hs_cli_report_check(const char *cmd, const char *results, int force)
+{
+    char *html = NULL;
+    struct stat st;
+    int exists;
+
+    if (hs_report_path(results, &html))
+        return hs_cli_fail(cmd, HS_ENOMEM);
+    exists = stat(html, &st) == 0;
+    if (exists && !force)
+        fprintf(stderr,
+                "hedgesim %s: report %s exists: use --force to replace it\n",
+                cmd, html);
+    free(html);
+    return exists && !force ? HS_EXIT_FAIL : HS_EXIT_OK;
+}
+
+int hs_cli_report_beside(const char *cmd, const char *results, int force,
+                         int quiet)
+{
+    char *html = NULL;
+    int rc = hs_report_beside(results, force, &html);
+    if (rc)
+        return hs_cli_fail(cmd, rc);
+    if (!quiet)
+        printf("report: %s\n", html);
+    free(html);
+    return HS_EXIT_OK;
+}
