@@ -6,6 +6,7 @@
 #include "hedgesim/plan.h"
 #include "hedgesim/sha256.h"
 #include "hedgesim/store.h"
+#include "hedgesim/summary.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -34,6 +35,8 @@ static void help(FILE *fp)
             "      --plugin PATH.so  load user strategies (repeatable)\n"
             "      --db PATH         market store (overrides data.db)\n"
             "  -q, --quiet           no summary table\n"
+            "      --json            print the summary as JSON instead\n"
+            "      --csv             print the summary as CSV instead\n"
             "  -h, --help            this help\n\n"
             "See docs/configuration.md for the config keys and\n"
             "docs/results-format.md for the file layout.\n");
@@ -156,12 +159,15 @@ int hs_cli_run(int argc, char **argv)
         {"plugin", required_argument, NULL, 'P'},
         {"db", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, 'J'},
+        {"csv", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "run", *out = NULL, *db = NULL;
     const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST];
     size_t nsets = 0, nonly = 0, nplug = 0;
     int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int fmt = -1; /* --json / --csv: an hs_summary_format */
     char outbuf[1200];
 
     opterr = 0;
@@ -178,6 +184,11 @@ int hs_cli_run(int argc, char **argv)
             break;
         case 'D':
             db = optarg;
+            break;
+        case 'J':
+        case 'C':
+            if (hs_cli_summary_format(cmd, c, &fmt))
+                return HS_EXIT_USAGE;
             break;
         case 'S':
         case 's':
@@ -269,7 +280,12 @@ int hs_cli_run(int argc, char **argv)
     };
     if ((rc = hs_plan_write(plan, out, force, &meta)))
         goto fail;
-    if (!quiet)
+    if (fmt >= 0) {
+        hs_summary_about ab = {cmd, cfg_path, out};
+        if ((rc = hs_summary_print_plan(stdout, (hs_summary_format)fmt, plan,
+                                        &ab)))
+            goto fail;
+    } else if (!quiet)
         print_table(cfg, plan, out);
     exit_code = HS_EXIT_OK;
     goto done;
