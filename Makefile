@@ -103,12 +103,12 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SHLIB): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(SHLIB): $(LIB_OBJ) Makefile
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
 	ln -sf $(notdir $@) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libhedgesim.so
 
-$(BIN): $(CLI_OBJ) $(SHLIB)
+$(BIN): $(CLI_OBJ) $(SHLIB) Makefile
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) -L$(B) -lhedgesim \
 	    -Wl,-rpath,'$(BIN_RPATH)' $(PKG_LIBS)
 
@@ -136,11 +136,14 @@ $(B)/hedgesim.pc: Makefile include/hedgesim/hedgesim.h
 	  echo 'Libs.private: -lm -ldl -lpthread'; \
 	  echo 'Cflags: -I$${includedir}'; } > $@
 
-# Tests link the static library; -rdynamic lets the plug-in test's plug-in
-# bind to the test program's copy of the library.
-$(B)/tests/%: tests/%.c $(LIB) tests/testutil.h
+# The unit suites link the shared library, as hedgesim does: the plug-in
+# the engine suite loads binds to the same single copy (two copies, one
+# static in the test and one pulled in by the plug-in, would be two
+# registries and two error slots).
+$(B)/tests/%: tests/%.c $(SHLIB) tests/testutil.h Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) -rdynamic $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) -L$(B) -lhedgesim \
+	    -Wl,-rpath,'$$ORIGIN/..' $(PKG_LIBS) $(CHECK_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -148,7 +151,7 @@ $(B)/bench/%: bench/%.c $(LIB)
 
 # A user strategy built the way users build theirs: the copy-me template as a
 # shared object, loaded with --plugin by the plug-in tests.
-$(TEMPLATE_SO): strategies/template.c include/hedgesim/strategy.h $(SHLIB)
+$(TEMPLATE_SO): strategies/template.c include/hedgesim/strategy.h $(SHLIB) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@ \
 	    -L$(B) -lhedgesim -Wl,-rpath,'$$ORIGIN/..'
