@@ -244,7 +244,8 @@ uninstall:
 
 deps:
 	@if pkg-config --exists $(PKGS) 2>/dev/null && command -v h5dump >/dev/null && \
-	    python3 -c 'import h5py, pandas, numpy' 2>/dev/null; then \
+	    { python3 -c 'import h5py, pandas, numpy' || \
+	      /usr/bin/python3 -c 'import h5py, pandas, numpy'; } 2>/dev/null; then \
 	    echo "deps: all present ($(PKGS))"; \
 	else \
 	    echo "deps: installing Debian packages: $(DEB_PKGS)"; \
@@ -256,9 +257,9 @@ clean:
 	rm -rf build build-asan hedgesim datasets/hedgesim.db datasets/hedgesim.db-*
 
 help:
-	@echo "make          build libhedgesim.a, hedgesim and the embedded dataset"
+	@echo "make          build libhedgesim.a and .so, hedgesim and the embedded dataset"
 	@echo "make demo     run the main job on the embedded dataset"
-	@echo "make check    unit suites (Check) and end-to-end CLI tests"
+	@echo "make check    unit suites (Check), end-to-end CLI tests, install test"
 	@echo "make asan     the same under AddressSanitizer + UBSan"
 	@echo "make valgrind the unit suites under valgrind"
 	@echo "make bench    benchmarks (prints figures)"
