@@ -5,9 +5,10 @@
 # target installs anything: they stop and say to run `make deps`.
 
 CC       ?= cc
-PKGS     := sqlite3 gsl hdf5 check inih
+PKGS     := sqlite3 gsl hdf5 check inih jansson
 DEB_PKGS := build-essential pkg-config libsqlite3-dev libgsl-dev libhdf5-dev \
-            hdf5-tools check libinih-dev
+            hdf5-tools check libinih-dev libjansson-dev \
+            python3-h5py python3-pandas python3-numpy
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The report's charting library (docs/report.md): Apache ECharts from the npm
@@ -27,11 +28,26 @@ CFLAGS   += $(OPT) $(WARN) -MMD -MP
 SANITIZE ?=
 B        ?= build
 
+# `make install` (and `make uninstall`): PREFIX/bin, lib, include,
+# lib/pkgconfig and share/man, under DESTDIR when staging.
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   := $(PREFIX)/bin
+LIBDIR   := $(PREFIX)/lib
+INCDIR   := $(PREFIX)/include
+PCDIR    := $(LIBDIR)/pkgconfig
+MANDIR   := $(PREFIX)/share/man/man1
+# The shared library's file name carries the full version, its soname the
+# major one (bumped when the ABI breaks).
+VERSION  := $(shell sed -n 's/^\#define HS_VERSION "\(.*\)"/\1/p' include/hedgesim/hedgesim.h)
+SOMAJOR  := $(firstword $(subst ., ,$(VERSION)))
+SONAME   := libhedgesim.so.$(SOMAJOR)
+
 HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && \
                test -f $(ECHARTS_JS) && echo yes)
 
 .PHONY: all check asan valgrind bench demo deps clean help dataset test-unit test-cli \
-        fuzz fuzz-build deps-fuzz screenshot
+        fuzz fuzz-build deps-fuzz screenshot install uninstall test-install
 
 # Fuzzing (`make fuzz`): clang with libFuzzer, in its own build directory.
 # Each harness runs FUZZ_SECONDS; a crash keeps its input under
@@ -44,11 +60,11 @@ FUZZ_DEB     := clang libclang-rt-14-dev
 ifeq ($(HAVE_DEPS),yes)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl hdf5 inih) -lm -ldl -lpthread
+PKG_LIBS   := $(shell pkg-config --libs sqlite3 gsl hdf5 inih jansson) -lm -ldl -lpthread
 CHECK_LIBS := $(shell pkg-config --libs check)
 CPPFLAGS   += $(PKG_CFLAGS)
 CFLAGS     += $(SANITIZE)
-LDFLAGS    += $(SANITIZE) -rdynamic
+LDFLAGS    += $(SANITIZE)
 
 # The library's layers, bottom up (docs/architecture.md): each folder may use
 # the public headers of the ones before it, and its own *_int.h only.
@@ -61,17 +77,30 @@ BENCH_SRC:= $(wildcard bench/*.c)
 
 # The crisis library (datasets/windows.csv) is compiled in: a generated C
 # file holds the CSV text, so the binary finds it from any directory.
-GEN_OBJ  := $(B)/gen/windows_csv.o $(B)/gen/report_assets.o
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(GEN_OBJ)
+GEN_OBJ  := $(B)/pic/gen/windows_csv.o $(B)/pic/gen/report_assets.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/pic/%.o) $(GEN_OBJ)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 TESTS    := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 LIB      := $(B)/libhedgesim.a
+SHLIB    := $(B)/libhedgesim.so.$(VERSION)
 BIN      := hedgesim
 TEMPLATE_SO := $(B)/tests/template_plugin.so
 FAKE_SO  := $(B)/tests/fake_plugin.so
+# hedgesim links against the shared library, so a plug-in (linked against it
+# too) resolves hs_* from the one copy the program uses; the binary exports
+# nothing (no -rdynamic).  In the tree it finds the library beside its
+# objects; installed, in ../lib (relinked at `make install`).
+BIN_RPATH := $(if $(filter $(B)/,$(dir $(BIN))),$$ORIGIN,$$ORIGIN/$(B))
 
-all: $(LIB) $(BIN) datasets/hedgesim.db
+all: $(LIB) $(SHLIB) $(BIN) datasets/hedgesim.db
+
+
+# The library's objects are position-independent (under $(B)/pic/): the
+# same objects make libhedgesim.a and libhedgesim.so.
+$(B)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -101,19 +130,55 @@ $(B)/gen/report_assets.c: $(ECHARTS_JS) report/report.js report/report.css
 	  echo 'const char hs_report__css[] ='; $(call cstring,report/report.css); echo '    ;'; \
 	} > $@.tmp && mv $@.tmp $@
 
-$(B)/gen/%.o: $(B)/gen/%.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(B)/pic/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(CLI_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+$(SHLIB): $(LIB_OBJ) Makefile
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) -o $@ $(LIB_OBJ) $(PKG_LIBS)
+	ln -sf $(notdir $@) $(B)/$(SONAME)
+	ln -sf $(SONAME) $(B)/libhedgesim.so
 
-$(B)/tests/%: tests/%.c $(LIB) tests/testutil.h
+$(BIN): $(CLI_OBJ) $(SHLIB) Makefile
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) -L$(B) -lhedgesim \
+	    -Wl,-rpath,'$(BIN_RPATH)' $(PKG_LIBS)
+
+# The installed program: the same objects, finding the library in ../lib.
+$(B)/install/hedgesim: $(CLI_OBJ) $(SHLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LIB) $(PKG_LIBS) $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) -L$(B) -lhedgesim \
+	    -Wl,-rpath,'$$ORIGIN/../lib' $(PKG_LIBS)
+
+# pkg-config file: the public headers include GSL's (rng.h), so gsl is
+# required; the rest is only needed for static linking.
+$(B)/hedgesim.pc: Makefile include/hedgesim/hedgesim.h
+	@mkdir -p $(dir $@)
+	@{ echo 'prefix=$(PREFIX)'; \
+	  echo 'exec_prefix=$${prefix}'; \
+	  echo 'libdir=$${exec_prefix}/lib'; \
+	  echo 'includedir=$${prefix}/include'; \
+	  echo ''; \
+	  echo 'Name: hedgesim'; \
+	  echo 'Description: backtesting and Monte Carlo simulation of beta hedging'; \
+	  echo 'Version: $(VERSION)'; \
+	  echo 'Requires: gsl'; \
+	  echo 'Requires.private: sqlite3 hdf5 inih jansson'; \
+	  echo 'Libs: -L$${libdir} -lhedgesim'; \
+	  echo 'Libs.private: -lm -ldl -lpthread'; \
+	  echo 'Cflags: -I$${includedir}'; } > $@
+
+# The unit suites link the shared library, as hedgesim does: the plug-in
+# the engine suite loads binds to the same single copy (two copies, one
+# static in the test and one pulled in by the plug-in, would be two
+# registries and two error slots).
+$(B)/tests/%: tests/%.c $(SHLIB) tests/testutil.h Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) -L$(B) -lhedgesim \
+	    -Wl,-rpath,'$$ORIGIN/..' $(PKG_LIBS) $(CHECK_LIBS)
 
 # Fault injection: the suite's binary wraps the allocation calls made from
 # the library's objects, so that it can fail the Nth one
@@ -136,14 +201,16 @@ $(B)/bench/%: bench/%.c $(LIB)
 
 # A user strategy built the way users build theirs: the copy-me template as a
 # shared object, loaded with --plugin by the plug-in tests.
-$(TEMPLATE_SO): strategies/template.c include/hedgesim/strategy.h
+$(TEMPLATE_SO): strategies/template.c include/hedgesim/strategy.h $(SHLIB) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@
+	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@ \
+	    -L$(B) -lhedgesim -Wl,-rpath,'$$ORIGIN/..'
 
 # Fake strategies the tests load next to it (tests/fake_plugin.c).
-$(FAKE_SO): tests/fake_plugin.c include/hedgesim/strategy.h
+$(FAKE_SO): tests/fake_plugin.c include/hedgesim/strategy.h $(SHLIB) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@
+	$(CC) $(CPPFLAGS) $(OPT) $(WARN) $(SANITIZE) -fPIC -shared $< -o $@ \
+	    -L$(B) -lhedgesim -Wl,-rpath,'$$ORIGIN/..'
 
 # The embedded dataset: rebuilt from the CSV files under datasets/ in seconds.
 DATA_FILES := $(filter-out datasets/windows.csv,$(shell find datasets -name '*.csv' 2>/dev/null))
@@ -162,6 +229,24 @@ test-cli: $(BIN) datasets/hedgesim.db $(TEMPLATE_SO) $(FAKE_SO) $(B)/tests/check
 check: all
 	@$(MAKE) --no-print-directory test-unit
 	@$(MAKE) --no-print-directory test-cli
+	@$(MAKE) --no-print-directory test-install
+
+install: all $(B)/install/hedgesim $(B)/hedgesim.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) \
+	    $(DESTDIR)$(INCDIR)/hedgesim $(DESTDIR)$(MANDIR)
+	install -m 755 $(B)/install/hedgesim $(DESTDIR)$(BINDIR)/hedgesim
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libhedgesim.a
+	install -m 755 $(SHLIB) $(DESTDIR)$(LIBDIR)/$(notdir $(SHLIB))
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libhedgesim.so
+	install -m 644 include/hedgesim/*.h $(DESTDIR)$(INCDIR)/hedgesim/
+	install -m 644 $(B)/hedgesim.pc $(DESTDIR)$(PCDIR)/hedgesim.pc
+	install -m 644 docs/hedgesim.1 $(DESTDIR)$(MANDIR)/hedgesim.1
+
+# Install into a temporary DESTDIR, build docs/examples/ against it with
+# pkg-config and run it; then uninstall and check nothing is left.
+test-install: all
+	@tests/install.sh "$(MAKE)" "$(PREFIX)"
 
 asan:
 	$(MAKE) --no-print-directory B=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
@@ -207,7 +292,7 @@ screenshot: all
 
 else ifeq ($(HS_DEPS_TRIED),1)  # installed, and still not found
 
-all check asan valgrind bench demo dataset test-unit test-cli fuzz fuzz-build screenshot:
+all check asan valgrind bench demo dataset test-unit test-cli fuzz fuzz-build screenshot install test-install:
 	@echo "make: pkg-config still cannot find: $(PKGS), or $(ECHARTS_JS) is missing" >&2
 	@echo "make: install $(DEB_PKGS) (or the same libraries) and retry" >&2
 	@exit 1
@@ -220,15 +305,25 @@ check demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory HS_DEPS_TRIED=1 $@
 
-all asan valgrind bench dataset test-unit test-cli fuzz fuzz-build screenshot:
+all asan valgrind bench dataset test-unit test-cli fuzz fuzz-build screenshot install test-install:
 	@echo "make: missing libraries (pkg-config cannot find: $(PKGS)) or the report's $(ECHARTS_JS)" >&2
 	@echo "make: run 'make deps' (installs $(DEB_PKGS) and echarts $(ECHARTS_VERSION) from npm), then retry" >&2
 	@exit 1
 
 endif
 
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hedgesim $(DESTDIR)$(LIBDIR)/libhedgesim.a \
+	    $(DESTDIR)$(LIBDIR)/libhedgesim.so $(DESTDIR)$(LIBDIR)/libhedgesim.so.$(SOMAJOR) \
+	    $(DESTDIR)$(LIBDIR)/libhedgesim.so.$(VERSION) \
+	    $(DESTDIR)$(PCDIR)/hedgesim.pc $(DESTDIR)$(MANDIR)/hedgesim.1
+	rm -f $(addprefix $(DESTDIR)$(INCDIR)/hedgesim/,$(notdir $(wildcard include/hedgesim/*.h)))
+	-rmdir $(DESTDIR)$(INCDIR)/hedgesim 2>/dev/null
+
 deps:
-	@if pkg-config --exists $(PKGS) 2>/dev/null && command -v h5dump >/dev/null; then \
+	@if pkg-config --exists $(PKGS) 2>/dev/null && command -v h5dump >/dev/null && \
+	    { python3 -c 'import h5py, pandas, numpy' || \
+	      /usr/bin/python3 -c 'import h5py, pandas, numpy'; } 2>/dev/null; then \
 	    echo "deps: all present ($(PKGS))"; \
 	else \
 	    echo "deps: installing Debian packages: $(DEB_PKGS)"; \
@@ -261,14 +356,16 @@ clean:
 	rm -rf build build-asan build-fuzz hedgesim datasets/hedgesim.db datasets/hedgesim.db-*
 
 help:
-	@echo "make          build libhedgesim.a, hedgesim and the embedded dataset"
+	@echo "make          build libhedgesim.a and .so, hedgesim and the embedded dataset"
 	@echo "make demo     run the main job on the embedded dataset"
 	@echo "make dataset  (re)build datasets/hedgesim.db from datasets/*.csv"
-	@echo "make check    unit suites (Check) and end-to-end CLI tests"
+	@echo "make check    unit suites (Check), end-to-end CLI tests, install test"
 	@echo "make asan     the same under AddressSanitizer + UBSan"
 	@echo "make valgrind the unit suites under valgrind"
 	@echo "make fuzz     libFuzzer harnesses, FUZZ_SECONDS (default 60) each, clang"
 	@echo "make bench    benchmarks (prints figures)"
+	@echo "make install  install into PREFIX (/usr/local; DESTDIR to stage)"
+	@echo "make uninstall remove what make install installed"
 	@echo "make deps     install missing Debian packages and the report's echarts (npm)"
 	@echo "make deps-fuzz install clang and libFuzzer (for make fuzz)"
 	@echo "make clean    remove every build directory and the built dataset"

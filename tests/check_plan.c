@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include "hedgesim/plan.h"
+#include "hedgesim/results_table.h"
 
 #include <unistd.h>
 
@@ -369,14 +370,15 @@ START_TEST(test_failed_run_others_complete)
     ck_assert_int_eq(hs_h5_exists(path, "/runs/bad"), 0);
     char **names = NULL, **reasons = NULL, **types = NULL;
     size_t nn = 0, nrs = 0, nt = 0;
-    ck_assert_int_eq(hs_h5_read_strings(path, "/summary/run", &names, &nn), 0);
+    ck_assert_int_eq(hs_h5_read_field_strings(path, "/summary", "run", &names, &nn), 0);
     ck_assert_uint_eq(nn, 2);
     hs_h5_strings_free(names, nn);
-    ck_assert_int_eq(hs_h5_read_strings(path, "/failed_runs/run", &names, &nn),
+    ck_assert_int_eq(hs_h5_read_field_strings(path, "/failed_runs", "run", &names, &nn),
                      0);
     ck_assert_int_eq(
-        hs_h5_read_strings(path, "/failed_runs/reason", &reasons, &nrs), 0);
-    ck_assert_int_eq(hs_h5_read_strings(path, "/failed_runs/type", &types, &nt),
+        hs_h5_read_field_strings(path, "/failed_runs", "reason", &reasons,
+                                 &nrs), 0);
+    ck_assert_int_eq(hs_h5_read_field_strings(path, "/failed_runs", "type", &types, &nt),
                      0);
     ck_assert_uint_eq(nn, 1);
     ck_assert_str_eq(names[0], "bad");

@@ -56,5 +56,9 @@ int hs_h5_read_field_f64(const char *file, const char *dset,
                          const char *field, double **out, size_t *n);
 int hs_h5_read_field_i64(const char *file, const char *dset,
                          const char *field, int64_t **out, size_t *n);
+/* Column `field` of text of the compound dataset `dset`: *out freed with
+ * hs_h5_strings_free.  HS_EDATA for a field that is not text. */
+int hs_h5_read_field_strings(const char *file, const char *dset,
+                             const char *field, char ***out, size_t *n);
 
 #endif

@@ -60,6 +60,11 @@ int hs_cli_long(const char *cmd, const char *opt, const char *text, long *out);
 /* The full command line, space-joined (for result attributes). */
 const char *hs_cli_command_line(void);
 
+/* --json (opt 'J') or --csv ('C'): set *fmt to HS_SUMMARY_JSON or
+ * HS_SUMMARY_CSV; a usage error (HS_EXIT_USAGE) if the other one was
+ * already given, else 0. */
+int hs_cli_summary_format(const char *cmd, int opt, int *fmt);
+
 /* Common handling of getopt_long's '?' and ':' returns: prints the one-line
  * error for the option that caused it and returns HS_EXIT_USAGE. */
 int hs_cli_bad_option(const char *cmd, int opt, char **argv);

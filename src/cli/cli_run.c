@@ -7,6 +7,7 @@
 #include "hedgesim/report.h"
 #include "hedgesim/results.h"
 #include "hedgesim/store.h"
+#include "hedgesim/summary.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -39,6 +40,8 @@ static void help(FILE *fp)
             "      --report          also write an HTML report beside the\n"
             "                        results (X.h5 -> X.html; docs/report.md)\n"
             "  -q, --quiet           no summary table\n"
+            "      --json            print the summary as JSON instead\n"
+            "      --csv             print the summary as CSV instead\n"
             "  -h, --help            this help\n\n"
             "See docs/configuration.md for the config keys and\n"
             "docs/results-format.md for the file layout.\n");
@@ -182,12 +185,15 @@ int hs_cli_run(int argc, char **argv)
         {"db", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
         {"report", no_argument, NULL, 'R'},
+        {"json", no_argument, NULL, 'J'},
+        {"csv", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "run", *out = NULL, *db = NULL;
     const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST];
     size_t nsets = 0, nonly = 0, nplug = 0;
     int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int fmt = -1; /* --json / --csv: an hs_summary_format */
     char outbuf[1200];
 
     opterr = 0;
@@ -207,6 +213,11 @@ int hs_cli_run(int argc, char **argv)
             break;
         case 'D':
             db = optarg;
+            break;
+        case 'J':
+        case 'C':
+            if (hs_cli_summary_format(cmd, c, &fmt))
+                return HS_EXIT_USAGE;
             break;
         case 'S':
         case 's':
@@ -317,7 +328,12 @@ int hs_cli_run(int argc, char **argv)
     };
     if ((rc = hs_plan_write(plan, out, force, &meta)))
         goto fail;
-    if (!quiet)
+    if (fmt >= 0) {
+        hs_summary_about ab = {cmd, cfg_path, out};
+        if ((rc = hs_summary_print_plan(stdout, (hs_summary_format)fmt, plan,
+                                        &ab)))
+            goto fail;
+    } else if (!quiet)
         print_table(cfg, plan, out);
     exit_code = HS_EXIT_OK;
     if (hs_plan_n_failed(plan)) {

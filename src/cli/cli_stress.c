@@ -6,6 +6,7 @@
 #include "hedgesim/report.h"
 #include "hedgesim/store.h"
 #include "hedgesim/stress.h"
+#include "hedgesim/summary.h"
 
 #include <getopt.h>
 #include <libgen.h>
@@ -37,6 +38,8 @@ static void help(FILE *fp)
             "      --report          also write an HTML report beside the\n"
             "                        results (X.h5 -> X.html; docs/report.md)\n"
             "  -q, --quiet           no table\n"
+            "      --json            print the table as JSON instead\n"
+            "      --csv             print the table as CSV instead\n"
             "  -h, --help            this help\n\n"
             "--transplant (a window's shocks on today's book) is not\n"
             "implemented yet.  See docs/stress.md.\n");
@@ -103,6 +106,24 @@ static void print_table(const hs_stress *st)
                      "figures.");
 }
 
+/* --json / --csv: the records of /stress/summary. */
+static int print_summary(const hs_stress *st, hs_summary_format fmt,
+                         const char *cfg_path, const char *out)
+{
+    size_t n = hs_stress_n_rows(st);
+    hs_stress_row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        rows[i] = *hs_stress_row_at(st, i);
+    hs_summary t = {"/stress/summary", hs_stress_fields, hs_stress_n_fields,
+                    rows, sizeof *rows, n};
+    hs_summary_about ab = {"stress", cfg_path, out};
+    int rc = hs_summary_print(stdout, fmt, &t, &ab);
+    free(rows);
+    return rc;
+}
+
 int hs_cli_stress(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -115,6 +136,8 @@ int hs_cli_stress(int argc, char **argv)
         {"db", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
         {"report", no_argument, NULL, 'R'},
+        {"json", no_argument, NULL, 'J'},
+        {"csv", no_argument, NULL, 'C'},
         {"transplant", required_argument, NULL, 'T'},
         {"onto", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
@@ -124,6 +147,7 @@ int hs_cli_stress(int argc, char **argv)
         *wins[MAX_LIST];
     size_t nsets = 0, nonly = 0, nplug = 0, nwin = 0;
     int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int fmt = -1; /* --json / --csv: an hs_summary_format */
     char outbuf[1200];
 
     opterr = 0;
@@ -143,6 +167,11 @@ int hs_cli_stress(int argc, char **argv)
             break;
         case 'D':
             db = optarg;
+            break;
+        case 'J':
+        case 'C':
+            if (hs_cli_summary_format(cmd, c, &fmt))
+                return HS_EXIT_USAGE;
             break;
         case 'T':
         case 'O':
@@ -243,7 +272,10 @@ int hs_cli_stress(int argc, char **argv)
     };
     if ((rc = hs_stress_write(st, out, force, &meta)))
         goto fail;
-    if (!quiet) {
+    if (fmt >= 0) {
+        if ((rc = print_summary(st, (hs_summary_format)fmt, cfg_path, out)))
+            goto fail;
+    } else if (!quiet) {
         printf("hedgesim stress: %s, %zu windows, hedge %s on %s\n\n",
                cfg->path, hs_stress_n_windows(st), cfg->instrument,
                cfg->benchmark);

@@ -2,8 +2,10 @@
 #include "hedgesim/results_run.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/results.h"
+#include "hedgesim/summary.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,56 +87,118 @@ static int write_metrics(hs_h5 *h, const char *group, const hs_metrics *m)
     return 0;
 }
 
-/* Names for the 'C'/'P' and 'B'/'S'/'X' codes, as string columns. */
-static const char **names_of(const char *code, size_t n, int kind)
+static const char *right_name(char c) { return c == 'C' ? "call" : "put"; }
+
+static const char *kind_name(char c)
 {
-    const char **out = calloc(n ? n : 1, sizeof *out);
-    for (size_t i = 0; out && i < n; i++)
-        out[i] = kind ? (code[i] == 'B'   ? "buy"
-                         : code[i] == 'S' ? "sell"
-                                          : "settle")
-                      : (code[i] == 'C' ? "call" : "put");
-    return out;
+    return c == 'B' ? "buy" : c == 'S' ? "sell" : "settle";
+}
+
+/* Rows of the fills, option trades and option positions tables: each is one
+ * compound dataset (hs_h5_write_records), columns in this order. */
+typedef struct fill_row {
+    int64_t time;
+    double qty, price, fee, slippage;
+} fill_row;
+
+static const hs_h5_field fill_fields[] = {
+    {"time", HS_H5_I64, offsetof(fill_row, time)},
+    {"qty", HS_H5_F64, offsetof(fill_row, qty)},
+    {"price", HS_H5_F64, offsetof(fill_row, price)},
+    {"fee", HS_H5_F64, offsetof(fill_row, fee)},
+    {"slippage", HS_H5_F64, offsetof(fill_row, slippage)},
+};
+
+typedef struct trade_row {
+    int64_t time, expiry;
+    double strike;
+    const char *right;
+    double qty, price, fee;
+    const char *kind;
+} trade_row;
+
+static const hs_h5_field trade_fields[] = {
+    {"time", HS_H5_I64, offsetof(trade_row, time)},
+    {"expiry", HS_H5_I64, offsetof(trade_row, expiry)},
+    {"strike", HS_H5_F64, offsetof(trade_row, strike)},
+    {"right", HS_H5_STR, offsetof(trade_row, right)},
+    {"qty", HS_H5_F64, offsetof(trade_row, qty)},
+    {"price", HS_H5_F64, offsetof(trade_row, price)},
+    {"fee", HS_H5_F64, offsetof(trade_row, fee)},
+    {"kind", HS_H5_STR, offsetof(trade_row, kind)},
+};
+
+typedef struct position_row {
+    int64_t time, expiry;
+    double strike;
+    const char *right;
+    double qty;
+    int64_t entry_time;
+    double entry_price, mark, iv;
+} position_row;
+
+static const hs_h5_field position_fields[] = {
+    {"time", HS_H5_I64, offsetof(position_row, time)},
+    {"expiry", HS_H5_I64, offsetof(position_row, expiry)},
+    {"strike", HS_H5_F64, offsetof(position_row, strike)},
+    {"right", HS_H5_STR, offsetof(position_row, right)},
+    {"qty", HS_H5_F64, offsetof(position_row, qty)},
+    {"entry_time", HS_H5_I64, offsetof(position_row, entry_time)},
+    {"entry_price", HS_H5_F64, offsetof(position_row, entry_price)},
+    {"mark", HS_H5_F64, offsetof(position_row, mark)},
+    {"iv", HS_H5_F64, offsetof(position_row, iv)},
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static int write_fills(hs_h5 *h, const char *g, const hs_run_series *s)
+{
+    char p[320];
+    fill_row *rows = calloc(s->n_fills ? s->n_fills : 1, sizeof *rows);
+    if (!rows)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->n_fills; i++)
+        rows[i] = (fill_row){s->fill_time[i], s->fill_qty[i],
+                             s->fill_price[i], s->fill_fee[i],
+                             s->fill_slippage[i]};
+    snprintf(p, sizeof p, "%s/fills", g);
+    int rc = hs_h5_write_records(h, p, fill_fields, N_OF(fill_fields), rows,
+                                 sizeof *rows, s->n_fills);
+    free(rows);
+    return rc;
 }
 
 /* The option trades and the positions held at each close, as tables. */
 static int write_option_tables(hs_h5 *h, const char *g, const hs_run_series *s)
 {
     char p[320];
-    const char **right = names_of(s->ot_right, s->n_otrades, 0);
-    const char **kind = names_of(s->ot_kind, s->n_otrades, 1);
-    const char **pright = names_of(s->op_right, s->n_opos, 0);
+    trade_row *tr = calloc(s->n_otrades ? s->n_otrades : 1, sizeof *tr);
+    position_row *pr = calloc(s->n_opos ? s->n_opos : 1, sizeof *pr);
     int rc = 0;
-    if (!right || !kind || !pright) {
+    if (!tr || !pr) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
+    for (size_t i = 0; i < s->n_otrades; i++)
+        tr[i] = (trade_row){s->ot_time[i],   s->ot_expiry[i],
+                            s->ot_strike[i], right_name(s->ot_right[i]),
+                            s->ot_qty[i],    s->ot_price[i],
+                            s->ot_fee[i],    kind_name(s->ot_kind[i])};
+    for (size_t i = 0; i < s->n_opos; i++)
+        pr[i] = (position_row){s->op_time[i],        s->op_expiry[i],
+                               s->op_strike[i],      right_name(s->op_right[i]),
+                               s->op_qty[i],         s->op_entry_time[i],
+                               s->op_entry_price[i], s->op_mark[i],
+                               s->op_iv[i]};
     snprintf(p, sizeof p, "%s/option_trades", g);
-    TRY(hs_h5_table(h, p, s->n_otrades));
-    TRY(hs_h5_table_i64(h, p, "time", s->ot_time));
-    TRY(hs_h5_table_i64(h, p, "expiry", s->ot_expiry));
-    TRY(hs_h5_table_f64(h, p, "strike", s->ot_strike));
-    TRY(hs_h5_table_strings(h, p, "right", right));
-    TRY(hs_h5_table_f64(h, p, "qty", s->ot_qty));
-    TRY(hs_h5_table_f64(h, p, "price", s->ot_price));
-    TRY(hs_h5_table_f64(h, p, "fee", s->ot_fee));
-    TRY(hs_h5_table_strings(h, p, "kind", kind));
-
+    TRY(hs_h5_write_records(h, p, trade_fields, N_OF(trade_fields), tr,
+                            sizeof *tr, s->n_otrades));
     snprintf(p, sizeof p, "%s/option_positions", g);
-    TRY(hs_h5_table(h, p, s->n_opos));
-    TRY(hs_h5_table_i64(h, p, "time", s->op_time));
-    TRY(hs_h5_table_i64(h, p, "expiry", s->op_expiry));
-    TRY(hs_h5_table_f64(h, p, "strike", s->op_strike));
-    TRY(hs_h5_table_strings(h, p, "right", pright));
-    TRY(hs_h5_table_f64(h, p, "qty", s->op_qty));
-    TRY(hs_h5_table_i64(h, p, "entry_time", s->op_entry_time));
-    TRY(hs_h5_table_f64(h, p, "entry_price", s->op_entry_price));
-    TRY(hs_h5_table_f64(h, p, "mark", s->op_mark));
-    TRY(hs_h5_table_f64(h, p, "iv", s->op_iv));
+    TRY(hs_h5_write_records(h, p, position_fields, N_OF(position_fields), pr,
+                            sizeof *pr, s->n_opos));
 done:
-    free(right);
-    free(kind);
-    free(pright);
+    free(tr);
+    free(pr);
     return rc;
 }
 
@@ -191,13 +255,7 @@ static int write_run(hs_h5 *h, const char *group, const hs_context *ctx,
                "rolling OLS slope of the hedged return on the benchmark"));
     TRY(hs_h5_attr_i64(h, p, "window", (int64_t)meta->rolling_window));
 
-    snprintf(p, sizeof p, "%s/fills", g);
-    TRY(hs_h5_table(h, p, s->n_fills));
-    TRY(hs_h5_table_i64(h, p, "time", s->fill_time));
-    TRY(hs_h5_table_f64(h, p, "qty", s->fill_qty));
-    TRY(hs_h5_table_f64(h, p, "price", s->fill_price));
-    TRY(hs_h5_table_f64(h, p, "fee", s->fill_fee));
-    TRY(hs_h5_table_f64(h, p, "slippage", s->fill_slippage));
+    TRY(write_fills(h, g, s));
 
     if (r->spec->options.chains) {
         TRY(hs_h5_attr_i64(h, g, "options_modeled", meta->modeled_data));
@@ -216,76 +274,44 @@ done:
     return rc;
 }
 
-/* The runs that failed, with their reasons: one table. */
+/* The runs that failed, with their reasons: one record table. */
 static int write_failed(hs_h5 *h, const hs_run_failure *f, size_t nf)
 {
-    const char **col = calloc(nf ? nf : 1, sizeof *col);
-    int rc = 0;
-    if (!col)
+    static const hs_h5_field fields[] = {
+        {"run", HS_H5_STR, offsetof(hs_run_failure, run)},
+        {"type", HS_H5_STR, offsetof(hs_run_failure, type)},
+        {"error", HS_H5_STR, offsetof(hs_run_failure, error)},
+        {"reason", HS_H5_STR, offsetof(hs_run_failure, reason)},
+    };
+    hs_run_failure *rows = calloc(nf ? nf : 1, sizeof *rows);
+    int rc;
+    if (!rows)
         return hs_error_set(HS_ENOMEM, "out of memory");
-    TRY(hs_h5_table(h, "/failed_runs", nf));
-#define FCOL(field)                                                            \
-    do {                                                                       \
-        for (size_t i = 0; i < nf; i++)                                        \
-            col[i] = f[i].field ? f[i].field : "";                             \
-        TRY(hs_h5_table_strings(h, "/failed_runs", #field, col));              \
-    } while (0)
-    FCOL(run);
-    FCOL(type);
-    FCOL(error);
-    FCOL(reason);
-#undef FCOL
-done:
-    free(col);
+    for (size_t i = 0; i < nf; i++) {
+        rows[i].run = f[i].run ? f[i].run : "";
+        rows[i].type = f[i].type ? f[i].type : "";
+        rows[i].error = f[i].error ? f[i].error : "";
+        rows[i].reason = f[i].reason ? f[i].reason : "";
+    }
+    rc = hs_h5_write_records(h, "/failed_runs", fields,
+                             sizeof fields / sizeof *fields, rows,
+                             sizeof *rows, nf);
+    free(rows);
     return rc;
 }
 
+/* One record per run (summary.h): the same table as `run --json`. */
 static int write_summary(hs_h5 *h, const hs_run_output *runs, size_t nr)
 {
-    const char **names = calloc(nr ? nr : 1, sizeof *names);
-    const char **types = calloc(nr ? nr : 1, sizeof *types);
-    double *col = calloc(nr ? nr : 1, sizeof *col);
-    int rc = 0;
-    if (!names || !types || !col) {
-        rc = hs_error_set(HS_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < nr; i++) {
-        names[i] = runs[i].spec->name;
-        types[i] = runs[i].spec->type->name;
-    }
-    TRY(hs_h5_table(h, "/summary", nr));
-    TRY(hs_h5_table_strings(h, "/summary", "run", names));
-    TRY(hs_h5_table_strings(h, "/summary", "type", types));
-#define COL(field)                                                             \
-    do {                                                                       \
-        for (size_t i = 0; i < nr; i++)                                        \
-            col[i] = runs[i].metrics->field;                                   \
-        TRY(hs_h5_table_f64(h, "/summary", #field, col));                      \
-    } while (0)
-    COL(hedge_effectiveness);
-    COL(tracking_error);
-    COL(residual_beta);
-    COL(ann_return);
-    COL(ann_vol);
-    COL(sharpe);
-    COL(max_drawdown);
-    COL(var95);
-    COL(cvar95);
-    COL(var99);
-    COL(cvar99);
-    COL(turnover);
-    COL(fees);
-    COL(slippage);
-    COL(funding);
-    COL(premium);
-    COL(hedge_cost_drag);
-    COL(total_return);
-#undef COL
-done:
-    free(names);
-    free(types);
-    free(col);
+    hs_summary_run_row *rows = calloc(nr ? nr : 1, sizeof *rows);
+    if (!rows)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nr; i++)
+        hs_summary_run_row_fill(&rows[i], runs[i].spec, runs[i].metrics);
+    hs_summary t = {"/summary", hs_summary_run_fields, hs_summary_run_n_fields,
+                    rows, sizeof *rows, nr};
+    int rc = hs_summary_write_h5(h, "/summary", &t);
+    free(rows);
     return rc;
 }
 

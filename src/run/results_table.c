@@ -337,3 +337,70 @@ int hs_h5_read_field_i64(const char *file, const char *dset,
     *out = p;
     return rc;
 }
+
+int hs_h5_read_field_strings(const char *file, const char *dset,
+                             const char *field, char ***out, size_t *n)
+{
+    hid_t f, d, t, mt = H5I_INVALID_HID, st = H5I_INVALID_HID,
+                   s = H5I_INVALID_HID;
+    char **raw = NULL, **res = NULL;
+    hssize_t np = 0;
+    int rc, idx, got = 0;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = open_compound(file, dset, &f, &d, &t)))
+        goto done;
+    idx = field ? H5Tget_member_index(t, field) : -1;
+    if (idx < 0) {
+        rc = hs_error_set(HS_ENOTFOUND, "%s: table '%s' has no column '%s'",
+                          file, dset, field ? field : "(null)");
+        goto done;
+    }
+    if (H5Tget_member_class(t, (unsigned)idx) != H5T_STRING) {
+        rc = hs_error_set(HS_EDATA, "%s: column '%s' of '%s' is not text",
+                          file, field, dset);
+        goto done;
+    }
+    s = H5Dget_space(d);
+    np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    st = hs_results__vlen_str_type(H5T_CSET_UTF8);
+    mt = H5Tcreate(H5T_COMPOUND, sizeof(char *));
+    if (np < 0 || st < 0 || mt < 0 || H5Tinsert(mt, field, 0, st) < 0) {
+        rc = hs_results__h5fail("%s: cannot read column '%s' of '%s'", file,
+                                field, dset);
+        goto done;
+    }
+    raw = calloc(np ? (size_t)np : 1, sizeof *raw);
+    res = calloc(np ? (size_t)np : 1, sizeof *res);
+    if (!raw || !res) {
+        rc = hs_error_set(HS_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (np > 0) {
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
+            rc = hs_results__h5fail("%s: cannot read column '%s' of '%s'",
+                                    file, field, dset);
+            goto done;
+        }
+        got = 1;
+    }
+    for (hssize_t i = 0; i < np; i++)
+        if (!(res[i] = strdup(raw[i] ? raw[i] : ""))) {
+            rc = hs_error_set(HS_ENOMEM, "out of memory");
+            goto done;
+        }
+    *out = res;
+    *n = (size_t)np;
+    res = NULL;
+done:
+    if (got)
+        H5Dvlen_reclaim(mt, s, H5P_DEFAULT, raw);
+    hs_h5_strings_free(res, (size_t)(np > 0 ? np : 0));
+    free(raw);
+    hs_results__close(&mt, H5Tclose);
+    hs_results__close(&st, H5Tclose);
+    hs_results__close(&s, H5Sclose);
+    close3(&f, &d, &t);
+    return rc;
+}
