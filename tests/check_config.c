@@ -336,7 +336,8 @@ START_TEST(test_unknown_section_and_keys)
     parse_fails(
         build(DATA_OK, BOOK_OK "colour = red\n", HEDGE_OK, NULL, STRAT_OK),
         "test.ini: [book] unknown key 'colour' (known: assets, "
-        "weights, capital, rebalance, min_history, vol_window)",
+        "weights, capital, rebalance, min_history, vol_window, beta_input, "
+        "delisting)",
         NULL);
     parse_fails(
         build(DATA_OK, BOOK_OK, HEDGE_OK "colour = red\n", NULL, STRAT_OK),

@@ -180,7 +180,13 @@ START_TEST(test_hand_computed_daily)
     hs_ck_near(b->slippage[2], -0.3538853, 1e-6);
     hs_ck_near(b->pnl[2], -106.479066, 1e-6);
     hs_ck_near(b->equity[2], 10177.454275, 1e-6);
-    hs_ck_near(b->ret[2], -150.0 / 10300.0, 1e-15);
+    /* beta_input = target (default): the weights decided at the close of
+     * step 1 (50/50) on close-to-close returns, 0.5 (99/110 - 1) + 0.5
+     * (52/48 - 1); the realised holdings' return (held) is -150/10300 plus
+     * the step-2 orders' return from the open (checked in
+     * test_beta_input_held). */
+    hs_ck_near(b->ret[2], 0.5 * (99.0 / 110 - 1) + 0.5 * (52.0 / 48 - 1),
+               1e-15);
     /* step 3 */
     hs_ck_near(b->equity[3], 10675.509792490398, 1e-8);
     hs_ck_near(b->pnl[3], 499.4766728690832, 1e-8);
@@ -243,7 +249,7 @@ START_TEST(test_fixed_weights_renormalised)
     hs_book_opts o = book_opts(3, idx, HS_WEIGHTS_FIXED, HS_REBAL_DAILY, 0);
     o.fixed = fixed;
     hs_book *b = build_ok(p, ex, &o);
-    for (size_t t = 0; t < n; t++) {
+    for (size_t t = 0; t + 1 < n; t++) {
         const double *w = b->weight + t * 3;
         if (t < 3) {
             ck_assert_int_eq(b->eligible[t], 2);
@@ -296,7 +302,7 @@ START_TEST(test_inverse_vol_weights)
     ck_assert_int_eq(b->eligible[0], 0);
     ck_assert_int_eq(b->eligible[1], 0);
     hs_ck_near(b->traded[0] + b->traded[1], 0, 0);
-    for (size_t t = 2; t < N; t++) {
+    for (size_t t = 2; t + 1 < N; t++) { /* (the final step: no orders) */
         double inv[NA], sum = 0;
         for (size_t a = 0; a < NA; a++) {
             double r[VW];
@@ -404,8 +410,9 @@ START_TEST(test_never_and_daily)
                       BIT(1));
     ck_assert_uint_eq(trades_for(p, HS_REBAL_NEVER, HS_FILL_NEXT_OPEN, 5),
                       BIT(6));
+    /* no orders are decided at the final step */
     ck_assert_uint_eq(trades_for(p, HS_REBAL_DAILY, HS_FILL_CLOSE, 0),
-                      (BIT(12) - 1));
+                      (BIT(11) - 1));
     ck_assert_uint_eq(trades_for(p, HS_REBAL_DAILY, HS_FILL_NEXT_OPEN, 3),
                       (BIT(12) - 1) & ~(BIT(4) - 1));
     /* never: the quantities bought stay: 5000 / 100 of each at close 0 */
@@ -570,8 +577,9 @@ START_TEST(test_min_history)
         double w0 = elig[t] == 0 ? 0 : (elig[t] == 1 ? 1 : 0.5);
         hs_ck_near(b->target[t * 2], w0, 1e-15);
         hs_ck_near(b->target[t * 2 + 1], elig[t] == 2 ? 0.5 : 0, 1e-15);
-        /* due (daily) from the first eligible step on, never before */
-        ck_assert_int_eq(b->due[t], t >= 2);
+        /* due (daily) from the first eligible step on, never before, and
+         * not at the final step */
+        ck_assert_int_eq(b->due[t], t >= 2 && t + 1 < n);
         /* absent closes are 0 in the fast-path rows */
         if (t < 2)
             hs_ck_near(b->bclose[t * 2 + 1], 0, 0);
@@ -1019,6 +1027,130 @@ START_TEST(test_option_book_rules)
 }
 END_TEST
 
+/* The estimator's input (beta_input) on a panel with a listing (C from
+ * step 2) and a delisting (B's last bar is step 5), opens away from the
+ * previous closes so the fill rule matters. */
+static const double BI_CLOSE[3 * 9] = {
+    100, 103, 101, 106, 104, 108, 107, 111, 110, /* A */
+    50,  49,  52,  51,  53,  55,  NAN, NAN, NAN, /* B */
+    NAN, NAN, 20,  21,  19,  22,  23,  21,  24   /* C */};
+static const double BI_OPEN[3 * 9] = {
+    100, 101, 104, 102, 107, 105, 109, 108, 112,
+    50,  50,  48,  53,  50,  54,  NAN, NAN, NAN,
+    NAN, NAN, 20,  20,  22,  18,  23,  24,  20};
+
+static hs_book *bi_book(const hs_panel *p, hs_fill_rule fill,
+                        hs_beta_input in, hs_delisting dl, hs_exec **ex)
+{
+    const int idx[3] = {0, 1, 2};
+    *ex = exec_fixed(p, 7, 0, fill);
+    hs_book_opts o = book_opts(3, idx, HS_WEIGHTS_EQUAL, HS_REBAL_DAILY, 1);
+    o.min_history = 1;
+    o.beta_input = in;
+    o.delisting = dl;
+    return build_ok(p, *ex, &o);
+}
+
+/* fill = close: target and held are the same series, bit for bit; an asset
+ * without a bar (C before its listing, B after its delisting) is left out
+ * of the basket and the rest renormalised, never counted as a 0 return. */
+START_TEST(test_beta_input_close)
+{
+    hs_panel *p = panel_from(9, 3, 1577836800000LL, DAY, BI_CLOSE, BI_OPEN);
+    hs_exec *e1, *e2;
+    hs_book *tg = bi_book(p, HS_FILL_CLOSE, HS_BETA_INPUT_TARGET,
+                          HS_DELIST_UNKNOWN, &e1);
+    hs_book *hd = bi_book(p, HS_FILL_CLOSE, HS_BETA_INPUT_HELD,
+                          HS_DELIST_UNKNOWN, &e2);
+    for (size_t t = 1; t < 9; t++)
+        ck_assert_msg(memcmp(&tg->ret[t], &hd->ret[t], sizeof(double)) == 0,
+                      "step %zu: target %.17g held %.17g", t, tg->ret[t],
+                      hd->ret[t]);
+    /* step 2: decided at close 1 over A and B only (C not listed) */
+    hs_ck_near(tg->ret[2], 0.5 * (101.0 / 103 - 1) + 0.5 * (52.0 / 49 - 1),
+               1e-15);
+    /* step 3: A, B, C a third each */
+    hs_ck_near(tg->ret[3],
+               (106.0 / 101 - 1 + 51.0 / 52 - 1 + 21.0 / 20 - 1) / 3, 1e-15);
+    /* step 6: B has no bar: A and C renormalised to a half each */
+    hs_ck_near(tg->ret[6], 0.5 * (107.0 / 108 - 1) + 0.5 * (23.0 / 22 - 1),
+               1e-15);
+    hs_book_free(tg);
+    hs_book_free(hd);
+    hs_exec_free(e1);
+    hs_exec_free(e2);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* fill = next_open: target is the fill = close series (to 1e-12, so the
+ * beta series of any estimator fed with it is too); held is the realised
+ * return, here worked by hand at step 2: the holdings of close 1 (bought at
+ * open 1) earn close 1 -> close 2, the orders of close 1 (filled at open 2)
+ * earn open 2 -> close 2, over the value decided at close 1. */
+START_TEST(test_beta_input_next_open)
+{
+    hs_panel *p = panel_from(9, 3, 1577836800000LL, DAY, BI_CLOSE, BI_OPEN);
+    hs_exec *e1, *e2, *e3;
+    hs_book *cl = bi_book(p, HS_FILL_CLOSE, HS_BETA_INPUT_TARGET,
+                          HS_DELIST_UNKNOWN, &e1);
+    hs_book *no = bi_book(p, HS_FILL_NEXT_OPEN, HS_BETA_INPUT_TARGET,
+                          HS_DELIST_UNKNOWN, &e2);
+    hs_book *hd = bi_book(p, HS_FILL_NEXT_OPEN, HS_BETA_INPUT_HELD,
+                          HS_DELIST_UNKNOWN, &e3);
+    for (size_t t = 1; t < 9; t++)
+        hs_ck_near(no->ret[t], cl->ret[t], 1e-12);
+    const double *q1 = hd->qty + 1 * 3, *q2 = hd->qty + 2 * 3;
+    /* intended at close 1 = held at close 2 (filled at open 2) */
+    double v0 = q2[0] * 103 + q2[1] * 49;
+    double dv = q1[0] * (101.0 - 103) + q1[1] * (52.0 - 49) +
+                (q2[0] - q1[0]) * (101.0 - 104) + (q2[1] - q1[1]) * (52.0 - 48);
+    hs_ck_near(hd->ret[2], dv / v0, 1e-15);
+    ck_assert(fabs(hd->ret[2] - no->ret[2]) > 1e-6); /* they differ */
+    hs_book_free(cl);
+    hs_book_free(no);
+    hs_book_free(hd);
+    hs_exec_free(e1);
+    hs_exec_free(e2);
+    hs_exec_free(e3);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* delisting = known: B (last bar 5) leaves the target at its last bar and
+ * is sold at that close, at its close price; unknown sells it the step
+ * after, at the same last close. */
+START_TEST(test_delisting_known)
+{
+    hs_panel *p = panel_from(9, 3, 1577836800000LL, DAY, BI_CLOSE, BI_OPEN);
+    p->delisted[1] = 1; /* (set by the loader: the store's data ends) */
+    for (int rule = 0; rule < 2; rule++) {
+        hs_fill_rule fr = rule ? HS_FILL_NEXT_OPEN : HS_FILL_CLOSE;
+        hs_exec *e1, *e2;
+        hs_book *kn = bi_book(p, fr, HS_BETA_INPUT_TARGET, HS_DELIST_KNOWN,
+                              &e1);
+        hs_book *un = bi_book(p, fr, HS_BETA_INPUT_TARGET, HS_DELIST_UNKNOWN,
+                              &e2);
+        hs_ck_near(kn->target[5 * 3 + 1], 0, 0);
+        hs_ck_near(kn->target[5 * 3 + 0], 0.5, 1e-15);
+        hs_ck_near(un->target[5 * 3 + 1], 1.0 / 3, 1e-15);
+        hs_ck_near(kn->qty[5 * 3 + 1], 0, 0); /* sold at close 5 */
+        ck_assert(un->qty[5 * 3 + 1] > 0);    /* still held */
+        hs_ck_near(un->qty[6 * 3 + 1], 0, 0); /* sold at open 6 */
+        /* fill = close: the proceeds are reinvested at close 5 */
+        if (!rule) {
+            hs_ck_near(kn->weight[5 * 3 + 0], 0.5, 1e-12);
+            hs_ck_near(kn->weight[5 * 3 + 2], 0.5, 1e-12);
+        }
+        hs_book_free(kn);
+        hs_book_free(un);
+        hs_exec_free(e1);
+        hs_exec_free(e2);
+    }
+    hs_panel_free(p);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
     Suite *s = suite_create("ledger");
@@ -1044,6 +1176,9 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_option_settlement);
     tcase_add_test(tc, test_option_fee_cap);
     tcase_add_test(tc, test_option_book_rules);
+    tcase_add_test(tc, test_beta_input_close);
+    tcase_add_test(tc, test_beta_input_next_open);
+    tcase_add_test(tc, test_delisting_known);
     suite_add_tcase(s, tc);
     return s;
 }

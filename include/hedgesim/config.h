@@ -80,6 +80,8 @@ typedef struct hs_config {
     double capital;
     hs_rebalance rebalance;
     size_t min_history, vol_window;
+    hs_beta_input beta_input; /* the estimator's y (default target) */
+    hs_delisting delisting;   /* default unknown */
     /* [hedge] */
     char benchmark[HS_SYMBOL_MAX];
     char instrument[HS_SYMBOL_MAX];

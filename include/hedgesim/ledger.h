@@ -53,6 +53,25 @@ typedef enum hs_rebalance {
     HS_REBAL_MONTHLY    /* at the close of each month's last day (UTC) */
 } hs_rebalance;
 
+/* What the beta estimator's y is for step t (docs/concepts.md). */
+typedef enum hs_beta_input {
+    HS_BETA_INPUT_TARGET = 0, /* the holdings the book decided at the close
+                               * of t-1, on close-to-close returns: the fill
+                               * rule does not change it */
+    HS_BETA_INPUT_HELD,       /* the holdings' realised return over t (fills
+                               * at the open included) */
+    HS_BETA_INPUT_PROFORMA    /* the holdings decided at the close of t over
+                               * the whole history (the engine re-feeds the
+                               * estimator at every step) */
+} hs_beta_input;
+
+/* When the book learns that an asset's data ends. */
+typedef enum hs_delisting {
+    HS_DELIST_UNKNOWN = 0, /* at the next step: sold at its last close */
+    HS_DELIST_KNOWN        /* in advance: sold at the close of its last bar,
+                            * and out of the target weights from that bar */
+} hs_delisting;
+
 typedef struct hs_book_opts {
     size_t n_assets;       /* assets in the book */
     const int *asset;      /* [n_assets] their panel indices */
@@ -63,6 +82,8 @@ typedef struct hs_book_opts {
     size_t min_history;    /* bars an asset needs before it is eligible */
     size_t vol_window;     /* bars for inverse-volatility weights */
     size_t live_from;      /* first step the book is held */
+    hs_beta_input beta_input; /* default (0) target */
+    hs_delisting delisting;   /* default (0) unknown */
 } hs_book_opts;
 
 /* The book's track: per-step series, all [n_steps] unless noted.  Money in
@@ -73,9 +94,13 @@ typedef struct hs_book {
     double *equity;   /* holdings at close + cash */
     double *exposure; /* market value the book holds once its pending orders
                        * fill: what a hedge must cover */
-    double *ret;      /* basket return over the step from the holdings (or
-                       * target weights before live_from) at the previous
-                       * close; NaN where undefined */
+    double *ret;      /* the estimator's y over step t (beta_input): the
+                       * return of the holdings decided at the close of t-1
+                       * (target, and proforma's recorded series) or of the
+                       * holdings realised over t (held); the target
+                       * weights of t-1 before and at live_from.  Assets
+                       * without a real bar at t are left out and the rest
+                       * renormalised; NaN where none is left */
     double *pnl;      /* price P&L of the holdings over the step */
     double *fees, *slippage; /* costs of the step's fills (<= 0) */
     double *traded;   /* notional traded in the step (>= 0) */
@@ -91,6 +116,13 @@ typedef struct hs_book {
                        * absent: the contiguous rows the loops read */
     double *bopen;    /* [n_steps * n_assets] opens, likewise */
     unsigned char *slow; /* [n_steps] 1: fills or delistings at this open */
+    double *intent;   /* [n_steps * n_assets] holdings decided at the close
+                       * of t (held + pending), base units; the target
+                       * weights before live_from */
+    unsigned char *busy; /* [n_steps] 1: hs_book_state_close has work at t
+                          * (rebalance due, a known delisting, a gap) */
+    hs_beta_input beta_input;
+    hs_delisting delisting;
 } hs_book;
 
 /* One run's positions in the book (the engine keeps one per run). */
@@ -112,15 +144,19 @@ typedef struct hs_book_flow {
 int hs_book_state_init(hs_book_state *s, const hs_book *b, double capital);
 void hs_book_state_free(hs_book_state *s);
 
-/* The open part of live step t: pending orders fill at the open, assets
- * without a bar (delisted) are sold at their last close, holdings are marked
- * to the close.  Fills `out` (pnl, fee, slippage, traded, holdings). */
+/* The open part of live step t: pending orders fill at the open (an order
+ * waits on a carried gap bar for the asset's next real bar), assets without
+ * a bar (delisted) are sold at their last close, holdings are marked to the
+ * close.  Fills `out` (pnl, fee, slippage, traded, holdings). */
 void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
                         const hs_exec *ex, size_t t, hs_book_flow *out);
 
-/* The close part of live step t: if rebalancing is due, orders to bring the
- * holdings to target weights x `equity` (filled now under the close rule,
- * which adds to out's costs and updates holdings); then sets out->exposure. */
+/* The close part of live step t: with delisting = known, assets whose last
+ * bar is t are sold at this close; if rebalancing is due, orders to bring
+ * the holdings to target weights x `equity` (filled now under the close
+ * rule, which adds to out's costs and updates holdings; an order on a
+ * carried gap bar waits for the next real bar's open); then sets
+ * out->exposure (holdings + pending orders at close prices). */
 void hs_book_state_close(hs_book_state *s, const hs_book *b,
                          const hs_panel *p, const hs_exec *ex, size_t t,
                          double equity, hs_book_flow *out);

@@ -408,15 +408,55 @@ static inline double round_contracts(double qty, double size)
     return r * size;
 }
 
+/* beta_input = proforma: the estimator starts again at every step and sees
+ * the whole history with y the return of the holdings decided at the close
+ * of t (the target basket before live_from), renormalised over the assets
+ * with a real bar at each step.  O(t x assets) per step, no allocation. */
+static void proforma_beta(hs_engine *e, size_t t, const double *xs)
+{
+    const hs_context *c = e->ctx;
+    const hs_panel *p = c->panel;
+    const hs_book *b = c->book;
+    const size_t na = p->n_assets, nb = b->n_assets;
+    const double *q = b->intent + t * nb;
+    /* (the states were sized and checked by hs_engine_reset) */
+    memset(e->beta_state, 0, e->beta_cap);
+    (void)e->spec.beta->init(e->beta_state, &e->spec.beta_params);
+    for (size_t u = 1; u <= t; u++) {
+        double v0 = 0, dv = 0;
+        for (size_t k = 0; k < nb; k++) {
+            size_t i = u * na + (size_t)b->asset[k], it = t * na + (size_t)b->asset[k];
+            if (q[k] == 0 || p->state[i] != HS_BAR_OK ||
+                p->state[i - na] == HS_BAR_ABSENT)
+                continue;
+            double w = q[k] * p->close[it]; /* value weight decided at t */
+            v0 += w;
+            dv += w * (p->close[i] / p->close[i - na] - 1.0);
+        }
+        double x = xs[u], y = v0 > 0 ? dv / v0 : NAN;
+        if (e->spec.log_returns) {
+            x = to_log(x);
+            y = to_log(y);
+        }
+        e->spec.beta->update(e->beta_state, x, y);
+    }
+    e->beta = e->spec.beta->value(e->beta_state);
+}
+
 /* Feed the estimator the step's observation. */
 static void update_beta(hs_engine *e, size_t t)
 {
     const hs_context *c = e->ctx;
     if (!e->spec.beta)
         return;
-    double x = (e->spec.type->flags & HS_STRATEGY_BETA_ON_HEDGE)
-                   ? c->hedge_ret[t]
-                   : c->bench_ret[t];
+    const double *xs = (e->spec.type->flags & HS_STRATEGY_BETA_ON_HEDGE)
+                           ? c->hedge_ret
+                           : c->bench_ret;
+    if (c->book->beta_input == HS_BETA_INPUT_PROFORMA) {
+        proforma_beta(e, t, xs);
+        return;
+    }
+    double x = xs[t];
     double y = c->book->ret[t];
     if (e->spec.log_returns) {
         x = to_log(x);
@@ -565,11 +605,16 @@ int hs_engine_step(hs_engine *e)
         hs_book_state_open(&e->book, b, p, c->exec, t, &bf);
 
     /* 2. The hedge account: mark to the open, fill the previous step's
-     * order there, mark to the close, funding (> 0 rate: longs pay). */
+     * order there, mark to the close, funding (> 0 rate: longs pay).  On a
+     * carried gap bar the order waits for the next real bar. */
+    const int real = p->state[ih] == HS_BAR_OK;
+    const double waiting = real ? 0 : e->hedge.pending;
+    e->hedge.pending -= waiting;
     if (hs_hedge__open(&e->hedge, c->exec, (size_t)c->hedge, t,
                        t > c->live_from, prev, open, close, p->funding[ih],
                        &hf, &f))
         record_fill(e, t, &f);
+    e->hedge.pending += waiting;
 
     /* 3. Options: fills at the open, expiries, then marks at the close. */
     const int options = e->spec.options.chains != NULL;
@@ -577,7 +622,7 @@ int hs_engine_step(hs_engine *e)
         return rc;
 
     /* 4. The book rebalances to the account's equity at this close. */
-    if (b->due[t])
+    if (b->busy[t])
         hs_book_state_close(&e->book, b, p, c->exec, t,
                             e->book.cash + bf.holdings + e->hedge.cash +
                                 e->options.value,
@@ -613,11 +658,15 @@ int hs_engine_step(hs_engine *e)
     }
     if (e->exposure == 0)
         flatten(e, &d);
+    if (t + 1 == p->n_steps) { /* no orders at the run's final step */
+        d.trade = 0;
+        d.n_options = 0;
+    }
     if (d.trade) {
         double target = round_contracts(d.hedge_target, e->spec.contract_size);
         if (hs_hedge__order(&e->hedge, c->exec, (size_t)c->hedge, t, target,
-                            e->spec.contract_size, close, e->at_close, &hf,
-                            &f))
+                            e->spec.contract_size, close,
+                            e->at_close && real, &hf, &f))
             record_fill(e, t, &f);
     }
     if (d.n_options && (rc = options_orders(e, t, &d, &of)))
@@ -675,11 +724,13 @@ int hs_engine_run(hs_engine *e)
 int hs_engine_metrics(const hs_engine *e, hs_metrics *out)
 {
     const hs_context *c = e->ctx;
-    const size_t lf = c->live_from, n = e->s.n_steps;
+    /* The formation step (live_from: the book and the hedge are bought, it
+     * holds only their costs) is left out: metrics start at the next. */
+    const size_t lf = c->live_from + 1, n = e->s.n_steps;
     if (e->t < n || n <= lf + 1)
         return hs_error_set(HS_EINVAL,
                             "run '%s': metrics need a finished run of at least "
-                            "2 live steps",
+                            "2 live steps after the formation step",
                             e->spec.name);
     const size_t m = n - lf;
     double *ru = malloc(m * sizeof *ru), *scratch = malloc(m * sizeof *scratch);
@@ -690,9 +741,7 @@ int hs_engine_metrics(const hs_engine *e, hs_metrics *out)
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < m; i++)
-        ru[i] = c->book->equity[lf + i] /
-                    (i ? c->book->equity[lf + i - 1] : c->book->capital) -
-                1.0;
+        ru[i] = c->book->equity[lf + i] / c->book->equity[lf + i - 1] - 1.0;
     double rf = 0;
     for (size_t t = lf; t < n; t++)
         rf += c->panel->rate[t];

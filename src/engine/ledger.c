@@ -29,6 +29,8 @@ void hs_book_free(hs_book *b)
     free(b->bclose);
     free(b->bopen);
     free(b->slow);
+    free(b->intent);
+    free(b->busy);
     free(b);
 }
 
@@ -99,6 +101,9 @@ static int target_weights(const hs_panel *p, const hs_book_opts *o, size_t t,
             continue;
         if ((size_t)p->first[a] + o->min_history > t + 1)
             continue;
+        if (o->delisting == HS_DELIST_KNOWN && p->delisted[a] &&
+            t >= (size_t)p->last[a])
+            continue; /* announced: not held past its last close */
         double wk = 1.0;
         if (o->weighting == HS_WEIGHTS_FIXED) {
             wk = o->fixed[k];
@@ -163,7 +168,6 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
                         const hs_exec *ex, size_t t, hs_book_flow *out)
 {
     const size_t na = p->n_assets, nb = b->n_assets;
-    const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
     if (!b->slow[t]) { /* no fill and no delisting: a plain mark */
         hs_book__mark(s, b, t, out);
         return;
@@ -187,14 +191,16 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
         }
         if (q != 0) /* (a new listing has no previous close) */
             pnl += q * (op[k] - cp[k]);
-        if (s->pend[k] != 0 && !at_close) {
+        /* An order fills at a real bar's open; on a carried gap it waits. */
+        if (s->pend[k] != 0 &&
+            p->state[t * na + (size_t)b->asset[k]] == HS_BAR_OK) {
             hs_exec__fill(ex, (size_t)b->asset[k], t, s->pend[k], op[k], 0,
                           &f);
             add_fill(s, &f, out);
             q += s->pend[k];
             s->q[k] = q;
+            s->pend[k] = 0;
         }
-        s->pend[k] = 0;
         if (q != 0) {
             pnl += q * (cl[k] - op[k]);
             hold += q * cl[k];
@@ -208,59 +214,107 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
                          const hs_panel *p, const hs_exec *ex, size_t t,
                          double equity, hs_book_flow *out)
 {
-    const size_t nb = b->n_assets;
+    const size_t nb = b->n_assets, na = p->n_assets;
     const int at_close = hs_exec_rule(ex) == HS_FILL_CLOSE;
     const double *w = b->target + t * nb, *cl = b->bclose + t * nb;
-    if (!b->due[t]) { /* nothing pending: the exposure is the holdings */
+    if (!b->busy[t]) { /* nothing pending: the exposure is the holdings */
         out->exposure = out->holdings;
         return;
+    }
+    for (size_t k = 0; k < nb; k++) {
+        const size_t a = (size_t)b->asset[k];
+        if (cl[k] == 0 || b->delisting != HS_DELIST_KNOWN || !p->delisted[a] ||
+            (size_t)p->last[a] != t || s->q[k] == 0)
+            continue;
+        /* An announced delisting: sold at the close of its last bar; the
+         * rebalance below sizes on the equity net of the sale's costs. */
+        const double q = s->q[k];
+        hs_fill f;
+        hs_exec__fill(ex, a, t, -q, cl[k], 1, &f);
+        add_fill(s, &f, out);
+        equity += -q * (f.price - cl[k]) - f.fee;
+        s->q[k] = 0;
+        s->pend[k] = 0;
     }
     double hold = 0, expo = 0;
     for (size_t k = 0; k < nb; k++) {
         if (cl[k] == 0) /* absent: not held, nothing to trade */
             continue;
-        double d = w[k] * equity / cl[k] - s->q[k];
-        if (d != 0 && at_close) {
-            hs_fill f;
-            hs_exec__fill(ex, (size_t)b->asset[k], t, d, cl[k], 1, &f);
-            add_fill(s, &f, out);
-            s->q[k] += d;
-        } else {
-            s->pend[k] = d;
+        const size_t a = (size_t)b->asset[k];
+        if (b->due[t]) {
+            double d = w[k] * equity / cl[k] - s->q[k];
+            if (d != 0 && at_close && p->state[t * na + a] == HS_BAR_OK) {
+                hs_fill f;
+                hs_exec__fill(ex, a, t, d, cl[k], 1, &f);
+                add_fill(s, &f, out);
+                s->q[k] += d;
+                s->pend[k] = 0;
+            } else { /* the next open, or after a gap the next real bar */
+                s->pend[k] = d;
+            }
         }
         hold += s->q[k] * cl[k];
         expo += (s->q[k] + s->pend[k]) * cl[k];
     }
-    (void)p;
     out->holdings = hold;
     out->exposure = expo;
 }
 
-/* The target-weight basket's return over step t (weights of close t-1). */
-static double basket_return(const hs_panel *p, const hs_book *b, size_t t)
+/* The return over step t of holdings x[] (units; or weights at the close of
+ * t-1 divided by that close) on close-to-close returns, over the assets with
+ * a real bar at t and a price at t-1: an asset without a bar never
+ * contributes a zero return.  NaN if none is left. */
+static double holdings_return(const hs_panel *p, const hs_book *b, size_t t,
+                              const double *x)
 {
     const size_t na = p->n_assets, nb = b->n_assets;
-    if (t == 0 || b->eligible[t - 1] == 0)
+    double v0 = 0, dv = 0;
+    if (t == 0)
         return NAN;
-    const double *w = b->target + (t - 1) * nb;
-    double r = 0;
     for (size_t k = 0; k < nb; k++) {
-        if (w[k] == 0)
-            continue;
         size_t i = t * na + (size_t)b->asset[k];
-        if (p->state[i] == HS_BAR_ABSENT)
-            return NAN;
-        r += w[k] * (p->close[i] / p->close[i - na] - 1.0);
+        if (x[k] == 0 || p->state[i] != HS_BAR_OK ||
+            p->state[i - na] == HS_BAR_ABSENT)
+            continue;
+        v0 += x[k] * p->close[i - na];
+        dv += x[k] * (p->close[i] - p->close[i - na]);
     }
-    return r;
+    return v0 > 0 ? dv / v0 : NAN;
+}
+
+/* The realised return of the holdings over live step t: qb, pb the holdings
+ * and orders at the close of t-1, qo the holdings after t's open fills.
+ * Written so that with no fill at the open it is holdings_return(qb) bit for
+ * bit. */
+static double held_return(const hs_panel *p, const hs_book *b, size_t t,
+                          const double *qb, const double *pb, const double *qo)
+{
+    const size_t na = p->n_assets, nb = b->n_assets;
+    double v0 = 0, dv = 0;
+    if (t == 0)
+        return NAN;
+    for (size_t k = 0; k < nb; k++) {
+        size_t i = t * na + (size_t)b->asset[k];
+        double x = qb[k] + pb[k];
+        if (x == 0 || p->state[i] != HS_BAR_OK ||
+            p->state[i - na] == HS_BAR_ABSENT)
+            continue;
+        v0 += x * p->close[i - na];
+        dv += qb[k] * (p->close[i] - p->close[i - na]);
+        if (qo[k] != qb[k])
+            dv += (qo[k] - qb[k]) * (p->close[i] - p->open[i]);
+    }
+    return v0 > 0 ? dv / v0 : NAN;
 }
 
 int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
                   const hs_book_opts *o)
 {
     const size_t n = p->n_steps, na = p->n_assets, nb = o->n_assets;
+    const size_t nn = (n * nb) != 0 ? n * nb : 1;
     hs_book *b = NULL;
     hs_book_state st = {0};
+    double *qb = NULL;
     int rc;
     *out = NULL;
     if (o->live_from >= n)
@@ -270,26 +324,34 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
         return rc;
     b->capital = o->capital;
     b->live_from = o->live_from;
-    b->target = calloc((n * nb) != 0 ? n * nb : 1, sizeof *b->target);
+    b->beta_input = o->beta_input;
+    b->delisting = o->delisting;
+    b->target = calloc(nn, sizeof *b->target);
     b->due = calloc(n ? n : 1, 1);
     b->asset = calloc(nb ? nb : 1, sizeof *b->asset);
-    b->bclose = calloc((n * nb) != 0 ? n * nb : 1, sizeof *b->bclose);
-    b->bopen = calloc((n * nb) != 0 ? n * nb : 1, sizeof *b->bopen);
+    b->bclose = calloc(nn, sizeof *b->bclose);
+    b->bopen = calloc(nn, sizeof *b->bopen);
     b->slow = calloc(n ? n : 1, 1);
+    b->intent = calloc(nn, sizeof *b->intent);
+    b->busy = calloc(n ? n : 1, 1);
+    qb = calloc(3 * (nb ? nb : 1), sizeof *qb);
     if (!b->target || !b->due || !b->asset || !b->bclose || !b->bopen ||
-        !b->slow) {
+        !b->slow || !b->intent || !b->busy || !qb) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
     memcpy(b->asset, o->asset, nb * sizeof *b->asset);
+    double *pb = qb + nb, *qo = pb + nb;
 
-    /* 1. The plan: target weights and rebalancing days. */
+    /* 1. The plan: target weights and rebalancing days.  No orders are
+     * decided at the final step (nothing would be held after them), unless
+     * it is the only live step. */
     int ever = 0;
     for (size_t t = 0; t < n; t++) {
         b->eligible[t] = target_weights(p, o, t, b->target + t * nb);
         if (t < o->live_from || b->eligible[t] == 0)
             continue;
-        b->due[t] = !ever || rebalance_due(p, o->rebalance, t);
+        b->due[t] = !ever || (t + 1 < n && rebalance_due(p, o->rebalance, t));
         ever = 1;
     }
     if (!ever) {
@@ -305,40 +367,51 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     const int next_open = hs_exec_rule(ex) == HS_FILL_NEXT_OPEN;
     for (size_t t = 0; t < n; t++) {
         b->slow[t] = t == 0 || t == o->live_from || (next_open && b->due[t - 1]);
+        b->busy[t] = b->due[t];
         for (size_t k = 0; k < nb; k++) {
-            size_t i = t * na + (size_t)o->asset[k];
+            size_t a = (size_t)o->asset[k], i = t * na + a;
             int absent = p->state[i] == HS_BAR_ABSENT;
             b->bclose[t * nb + k] = absent ? 0 : p->close[i];
             b->bopen[t * nb + k] = absent ? 0 : p->open[i];
             if (t > 0 && absent && p->state[i - na] != HS_BAR_ABSENT)
                 b->slow[t] = 1; /* a delisting: sold at the last close */
+            if (t > 0 && p->state[i - na] == HS_BAR_FILLED)
+                b->slow[t] = 1; /* an order may wait out a gap */
+            if (p->state[i] == HS_BAR_FILLED)
+                b->busy[t] = 1;
+            if (o->delisting == HS_DELIST_KNOWN && p->delisted[a] &&
+                (size_t)p->last[a] == t)
+                b->busy[t] = 1; /* an announced delisting: sold now */
         }
     }
 
-    /* 2. The unhedged book, sized on its own equity. */
+    /* 2. The unhedged book, sized on its own equity, and the estimator's
+     * input. */
     if ((rc = hs_book_state_init(&st, b, o->capital)))
         goto done;
     for (size_t t = 0; t < n; t++) {
-        b->ret[t] = basket_return(p, b, t);
+        double *it = b->intent + t * nb;
+        if (t <= o->live_from) /* not held yet: the target basket */
+            b->ret[t] = t > 0 ? holdings_return(p, b, t, it - nb) : NAN;
         if (t < o->live_from) {
+            /* weights / close: the target basket as units */
+            for (size_t k = 0; k < nb; k++) {
+                double c = b->bclose[t * nb + k];
+                it[k] = c > 0 ? b->target[t * nb + k] / c : 0;
+            }
             b->equity[t] = o->capital;
             continue;
         }
-        /* The holdings' return: weights at the previous close. */
-        double v0 = 0, dv = 0;
-        for (size_t k = 0; t > 0 && k < nb; k++) {
-            size_t i = t * na + (size_t)b->asset[k];
-            if (st.q[k] == 0)
-                continue;
-            v0 += st.q[k] * p->close[i - na];
-            if (p->state[i] != HS_BAR_ABSENT)
-                dv += st.q[k] * (p->close[i] - p->close[i - na]);
-        }
-        if (v0 > 0)
-            b->ret[t] = dv / v0;
+        memcpy(qb, st.q, nb * sizeof *qb);
+        memcpy(pb, st.pend, nb * sizeof *pb);
         hs_book_flow f;
         hs_book_state_open(&st, b, p, ex, t, &f);
+        memcpy(qo, st.q, nb * sizeof *qo);
         hs_book_state_close(&st, b, p, ex, t, st.cash + f.holdings, &f);
+        if (t > o->live_from)
+            b->ret[t] = b->beta_input == HS_BETA_INPUT_HELD
+                            ? held_return(p, b, t, qb, pb, qo)
+                            : holdings_return(p, b, t, it - nb);
         b->equity[t] = st.cash + f.holdings;
         b->exposure[t] = f.exposure;
         b->pnl[t] = f.pnl;
@@ -348,6 +421,7 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
         for (size_t k = 0; k < nb; k++) {
             size_t i = t * na + (size_t)b->asset[k];
             b->qty[t * nb + k] = st.q[k];
+            it[k] = st.q[k] + st.pend[k];
             b->weight[t * nb + k] = st.q[k] != 0 && f.holdings != 0
                                         ? st.q[k] * p->close[i] / f.holdings
                                         : 0;
@@ -356,6 +430,7 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     *out = b;
     b = NULL;
 done:
+    free(qb);
     hs_book_state_free(&st);
     hs_book_free(b);
     return rc;

@@ -50,6 +50,10 @@ static const hs_param book_params[] = {
      "bars an asset needs before it joins the book"},
     {"vol_window", HS_PARAM_INT, "60", 2, 100000, NULL,
      "bars for inverse-volatility weights"},
+    {"beta_input", HS_PARAM_CHOICE, "target", 0, 0, "target|held|proforma",
+     "the estimator's y: decided, realised or pro-forma holdings"},
+    {"delisting", HS_PARAM_CHOICE, "unknown", 0, 0, "unknown|known",
+     "sell a delisted asset at its last close the step after, or at it"},
     HS_PARAM_END};
 
 static const hs_param hedge_params[] = {
@@ -369,6 +373,9 @@ static int read_book(hs_config *c, const hs_config_raw_section *s,
     c->rebalance = (hs_rebalance)hs_values_int(&v, "rebalance");
     c->min_history = (size_t)hs_values_int(&v, "min_history");
     c->vol_window = (size_t)hs_values_int(&v, "vol_window");
+    c->beta_input = (hs_beta_input)hs_values_int(&v, "beta_input");
+    c->delisting = hs_values_int(&v, "delisting") ? HS_DELIST_KNOWN
+                                                   : HS_DELIST_UNKNOWN;
     return 0;
 }
 

@@ -226,7 +226,9 @@ static int build_context(hs_plan *pl)
                  .capital = cfg->capital,
                  .rebalance = cfg->rebalance,
                  .min_history = cfg->min_history,
-                 .vol_window = cfg->vol_window},
+                 .vol_window = cfg->vol_window,
+                 .beta_input = cfg->beta_input,
+                 .delisting = cfg->delisting},
         .exec = cfg->exec,
     };
     pl->bench = bench;
