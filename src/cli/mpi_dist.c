@@ -45,6 +45,7 @@ static struct {
     /* $HEDGESIM_MPI_STATS: the communication, measured (docs/scale.md) */
     int stats;
     double wait_s;        /* other ranks: waiting for chunks */
+    double t_init, t_first; /* MPI_Wtime at start, at the first chunk */
     size_t served;        /* rank 0: chunks handed out */
 } g = {.size = 1, .lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -66,6 +67,7 @@ int hs_cli_mpi_init(int *argc, char ***argv)
         MPI_Finalize();
         return -1;
     }
+    g.t_init = MPI_Wtime();
     const char *st = getenv("HEDGESIM_MPI_STATS");
     g.stats = st && *st && strcmp(st, "0") != 0;
     return 0;
@@ -153,6 +155,8 @@ static int next_chunk(void *ctx, size_t *first, size_t *count)
     MPI_Recv(reply, 2, MPI_UINT64_T, 0, TAG_CHUNK, MPI_COMM_WORLD,
              MPI_STATUS_IGNORE);
     g.wait_s += MPI_Wtime() - t0;
+    if (!g.t_first)
+        g.t_first = t0;
     if (reply[1] == 0) {
         g.exhausted = 1;
         return 0;
@@ -248,9 +252,12 @@ static int send_results(const items *it)
     send_bytes(buf, n);
     free(buf);
     if (g.stats)
-        fprintf(stderr, "hedgesim-mpi: rank %d: %zu chunks, %.6f s waiting "
-                        "for them (%.1f us a chunk), %zu bytes of results\n",
-                g.rank, g.n_chunks, g.wait_s,
+        fprintf(stderr, "hedgesim-mpi: rank %d: first chunk asked %.3f s "
+                        "after start, work done %.3f s after; %zu chunks, "
+                        "%.6f s waiting for them (%.1f us a chunk), %zu bytes "
+                        "of results\n",
+                g.rank, g.t_first - g.t_init, MPI_Wtime() - g.t_first,
+                g.n_chunks, g.wait_s,
                 g.n_chunks ? 1e6 * g.wait_s / (double)(g.n_chunks + 1) : 0.0,
                 n);
     return 0;
