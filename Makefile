@@ -198,7 +198,7 @@ fuzz:
 valgrind: all $(TESTS) $(TEMPLATE_SO) $(FAKE_SO)
 	@CK_FORK=no HS_FAULT_STRIDE=16 HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_VALGRIND=1 tests/run-unit.sh $(TESTS)
 
-bench: $(BENCHES) datasets/hedgesim.db $(if $(filter 1,$(MPI)),$(MPI_BIN))
+bench: $(BENCHES) datasets/hedgesim.db $(if $(filter 1,$(MPI)),mpi)
 	@for b in $(BENCHES); do echo "== $$b"; $$b datasets/hedgesim.db || exit 1; done
 	@$(if $(filter 1,$(MPI)),$(MAKE) --no-print-directory bench-mpi)
 
