@@ -47,7 +47,18 @@ HAVE_DEPS := $(shell pkg-config --exists $(PKGS) 2>/dev/null && \
                test -f $(ECHARTS_JS) && echo yes)
 
 .PHONY: all check asan valgrind bench demo deps clean help dataset test-unit test-cli \
-        fuzz fuzz-build deps-fuzz screenshot install uninstall test-install
+        fuzz fuzz-build deps-fuzz screenshot install uninstall test-install \
+        check-mpi mpi bench-mpi
+
+# MPI (`make MPI=1`, docs/scale.md): hedgesim-mpi, the same tool whose mc
+# and sweep share their work over the ranks of mpirun, built in build-mpi/
+# on the same library (which knows nothing of MPI); `make check-mpi` runs
+# its tests.  Without MPI=1 nothing here needs Open MPI.
+MPI      ?=
+MPI_B    := build-mpi
+MPI_BIN  := hedgesim-mpi
+MPI_DEB  := libopenmpi-dev openmpi-bin
+HAVE_MPI := $(shell pkg-config --exists mpi-c 2>/dev/null && command -v mpirun >/dev/null && echo yes)
 
 # Fuzzing (`make fuzz`): clang with libFuzzer, in its own build directory.
 # Each harness runs FUZZ_SECONDS; a crash keeps its input under
@@ -69,10 +80,16 @@ LDFLAGS    += $(SANITIZE)
 # The library's layers, bottom up (docs/architecture.md): each folder may use
 # the public headers of the ones before it, and its own *_int.h only.
 LAYERS   := base data options engine sim run
-CLI_SRC  := $(wildcard src/cli/*.c)
+# src/cli/mpi_main.c and mpi_dist.c make hedgesim-mpi; hedgesim has
+# main.c and mpi_none.c (one process) in their place.
+MPI_ONLY := src/cli/mpi_main.c src/cli/mpi_dist.c
+CLI_SRC  := $(filter-out $(MPI_ONLY),$(wildcard src/cli/*.c))
+MPI_CLI_SRC := $(filter-out src/cli/main.c src/cli/mpi_none.c,$(wildcard src/cli/*.c))
 LIB_SRC  := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)) \
             $(filter-out strategies/template.c,$(wildcard strategies/*.c))
-TEST_SRC := $(wildcard tests/check_*.c)
+# tests/mpi/check_share.c tests the work-sharing hooks in one process: no
+# MPI needed, so it runs with the other suites.
+TEST_SRC := $(wildcard tests/check_*.c) tests/mpi/check_share.c
 BENCH_SRC:= $(wildcard bench/*.c)
 
 # The crisis library (datasets/windows.csv) is compiled in: a generated C
@@ -93,7 +110,7 @@ FAKE_SO  := $(B)/tests/fake_plugin.so
 # objects; installed, in ../lib (relinked at `make install`).
 BIN_RPATH := $(if $(filter $(B)/,$(dir $(BIN))),$$ORIGIN,$$ORIGIN/$(B))
 
-all: $(LIB) $(SHLIB) $(BIN) datasets/hedgesim.db
+all: $(LIB) $(SHLIB) $(BIN) datasets/hedgesim.db $(if $(filter 1,$(MPI)),mpi)
 
 
 # The library's objects are position-independent (under $(B)/pic/): the
@@ -178,7 +195,38 @@ $(B)/hedgesim.pc: Makefile include/hedgesim/hedgesim.h
 $(B)/tests/%: tests/%.c $(SHLIB) tests/testutil.h Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) -L$(B) -lhedgesim \
-	    -Wl,-rpath,'$$ORIGIN/..' $(PKG_LIBS) $(CHECK_LIBS)
+	    -Wl,-rpath,'$$ORIGIN/..:$$ORIGIN/../..' $(PKG_LIBS) $(CHECK_LIBS)
+
+# hedgesim-mpi: the CLI objects again, with Open MPI's flags (pkg-config
+# mpi-c), linked with the same library.
+ifeq ($(HAVE_MPI),yes)
+MPI_CFLAGS  := $(shell pkg-config --cflags mpi-c)
+MPI_LIBS    := $(shell pkg-config --libs mpi-c)
+MPI_CLI_OBJ := $(MPI_CLI_SRC:%.c=$(MPI_B)/%.o)
+
+$(MPI_B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(MPI_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(MPI_BIN): $(MPI_CLI_OBJ) $(SHLIB)
+	$(CC) $(LDFLAGS) -o $@ $(MPI_CLI_OBJ) -L$(B) -lhedgesim \
+	    -Wl,-rpath,'$(BIN_RPATH)' $(PKG_LIBS) $(MPI_LIBS)
+
+mpi: $(MPI_BIN)
+
+# 1, 2 and 3 ranks against the single-process run, and a killed rank.
+check-mpi: all $(MPI_BIN) $(FAKE_SO)
+	@tests/mpi/run.sh ./$(BIN) ./$(MPI_BIN)
+
+bench-mpi: $(MPI_BIN) datasets/hedgesim.db
+	@tests/mpi/bench.sh ./$(MPI_BIN)
+
+-include $(MPI_CLI_OBJ:.o=.d)
+else
+mpi check-mpi bench-mpi:
+	@echo "make: $@ needs Open MPI (pkg-config mpi-c and mpirun): install $(MPI_DEB)" >&2
+	@exit 1
+endif
 
 # Fault injection: the suite's binary wraps the allocation calls made from
 # the library's objects, so that it can fail the Nth one
@@ -264,8 +312,9 @@ fuzz:
 valgrind: all $(TESTS) $(TEMPLATE_SO) $(FAKE_SO)
 	@CK_FORK=no HS_FAULT_STRIDE=16 HS_TEST_PLUGIN=$(TEMPLATE_SO) HS_VALGRIND=1 tests/run-unit.sh $(TESTS)
 
-bench: $(BENCHES) datasets/hedgesim.db
+bench: $(BENCHES) datasets/hedgesim.db $(if $(filter 1,$(MPI)),mpi)
 	@for b in $(BENCHES); do echo "== $$b"; $$b datasets/hedgesim.db || exit 1; done
+	@$(if $(filter 1,$(MPI)),$(MAKE) --no-print-directory bench-mpi)
 
 demo: all
 	./$(BIN) run configs/alt-basket-btc-hedge.ini -o results/demo.h5 --force
@@ -292,7 +341,8 @@ screenshot: all
 
 else ifeq ($(HS_DEPS_TRIED),1)  # installed, and still not found
 
-all check asan valgrind bench demo dataset test-unit test-cli fuzz fuzz-build screenshot install test-install:
+all check asan valgrind bench demo dataset test-unit test-cli fuzz fuzz-build screenshot install test-install \
+mpi check-mpi bench-mpi:
 	@echo "make: pkg-config still cannot find: $(PKGS), or $(ECHARTS_JS) is missing" >&2
 	@echo "make: install $(DEB_PKGS) (or the same libraries) and retry" >&2
 	@exit 1
@@ -305,7 +355,8 @@ check demo:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory HS_DEPS_TRIED=1 $@
 
-all asan valgrind bench dataset test-unit test-cli fuzz fuzz-build screenshot install test-install:
+all asan valgrind bench dataset test-unit test-cli fuzz fuzz-build screenshot install test-install \
+mpi check-mpi bench-mpi:
 	@echo "make: missing libraries (pkg-config cannot find: $(PKGS)) or the report's $(ECHARTS_JS)" >&2
 	@echo "make: run 'make deps' (installs $(DEB_PKGS) and echarts $(ECHARTS_VERSION) from npm), then retry" >&2
 	@exit 1
@@ -353,7 +404,7 @@ deps-fuzz:
 	fi
 
 clean:
-	rm -rf build build-asan build-fuzz hedgesim datasets/hedgesim.db datasets/hedgesim.db-*
+	rm -rf build build-asan build-fuzz $(MPI_B) hedgesim $(MPI_BIN) datasets/hedgesim.db datasets/hedgesim.db-*
 
 help:
 	@echo "make          build libhedgesim.a and .so, hedgesim and the embedded dataset"
@@ -363,7 +414,9 @@ help:
 	@echo "make asan     the same under AddressSanitizer + UBSan"
 	@echo "make valgrind the unit suites under valgrind"
 	@echo "make fuzz     libFuzzer harnesses, FUZZ_SECONDS (default 60) each, clang"
-	@echo "make bench    benchmarks (prints figures)"
+	@echo "make bench    benchmarks (prints figures; MPI=1: also over 1 and 2 ranks)"
+	@echo "make MPI=1    also build hedgesim-mpi (Open MPI, docs/scale.md)"
+	@echo "make check-mpi MPI tests: 1, 2, 3 ranks give the same results; a killed rank"
 	@echo "make install  install into PREFIX (/usr/local; DESTDIR to stage)"
 	@echo "make uninstall remove what make install installed"
 	@echo "make deps     install missing Debian packages and the report's echarts (npm)"

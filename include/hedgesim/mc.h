@@ -51,9 +51,18 @@ typedef struct hs_mc_opts {
      * run (NULL: none). */
     void (*progress)(void *ctx, size_t done, size_t total, double seconds);
     void *progress_ctx;
+    /* Work shared with other processes (NULL: this process runs every
+     * path).  The worker threads ask for chunks of paths [*first, *first +
+     * *count), one call at a time (the runner serialises them); *count 0:
+     * no work is left.  Returns 0 or a negative error, which fails the run.
+     * hs_mc_run then returns 0 once the chunks run out, and the run is
+     * complete when every path has run here or been stored with
+     * hs_mc_path_unpack (docs/scale.md). */
+    int (*next_chunk)(void *ctx, size_t *first, size_t *count);
+    void *chunk_ctx;
 } hs_mc_opts;
 
-#define HS_MC_OPTS_INIT {1000, 1, 1, 0, 0, NULL, NULL, NULL}
+#define HS_MC_OPTS_INIT {1000, 1, 1, 0, 0, NULL, NULL, NULL, NULL, NULL}
 
 /* One path of one run: the row of /mc/<run>/paths.  Currency amounts are
  * over the simulated steps. */
@@ -118,6 +127,16 @@ void hs_mc_summarize(const hs_mc *mc, size_t run, int subset,
                      hs_mc_summary *out);
 /* 1 if the model has regimes (the stress split means something). */
 int hs_mc_has_regimes(const hs_mc *mc);
+
+/* The results of path p as bytes, to move them between processes of the
+ * same build on machines of the same type (hs_mc_opts.next_chunk):
+ * hs_mc_path_bytes(p) bytes (its rows, and its band and kept series when
+ * p is among the first band_paths / keep_paths).  pack reads path p's
+ * results (valid once it ran here); unpack stores them and counts path p
+ * as done: HS_EINVAL if p is out of range. */
+size_t hs_mc_path_bytes(const hs_mc *mc, size_t p);
+void hs_mc_path_pack(const hs_mc *mc, size_t p, void *buf);
+int hs_mc_path_unpack(hs_mc *mc, size_t p, const void *buf);
 
 /* Write /mc/... and the provenance to `path` (written to a temporary name
  * and renamed: nothing half-written).  HS_EEXISTS if it exists and !force;

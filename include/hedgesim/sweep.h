@@ -65,9 +65,18 @@ typedef struct hs_sweep_opts {
                              * config's data.db */
     hs_sweep_progress_fn progress; /* NULL: none */
     void *progress_user;
+    /* Work shared with other processes (NULL: this process runs every
+     * point).  The threads ask for chunks of work items [*first, *first +
+     * *count) (item w is grid point hs_sweep_point_of_work(w)), one call at
+     * a time (the sweep serialises them); *count 0: no work is left.
+     * Returns 0 or a negative error, which fails the run.  The sweep is
+     * complete when every point has run here or been stored with
+     * hs_sweep_point_unpack (docs/scale.md). */
+    int (*next_chunk)(void *ctx, size_t *first, size_t *count);
+    void *chunk_ctx;
 } hs_sweep_opts;
 
-#define HS_SWEEP_OPTS_INIT {NULL, 1, 0, NULL, NULL, NULL}
+#define HS_SWEEP_OPTS_INIT {NULL, 1, 0, NULL, NULL, NULL, NULL, NULL}
 
 /* Parse the axes `vary[0..n_vary)` ("KEY=a:b:step" or "KEY=v1,v2,...")
  * for a run of `cfg`, and validate every grid point.  Borrows cfg and reg
@@ -106,6 +115,19 @@ const hs_metrics *hs_sweep_metrics(const hs_sweep *sw, size_t p);
 const hs_panel *hs_sweep_panel(const hs_sweep *sw);
 /* The first live step of that panel. */
 size_t hs_sweep_live_from(const hs_sweep *sw);
+
+/* Work item w (0 .. n_points - 1) is grid point hs_sweep_point_of_work(w):
+ * items run in this order, cost tuples outermost, so consecutive items
+ * share a plan. */
+size_t hs_sweep_point_of_work(const hs_sweep *sw, size_t w);
+/* The results of point p as hs_sweep_point_bytes() bytes, to move them
+ * between processes of the same build on machines of the same type.  pack
+ * reads point p's results (valid once it ran here); unpack stores them and
+ * counts the point as done: HS_EINVAL if p is out of range or the sweep
+ * has not run here. */
+size_t hs_sweep_point_bytes(void);
+void hs_sweep_point_pack(const hs_sweep *sw, size_t p, void *buf);
+int hs_sweep_point_unpack(hs_sweep *sw, size_t p, const void *buf);
 
 /* Write the results: root attributes from `meta` (mode "sweep"), the
  * calendar, /sweep/summary (one row per point, in grid order) and the full

@@ -2,8 +2,12 @@
 #ifndef HS_CLI_INT_H
 #define HS_CLI_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "hedgesim/mc.h"
+#include "hedgesim/sweep.h"
 
 /* Exit codes, documented in docs/cli.md. */
 enum {
@@ -68,5 +72,24 @@ int hs_cli_summary_format(const char *cmd, int opt, int *fmt);
 /* Common handling of getopt_long's '?' and ':' returns: prints the one-line
  * error for the option that caused it and returns HS_EXIT_USAGE. */
 int hs_cli_bad_option(const char *cmd, int opt, char **argv);
+
+/* Work shared over MPI processes (docs/scale.md): hedgesim-mpi links
+ * mpi_dist.c, hedgesim mpi_none.c (one process, rank 0, where these do
+ * nothing).  A command sets the hooks in its options (share_*), tells how
+ * many paths or points there are (share_start) before it runs them, and
+ * after the run gathers the results on rank 0 (gather_*), which alone
+ * writes and prints.  Each returns 0 or an error code. */
+int hs_cli_rank(void);
+int hs_cli_ranks(void);
+void hs_cli_share_mc(hs_mc_opts *o);
+void hs_cli_share_sweep(hs_sweep_opts *o);
+int hs_cli_share_start(size_t total);
+int hs_cli_gather_mc(hs_mc *mc);
+int hs_cli_gather_sweep(hs_sweep *sw);
+/* hedgesim-mpi only: MPI_Init_thread (0, or -1 with a message), and the
+ * end of the process: MPI_Finalize, or MPI_Abort of every rank when
+ * `code` is not 0. */
+int hs_cli_mpi_init(int *argc, char ***argv);
+void hs_cli_mpi_end(int code);
 
 #endif

@@ -255,8 +255,10 @@ int hs_cli_mc(int argc, char **argv)
     mo.stop = &stop_flag;
     if (isatty(STDERR_FILENO) && !quiet)
         mo.progress = progress;
+    hs_cli_share_mc(&mo); /* hedgesim-mpi: paths shared over the ranks */
     if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
-        (rc = hs_mc_new(&mc, cfg, reg, store, &mo)))
+        (rc = hs_mc_new(&mc, cfg, reg, store, &mo)) ||
+        (rc = hs_cli_share_start(mo.paths)))
         goto fail;
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
@@ -273,8 +275,12 @@ int hs_cli_mc(int argc, char **argv)
         exit_code = 130;
         goto done;
     }
-    if (rc)
+    if (rc || (rc = hs_cli_gather_mc(mc)))
         goto fail;
+    if (hs_cli_rank() != 0) { /* rank 0 has the results and writes them */
+        exit_code = HS_EXIT_OK;
+        goto done;
+    }
     char sha[65] = "";
     /* The store's content digest, kept by every import (the file is not
      * read; an older store without one records ""). */

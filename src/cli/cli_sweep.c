@@ -304,6 +304,7 @@ int hs_cli_sweep(int argc, char **argv)
     so.db = db_path;
     if (!quiet && isatty(STDERR_FILENO))
         so.progress = progress;
+    hs_cli_share_sweep(&so); /* hedgesim-mpi: points shared over the ranks */
     if ((rc = hs_sweep_new(&sw, cfg, reg, vary, nvary, &so)))
         goto fail;
     if (!out) {
@@ -327,8 +328,13 @@ int hs_cli_sweep(int argc, char **argv)
 
     /* 2. The points, on one panel. */
     if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
-        (rc = hs_sweep_run(sw, store)))
+        (rc = hs_cli_share_start(hs_sweep_n_points(sw))) ||
+        (rc = hs_sweep_run(sw, store)) || (rc = hs_cli_gather_sweep(sw)))
         goto fail;
+    if (hs_cli_rank() != 0) { /* rank 0 has the results and writes them */
+        exit_code = HS_EXIT_OK;
+        goto done;
+    }
 
     /* 3. Results. */
     char sha[65] = "";

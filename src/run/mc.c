@@ -36,6 +36,7 @@ struct hs_mc {
     int has_regimes, stress;
     /* Run state. */
     atomic_size_t next, done;
+    atomic_uint drained;     /* workers told by next_chunk that no work is left */
     atomic_int failed;
     pthread_mutex_t lock;
     int err_rc;
@@ -281,8 +282,11 @@ static void fail_path(hs_mc *mc, int rc, size_t p)
     pthread_mutex_lock(&mc->lock);
     if (!mc->err_rc) {
         mc->err_rc = rc;
-        snprintf(mc->err_msg, sizeof mc->err_msg, "path %zu: %s", p,
-                 hs_error_last());
+        if (p == (size_t)-1) /* not a path's error */
+            snprintf(mc->err_msg, sizeof mc->err_msg, "%s", hs_error_last());
+        else
+            snprintf(mc->err_msg, sizeof mc->err_msg, "path %zu: %s", p,
+                     hs_error_last());
     }
     pthread_mutex_unlock(&mc->lock);
     atomic_store(&mc->failed, 1);
@@ -349,6 +353,26 @@ done:
     return rc;
 }
 
+/* The next chunk [*p, *end) from opts.next_chunk, one caller at a time;
+ * *p == *end when no work is left. */
+static int next_chunk(hs_mc *mc, size_t *p, size_t *end)
+{
+    size_t first = 0, count = 0;
+    pthread_mutex_lock(&mc->lock);
+    int rc = mc->o.next_chunk(mc->o.chunk_ctx, &first, &count);
+    pthread_mutex_unlock(&mc->lock);
+    if (!rc && (first > mc->o.paths || count > mc->o.paths - first))
+        rc = hs_error_set(HS_EINVAL, "work chunk of paths %zu + %zu is "
+                          "outside 0 .. %zu", first, count, mc->o.paths);
+    if (rc) {
+        fail_path(mc, rc, (size_t)-1);
+        return rc;
+    }
+    *p = first;
+    *end = first + count;
+    return 0;
+}
+
 static void *worker(void *arg)
 {
     hs_mc *mc = arg;
@@ -358,17 +382,26 @@ static void *worker(void *arg)
         fail_path(mc, rc, 0);
         return NULL;
     }
+    size_t p = 0, end = 0; /* the chunk handed out by next_chunk */
     for (;;) {
         if (atomic_load(&mc->failed) || (mc->o.stop && *mc->o.stop))
             break;
-        size_t p = atomic_fetch_add(&mc->next, 1);
-        if (p >= mc->o.paths)
+        if (mc->o.next_chunk) {
+            if (p == end && (rc = next_chunk(mc, &p, &end)))
+                break;
+            if (p == end) {
+                atomic_fetch_add(&mc->drained, 1);
+                break;
+            }
+        } else if ((p = atomic_fetch_add(&mc->next, 1)) >= mc->o.paths) {
             break;
+        }
         if ((rc = one_path(mc, pp, p))) {
             fail_path(mc, rc, p);
             break;
         }
         atomic_fetch_add(&mc->done, 1);
+        p++;
     }
     hs_scenario_path_free(pp);
     return NULL;
@@ -382,6 +415,7 @@ int hs_mc_run(hs_mc *mc)
     atomic_store(&mc->next, 0);
     atomic_store(&mc->done, 0);
     atomic_store(&mc->failed, 0);
+    atomic_store(&mc->drained, 0);
     mc->err_rc = 0;
     mc->ran = 0;
     for (unsigned i = 0; i < mc->o.threads; i++) {
@@ -399,7 +433,8 @@ int hs_mc_run(hs_mc *mc)
                            (double)(now_ns() - t0) * 1e-9);
             if (d >= mc->o.paths || atomic_load(&mc->failed) ||
                 (mc->o.stop && *mc->o.stop) ||
-                atomic_load(&mc->next) >= mc->o.paths + started)
+                atomic_load(&mc->next) >= mc->o.paths + started ||
+                (mc->o.next_chunk && atomic_load(&mc->drained) >= started))
                 break;
             struct timespec ts = {0, 200000000};
             nanosleep(&ts, NULL);
@@ -409,6 +444,12 @@ int hs_mc_run(hs_mc *mc)
         pthread_join(th[i], NULL);
     if (mc->err_rc)
         return hs_error_set(mc->err_rc, "%s", mc->err_msg);
+    if (mc->o.next_chunk) { /* shared work: complete once all are here */
+        if (atomic_load(&mc->drained) < started)
+            return 1;
+        mc->ran = atomic_load(&mc->done) == mc->o.paths;
+        return 0;
+    }
     if (atomic_load(&mc->done) < mc->o.paths)
         return 1;
     mc->ran = 1;
@@ -427,6 +468,57 @@ int hs_mc_has_regimes(const hs_mc *mc) { return mc->has_regimes; }
 const hs_mc_row *hs_mc_row_of(const hs_mc *mc, size_t run, size_t p)
 {
     return &mc->rows[run * mc->o.paths + p];
+}
+
+size_t hs_mc_path_bytes(const hs_mc *mc, size_t p)
+{
+    const size_t series = 2 * mc->steps * sizeof(double);
+    return mc->n_runs * (sizeof(hs_mc_row) + (p < mc->band_paths ? series : 0) +
+                         (p < mc->o.keep_paths ? series : 0));
+}
+
+/* Copy path p's results to `out` (pack) or from `in` (unpack): the arrays
+ * are written through their own pointers, the runner is not. */
+static void path_copy(const hs_mc *mc, size_t p, unsigned char *out,
+                      const unsigned char *in)
+{
+    const size_t S = mc->steps, B = mc->band_paths, K = mc->o.keep_paths;
+#define MOVE(x, n)                                                            \
+    do {                                                                      \
+        if (out)                                                              \
+            memcpy(out, (x), (n)), out += (n);                                \
+        else                                                                  \
+            memcpy((x), in, (n)), in += (n);                                  \
+    } while (0)
+    for (size_t i = 0; i < mc->n_runs; i++) {
+        MOVE(&mc->rows[i * mc->o.paths + p], sizeof(hs_mc_row));
+        if (p < B)
+            for (size_t t = 0; t < S; t++) {
+                MOVE(&mc->band_pnl[(i * S + t) * B + p], sizeof(double));
+                MOVE(&mc->band_hr[(i * S + t) * B + p], sizeof(double));
+            }
+        if (p < K) {
+            MOVE(mc->kept_pnl + (i * K + p) * S, S * sizeof(double));
+            MOVE(mc->kept_hr + (i * K + p) * S, S * sizeof(double));
+        }
+    }
+#undef MOVE
+}
+
+void hs_mc_path_pack(const hs_mc *mc, size_t p, void *buf)
+{
+    path_copy(mc, p, buf, NULL);
+}
+
+int hs_mc_path_unpack(hs_mc *mc, size_t p, const void *buf)
+{
+    if (p >= mc->o.paths)
+        return hs_error_set(HS_EINVAL, "path %zu of %zu paths", p,
+                            mc->o.paths);
+    path_copy(mc, p, NULL, buf);
+    if (atomic_fetch_add(&mc->done, 1) + 1 == mc->o.paths)
+        mc->ran = 1;
+    return 0;
 }
 
 /* Quantiles (Hyndman and Fan type 7, as numpy's default, via

@@ -48,6 +48,7 @@ struct hs_sweep {
     pthread_mutex_t lock; /* plans are built one at a time */
     atomic_size_t next, done, finished;
     atomic_int stop;
+    atomic_size_t drained; /* threads told by next_chunk that work is out */
 };
 
 /* One thread's state. */
@@ -529,16 +530,48 @@ fail:
     return rc;
 }
 
+/* The next chunk of work items [*k, *end) from opts.next_chunk, one
+ * caller at a time; *k == *end when no work is left. */
+static int next_chunk(worker *w, size_t *k, size_t *end)
+{
+    hs_sweep *sw = w->sw;
+    size_t first = 0, count = 0;
+    pthread_mutex_lock(&sw->lock);
+    int rc = sw->o.next_chunk(sw->o.chunk_ctx, &first, &count);
+    pthread_mutex_unlock(&sw->lock);
+    if (!rc && (first > sw->n_points || count > sw->n_points - first))
+        rc = hs_error_set(HS_EINVAL, "work chunk of points %zu + %zu is "
+                          "outside 0 .. %zu", first, count, sw->n_points);
+    if (rc) {
+        w->rc = rc;
+        w->fail_point = 0;
+        snprintf(w->err, sizeof w->err, "%s", hs_error_last());
+        atomic_store(&sw->stop, 1);
+        return rc;
+    }
+    if (!count)
+        atomic_fetch_add(&sw->drained, 1);
+    *k = first;
+    *end = first + count;
+    return 0;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     hs_sweep *sw = w->sw;
     while (!atomic_load(&sw->stop)) {
-        size_t k = atomic_fetch_add(&sw->next, WORK_CHUNK);
-        if (k >= sw->n_points)
-            break;
-        size_t end = k + WORK_CHUNK < sw->n_points ? k + WORK_CHUNK
-                                                   : sw->n_points;
+        size_t k, end;
+        if (sw->o.next_chunk) {
+            if (next_chunk(w, &k, &end) || k == end)
+                break;
+        } else {
+            k = atomic_fetch_add(&sw->next, WORK_CHUNK);
+            if (k >= sw->n_points)
+                break;
+            end = k + WORK_CHUNK < sw->n_points ? k + WORK_CHUNK
+                                                : sw->n_points;
+        }
         for (size_t j = k; j < end; j++) {
             size_t p = point_of_work(sw, j);
             int rc = run_point(w, p);
@@ -602,6 +635,7 @@ int hs_sweep_run(hs_sweep *sw, hs_store *store)
     atomic_init(&sw->done, 0);
     atomic_init(&sw->finished, 0);
     atomic_init(&sw->stop, 0);
+    atomic_init(&sw->drained, 0);
     for (started = 0; started < nt; started++)
         if (pthread_create(&th[started], NULL, worker_main, &w[started])) {
             atomic_store(&sw->stop, 1);
@@ -627,6 +661,10 @@ int hs_sweep_run(hs_sweep *sw, hs_store *store)
         rc = hs_error_set(first->rc, "%s", first->err);
         goto done;
     }
+    if (sw->o.next_chunk) { /* shared work: complete once all are here */
+        sw->ran = atomic_load(&sw->done) == sw->n_points;
+        goto done;
+    }
     if (sw->o.progress)
         sw->o.progress(sw->n_points, sw->n_points, sw->o.progress_user);
     sw->ran = 1;
@@ -636,6 +674,29 @@ done:
     free(w);
     free(th);
     return rc;
+}
+
+size_t hs_sweep_point_of_work(const hs_sweep *sw, size_t w)
+{
+    return point_of_work(sw, w);
+}
+
+size_t hs_sweep_point_bytes(void) { return sizeof(hs_metrics); }
+
+void hs_sweep_point_pack(const hs_sweep *sw, size_t p, void *buf)
+{
+    memcpy(buf, &sw->met[p], sizeof(hs_metrics));
+}
+
+int hs_sweep_point_unpack(hs_sweep *sw, size_t p, const void *buf)
+{
+    if (p >= sw->n_points || !sw->met)
+        return hs_error_set(HS_EINVAL, "grid point %zu of %zu (or the sweep "
+                            "has not run)", p, sw->n_points);
+    memcpy(&sw->met[p], buf, sizeof(hs_metrics));
+    if (atomic_fetch_add(&sw->done, 1) + 1 == sw->n_points)
+        sw->ran = 1;
+    return 0;
 }
 
 /* ---- results ------------------------------------------------------------- */
