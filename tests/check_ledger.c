@@ -1019,6 +1019,89 @@ START_TEST(test_option_book_rules)
 }
 END_TEST
 
+/* ------------------------------------------------ option runs (engine) */
+
+/* Buys 10 of the put nearest 0.95 x spot of the expiry nearest 30 days at
+ * the first live step, then holds. */
+static int buy10_step(void *state, const hs_view *v, hs_decision *out)
+{
+    (void)state;
+    out->trade = 0;
+    if (hs_view_live_step(v) != 0)
+        return 0;
+    const hs_chain *c = hs_view_chain(v);
+    int64_t now = hs_view_time(v) + hs_view_step_ms(v);
+    int64_t e = hs_chain_pick_expiry(c, now, 30 * HS_MS_PER_DAY, HS_MS_PER_DAY);
+    int k = hs_chain_pick_moneyness(c, e, 'P', 0.95);
+    ck_assert(e > 0 && k >= 0);
+    out->n_options = 1;
+    out->options[0] = (hs_option_order){e, c->q[k].strike, 'P', 10};
+    return 0;
+}
+
+static const hs_strategy_type buy10_type = {
+    .version = HS_STRATEGY_VERSION,
+    .name = "buy10",
+    .summary = "test: buys 10 puts and holds them",
+    .params = (const hs_param[]){HS_PARAM_END},
+    .state_size = sizeof(int),
+    .flags = HS_STRATEGY_OPTIONS,
+    .step = buy10_step,
+};
+
+static hs_option_opts opt_opts(hs_chain_source *src, int underlying)
+{
+    hs_option_opts o;
+    memset(&o, 0, sizeof o);
+    o.chains = src;
+    o.underlying = underlying;
+    o.multiplier = 1;
+    o.fee_rate = 0.0003;
+    o.fee_cap = 0.125;
+    o.max_positions = 8;
+    return o;
+}
+
+/* With fill = close, a put bought at a close counts in that close's greeks:
+ * delta = 10 x the Black-76 put delta on the close (modeled chain: forward =
+ * spot) at the quote's iv, T from the close to the expiry. */
+START_TEST(test_options_close_fill_greeks)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(80, 1, beta, 0.01, 0, 23);
+    hs_chain_source *src = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 1, -1, NULL), 0);
+    hs_context_opts o = fix_ctx_opts(1, idx, 40, 0, 0, HS_FILL_CLOSE);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&buy10_type, NULL);
+    spec.options = opt_opts(src, 1);
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    ck_assert_int_eq(hs_engine_run(e), 0);
+    const hs_run_series *s = hs_engine_series(e);
+    ck_assert(s->n_otrades >= 1 && s->ot_kind[0] == 'B');
+    ck_assert(s->n_opos > 0 && s->op_time[0] == p->time[40]);
+    const int64_t close = p->time[40] + p->step_ms;
+    hs_greeks g;
+    ck_assert_int_eq(hs_black76(HS_PUT, p->close[40 * p->n_assets + 1],
+                                s->op_strike[0],
+                                (double)(s->op_expiry[0] - close) /
+                                    (365.0 * 86400000.0),
+                                0, s->op_iv[0], &g),
+                     0);
+    ck_assert(g.delta < -0.05);
+    hs_ck_near(s->opt_delta[40], 10 * g.delta, 1e-9);
+    hs_ck_near(s->total_delta[40], 10 * g.delta, 1e-9);
+    hs_ck_near(s->opt_vega[40], 10 * g.vega / 100, 1e-9);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
     Suite *s = suite_create("ledger");
@@ -1044,6 +1127,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_option_settlement);
     tcase_add_test(tc, test_option_fee_cap);
     tcase_add_test(tc, test_option_book_rules);
+    tcase_add_test(tc, test_options_close_fill_greeks);
     suite_add_tcase(s, tc);
     return s;
 }

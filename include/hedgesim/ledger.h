@@ -213,6 +213,8 @@ typedef struct hs_option_book {
     size_t n_pending;
     size_t n_marked_by_model; /* marks not from a quote */
     size_t n_unfilled;        /* orders against an empty side */
+    int64_t mark_time;        /* the last mark's time (greeks of fills at
+                               * that close), ms UTC */
     hs_option_log log;
 } hs_option_book;
 

@@ -20,6 +20,7 @@ void hs_option_book_reset(hs_option_book *ob, const char *name,
     ob->n = ob->n_pending = 0;
     ob->value = 0;
     ob->n_marked_by_model = ob->n_unfilled = 0;
+    ob->mark_time = 0;
     ob->log = *log;
 }
 
@@ -55,6 +56,20 @@ static void log_trade(hs_option_book *ob, int64_t time,
     l->price[k] = price;
     l->fee[k] = fee;
     l->kind[k] = kind;
+}
+
+/* The position's greeks (per unit) on forward F at time `now` with its
+ * implied volatility; the price, NaN where it cannot be computed. */
+static double set_greeks(hs_option_position *p, double F, int64_t now)
+{
+    hs_greeks g;
+    hs_exec__black76(p->right, F, p->strike, hs_exec__years(now, p->expiry),
+                     p->iv, &g);
+    p->delta = g.delta;
+    p->gamma = g.gamma;
+    p->vega = g.vega;
+    p->theta = g.theta;
+    return g.price;
 }
 
 static void remove_pos(hs_option_book *ob, hs_option_position *p)
@@ -173,11 +188,10 @@ int hs_option_book_mark(hs_option_book *ob, const hs_chain *chain,
             if (isfinite(chain->q[k].iv))
                 iv = chain->q[k].iv;
         }
-        hs_greeks g;
-        hs_exec__black76(p->right, under, p->strike,
-                         hs_exec__years(now, p->expiry), iv, &g);
+        p->iv = iv;
+        double model = set_greeks(p, under, now);
         if (!isfinite(mark)) {
-            mark = g.price;
+            mark = model;
             ob->n_marked_by_model++;
         }
         if (!isfinite(mark))
@@ -187,12 +201,8 @@ int hs_option_book_mark(hs_option_book *ob, const hs_chain *chain,
         f->pnl += p->qty * (mark - p->mark);
         ob->value += p->qty * (mark - p->mark);
         p->mark = mark;
-        p->iv = iv;
-        p->delta = g.delta;
-        p->gamma = g.gamma;
-        p->vega = g.vega;
-        p->theta = g.theta;
     }
+    ob->mark_time = now;
     return 0;
 }
 
@@ -252,6 +262,13 @@ int hs_option_book_orders(hs_option_book *ob, const hs_option_order *orders,
             int rc = apply_fill(ob, t0, o, &fl, cash, f);
             if (rc)
                 return rc;
+            /* Filled at the close the book was marked at: the position's
+             * greeks at that close, so that they count in this step's. */
+            hs_option_position *p =
+                find_pos(ob, o->expiry, o->strike, o->right);
+            if (p)
+                set_greeks(p, under,
+                           ob->mark_time > t0 ? ob->mark_time : t0);
         } else {
             ob->pending[ob->n_pending] = *o;
             ob->pending_quote[ob->n_pending] = q;
