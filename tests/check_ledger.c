@@ -13,6 +13,7 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/ledger.h"
 #include "hedgesim/price.h"
+#include "hedgesim/strategy.h"
 
 #include <gsl/gsl_statistics_double.h>
 #include <string.h>
@@ -1102,6 +1103,54 @@ START_TEST(test_options_close_fill_greeks)
 }
 END_TEST
 
+/* delta_hedged_puts with fill = close keeps the account within its band
+ * at every close, roll days included: |beta x exposure / S + total delta|
+ * <= band x exposure / S (total delta = the puts held after the step's
+ * orders + the perp).  The exposure is -hedge notional / hedge ratio. */
+START_TEST(test_options_dhputs_stays_hedged)
+{
+    const double beta[2] = {1.2, 0.9};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(260, 2, beta, 0.01, 0, 5);
+    hs_chain_source *src = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 2, -1, NULL), 0);
+    hs_context_opts o = fix_ctx_opts(2, idx, 40, 0, 0, HS_FILL_CLOSE);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    const hs_strategy_type *t = NULL;
+    for (const hs_strategy_type *const *b = hs_strategy_builtins; *b; b++)
+        if (!strcmp((*b)->name, "delta_hedged_puts"))
+            t = *b;
+    ck_assert_ptr_nonnull(t);
+    hs_run_spec spec = fix_spec(t, &hs_beta_ewma);
+    spec.options = opt_opts(src, 2);
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    ck_assert_int_eq(hs_engine_run(e), 0);
+    const hs_run_series *s = hs_engine_series(e);
+    int buys = 0, checked = 0;
+    for (size_t k = 0; k < s->n_otrades; k++)
+        buys += s->ot_kind[k] == 'B';
+    ck_assert_int_ge(buys, 3); /* the first purchase and rolls */
+    for (size_t t2 = 41; t2 < s->n_steps; t2++) {
+        if (!(s->hedge_qty[t2] != 0) || !isfinite(s->beta[t2]))
+            continue;
+        double S = p->close[t2 * p->n_assets + 2];
+        double expo = -s->hedge_notional[t2] / s->hedge_ratio[t2];
+        double resid = s->beta[t2] + s->total_delta[t2] * S / expo;
+        ck_assert_msg(fabs(resid) <= 0.05 + 1e-9,
+                      "step %zu: residual delta %g of the exposure", t2,
+                      resid);
+        checked++;
+    }
+    ck_assert_int_ge(checked, 200);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
     Suite *s = suite_create("ledger");
@@ -1128,6 +1177,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_option_fee_cap);
     tcase_add_test(tc, test_option_book_rules);
     tcase_add_test(tc, test_options_close_fill_greeks);
+    tcase_add_test(tc, test_options_dhputs_stays_hedged);
     suite_add_tcase(s, tc);
     return s;
 }
