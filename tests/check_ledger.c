@@ -1151,6 +1151,119 @@ START_TEST(test_options_dhputs_stays_hedged)
 }
 END_TEST
 
+/* A hand-made chain source for option runs on a fix_panel: puts on strikes
+ * 10, 20, ..., 400 for expiries 50, 80 and 110 days after the panel's
+ * start (08:00 UTC), marked by Black-76 at iv 0.6 on the underlying's close
+ * (forward = spot), bid/ask at -/+5 %; the first expiry has no bids. */
+typedef struct grid_state {
+    const hs_panel *p;
+    int under;
+} grid_state;
+
+static int grid_init(void *state, const hs_panel *panel, const void *args,
+                     hs_chain *slice)
+{
+    grid_state *g = state;
+    g->p = panel;
+    g->under = *(const int *)args;
+    return hs_chain_reserve(slice, 3 * 40);
+}
+
+static int grid_at(void *state, size_t t, hs_chain *c)
+{
+    const grid_state *g = state;
+    const hs_panel *p = g->p;
+    const int64_t now = p->time[t] + p->step_ms;
+    const double S = p->close[t * p->n_assets + (size_t)g->under];
+    c->n = 0;
+    c->ts = now;
+    c->spot = S;
+    c->modeled = 1;
+    for (int x = 0; x < 3; x++) {
+        int64_t e = p->time[0] + (50 + 30 * x) * DAY + 8 * 3600000;
+        if (e <= now)
+            continue;
+        for (int k = 1; k <= 40; k++) {
+            hs_greeks gr;
+            double T = (double)(e - now) / (365.0 * 86400000.0);
+            if (hs_black76(HS_PUT, S, 10.0 * k, T, 0, 0.6, &gr))
+                return HS_ENUMERIC;
+            hs_chain_quote *q = &c->q[c->n++];
+            *q = (hs_chain_quote){e, 10.0 * k, 'P', 0.95 * gr.price,
+                                  1.05 * gr.price, gr.price, 0.6, S};
+            if (x == 0)
+                q->bid = NAN;
+        }
+    }
+    return 0;
+}
+
+static const hs_chain_source_type grid_type = {
+    .version = HS_CHAIN_SOURCE_TYPE_VERSION,
+    .name = "grid",
+    .summary = "test: a fixed grid of puts",
+    .state_size = sizeof(grid_state),
+    .init = grid_init,
+    .at = grid_at,
+};
+
+/* protective_put with delta_drift, whose first put cannot be sold at its
+ * roll (no bid) and stays the run's first position: the drift rule reads
+ * the structure's own leg (the new put), not that one, so the run does not
+ * roll every day on a stale delta; and no step sells and buys the same
+ * contract (a roll that picks the contract held does not trade). */
+START_TEST(test_options_delta_drift_first_leg)
+{
+    const double beta[1] = {1.0};
+    const int idx[1] = {0};
+    hs_panel *p = fix_panel(100, 1, beta, 0.01, 0, 7);
+    hs_chain_source *src = NULL;
+    const int under = 1;
+    ck_assert_int_eq(hs_chain_source_new(&src, &grid_type, p, &under), 0);
+    hs_context_opts o = fix_ctx_opts(1, idx, 40, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    const hs_strategy_type *t = NULL;
+    for (const hs_strategy_type *const *b = hs_strategy_builtins; *b; b++)
+        if (!strcmp((*b)->name, "protective_put"))
+            t = *b;
+    ck_assert_ptr_nonnull(t);
+    hs_run_spec spec = fix_spec(t, &hs_beta_ewma);
+    spec.options = opt_opts(src, under);
+    hs_values_set(&spec.params, "tenor_days", "10", "test");
+    hs_values_set(&spec.params, "roll_days", "5", "test");
+    hs_values_set(&spec.params, "delta_drift", "0.1", "test");
+    hs_values_set(&spec.params, "resize", "0", "test");
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    ck_assert_int_eq(hs_engine_run(e), 0);
+    const hs_run_series *s = hs_engine_series(e);
+    const int64_t e1 = p->time[0] + 50 * DAY + 8 * 3600000;
+    size_t unsold = 0;
+    for (size_t k = 0; k < s->n_otrades; k++) {
+        for (size_t j = k + 1; j < s->n_otrades; j++)
+            ck_assert_msg(!(s->ot_time[j] == s->ot_time[k] &&
+                            s->ot_expiry[j] == s->ot_expiry[k] &&
+                            s->ot_strike[j] == s->ot_strike[k] &&
+                            s->ot_kind[j] != s->ot_kind[k]),
+                          "the %g put sold and bought in one step",
+                          s->ot_strike[k]);
+    }
+    /* The first put was bought, could not be sold, and was held to its
+     * expiry next to the new one. */
+    ck_assert_int_eq(s->ot_kind[0], 'B');
+    ck_assert(s->ot_expiry[0] == e1);
+    for (size_t r = 0; r < s->n_opos; r++)
+        unsold += s->op_expiry[r] == e1 && s->op_time[r] > s->ot_time[1];
+    ck_assert_uint_gt(unsold, 0);
+    ck_assert_uint_gt(s->n_unfilled, 0);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
     Suite *s = suite_create("ledger");
@@ -1178,6 +1291,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_option_book_rules);
     tcase_add_test(tc, test_options_close_fill_greeks);
     tcase_add_test(tc, test_options_dhputs_stays_hedged);
+    tcase_add_test(tc, test_options_delta_drift_first_leg);
     suite_add_tcase(s, tc);
     return s;
 }
