@@ -1020,6 +1020,67 @@ START_TEST(test_option_book_rules)
 }
 END_TEST
 
+/* A held put the slice lacks (K = 100; the slice quotes 90 and 110 of its
+ * expiry, iv 0.5 and 0.7, half-spreads ask 1 and 2, bid 0.5 and 1, forward
+ * 100) is marked and sold on the slice's smile: iv 0.6 (halfway in
+ * strike), mark Black-76(F 100, K 100, T, 0.6), bid mark - 0.75; the sale
+ * is logged 's'.  With no quote of its expiry it is closed at its last mark
+ * (kind 'S'). */
+START_TEST(test_option_missing_on_smile)
+{
+    const int64_t x = T0 + 30 * DAY;
+    hs_chain *c = NULL;
+    ck_assert_int_eq(hs_chain_new(&c, 4), 0);
+    c->q[0] = (hs_chain_quote){x, 100, 'P', 5, 6, 5.5, 0.55, 100};
+    c->n = 1;
+    c->ts = T0;
+    c->spot = 100;
+    trade_cols cols;
+    hs_option_log l = log_of(&cols, 8);
+    hs_option_book ob;
+    hs_option_book_reset(&ob, "t", 4, 0, 0, &l);
+    hs_option_order buy = {x, 100, 'P', 2};
+    hs_option_flow f = {0, 0, 0, 0, 0};
+    double cash = 0;
+    ck_assert_int_eq(hs_option_book_orders(&ob, &buy, 1, c, T0 - DAY, 100, 1,
+                                           &cash, &f),
+                     0);
+    /* The next slice lacks K = 100. */
+    c->q[0] = (hs_chain_quote){x, 90, 'P', 1.5, 3, 2, 0.5, 100};
+    c->q[1] = (hs_chain_quote){x, 110, 'P', 11, 14, 12, 0.7, 100};
+    c->n = 2;
+    const double T = 30.0 / 365.0;
+    hs_greeks g;
+    ck_assert_int_eq(hs_black76(HS_PUT, 100, 100, T, 0, 0.6, &g), 0);
+    ck_assert_int_eq(hs_option_book_mark(&ob, c, T0, 100, &f), 0);
+    hs_ck_near(ob.pos[0].iv, 0.6, 1e-15);
+    hs_ck_near(ob.pos[0].mark, g.price, 1e-12);
+    ck_assert_uint_eq(ob.n_marked_by_model, 1);
+    hs_option_order sell = {x, 100, 'P', -2};
+    ck_assert_int_eq(hs_option_book_orders(&ob, &sell, 1, c, T0, 100, 1,
+                                           &cash, &f),
+                     0);
+    ck_assert_uint_eq(ob.n, 0);
+    ck_assert_uint_eq(ob.log.n, 2);
+    ck_assert_int_eq(cols.kind[1], 's');
+    hs_ck_near(cols.price[1], g.price - 0.75, 1e-12);
+    /* No quote of that expiry at all: closed at the last mark. */
+    hs_option_book_reset(&ob, "t", 4, 0, 0, &l);
+    c->q[0] = (hs_chain_quote){x, 100, 'P', 5, 6, 5.5, 0.55, 100};
+    c->n = 1;
+    ck_assert_int_eq(hs_option_book_orders(&ob, &buy, 1, c, T0 - DAY, 100, 1,
+                                           &cash, &f),
+                     0);
+    c->q[0].expiry = x + DAY;
+    ck_assert_int_eq(hs_option_book_orders(&ob, &sell, 1, c, T0, 100, 1,
+                                           &cash, &f),
+                     0);
+    ck_assert_int_eq(cols.kind[1], 'S');
+    hs_ck_near(cols.price[1], 5.5, 0);
+    hs_chain_free(c);
+}
+END_TEST
+
 /* ------------------------------------------------ option runs (engine) */
 
 /* Buys 10 of the put nearest 0.95 x spot of the expiry nearest 30 days at
@@ -1289,6 +1350,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_option_settlement);
     tcase_add_test(tc, test_option_fee_cap);
     tcase_add_test(tc, test_option_book_rules);
+    tcase_add_test(tc, test_option_missing_on_smile);
     tcase_add_test(tc, test_options_close_fill_greeks);
     tcase_add_test(tc, test_options_dhputs_stays_hedged);
     tcase_add_test(tc, test_options_delta_drift_first_leg);

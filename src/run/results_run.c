@@ -85,13 +85,15 @@ static int write_metrics(hs_h5 *h, const char *group, const hs_metrics *m)
     return 0;
 }
 
-/* Names for the 'C'/'P' and 'B'/'S'/'X' codes, as string columns. */
+/* Names for the 'C'/'P' and 'B'/'S'/'b'/'s'/'X' codes, as string columns. */
 static const char **names_of(const char *code, size_t n, int kind)
 {
     const char **out = calloc(n ? n : 1, sizeof *out);
     for (size_t i = 0; out && i < n; i++)
         out[i] = kind ? (code[i] == 'B'   ? "buy"
                          : code[i] == 'S' ? "sell"
+                         : code[i] == 'b' ? "buy_smile"
+                         : code[i] == 's' ? "sell_smile"
                                           : "settle")
                       : (code[i] == 'C' ? "call" : "put");
     return out;
