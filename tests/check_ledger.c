@@ -923,6 +923,7 @@ START_TEST(test_option_fee_cap)
     c->q[0] = (hs_chain_quote){T0 + 30 * DAY, 150, 'C', 0.05, 0.1, 0.075, 0.6,
                                100};
     c->n = 1;
+    c->ts = T0; /* a slice of the fill's close: its quote as it is */
     trade_cols cols;
     hs_option_log l = log_of(&cols, 8);
     hs_option_book ob;
@@ -1077,6 +1078,83 @@ START_TEST(test_option_missing_on_smile)
                      0);
     ck_assert_int_eq(cols.kind[1], 'S');
     hs_ck_near(cols.price[1], 5.5, 0);
+    hs_chain_free(c);
+}
+END_TEST
+
+/* A replayed snapshot's quote is against its forward (102 with the index
+ * at 100: a 2 % basis).  An order sent against it fills at the next open
+ * (98) on the forward moved with the underlying, F = 102 x 98 / 100 =
+ * 99.96, not on the open: ref = Black-76(99.96, K 100, T, iv 0.5), price
+ * ref + the quote's half-spread 0.5. */
+START_TEST(test_option_open_fill_on_forward)
+{
+    const int64_t x = T0 + 30 * DAY;
+    hs_chain *c = NULL;
+    ck_assert_int_eq(hs_chain_new(&c, 1), 0);
+    c->q[0] = (hs_chain_quote){x, 100, 'P', 5, 6, 5.5, 0.5, 102};
+    c->n = 1;
+    c->ts = T0 - DAY / 2;
+    c->spot = 100;
+    trade_cols cols;
+    hs_option_log l = log_of(&cols, 8);
+    hs_option_book ob;
+    hs_option_book_reset(&ob, "t", 4, 0, 0, &l);
+    hs_option_order buy = {x, 100, 'P', 1};
+    hs_option_flow f = {0, 0, 0, 0, 0};
+    double cash = 0;
+    ck_assert_int_eq(hs_option_book_orders(&ob, &buy, 1, c, T0 - DAY, 100, 0,
+                                           &cash, &f),
+                     0);
+    ck_assert_int_eq(hs_option_book_open(&ob, T0, T0 + DAY, 98, 98, &cash, &f),
+                     0);
+    hs_greeks g;
+    ck_assert_int_eq(hs_black76(HS_PUT, 102 * 98 / 100.0, 100,
+                                30.0 / 365.0, 0, 0.5, &g),
+                     0);
+    hs_ck_near(cols.price[0], g.price + 0.5, 1e-12);
+    hs_ck_near(ob.pos[0].mark, g.price, 1e-12);
+    hs_chain_free(c);
+}
+END_TEST
+
+/* Between snapshots the position is marked on the last snapshot's smile at
+ * the current forward and time: three days after a snapshot (forward 102,
+ * index 100) with the underlying at 90, mark = Black-76(F = 102 x 0.9 =
+ * 91.8, K 100, T = 27 days, iv 0.5), and the delta is that one's; a slice
+ * made at the close (a modeled one) is taken as it is. */
+START_TEST(test_option_stale_snapshot_mark)
+{
+    const int64_t x = T0 + 30 * DAY;
+    hs_chain *c = NULL;
+    ck_assert_int_eq(hs_chain_new(&c, 1), 0);
+    c->q[0] = (hs_chain_quote){x, 100, 'P', 5, 6, 5.5, 0.5, 102};
+    c->n = 1;
+    c->ts = T0;
+    c->spot = 100;
+    trade_cols cols;
+    hs_option_log l = log_of(&cols, 8);
+    hs_option_book ob;
+    hs_option_book_reset(&ob, "t", 4, 0, 0, &l);
+    hs_option_order buy = {x, 100, 'P', 2};
+    hs_option_flow f = {0, 0, 0, 0, 0};
+    double cash = 0;
+    ck_assert_int_eq(hs_option_book_mark(&ob, c, T0, 100, &f), 0);
+    ck_assert_int_eq(hs_option_book_orders(&ob, &buy, 1, c, T0 - DAY, 100, 1,
+                                           &cash, &f),
+                     0);
+    hs_ck_near(cols.price[0], 6, 0); /* at the close of the snapshot */
+    ck_assert_int_eq(hs_option_book_mark(&ob, c, T0 + 3 * DAY, 90, &f), 0);
+    hs_greeks g;
+    ck_assert_int_eq(hs_black76(HS_PUT, 91.8, 100, 27.0 / 365.0, 0, 0.5, &g),
+                     0);
+    hs_ck_near(ob.pos[0].mark, g.price, 1e-12);
+    hs_ck_near(ob.pos[0].delta, g.delta, 1e-12);
+    ck_assert_uint_eq(ob.n_marked_by_model, 0);
+    /* A slice of this close: its mark. */
+    c->ts = T0 + 4 * DAY;
+    ck_assert_int_eq(hs_option_book_mark(&ob, c, T0 + 4 * DAY, 90, &f), 0);
+    hs_ck_near(ob.pos[0].mark, 5.5, 0);
     hs_chain_free(c);
 }
 END_TEST
@@ -1351,6 +1429,8 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_option_fee_cap);
     tcase_add_test(tc, test_option_book_rules);
     tcase_add_test(tc, test_option_missing_on_smile);
+    tcase_add_test(tc, test_option_open_fill_on_forward);
+    tcase_add_test(tc, test_option_stale_snapshot_mark);
     tcase_add_test(tc, test_options_close_fill_greeks);
     tcase_add_test(tc, test_options_dhputs_stays_hedged);
     tcase_add_test(tc, test_options_delta_drift_first_leg);

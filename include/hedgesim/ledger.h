@@ -213,6 +213,7 @@ typedef struct hs_option_book {
     hs_option_order pending[HS_MAX_OPTION_ORDERS]; /* for the next open */
     hs_chain_quote pending_quote[HS_MAX_OPTION_ORDERS]; /* sent against */
     char pending_kind[HS_MAX_OPTION_ORDERS]; /* their log kind */
+    double pending_basis[HS_MAX_OPTION_ORDERS]; /* quote forward / slice spot */
     size_t n_pending;
     size_t n_marked_by_model; /* marks not from a quote */
     size_t n_unfilled;        /* orders against an empty side */
@@ -227,7 +228,16 @@ void hs_option_book_reset(hs_option_book *ob, const char *name,
                           size_t max_positions, double fee_rate,
                           double fee_cap, const hs_option_log *log);
 
-/* The open part of the bar [t0, t1): orders pending from the previous close
+/* Repricing (docs/options.md): a quote is against its slice's forward; at a
+ * later time with the underlying at S the forward is the quote's forward x
+ * S / the slice's spot (the snapshot's basis kept, moved with the
+ * underlying), and the contract is repriced by Black-76 on that forward with
+ * the quote's implied volatility (sticky strike), bid and ask keeping the
+ * quote's half-spreads.  Fills at the next open are repriced so; marks and
+ * fills at a close are when the slice is older than the close (a replayed
+ * snapshot; a modeled slice is made at the close).
+ *
+ * The open part of the bar [t0, t1): orders pending from the previous close
  * fill at the underlying's open, then contracts expiring before t1 settle.
  * Premiums, fees and payoffs are paid from / into *cash.  Adds to *f.
  * HS_ESTRATEGY when a limit (positions, log rows) is reached. */

@@ -118,6 +118,34 @@ static int smile_quote(const hs_chain *c, int64_t expiry, double K,
     return 1;
 }
 
+/* The forward basis of quote q of slice c: q's forward / the slice's spot,
+ * 1 where either is missing. */
+static double basis_of(const hs_chain *c, const hs_chain_quote *q)
+{
+    return c && q->forward > 0 && c->spot > 0 ? q->forward / c->spot : 1.0;
+}
+
+/* Quote q repriced at time `now` with the underlying at `under` (ledger.h):
+ * forward basis x under, Black-76 at q's iv, half-spreads kept.  A quote
+ * that cannot be repriced (no iv) is copied unchanged. */
+static hs_chain_quote quote_at(const hs_chain_quote *q, double basis,
+                               double under, int64_t now)
+{
+    hs_chain_quote r = *q;
+    hs_greeks g;
+    double F = basis * under;
+    hs_exec__black76(q->right, F, q->strike, hs_exec__years(now, q->expiry),
+                     q->iv, &g);
+    if (!isfinite(g.price) || !(q->iv > 0))
+        return r;
+    r.forward = F;
+    r.mark = g.price;
+    r.ask = isfinite(q->ask) ? g.price + fmax(q->ask - q->mark, 0) : NAN;
+    r.bid = isfinite(q->bid) ? fmax(g.price - fmax(q->mark - q->bid, 0), 0)
+                             : NAN;
+    return r;
+}
+
 static void remove_pos(hs_option_book *ob, hs_option_position *p)
 {
     size_t i = (size_t)(p - ob->pos);
@@ -185,10 +213,10 @@ int hs_option_book_open(hs_option_book *ob, int64_t t0, int64_t t1,
     for (size_t k = 0; k < ob->n_pending; k++) {
         const hs_option_order *o = &ob->pending[k];
         hs_option_fill fl;
-        hs_exec_option_fill_open(o->right, o->strike, o->qty,
-                                 &ob->pending_quote[k], open,
-                                 hs_exec__years(t0, o->expiry), ob->fee_rate,
-                                 ob->fee_cap, &fl);
+        hs_chain_quote q =
+            quote_at(&ob->pending_quote[k], ob->pending_basis[k], open, t0);
+        hs_exec_option_fill_close(&q, o->qty, open, ob->fee_rate, ob->fee_cap,
+                                  &fl);
         int rc = apply_fill(ob, t0, o, &fl, ob->pending_kind[k], cash, f);
         if (rc) {
             ob->n_pending = 0;
@@ -228,17 +256,24 @@ int hs_option_book_mark(hs_option_book *ob, const hs_chain *chain,
     for (size_t i = 0; i < ob->n; i++) {
         hs_option_position *p = &ob->pos[i];
         int k = hs_chain_find(chain, p->expiry, p->strike, p->right);
-        double mark = NAN, iv = p->iv;
+        double mark = NAN, iv = p->iv, F = under;
         hs_chain_quote sq;
         if (k >= 0) {
-            mark = chain->q[k].mark;
-            if (isfinite(chain->q[k].iv))
-                iv = chain->q[k].iv;
+            const hs_chain_quote *q = &chain->q[k];
+            double b = basis_of(chain, q);
+            mark = q->mark;
+            if (isfinite(q->iv)) {
+                iv = q->iv;
+                F = b * under;
+                if (chain->ts < now) /* an older snapshot: repriced */
+                    mark = quote_at(q, b, under, now).mark;
+            }
         } else if (smile_quote(chain, p->expiry, p->strike, p->right, &sq)) {
             iv = sq.iv;
+            F = basis_of(chain, &sq) * under;
         }
         p->iv = iv;
-        double model = set_greeks(p, under, now);
+        double model = set_greeks(p, F, now);
         if (!isfinite(mark)) {
             mark = model;
             ob->n_marked_by_model++;
@@ -303,6 +338,10 @@ int hs_option_book_orders(hs_option_book *ob, const hs_option_order *orders,
                 q.iv = p->iv;
             }
         }
+        const double basis = basis_of(chain, &q);
+        const int64_t tc = ob->mark_time > t0 ? ob->mark_time : t0;
+        if (at_close && chain && chain->ts < tc)
+            q = quote_at(&q, basis, under, tc);
         if (!(hs_exec_option_side(&q, o->qty) >= 0)) {
             /* That side of the book is empty: the order is not filled (a
              * long far out of the money is then left to expire). */
@@ -321,12 +360,12 @@ int hs_option_book_orders(hs_option_book *ob, const hs_option_order *orders,
             hs_option_position *p =
                 find_pos(ob, o->expiry, o->strike, o->right);
             if (p)
-                set_greeks(p, under,
-                           ob->mark_time > t0 ? ob->mark_time : t0);
+                set_greeks(p, basis * under, tc);
         } else {
             ob->pending[ob->n_pending] = *o;
             ob->pending_quote[ob->n_pending] = q;
             ob->pending_kind[ob->n_pending] = kind;
+            ob->pending_basis[ob->n_pending] = basis;
             ob->n_pending++;
         }
     }
