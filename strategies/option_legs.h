@@ -151,14 +151,17 @@ static void close_all(const hs_view *v, hs_decision *out)
 }
 
 /* Units of underlying the structure should cover: the beta exposure above
- * the target, in whole contracts (0 if none or unknown). */
+ * the target, in whole lots of contract_size option contracts of
+ * `multiplier` units each (0 if none or unknown). */
 static double legs_units(const hs_view *v)
 {
     double beta = hs_view_beta(v), S = hs_view_underlying_price(v);
     if (!isfinite(beta) || !(S > 0))
         return 0;
     double units = (beta - hs_view_target_beta(v)) * hs_view_exposure(v) / S;
-    units = hs_round_contracts(units, hs_view_contract_size(v));
+    double mult = hs_view_option_multiplier(v);
+    units = hs_round_contracts(units, hs_view_contract_size(v) *
+                                          (mult > 0 ? mult : 1));
     return units > 0 ? units : 0;
 }
 

@@ -1403,6 +1403,58 @@ START_TEST(test_options_delta_drift_first_leg)
 }
 END_TEST
 
+/* options.multiplier: option strategies trade whole lots of contract_size
+ * contracts of `multiplier` units.  protective_put with contract_size 0.5:
+ * every quantity is a multiple of 0.5 units with multiplier 1 and of 5
+ * units with multiplier 10, and the two runs differ. */
+START_TEST(test_options_multiplier)
+{
+    const double beta[2] = {1.2, 0.9};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(200, 2, beta, 0.01, 0, 9);
+    hs_chain_source *src = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 2, -1, NULL), 0);
+    hs_context_opts o = fix_ctx_opts(2, idx, 40, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    const hs_strategy_type *t = NULL;
+    for (const hs_strategy_type *const *b = hs_strategy_builtins; *b; b++)
+        if (!strcmp((*b)->name, "protective_put"))
+            t = *b;
+    ck_assert_ptr_nonnull(t);
+    double end[2];
+    for (int m = 0; m < 2; m++) {
+        const double mult = m ? 10 : 1, lot = 0.5 * mult;
+        hs_run_spec spec = fix_spec(t, &hs_beta_ewma);
+        spec.contract_size = 0.5;
+        spec.options = opt_opts(src, 2);
+        spec.options.multiplier = mult;
+        hs_engine *e = NULL;
+        ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+        ck_assert_int_eq(hs_engine_run(e), 0);
+        const hs_run_series *s = hs_engine_series(e);
+        ck_assert_uint_gt(s->n_otrades, 2);
+        int odd = 0;
+        for (size_t k = 0; k < s->n_otrades; k++) {
+            double n = s->ot_qty[k] / lot;
+            ck_assert_msg(fabs(n - round(n)) < 1e-9,
+                          "multiplier %g: traded %g units", mult,
+                          s->ot_qty[k]);
+            odd += fabs(s->ot_qty[k] / (5 * lot) -
+                        round(s->ot_qty[k] / (5 * lot))) > 1e-9;
+        }
+        if (m == 0)
+            ck_assert_int_gt(odd, 0); /* finer than the other run's lots */
+        end[m] = s->equity[s->n_steps - 1];
+        hs_engine_free(e);
+    }
+    ck_assert(end[0] != end[1]);
+    hs_context_free(ctx);
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
     Suite *s = suite_create("ledger");
@@ -1434,6 +1486,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_options_close_fill_greeks);
     tcase_add_test(tc, test_options_dhputs_stays_hedged);
     tcase_add_test(tc, test_options_delta_drift_first_leg);
+    tcase_add_test(tc, test_options_multiplier);
     suite_add_tcase(s, tc);
     return s;
 }
