@@ -262,9 +262,9 @@ int hs_option_book_mark(hs_option_book *ob, const hs_chain *chain,
             const hs_chain_quote *q = &chain->q[k];
             double b = basis_of(chain, q);
             mark = q->mark;
+            F = b * under;
             if (isfinite(q->iv)) {
                 iv = q->iv;
-                F = b * under;
                 if (chain->ts < now) /* an older snapshot: repriced */
                     mark = quote_at(q, b, under, now).mark;
             }
