@@ -110,7 +110,8 @@ class OptionFile(unittest.TestCase):
             self.assertEqual(list(tr.columns),
                              ["time", "expiry", "strike", "right", "qty",
                               "price", "fee", "kind"])
-            self.assertTrue(set(tr["kind"]) <= {"buy", "sell", "settle"})
+            self.assertTrue(set(tr["kind"]) <= {"buy", "sell", "buy_smile",
+                                                "sell_smile", "settle"})
             self.assertTrue(set(tr["right"]) <= {"call", "put"})
             pos = r.option_positions[name]
             self.assertTrue((pos["expiry"] > pos["time"]).all())

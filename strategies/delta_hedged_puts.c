@@ -39,10 +39,11 @@ static int dhp_step(void *state, const hs_view *v, hs_decision *out)
            expo = hs_view_exposure(v);
     if (!isfinite(beta) || !(S > 0) || !(expo > 0))
         return 0;
-    /* Book delta above the target, in units, and what the puts take off
-     * (their delta at this close; new orders fill later). */
+    /* Book delta above the target, in units, and what the puts take off:
+     * the delta of the puts held once this step's option orders have
+     * filled (a roll's new puts, not the ones being sold). */
     double book = (beta - hs_view_target_beta(v)) * expo / S;
-    double target = -(book + hs_view_option_delta(v));
+    double target = -(book + delta_after_orders(v, out));
     double drift = fabs(target - hs_view_hedge_position(v)) * S / expo;
     if (drift > s->band) {
         out->trade = 1;

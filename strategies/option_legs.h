@@ -67,6 +67,80 @@ static int add_order(hs_decision *out, int64_t expiry, double strike,
     return 1;
 }
 
+/* Black-76 delta per unit of a quote at time `now` (its mark iv and
+ * forward, zero rate); NAN where the quote lacks them. */
+static double quote_delta(const hs_chain_quote *q, int64_t now)
+{
+    double T = (double)(q->expiry - now) / (365.0 * HS_MS_PER_DAY);
+    double sd = q->iv * sqrt(T > 0 ? T : 0);
+    if (!(sd > 0) || !(q->forward > 0) || !(q->strike > 0))
+        return NAN;
+    double d1 = (log(q->forward / q->strike) + 0.5 * sd * sd) / sd;
+    double nd = 0.5 * erfc(-d1 / sqrt(2.0));
+    return q->right == 'C' ? nd : nd - 1.0;
+}
+
+/* Merge the decision's orders on the same contract and drop those that net
+ * to nothing: a roll that picks the contract already held does not trade. */
+static void net_orders(hs_decision *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < out->n_options; i++) {
+        hs_option_order o = out->options[i];
+        size_t j = 0;
+        while (j < n && !(out->options[j].expiry == o.expiry &&
+                          out->options[j].strike == o.strike &&
+                          out->options[j].right == o.right))
+            j++;
+        if (j < n)
+            out->options[j].qty += o.qty;
+        else
+            out->options[n++] = o;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(out->options[i].qty) > 1e-12)
+            out->options[m++] = out->options[i];
+    out->n_options = m;
+}
+
+/* The delta (units of underlying) of the option positions held once the
+ * decision's orders have filled: held positions at their delta of this
+ * close, new contracts at their quote's delta; an order against an empty
+ * side of the book (it will not fill) is left out. */
+static inline double delta_after_orders(const hs_view *v, const hs_decision *out)
+{
+    const hs_chain *c = hs_view_chain(v);
+    const int64_t now = hs_view_time(v) + hs_view_step_ms(v);
+    double d = 0;
+    for (size_t i = 0; i < hs_view_n_options(v); i++) {
+        const hs_option_position *p = hs_view_option(v, i);
+        d += p->qty * p->delta;
+    }
+    for (size_t k = 0; k < out->n_options; k++) {
+        const hs_option_order *o = &out->options[k];
+        int i = hs_chain_find(c, o->expiry, o->strike, o->right);
+        const hs_option_position *held = NULL;
+        for (size_t j = 0; j < hs_view_n_options(v) && !held; j++) {
+            const hs_option_position *p = hs_view_option(v, j);
+            if (p->expiry == o->expiry && p->strike == o->strike &&
+                p->right == o->right)
+                held = p;
+        }
+        if (i >= 0) {
+            const hs_chain_quote *q = &c->q[i];
+            if (!(o->qty > 0 ? isfinite(q->ask) : isfinite(q->bid)))
+                continue; /* not filled */
+            double qd = held ? held->delta : quote_delta(q, now);
+            if (isfinite(qd))
+                d += o->qty * qd;
+        } else if (held) {
+            d += o->qty * held->delta; /* closing an unquoted contract */
+        }
+    }
+    return d;
+}
+
 /* Close every option position the run holds. */
 static void close_all(const hs_view *v, hs_decision *out)
 {
@@ -77,14 +151,17 @@ static void close_all(const hs_view *v, hs_decision *out)
 }
 
 /* Units of underlying the structure should cover: the beta exposure above
- * the target, in whole contracts (0 if none or unknown). */
+ * the target, in whole lots of contract_size option contracts of
+ * `multiplier` units each (0 if none or unknown). */
 static double legs_units(const hs_view *v)
 {
     double beta = hs_view_beta(v), S = hs_view_underlying_price(v);
     if (!isfinite(beta) || !(S > 0))
         return 0;
     double units = (beta - hs_view_target_beta(v)) * hs_view_exposure(v) / S;
-    units = hs_round_contracts(units, hs_view_contract_size(v));
+    double mult = hs_view_option_multiplier(v);
+    units = hs_round_contracts(units, hs_view_contract_size(v) *
+                                          (mult > 0 ? mult : 1));
     return units > 0 ? units : 0;
 }
 
@@ -108,10 +185,15 @@ static int legs_step(legs_state *s, const hs_view *v, hs_decision *out)
             resize = 1;
         if (units <= 0)
             need = 1; /* nothing to protect any more: close */
-        if (s->p.delta_drift > 0 && hs_view_n_options(v) > 0) {
-            const hs_option_position *p0 = hs_view_option(v, 0);
-            if (fabs(p0->delta - s->entry_delta) > s->p.delta_drift)
-                need = 1;
+        if (s->p.delta_drift > 0) {
+            /* The structure's first leg, wherever it sits in the book. */
+            for (size_t i = 0; i < hs_view_n_options(v); i++) {
+                const hs_option_position *p = hs_view_option(v, i);
+                if (p->expiry == s->expiry && p->strike == s->strike[0] &&
+                    p->right == s->p.leg[0].right &&
+                    fabs(p->delta - s->entry_delta) > s->p.delta_drift)
+                    need = 1;
+            }
         }
     } else {
         need = units > 0;
@@ -161,18 +243,9 @@ static int legs_step(legs_state *s, const hs_view *v, hs_decision *out)
     s->held = 1;
     s->expiry = expiry;
     s->units = units;
-    s->entry_delta = NAN;
-    {
-        /* Leg 0's delta at entry, for the delta-drift rule. */
-        const hs_chain_quote *q = &c->q[idx[0]];
-        double T = (double)(q->expiry - now) / (365.0 * HS_MS_PER_DAY);
-        double sd = q->iv * sqrt(T);
-        if (sd > 0 && q->forward > 0) {
-            double d1 = (log(q->forward / q->strike) + 0.5 * sd * sd) / sd;
-            double nd = 0.5 * erfc(-d1 / sqrt(2.0));
-            s->entry_delta = q->right == 'C' ? nd : nd - 1.0;
-        }
-    }
+    /* Leg 0's delta at entry, for the delta-drift rule. */
+    s->entry_delta = quote_delta(&c->q[idx[0]], now);
+    net_orders(out);
     return 0;
 }
 

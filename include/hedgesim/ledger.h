@@ -221,7 +221,9 @@ int hs_hedge_order(hs_hedge_account *a, const hs_exec *ex, size_t asset,
 #define HS_MAX_OPTION_POSITIONS 32
 
 /* Where a book appends its trades: columns borrowed from the owner, `n` rows
- * used of `cap`.  kind: 'B' buy, 'S' sell, 'X' expiry settlement. */
+ * used of `cap`.  kind: 'B' buy, 'S' sell, 'X' expiry settlement; 'b' and
+ * 's' a buy or sell of a held contract the slice lacked, priced on the
+ * slice's smile (see hs_option_book_orders). */
 typedef struct hs_option_log {
     size_t n, cap;
     int64_t *time, *expiry;
@@ -246,9 +248,13 @@ typedef struct hs_option_book {
     double value;     /* positions at their marks, currency */
     hs_option_order pending[HS_MAX_OPTION_ORDERS]; /* for the next open */
     hs_chain_quote pending_quote[HS_MAX_OPTION_ORDERS]; /* sent against */
+    char pending_kind[HS_MAX_OPTION_ORDERS]; /* their log kind */
+    double pending_basis[HS_MAX_OPTION_ORDERS]; /* quote forward / slice spot */
     size_t n_pending;
     size_t n_marked_by_model; /* marks not from a quote */
     size_t n_unfilled;        /* orders against an empty side */
+    int64_t mark_time;        /* the last mark's time (greeks of fills at
+                               * that close), ms UTC */
     hs_option_log log;
 } hs_option_book;
 
@@ -258,7 +264,16 @@ void hs_option_book_reset(hs_option_book *ob, const char *name,
                           size_t max_positions, double fee_rate,
                           double fee_cap, const hs_option_log *log);
 
-/* The open part of the bar [t0, t1): orders pending from the previous close
+/* Repricing (docs/options.md): a quote is against its slice's forward; at a
+ * later time with the underlying at S the forward is the quote's forward x
+ * S / the slice's spot (the snapshot's basis kept, moved with the
+ * underlying), and the contract is repriced by Black-76 on that forward with
+ * the quote's implied volatility (sticky strike), bid and ask keeping the
+ * quote's half-spreads.  Fills at the next open are repriced so; marks and
+ * fills at a close are when the slice is older than the close (a replayed
+ * snapshot; a modeled slice is made at the close).
+ *
+ * The open part of the bar [t0, t1): orders pending from the previous close
  * fill at the underlying's open, then contracts expiring before t1 settle.
  * Premiums, fees and payoffs are paid from / into *cash.  Adds to *f.
  * HS_ESTRATEGY when a limit (positions, log rows) is reached. */
@@ -267,14 +282,21 @@ int hs_option_book_open(hs_option_book *ob, int64_t t0, int64_t t1,
                         hs_option_flow *f);
 
 /* Mark every position at the close `now` with the underlying at `under`:
- * at the quote of `chain` (borrowed, may be NULL), else by Black-76; greeks
- * updated.  Adds to f->pnl.  HS_ENUMERIC if a position cannot be marked. */
+ * at the quote of `chain` (borrowed, may be NULL); where the slice lacks the
+ * contract, on the slice's smile (Black-76 with the implied volatility
+ * interpolated in strike between its neighbours of the same expiry and
+ * right), else by Black-76 on `under` with the position's last implied
+ * volatility (both counted in n_marked_by_model); greeks updated.  Adds to
+ * f->pnl.  HS_ENUMERIC if a position cannot be marked. */
 int hs_option_book_mark(hs_option_book *ob, const hs_chain *chain,
                         int64_t now, double under, hs_option_flow *f);
 
 /* A decision's orders at the close of the bar opened at t0, against the
  * visible `chain`: an order must name a quoted contract, or close a held one
- * (then at its last mark); an order against an empty side is not filled
+ * (then on a quote built on the slice's smile, its half-spreads interpolated
+ * from the neighbours', logged as kind 'b' / 's'; at its last mark with no
+ * spread when the expiry has no quoted neighbour); an order against an
+ * empty side is not filled
  * (counted in n_unfilled).  With `at_close` it fills now (`under` the
  * underlying's close), else it waits for the next open.  HS_ESTRATEGY for a
  * bad order or a limit reached. */

@@ -47,9 +47,9 @@ static void usage(FILE *fp)
         "                     Needs --forward.\n"
         "  --csv              read CSV from FILE or stdin: a header, then "
         "rows\n"
-        "                     right,spot,strike,years,rate,vol (column "
-        "'forward'\n"
-        "                     may replace 'spot'); write price,delta,gamma,\n"
+        "                     right,spot,strike,years,rate,vol (a 'forward'\n"
+        "                     column instead of 'spot': Black-76, as with\n"
+        "                     --forward); write price,delta,gamma,\n"
         "                     vega,theta,rho per row, vega per 1.00 vol, "
         "theta\n"
         "                     per year, rho per 1.00 rate, %%.17g\n"
@@ -218,7 +218,44 @@ static int field_number(hs_csv *c, const char *where, int i, const char *name,
     return -1;
 }
 
-static int run_csv(const char *path, hs_model model, int solve_iv)
+/* The CSV's model, as in the single-option form: --model if given, else
+ * Black-76 with a 'forward' column and Black-Scholes with a 'spot' column;
+ * --model bs wants 'spot', black76 'forward'.  0 or -1 (message given). */
+static int csv_model(hs_csv *c, const char *where, int have_model,
+                     hs_model *model)
+{
+    const int spot = hs_csv_column(c, "spot") >= 0;
+    const int fwd = hs_csv_column(c, "forward") >= 0;
+    if (!have_model) {
+        if (spot && fwd) {
+            fprintf(stderr,
+                    "hedgesim %s: %s:%ld: both 'spot' and 'forward' columns: "
+                    "give --model bs or black76\n",
+                    cmd, where, hs_csv_line(c));
+            return -1;
+        }
+        *model = fwd ? HS_MODEL_BLACK76 : HS_MODEL_BS;
+        return 0;
+    }
+    if (*model == HS_MODEL_BS && !spot && fwd) {
+        fprintf(stderr,
+                "hedgesim %s: %s:%ld: a 'forward' column is for --model "
+                "black76; --model bs prices on a 'spot' column\n",
+                cmd, where, hs_csv_line(c));
+        return -1;
+    }
+    if (*model != HS_MODEL_BS && !fwd && spot) {
+        fprintf(stderr,
+                "hedgesim %s: %s:%ld: Black-76 prices on the forward: the "
+                "CSV needs a 'forward' column, not 'spot'\n",
+                cmd, where, hs_csv_line(c));
+        return -1;
+    }
+    return 0;
+}
+
+static int run_csv(const char *path, hs_model model, int have_model,
+                   int solve_iv)
 {
     const char *where = strcmp(path, "-") == 0 ? "stdin" : path;
     const char *lastname = solve_iv ? "price" : "vol";
@@ -240,9 +277,11 @@ static int run_csv(const char *path, hs_model model, int solve_iv)
             hs_cli_fail(cmd, rc);
         goto done;
     }
+    if (csv_model(c, where, have_model, &model))
+        goto done;
     if (find_col(c, where, "right", NULL, &k.right) ||
-        find_col(c, where, model == HS_MODEL_BS ? "spot" : "forward",
-                 model == HS_MODEL_BS ? "forward" : "spot", &k.under) ||
+        find_col(c, where, model == HS_MODEL_BS ? "spot" : "forward", NULL,
+                 &k.under) ||
         find_col(c, where, "strike", NULL, &k.strike) ||
         find_col(c, where, "years", NULL, &k.years) ||
         find_col(c, where, "rate", NULL, &k.rate) ||
@@ -436,7 +475,8 @@ int hs_cli_price(int argc, char **argv)
                                            "--model go with it");
         if (argc - optind > 1)
             return hs_cli_usage_error(cmd, "--csv reads at most one FILE");
-        return run_csv(optind < argc ? argv[optind] : "-", o.model, solve);
+        return run_csv(optind < argc ? argv[optind] : "-", o.model,
+                       have_model, solve);
     }
     if (solve)
         return hs_cli_usage_error(cmd, "--solve-iv goes with --csv (for one "

@@ -91,7 +91,11 @@ static const char *right_name(char c) { return c == 'C' ? "call" : "put"; }
 
 static const char *kind_name(char c)
 {
-    return c == 'B' ? "buy" : c == 'S' ? "sell" : "settle";
+    return c == 'B'   ? "buy"
+           : c == 'S' ? "sell"
+           : c == 'b' ? "buy_smile"
+           : c == 's' ? "sell_smile"
+                      : "settle";
 }
 
 /* Rows of the fills, option trades and option positions tables: each is one
