@@ -83,6 +83,16 @@ int hs_cal_is_session(hs_calendar cal, int64_t ms);
  * `from` to the day holding `to`, both inclusive (0 if to < from). */
 long hs_cal_sessions(hs_calendar cal, int64_t from, int64_t to);
 
+/* The calendar a daily series keeps, from its bar times (ascending): 24x7
+ * if a bar falls on a Saturday or Sunday, else XNYS unless a bar falls on
+ * an NYSE holiday (then weekdays).  24x7 for n == 0. */
+hs_calendar hs_cal_infer(const int64_t *ts, size_t n);
+
+/* Sessions of `cal` from the day of ts[0] to the day of ts[n - 1] that
+ * have no time in ts (ascending): the gaps of a daily series on its
+ * calendar.  0 for n == 0. */
+long long hs_cal_gaps(hs_calendar cal, const int64_t *ts, size_t n);
+
 /* Sessions in a typical year: 365 (24x7), 260 (weekdays), 252 (XNYS). */
 double hs_cal_days_per_year(hs_calendar cal);
 

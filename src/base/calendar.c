@@ -365,3 +365,32 @@ double hs_cal_days_per_year(hs_calendar cal)
 {
     return cal == HS_CAL_XNYS ? 252.0 : cal == HS_CAL_WEEKDAYS ? 260.0 : 365.0;
 }
+
+hs_calendar hs_cal_infer(const int64_t *ts, size_t n)
+{
+    int holiday = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t d = floor_div(ts[i], HS_MS_PER_DAY);
+        int wd = weekday_of_days(d);
+        if (wd == 0 || wd == 6)
+            return HS_CAL_24X7;
+        holiday |= xnys_holiday(d);
+    }
+    return n == 0 ? HS_CAL_24X7 : holiday ? HS_CAL_WEEKDAYS : HS_CAL_XNYS;
+}
+
+long long hs_cal_gaps(hs_calendar cal, const int64_t *ts, size_t n)
+{
+    if (n == 0)
+        return 0;
+    long long have = 0;
+    int64_t prev = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        int64_t d = floor_div(ts[i], HS_MS_PER_DAY);
+        if (d != prev && session_day(cal, d))
+            have++;
+        prev = d;
+    }
+    long long all = hs_cal_sessions(cal, ts[0], ts[n - 1]);
+    return all > have ? all - have : 0;
+}
