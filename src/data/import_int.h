@@ -4,6 +4,7 @@
  *   import.c (entry points, manifest, build)
  *     -> import_series.c (bars, funding, DVOL, FRED)
  *     -> import_options.c (option chain snapshots)
+ *        -> import_columns.c (header aliases, --columns, look-alikes)
  *        -> import_formats.c (format table, shared helpers)
  *           -> the store's writer (store_int.h) and the CSV reader
  *
