@@ -331,7 +331,7 @@ START_TEST(test_unknown_section_and_keys)
     parse_fails(
         build(DATA_OK "colour = red\n", BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
         "test.ini: [data] unknown key 'colour' (known: db, start, end, "
-        "step, usdt_is_usd, lookback, rates)",
+        "step, usdt_is_usd, lookback, rates, calendar, periods_per_year)",
         NULL);
     parse_fails(
         build(DATA_OK, BOOK_OK "colour = red\n", HEDGE_OK, NULL, STRAT_OK),
@@ -366,9 +366,6 @@ START_TEST(test_missing_required)
     parse_fails(build("start = 2019-01-01\nusdt_is_usd = true\n", BOOK_OK,
                       HEDGE_OK, NULL, STRAT_OK),
                 "test.ini: [data] key 'end' is required", NULL);
-    parse_fails(build("start = 2019-01-01\nend = 2024-12-31\n", BOOK_OK,
-                      HEDGE_OK, NULL, STRAT_OK),
-                "test.ini: [data] key 'usdt_is_usd' is required", NULL);
     parse_fails(build(DATA_OK, "capital = 5\n", HEDGE_OK, NULL, STRAT_OK),
                 "test.ini: [book] key 'assets' is required", NULL);
     parse_fails(
@@ -382,12 +379,41 @@ START_TEST(test_missing_required)
 }
 END_TEST
 
+/* usdt_is_usd is read as stated (-1: not stated); whether the data needs
+ * it is checked when the panel loads (tests/cli/import.sh). */
 START_TEST(test_usdt_must_be_accepted)
 {
+    hs_config *c = parse_ok(build("start = 2019-01-01\nend = 2024-12-31\n"
+                                  "usdt_is_usd = false\n",
+                                  BOOK_OK, HEDGE_OK, NULL, STRAT_OK));
+    ck_assert_int_eq(c->usdt_is_usd, 0);
+    hs_config_free(c);
+    c = parse_ok(build("start = 2019-01-01\nend = 2024-12-31\n", BOOK_OK,
+                       HEDGE_OK, NULL, STRAT_OK));
+    ck_assert_int_eq(c->usdt_is_usd, -1);
+    ck_assert_int_eq(c->calendar, HS_CAL_24X7);
+    ck_assert_double_eq(c->periods_per_year, 0);
+    hs_config_free(c);
+    c = parse_ok(build("start = 2019-01-01\nend = 2024-12-31\n"
+                       "calendar = XNYS\nperiods_per_year = 250\n",
+                       BOOK_OK, HEDGE_OK, NULL, STRAT_OK));
+    ck_assert_int_eq(c->calendar, HS_CAL_XNYS);
+    ck_assert_double_eq(c->periods_per_year, 250);
+    hs_config_free(c);
     parse_fails(build("start = 2019-01-01\nend = 2024-12-31\n"
-                      "usdt_is_usd = false\n",
+                      "calendar = LSE\n",
                       BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
-                "test.ini", "[data] usdt_is_usd = false", NULL);
+                "test.ini: [data] key 'calendar': unknown calendar 'LSE'",
+                NULL);
+    parse_fails(build("start = 2019-01-01\nend = 2024-12-31\n"
+                      "calendar = weekdays\nstep = 8h\n",
+                      BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
+                "test.ini: [data] calendar = weekdays needs step = 1d", NULL);
+    /* 2022-01-01 is a Saturday, 01-03 a Monday: two sessions. */
+    parse_fails(build("start = 2022-01-01\nend = 2022-01-04\n"
+                      "calendar = XNYS\n",
+                      BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
+                "fewer than 3 steps (sessions of calendar XNYS)", NULL);
     parse_fails(build("start = 2019-01-01\nend = 2024-12-31\n"
                       "usdt_is_usd = perhaps\n",
                       BOOK_OK, HEDGE_OK, NULL, STRAT_OK),
@@ -782,7 +808,7 @@ START_TEST(test_bad_overrides)
         {"book.=5", "empty key"},
         {"data.end=2018-01-01", "is before start"},
         {"hedge.benchmark=ETH", "ETH is also the benchmark"},
-        {"data.usdt_is_usd=false", "usdt_is_usd = false"},
+        {"data.calendar=NYSE", "unknown calendar 'NYSE'"},
         {"nosuch.key=1", "unknown section [nosuch]"},
         {"book.colour=red", "unknown key 'colour'"},
         {"costs.impact_k=1", "'impact_k'"},
@@ -873,9 +899,10 @@ START_TEST(test_validate)
     ck_assert_int_eq(hs_config_validate(c), HS_ECONFIG);
     ck_assert(strstr(hs_error_last(), "fewer than 3 steps"));
     c->end = end;
-    c->usdt_is_usd = -1; /* missing */
+    c->calendar = HS_CAL_XNYS;
+    c->step_ms = HS_MS_PER_HOUR; /* a calendar needs daily steps */
     ck_assert_int_eq(hs_config_validate(c), HS_ECONFIG);
-    ck_assert(strstr(hs_error_last(), "usdt_is_usd"));
+    ck_assert(strstr(hs_error_last(), "calendar = XNYS needs step = 1d"));
     hs_config_free(c);
 }
 END_TEST

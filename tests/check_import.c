@@ -1390,6 +1390,327 @@ START_TEST(test_progress_callback)
 }
 END_TEST
 
+/* ------------------------------------------ the CSV files people have
+ * Values are those written in the small files of tests/data/; the stock
+ * pair (yf_stock.csv, yf_index.csv) is made by tests/data/gen_stock_pair.py
+ * on the NYSE sessions of 2021-2022 as NYSE published them. */
+
+static int imp_opts(const char *file, hs_import_opts *o, const char *sym)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/data/%s", file);
+    o->symbol = sym;
+    return hs_import_file(fx.s, path, o, NULL);
+}
+
+START_TEST(test_header_aliases)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    ck_assert_msg(imp_opts("alias_caps.csv", &o, "AC") == 0, "%s",
+                  hs_error_last());
+    hs_bar b = bar_at("AC", "2024-01-03");
+    ck_assert_double_eq(b.open, 11);
+    ck_assert_double_eq(b.close, 12.5);
+    ck_assert_double_eq(b.volume, 200);
+    ck_assert_str_eq(inst("AC").quote, "USD"); /* generic's default */
+    ck_assert_msg(imp_opts("alias_open_time.csv", &o, "AO") == 0, "%s",
+                  hs_error_last());
+    b = bar_at("AO", "2024-01-02");
+    ck_assert_double_eq(b.high, 12);
+    ck_assert_double_eq(b.low, 9);
+    ck_assert_double_eq(b.volume, 100);
+}
+END_TEST
+
+START_TEST(test_yfinance_classic)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    o.format = HS_FMT_YFINANCE;
+    ck_assert_msg(imp_opts("yf_small.csv", &o, "RAW") == 0, "%s",
+                  hs_error_last());
+    hs_bar b = bar_at("RAW", "2024-01-02");
+    ck_assert_double_eq(b.close, 20);
+    ck_assert_double_eq(b.open, 10);
+    /* "2024-01-04 00:00:00-05:00" is the exchange's date. */
+    b = bar_at("RAW", "2024-01-04");
+    ck_assert_double_eq(b.close, 20);
+    hs_instrument in = inst("RAW");
+    ck_assert_str_eq(in.quote, "USD");
+    ck_assert_str_eq(in.source, "yahoo");
+    /* Adjusted: factor Adj Close / Close = 18 / 20 = 0.9 on 2024-01-02. */
+    o.adjusted = 1;
+    ck_assert_msg(imp_opts("yf_small.csv", &o, "ADJ") == 0, "%s",
+                  hs_error_last());
+    b = bar_at("ADJ", "2024-01-02");
+    ck_assert_double_eq_tol(b.close, 18, 1e-12);
+    ck_assert_double_eq_tol(b.open, 9, 1e-12);
+    ck_assert_double_eq_tol(b.high, 19.8, 1e-12);
+    ck_assert_double_eq_tol(b.low, 9, 1e-12);
+    ck_assert_double_eq(b.volume, 1000);
+    b = bar_at("ADJ", "2024-01-03"); /* 18.45 / 20.5 = 0.9 */
+    ck_assert_double_eq_tol(b.open, 18, 1e-12);
+    /* --adjusted needs the column. */
+    ck_assert_int_eq(imp_opts("alias_caps.csv", &o, "NOADJ"), HS_EPARSE);
+    assert_msg_has("--adjusted: no 'Adj Close' column");
+}
+END_TEST
+
+START_TEST(test_yfinance_three_line)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    hs_import_stats st;
+    o.format = HS_FMT_YFINANCE;
+    o.symbol = "IDX";
+    ck_assert_msg(hs_import_file(fx.s, "tests/data/yf_index.csv", &o, &st) ==
+                      0,
+                  "%s", hs_error_last());
+    ck_assert_int_eq(st.rows_read, 503);
+    ck_assert_int_eq(st.first_ts, T("2021-01-04"));
+    ck_assert_int_eq(st.last_ts, T("2022-12-30"));
+    /* NYSE sessions only: no gaps on the instrument's own calendar. */
+    ck_assert_int_eq(st.gaps, 0);
+    ck_assert_int_eq(imp_opts("yf_bad_header.csv", &o, "BADH"), HS_EPARSE);
+    assert_msg_has("yf_bad_header.csv:3:");
+    assert_msg_has("'Date' line");
+}
+END_TEST
+
+START_TEST(test_ccxt)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    o.format = HS_FMT_CCXT;
+    ck_assert_msg(imp_opts("ccxt_noheader.csv", &o, "CX") == 0, "%s",
+                  hs_error_last());
+    hs_bar b = bar_at("CX", "2024-01-03"); /* 1704240000000 ms */
+    ck_assert_double_eq(b.close, 41100.25);
+    ck_assert_double_eq(b.volume, 20);
+    ck_assert_str_eq(inst("CX").quote, "USDT");
+    ck_assert_str_eq(inst("CX").source, "ccxt");
+    /* The same rows with a header line: already there, unchanged. */
+    hs_import_stats st;
+    o.symbol = "CX";
+    ck_assert_int_eq(
+        hs_import_file(fx.s, "tests/data/ccxt_header.csv", &o, &st), 0);
+    ck_assert_int_eq(st.rows_unchanged, 2);
+    ck_assert_int_eq(st.rows_inserted, 0);
+}
+END_TEST
+
+START_TEST(test_columns_and_quote_volume)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    o.columns = "ts=Day,open=Price,high=Price,low=Price,close=Price,"
+                "volume=Qty";
+    o.volume_in_quote = 1;
+    ck_assert_msg(imp_opts("columns_map.csv", &o, "MAP") == 0, "%s",
+                  hs_error_last());
+    hs_bar b = bar_at("MAP", "2024-01-03");
+    ck_assert_double_eq(b.close, 102);
+    ck_assert_double_eq_tol(b.volume, 15, 1e-12); /* 1530 / 102 */
+    /* A mapped column missing, a bad item. */
+    o.columns = "ts=Day,open=Price,high=Price,low=Price,close=Last,"
+                "volume=Qty";
+    ck_assert_int_eq(imp_opts("columns_map.csv", &o, "MAP2"), HS_EPARSE);
+    assert_msg_has("no column named by --columns for 'close'");
+    o.columns = "when=Day";
+    ck_assert_int_eq(imp_opts("columns_map.csv", &o, "MAP2"), HS_EINVAL);
+    assert_msg_has("--columns: bad item 'when=Day'");
+    o.columns = NULL;
+    ck_assert_int_eq(imp_opts("columns_map.csv", &o, "MAP2"), HS_EPARSE);
+    assert_msg_has("no column 'ts' in the header");
+    /* Volume in the quote currency: 2400 / 120 = 20 base units. */
+    hs_import_opts q = HS_IMPORT_OPTS_INIT;
+    q.volume_in_quote = 1;
+    ck_assert_int_eq(imp_opts("volume_quote.csv", &q, "VQ"), 0);
+    ck_assert_double_eq_tol(bar_at("VQ", "2024-01-03").volume, 20, 1e-12);
+    ck_assert_double_eq_tol(bar_at("VQ", "2024-01-02").volume, 10, 1e-12);
+}
+END_TEST
+
+/* A file in another known format: the message names it. */
+START_TEST(test_looks_like)
+{
+    static const struct {
+        const char *file, *like;
+    } cases[] = {
+        {"cdd_mixed.csv", "looks like cdd: use --format cdd"},
+        {"ccxt_noheader.csv", "looks like ccxt: use --format ccxt"},
+        {"yf_index.csv", "looks like yfinance: use --format yfinance"},
+        {"binance_rate_bound.csv",
+         "looks like binance-funding: use --format binance-funding"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        hs_import_opts o = HS_IMPORT_OPTS_INIT;
+        ck_assert_msg(imp_opts(cases[i].file, &o, "LIKE") == HS_EPARSE,
+                      "%s imported as generic", cases[i].file);
+        assert_msg_has(cases[i].file);
+        assert_msg_has(cases[i].like);
+    }
+}
+END_TEST
+
+/* Close-to-close returns of column `col` of a classic yfinance file (the
+ * test's own reading of the file), keyed by date. */
+static size_t read_closes(const char *path, int col, int skip, char (*date)[11],
+                          double *close, size_t max)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    size_t n = 0;
+    ck_assert_ptr_nonnull(f);
+    for (int k = 0; k < skip; k++)
+        ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    while (n < max && fgets(line, sizeof line, f)) {
+        char *save = NULL, *tok = strtok_r(line, ",", &save);
+        snprintf(date[n], 11, "%s", tok);
+        for (int c = 1; c <= col; c++)
+            tok = strtok_r(NULL, ",", &save);
+        close[n++] = strtod(tok, NULL);
+    }
+    fclose(f);
+    return n;
+}
+
+/* Acceptance: a stock hedged with its index, both from yfinance files,
+ * on the NYSE calendar: no weekend step, 252 steps in 2021, 252 periods a
+ * year, and HE, TE and the residual beta as computed here from the files'
+ * closes and the run's hedged returns (two-pass sample moments; docs/
+ * metrics.md). */
+START_TEST(test_xnys_stock_pair)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    o.format = HS_FMT_YFINANCE;
+    o.adjusted = 1;
+    ck_assert_msg(imp_opts("yf_stock.csv", &o, "STK") == 0, "%s",
+                  hs_error_last());
+    o.adjusted = 0;
+    ck_assert_msg(imp_opts("yf_index.csv", &o, "IDX") == 0, "%s",
+                  hs_error_last());
+    static const char text[] =
+        "[data]\nstart = 2021-03-01\nend = 2022-12-31\ncalendar = XNYS\n"
+        "rates = none\n[book]\nassets = STK\nmin_history = 20\n"
+        "[hedge]\nbenchmark = IDX\ninstrument = IDX\n"
+        "[costs]\nfee_bps = 0\nslippage_bps = 0\nclose_slippage_bps = 0\n"
+        "fill = close\n[strategy.ols]\ntype = perp_short\nbeta = ols\n"
+        "window = 40\n";
+    hs_config *cfg = NULL;
+    hs_registry *reg = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_msg(hs_config_parse(&cfg, text, "pair.ini") == 0, "%s",
+                  hs_error_last());
+    ck_assert_int_eq(cfg->usdt_is_usd, -1); /* USD data needs none */
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    ck_assert_msg(hs_plan_new(&pl, cfg, reg, fx.s, NULL) == 0, "%s",
+                  hs_error_last());
+    ck_assert_msg(hs_plan_run_strict(pl) == 0, "%s", hs_error_last());
+    const hs_panel *p = hs_plan_panel(pl);
+    ck_assert_ptr_null(strstr(p->notes, "USDT"));
+    ck_assert_double_eq(hs_context_periods_per_year(hs_plan_context(pl)),
+                        252.0);
+    size_t in2021 = 0;
+    for (size_t t = 0; t < p->n_steps; t++) {
+        int wd = hs_cal_weekday(p->time[t]);
+        ck_assert_msg(wd != 0 && wd != 6, "weekend step %zu", t);
+        in2021 += p->time[t] >= T("2021-01-01") && p->time[t] < T("2022-01-01");
+        if (t >= (size_t)p->first[0])
+            ck_assert_int_eq(p->state[t * p->n_assets], HS_BAR_OK);
+    }
+    ck_assert_int_eq(p->time[p->first[0]], T("2021-01-04"));
+    ck_assert_uint_eq(in2021, 252);
+    ck_assert_int_eq(p->time[p->n_steps - 1], T("2022-12-30"));
+
+    /* The files' own returns, aligned to the panel by date. */
+    enum { MAXR = 600 };
+    static char ds[MAXR][11], di[MAXR][11];
+    static double cs[MAXR], ci[MAXR];
+    size_t ns = read_closes("tests/data/yf_stock.csv", 5, 1, ds, cs, MAXR);
+    size_t ni = read_closes("tests/data/yf_index.csv", 2, 3, di, ci, MAXR);
+    ck_assert_uint_eq(ns, 503);
+    ck_assert_uint_eq(ni, 503);
+    const size_t lf = hs_plan_live_from(pl), m = p->n_steps - lf;
+    const hs_run_series *s = hs_plan_series(pl, 0);
+    double *ru = malloc(m * sizeof *ru), *rm = malloc(m * sizeof *rm);
+    ck_assert_ptr_nonnull(ru);
+    ck_assert_ptr_nonnull(rm);
+    for (size_t i = 0; i < m; i++) {
+        char tb[32];
+        size_t t = lf + i, k = 0;
+        hs_cal_format_time(p->time[t], tb, sizeof tb);
+        while (k < ns && strcmp(ds[k], tb) != 0)
+            k++;
+        ck_assert_msg(k > 0 && k < ns && !strcmp(di[k], tb), "%s", tb);
+        /* The formation step holds nothing yet: its book return is 0. */
+        ru[i] = i ? cs[k] / cs[k - 1] - 1 : 0;
+        rm[i] = ci[k] / ci[k - 1] - 1;
+    }
+    const double *rh = s->ret + lf;
+    double mh = 0, mu = 0, mm = 0, md = 0;
+    for (size_t i = 0; i < m; i++) {
+        mh += rh[i];
+        mu += ru[i];
+        mm += rm[i];
+    }
+    mh /= (double)m;
+    mu /= (double)m;
+    mm /= (double)m;
+    md = mh; /* target beta 0: the departure is r_h itself */
+    double vh = 0, vu = 0, vm = 0, chm = 0;
+    for (size_t i = 0; i < m; i++) {
+        vh += (rh[i] - mh) * (rh[i] - mh);
+        vu += (ru[i] - mu) * (ru[i] - mu);
+        vm += (rm[i] - mm) * (rm[i] - mm);
+        chm += (rh[i] - md) * (rm[i] - mm);
+    }
+    const double he = 1 - vh / vu, te = sqrt(252.0 * vh / (double)(m - 1)),
+                 rb = chm / vm;
+    const hs_metrics *mt = hs_plan_metrics(pl, 0);
+    ck_assert_msg(fabs(mt->hedge_effectiveness - he) < 1e-9, "HE %.12g %.12g",
+                  mt->hedge_effectiveness, he);
+    ck_assert_msg(fabs(mt->tracking_error - te) < 1e-9 * te, "TE %.12g %.12g",
+                  mt->tracking_error, te);
+    ck_assert_msg(fabs(mt->residual_beta - rb) < 1e-9, "beta_r %.12g %.12g",
+                  mt->residual_beta, rb);
+    /* The hedge works on this pair (the stock's beta is 1.3). */
+    ck_assert(he > 0.3);
+    free(ru);
+    free(rm);
+    hs_plan_free(pl);
+    hs_registry_free(reg);
+    hs_config_free(cfg);
+}
+END_TEST
+
+/* USDT-quoted data needs usdt_is_usd; the note says it only then. */
+START_TEST(test_usdt_needs_statement)
+{
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    o.format = HS_FMT_CCXT;
+    ck_assert_int_eq(imp_opts("ccxt_noheader.csv", &o, "CX"), 0);
+    ck_assert_int_eq(imp_opts("ccxt_header.csv", &o, "CY"), 0);
+    static const char text[] =
+        "[data]\nstart = 2024-01-02\nend = 2024-01-04\nrates = none\n"
+        "lookback = 1\n%s[book]\nassets = CX\nmin_history = 1\n"
+        "[hedge]\nbenchmark = CY\ninstrument = CY\n"
+        "[strategy.u]\ntype = unhedged\n";
+    char buf[1024];
+    hs_config *cfg = NULL;
+    hs_registry *reg = NULL;
+    hs_plan *pl = NULL;
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    snprintf(buf, sizeof buf, text, "");
+    ck_assert_int_eq(hs_config_parse(&cfg, buf, "u.ini"), 0);
+    ck_assert_int_eq(hs_plan_new(&pl, cfg, reg, fx.s, NULL), HS_ECONFIG);
+    assert_msg_has("usdt_is_usd is not set: CX is quoted in USDT");
+    hs_config_free(cfg);
+    snprintf(buf, sizeof buf, text, "usdt_is_usd = false\n");
+    ck_assert_int_eq(hs_config_parse(&cfg, buf, "u.ini"), 0);
+    ck_assert_int_eq(hs_plan_new(&pl, cfg, reg, fx.s, NULL), HS_ECONFIG);
+    assert_msg_has("usdt_is_usd = false: CX is quoted in USDT");
+    hs_config_free(cfg);
+    hs_registry_free(reg);
+}
+END_TEST
+
 static Suite *import_suite(void)
 {
     Suite *s = suite_create("import");
@@ -1422,6 +1743,14 @@ static Suite *import_suite(void)
     tcase_add_test(tc, test_csv_numbers);
     tcase_add_test(tc, test_cdd_rule);
     tcase_add_test(tc, test_options_fixtures);
+    tcase_add_test(tc, test_header_aliases);
+    tcase_add_test(tc, test_yfinance_classic);
+    tcase_add_test(tc, test_yfinance_three_line);
+    tcase_add_test(tc, test_ccxt);
+    tcase_add_test(tc, test_columns_and_quote_volume);
+    tcase_add_test(tc, test_looks_like);
+    tcase_add_test(tc, test_xnys_stock_pair);
+    tcase_add_test(tc, test_usdt_needs_statement);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("transactions");

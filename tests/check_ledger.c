@@ -403,6 +403,34 @@ START_TEST(test_monthly)
 }
 END_TEST
 
+/* On a calendar's grid (weekdays only: the times are set by hand) the week
+ * ends at Friday's close and the month at its last session: from Wednesday
+ * 2020-01-01 the Fridays are steps 2, 7, 12; from Monday 2020-02-24,
+ * February's last session is Friday the 28th, step 4 (the 29th was a
+ * Saturday). */
+START_TEST(test_calendar_grid_weeks_and_months)
+{
+    int64_t d = hs_cal_from_civil(2020, 1, 1, 0, 0, 0, 0);
+    hs_panel *p = drift_panel(15, d, DAY);
+    for (size_t t = 0; t < p->n_steps; d += DAY) {
+        if (hs_cal_weekday(d) != 0 && hs_cal_weekday(d) != 6)
+            p->time[t++] = d;
+    }
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_WEEKLY, HS_FILL_CLOSE, 0),
+                      BIT(0) | BIT(2) | BIT(7) | BIT(12));
+    hs_panel_free(p);
+    d = hs_cal_from_civil(2020, 2, 24, 0, 0, 0, 0);
+    p = drift_panel(10, d, DAY);
+    for (size_t t = 0; t < p->n_steps; d += DAY) {
+        if (hs_cal_weekday(d) != 0 && hs_cal_weekday(d) != 6)
+            p->time[t++] = d;
+    }
+    ck_assert_uint_eq(trades_for(p, HS_REBAL_MONTHLY, HS_FILL_CLOSE, 0),
+                      BIT(0) | BIT(4));
+    hs_panel_free(p);
+}
+END_TEST
+
 START_TEST(test_never_and_daily)
 {
     hs_panel *p = drift_panel(12, 1577836800000LL, DAY);
@@ -1600,6 +1628,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_weekly_sundays);
     tcase_add_test(tc, test_weekly_intraday);
     tcase_add_test(tc, test_monthly);
+    tcase_add_test(tc, test_calendar_grid_weeks_and_months);
     tcase_add_test(tc, test_never_and_daily);
     tcase_add_test(tc, test_plan);
     tcase_add_test(tc, test_state_api);

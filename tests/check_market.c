@@ -485,6 +485,82 @@ START_TEST(test_jump_note)
 }
 END_TEST
 
+/* A 24x7 asset on the NYSE grid: the steps are the sessions, and a
+ * session's bar is the aggregate of the days since the previous session
+ * (a Monday bar opens at Saturday's open, so its close-to-close return
+ * includes the weekend).  Compared with the same data on the 24x7 grid.
+ * 2021-01-18 was Martin Luther King Jr. Day. */
+START_TEST(test_calendar_grid)
+{
+    hs_store *s = NULL;
+    ck_assert_int_eq(hs_store_open(&s, hs_test_db(), HS_STORE_READONLY), 0);
+    const char *syms[] = {"BTC"};
+    hs_history_opts o = HS_HISTORY_OPTS_INIT;
+    hs_panel *d = NULL, *x = NULL;
+    o.symbols = syms;
+    o.n_symbols = 1;
+    o.start = T("2021-01-02"); /* a Saturday: the grid starts on Monday */
+    o.end = T("2021-01-24");   /* a Sunday: it ends on Friday the 22nd */
+    o.rate_series = NULL;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &d), 0);
+    o.calendar = HS_CAL_XNYS;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &x), 0);
+    ck_assert_uint_eq(x->n_steps, 14); /* 15 weekdays less MLK Day */
+    ck_assert_int_eq(x->time[0], T("2021-01-04"));
+    ck_assert_int_eq(x->time[x->n_steps - 1], T("2021-01-22"));
+    for (size_t t = 0; t < x->n_steps; t++) {
+        ck_assert(hs_cal_is_session(HS_CAL_XNYS, x->time[t]));
+        /* the daily step holding the same day */
+        size_t k = (size_t)((x->time[t] - d->time[0]) / HS_MS_PER_DAY);
+        size_t j = t ? (size_t)((x->time[t - 1] - d->time[0]) /
+                                HS_MS_PER_DAY) + 1
+                     : k;
+        double hi = 0, lo = INFINITY, vol = 0;
+        for (size_t i = j; i <= k; i++) {
+            hi = fmax(hi, d->high[i]);
+            lo = fmin(lo, d->low[i]);
+            vol += d->volume[i];
+        }
+        ck_assert_double_eq(x->close[t], d->close[k]);
+        ck_assert_double_eq(x->open[t], d->open[j]);
+        ck_assert_double_eq(x->high[t], hi);
+        ck_assert_double_eq(x->low[t], lo);
+        hs_ck_near(x->volume[t], vol, 1e-12 * vol);
+    }
+    /* Tuesday 2021-01-19 (step 10) holds Saturday to Tuesday. */
+    ck_assert_int_eq(x->time[10], T("2021-01-19"));
+    ck_assert_double_eq(x->open[10], d->open[14]); /* 2021-01-16 */
+    hs_panel_free(x);
+    x = NULL;
+    /* Lookback counts sessions: 3 before Monday the 4th are December 29,
+     * 30 and 31 (New Year's Day, a Friday, is closed). */
+    o.lookback = 3;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &x), 0);
+    ck_assert_uint_eq(x->n_steps, 17);
+    ck_assert_int_eq(x->time[0], T("2020-12-29"));
+    ck_assert_int_eq(x->time[2], T("2020-12-31"));
+    ck_assert_int_eq(x->time[3], T("2021-01-04"));
+    hs_panel_free(x);
+    x = NULL;
+    /* A calendar needs daily steps; a window without a session is empty. */
+    o.lookback = 0;
+    o.step_ms = 8 * HS_MS_PER_HOUR;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &x), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "calendar XNYS needs a step of 1d"));
+    o.step_ms = HS_MS_PER_DAY;
+    o.start = T("2021-01-16");
+    o.end = T("2021-01-18");
+    ck_assert_int_eq(hs_market_load_history(s, &o, &x), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "step in a session"));
+    o.calendar = (hs_calendar)7;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &x), HS_EINVAL);
+    ck_assert_ptr_null(x);
+    hs_panel_free(d);
+    hs_store_close(s);
+}
+END_TEST
+
+
 static Suite *market_suite(void)
 {
     Suite *s = suite_create("market");
@@ -496,6 +572,7 @@ static Suite *market_suite(void)
     tcase_add_test(tc, test_funding_placement);
     tcase_add_test(tc, test_missing_symbol_and_empty_window);
     tcase_add_test(tc, test_real_daily_values);
+    tcase_add_test(tc, test_calendar_grid);
     tcase_add_loop_test(tc, test_bad_store_values, 0,
                         (int)(sizeof bad_values / sizeof *bad_values));
     tcase_add_test(tc, test_duplicate_times);

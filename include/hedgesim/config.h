@@ -69,9 +69,12 @@ typedef struct hs_config {
     /* [data] */
     char db[1024];
     int64_t start, end, step_ms;
-    int usdt_is_usd;     /* must be stated: 1 true, 0 false, -1 missing */
+    int usdt_is_usd;     /* 1 true, 0 false, -1 not stated (USDT-quoted
+                          * data needs 1: checked when the panel loads) */
     size_t lookback;     /* 0: enough for the slowest estimator */
     char rates[16];      /* rate series ("DFF"; "none") */
+    hs_calendar calendar; /* the grid's sessions (default 24x7) */
+    double periods_per_year; /* annualisation; 0: from calendar and step */
     /* [book] */
     char assets[HS_CONFIG_MAX_ASSETS][HS_SYMBOL_MAX];
     size_t n_assets;

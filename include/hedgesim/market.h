@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hedgesim/calendar.h"
 #include "hedgesim/store.h"
 
 /* State of an asset's bar at a step. */
@@ -89,6 +90,8 @@ typedef struct hs_history_opts {
                                * NULL for none; added as the last asset */
     int64_t start, end;       /* first and last bar open time, inclusive */
     int64_t step_ms;          /* grid step; finer source bars are aggregated */
+    hs_calendar calendar;     /* the grid's sessions (24x7: every step);
+                               * another calendar needs a step of 1d */
     size_t lookback;          /* extra steps loaded before `start` */
     hs_perp_marks marks;
     hs_funding_mode funding;
@@ -98,7 +101,8 @@ typedef struct hs_history_opts {
 } hs_history_opts;
 
 #define HS_HISTORY_OPTS_INIT                                                   \
-    {.step_ms = 86400000, .lookback = 0, .marks = HS_MARKS_AUTO,               \
+    {.step_ms = 86400000, .calendar = HS_CAL_24X7, .lookback = 0,              \
+     .marks = HS_MARKS_AUTO,                                                   \
      .funding = HS_FUNDING_AUTO, .funding_rate = 0.0001,                       \
      .funding_hours = 8.0, .rate_series = "DFF"}
 
@@ -121,6 +125,13 @@ typedef struct hs_history_opts {
  * benchmark/hedge without data in the window) name the symbol.  The panel's
  * first step is `start - lookback * step` (clipped to the grid); steps before
  * an asset's first bar are ABSENT.
+ *
+ * With a calendar other than 24x7 (step 1d, else HS_ECONFIG) the grid holds
+ * the calendar's sessions only, `lookback` sessions before the first
+ * session at or after `start`; bars (and funding settlements) of a day
+ * that is not a session fall in the next session's step, so a Monday bar
+ * of an asset traded every day opens at Saturday's open and its return
+ * includes the weekend.
  *
  * What is loaded is checked, whatever wrote the store: HS_EDATA, naming the
  * symbol (or rate series) and the time, for a price that is not a positive

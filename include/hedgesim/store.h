@@ -272,6 +272,9 @@ typedef struct hs_series_info {
     long long rows;
     long long gaps; /* missing steps on the series' own grid */
     int64_t step_ms; /* the grid inferred for the series (0 if unknown) */
+    int calendar;    /* daily bars and index levels: the hs_calendar the
+                      * series keeps (hs_cal_infer), on which `gaps` are
+                      * counted; else -1 */
 } hs_series_info;
 
 /* One entry per series of every non-option instrument (a perp with bars and
@@ -322,12 +325,14 @@ typedef enum hs_format {
     HS_FMT_DERIBIT_TICKER,  /* Deribit chain snapshot, public/ticker dump */
     HS_FMT_DERIBIT_MARKS,   /* option_type,strike,creation,maturity,... */
     HS_FMT_DERIBIT_USD,     /* snapshot with USD bid/ask and greeks */
+    HS_FMT_YFINANCE,        /* Yahoo Finance download (yfinance to_csv) */
+    HS_FMT_CCXT,            /* ccxt fetch_ohlcv rows: ms,o,h,l,c,v */
     HS_FMT_COUNT            /* number of formats (not a format) */
 } hs_format;
 
 /* "generic", "cdd", "binance-funding", "bitmex-funding", "deribit-funding",
- * "dvol", "fred", "deribit-ticker", "deribit-marks", "deribit-usd"; NULL for
- * an invalid value. */
+ * "dvol", "fred", "deribit-ticker", "deribit-marks", "deribit-usd",
+ * "yfinance", "ccxt"; NULL for an invalid value. */
 const char *hs_format_name(hs_format f);
 /* One line describing the format (static), "" for an invalid value. */
 const char *hs_format_summary(hs_format f);
@@ -378,6 +383,15 @@ typedef struct hs_import_opts {
     int drop_first;       /* 1: drop the oldest bar (a known bad first bar) */
     hs_import_progress_fn progress; /* NULL: no progress reports */
     void *progress_user;            /* handed to `progress` */
+    /* Bars (generic, yfinance, ccxt) only: */
+    const char *columns;  /* "ts=Date,close=Price,...": the header name of
+                           * each of ts, open, high, low, close, volume,
+                           * adj_close (NULL: the aliases of
+                           * docs/csv-format.md) */
+    int adjusted;         /* 1: close = the adjusted close, open/high/low
+                           * scaled by adj_close / close (yfinance) */
+    int volume_in_quote;  /* 1: the volume column is in the quote currency
+                           * (divided by the close to give base units) */
 } hs_import_opts;
 
 #define HS_IMPORT_OPTS_INIT                                                    \

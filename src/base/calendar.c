@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Days from 1970-01-01 to the civil date (Howard Hinnant's days_from_civil
  * algorithm, http://howardhinnant.github.io/date_algorithms.html). */
@@ -234,4 +235,162 @@ bad:
 int64_t hs_cal_floor(int64_t ms, int64_t step_ms)
 {
     return floor_div(ms, step_ms) * step_ms;
+}
+
+/* ------------------------------------------------------ trading calendars */
+
+static const char *const calendar_names[HS_CAL_COUNT] = {
+    [HS_CAL_24X7] = "24x7", [HS_CAL_WEEKDAYS] = "weekdays",
+    [HS_CAL_XNYS] = "XNYS"};
+
+const char *hs_cal_calendar_name(hs_calendar cal)
+{
+    return ((int)cal >= 0 && cal < HS_CAL_COUNT) ? calendar_names[cal] : NULL;
+}
+
+int hs_cal_calendar_parse(const char *name, hs_calendar *out)
+{
+    for (int c = 0; c < HS_CAL_COUNT; c++)
+        if (name && strcasecmp(name, calendar_names[c]) == 0) {
+            *out = (hs_calendar)c;
+            return 0;
+        }
+    return hs_error_set(HS_EINVAL,
+                        "unknown calendar '%s' (expected 24x7, weekdays or "
+                        "XNYS)",
+                        name ? name : "");
+}
+
+/* 0 Sunday .. 6 Saturday; 1970-01-01 was a Thursday. */
+static int weekday_of_days(int64_t days)
+{
+    int64_t w = (days + 4) % 7;
+    return (int)(w < 0 ? w + 7 : w);
+}
+
+int hs_cal_weekday(int64_t ms)
+{
+    return weekday_of_days(floor_div(ms, HS_MS_PER_DAY));
+}
+
+void hs_cal_easter(int year, int *month, int *day)
+{
+    /* Meeus, Astronomical Algorithms, ch. 8 (valid for any Gregorian year). */
+    const int a = year % 19, b = year / 100, c = year % 100;
+    const int d = b / 4, e = b % 4, f = (b + 8) / 25, g = (b - f + 1) / 3;
+    const int h = (19 * a + b - d - g + 15) % 30;
+    const int i = c / 4, k = c % 4;
+    const int l = (32 + 2 * e + 2 * i - h - k) % 7;
+    const int m = (a + 11 * h + 22 * l) / 451;
+    *month = (h + l - 7 * m + 114) / 31;
+    *day = (h + l - 7 * m + 114) % 31 + 1;
+}
+
+/* The day number of the n-th (1-based; -1: last) weekday `wd` of a month. */
+static int64_t nth_weekday(int year, int month, int wd, int n)
+{
+    if (n > 0) {
+        int64_t first = days_from_civil(year, month, 1);
+        int off = (wd - weekday_of_days(first) + 7) % 7;
+        return first + off + 7 * (n - 1);
+    }
+    int ny = month == 12 ? year + 1 : year, nm = month == 12 ? 1 : month + 1;
+    int64_t last = days_from_civil(ny, nm, 1) - 1;
+    return last - (weekday_of_days(last) - wd + 7) % 7;
+}
+
+/* A fixed-date holiday's observed day: Saturday -> Friday, Sunday ->
+ * Monday. */
+static int64_t observed(int year, int month, int day)
+{
+    int64_t d = days_from_civil(year, month, day);
+    int wd = weekday_of_days(d);
+    return wd == 6 ? d - 1 : wd == 0 ? d + 1 : d;
+}
+
+/* 1 if the weekday `days` is an NYSE holiday (rules in calendar.h). */
+static int xnys_holiday(int64_t days)
+{
+    int y, m, d;
+    civil_from_days(days, &y, &m, &d);
+    /* New Year's Day: a Sunday one is observed on Monday January 2; a
+     * Saturday one is not observed (December 31 stays open). */
+    int64_t ny = days_from_civil(y, 1, 1);
+    if (days == ny || (weekday_of_days(ny) == 0 && days == ny + 1))
+        return 1;
+    if (y >= 1998 && days == nth_weekday(y, 1, 1, 3)) /* MLK Day */
+        return 1;
+    if (days == nth_weekday(y, 2, 1, 3)) /* Washington's Birthday */
+        return 1;
+    int em, ed;
+    hs_cal_easter(y, &em, &ed);
+    if (days == days_from_civil(y, em, ed) - 2) /* Good Friday */
+        return 1;
+    if (days == nth_weekday(y, 5, 1, -1)) /* Memorial Day */
+        return 1;
+    if (y >= 2022 && days == observed(y, 6, 19)) /* Juneteenth */
+        return 1;
+    if (days == observed(y, 7, 4) || days == nth_weekday(y, 9, 1, 1) ||
+        days == nth_weekday(y, 11, 4, 4) || days == observed(y, 12, 25))
+        return 1;
+    return 0;
+}
+
+static int session_day(hs_calendar cal, int64_t days)
+{
+    if (cal == HS_CAL_24X7)
+        return 1;
+    int wd = weekday_of_days(days);
+    if (wd == 0 || wd == 6)
+        return 0;
+    return cal == HS_CAL_XNYS ? !xnys_holiday(days) : 1;
+}
+
+int hs_cal_is_session(hs_calendar cal, int64_t ms)
+{
+    return session_day(cal, floor_div(ms, HS_MS_PER_DAY));
+}
+
+long hs_cal_sessions(hs_calendar cal, int64_t from, int64_t to)
+{
+    long n = 0;
+    for (int64_t d = floor_div(from, HS_MS_PER_DAY),
+                 e = floor_div(to, HS_MS_PER_DAY);
+         d <= e; d++)
+        n += session_day(cal, d);
+    return n;
+}
+
+double hs_cal_days_per_year(hs_calendar cal)
+{
+    return cal == HS_CAL_XNYS ? 252.0 : cal == HS_CAL_WEEKDAYS ? 260.0 : 365.0;
+}
+
+hs_calendar hs_cal_infer(const int64_t *ts, size_t n)
+{
+    int holiday = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t d = floor_div(ts[i], HS_MS_PER_DAY);
+        int wd = weekday_of_days(d);
+        if (wd == 0 || wd == 6)
+            return HS_CAL_24X7;
+        holiday |= xnys_holiday(d);
+    }
+    return n == 0 ? HS_CAL_24X7 : holiday ? HS_CAL_WEEKDAYS : HS_CAL_XNYS;
+}
+
+long long hs_cal_gaps(hs_calendar cal, const int64_t *ts, size_t n)
+{
+    if (n == 0)
+        return 0;
+    long long have = 0;
+    int64_t prev = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        int64_t d = floor_div(ts[i], HS_MS_PER_DAY);
+        if (d != prev && session_day(cal, d))
+            have++;
+        prev = d;
+    }
+    long long all = hs_cal_sessions(cal, ts[0], ts[n - 1]);
+    return all > have ? all - have : 0;
 }

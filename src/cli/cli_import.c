@@ -36,7 +36,7 @@ static void usage(FILE *fp)
             "bitmex-funding,\n"
             "                       deribit-funding, dvol, fred, "
             "deribit-ticker,\n"
-            "                       deribit-marks, deribit-usd\n"
+            "                       deribit-marks, deribit-usd, yfinance, ccxt\n"
             "  --symbol SYM         target instrument (FRED: the series; "
             "option chains: none)\n"
             "  --kind KIND          spot, perp, future or index (default: "
@@ -46,7 +46,18 @@ static void usage(FILE *fp)
             "  --venue V            exchange of a new instrument\n"
             "  --underlying U       underlying of a new instrument (default: "
             "from the symbol)\n"
-            "  --quote Q            quote currency of a new instrument\n"
+            "  --quote Q            quote currency of a new instrument "
+            "(default: the\n"
+            "                       format's: USD for generic and yfinance, "
+            "USDT for cdd, ccxt)\n"
+            "  --columns MAP        bar files: FIELD=HEADER,... for ts, open, "
+            "high, low, close,\n"
+            "                       volume, adj_close (default: common header "
+            "names)\n"
+            "  --adjusted           yfinance: close = Adj Close, open/high/low "
+            "scaled alike\n"
+            "  --volume-in U        base (default) or quote: the unit of the "
+            "volume column\n"
             "  --inverse            a coin-margined contract\n"
             "  --snapshot-time T    option chains without a time column: "
             "the snapshot time\n"
@@ -197,7 +208,10 @@ enum {
     OPT_DROP_FIRST,
     OPT_EMBEDDED,
     OPT_FORCE,
-    OPT_UPGRADE
+    OPT_UPGRADE,
+    OPT_COLUMNS,
+    OPT_ADJUSTED,
+    OPT_VOLUME_IN
 };
 
 int hs_cli_import(int argc, char **argv)
@@ -218,6 +232,9 @@ int hs_cli_import(int argc, char **argv)
         {"embedded", required_argument, NULL, OPT_EMBEDDED},
         {"force", no_argument, NULL, OPT_FORCE},
         {"upgrade", no_argument, NULL, OPT_UPGRADE},
+        {"columns", required_argument, NULL, OPT_COLUMNS},
+        {"adjusted", no_argument, NULL, OPT_ADJUSTED},
+        {"volume-in", required_argument, NULL, OPT_VOLUME_IN},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -277,6 +294,20 @@ int hs_cli_import(int argc, char **argv)
             break;
         case OPT_UPGRADE:
             upgrade = 1;
+            break;
+        case OPT_COLUMNS:
+            o.columns = optarg;
+            break;
+        case OPT_ADJUSTED:
+            o.adjusted = 1;
+            break;
+        case OPT_VOLUME_IN:
+            if (strcmp(optarg, "quote") && strcmp(optarg, "base"))
+                return hs_cli_usage_error(cmd,
+                                          "--volume-in: '%s' (expected base "
+                                          "or quote)",
+                                          optarg);
+            o.volume_in_quote = strcmp(optarg, "quote") == 0;
             break;
         case 'q':
             quiet = 1;

@@ -81,17 +81,21 @@ static int show(const char *path)
         printf("content sha256 none: the store was written before content "
                "digests; rebuild it\n\n");
 
-    printf("%-15s %-6s %-8s %-9s %-8s %-4s %-20s %-20s %8s %6s\n", "symbol",
-           "kind", "venue", "source", "table", "step", "first", "last", "rows",
-           "gaps");
+    printf("%-15s %-6s %-5s %-8s %-9s %-8s %-4s %-20s %-20s %8s %6s %s\n",
+           "symbol", "kind", "quote", "venue", "source", "table", "step",
+           "first", "last", "rows", "gaps", "calendar");
     for (size_t i = 0; i < nsi; i++) {
         const hs_series_info *x = &si[i];
-        printf("%-15s %-6s %-8s %-9s %-8s %-4s %-20s %-20s %8lld %6lld\n",
+        printf("%-15s %-6s %-5s %-8s %-9s %-8s %-4s %-20s %-20s %8lld %6lld "
+               "%s\n",
                x->inst.symbol, hs_kind_name(x->inst.kind),
-               or_dash(x->inst.venue), or_dash(x->inst.source), x->table,
+               or_dash(x->inst.quote), or_dash(x->inst.venue),
+               or_dash(x->inst.source), x->table,
                fmt_step(x->step_ms, step, sizeof step),
                hs_cal_format_time(x->first_ts, a, sizeof a),
-               hs_cal_format_time(x->last_ts, b, sizeof b), x->rows, x->gaps);
+               hs_cal_format_time(x->last_ts, b, sizeof b), x->rows, x->gaps,
+               x->calendar >= 0 ? hs_cal_calendar_name((hs_calendar)x->calendar)
+                                : "-");
     }
     if (nsi == 0)
         printf("(no series)\n");

@@ -19,8 +19,9 @@
 static const hs_import__format_info formats[HS_FMT_COUNT] = {
     [HS_FMT_GENERIC] = {"generic",
                         "ts,open,high,low,close,volume with a header; ts in "
-                        "UTC milliseconds or ISO-8601",
-                        -1, "", "csv", "", 0},
+                        "UTC milliseconds or ISO-8601 (common header names "
+                        "accepted)",
+                        -1, "", "csv", "USD", 0},
     [HS_FMT_CDD] = {"cdd",
                     "CryptoDataDownload Binance OHLCV (banner line, unix ms "
                     "or s, newest first)",
@@ -56,6 +57,14 @@ static const hs_import__format_info formats[HS_FMT_COUNT] = {
                             "Deribit option chain with USD bid/ask, IVs and "
                             "greeks (two header variants)",
                             HS_KIND_OPTION, "deribit", "deribit", NULL, 1},
+    [HS_FMT_YFINANCE] = {"yfinance",
+                         "Yahoo Finance download: Date,Open,High,Low,Close,"
+                         "Adj Close,Volume (or the Price/Ticker/Date header)",
+                         -1, "", "yahoo", "USD", 0},
+    [HS_FMT_CCXT] = {"ccxt",
+                     "ccxt fetch_ohlcv rows: timestamp (ms),open,high,low,"
+                     "close,volume, with or without a header",
+                     -1, "", "ccxt", "USDT", 0},
 };
 
 const char *hs_format_name(hs_format f)
@@ -78,8 +87,8 @@ int hs_format_parse(const char *name, hs_format *out)
     return hs_error_set(HS_EINVAL,
                         "unknown format '%s' (expected generic, cdd, "
                         "binance-funding, bitmex-funding, deribit-funding, "
-                        "dvol, fred, deribit-ticker, deribit-marks or "
-                        "deribit-usd)",
+                        "dvol, fred, deribit-ticker, deribit-marks, "
+                        "deribit-usd, yfinance or ccxt)",
                         name ? name : "");
 }
 

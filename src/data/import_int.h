@@ -4,6 +4,7 @@
  *   import.c (entry points, manifest, build)
  *     -> import_series.c (bars, funding, DVOL, FRED)
  *     -> import_options.c (option chain snapshots)
+ *        -> import_columns.c (header aliases, --columns, look-alikes)
  *        -> import_formats.c (format table, shared helpers)
  *           -> the store's writer (store_int.h) and the CSV reader
  *
@@ -66,6 +67,33 @@ int hs_import__next(hs_csv *c, int nheader);
 /* Read the header, skipping a banner line: if the first record does not
  * name `col` (and has at most two fields), the next one is the header. */
 int hs_import__read_header(hs_csv *c, const char *col);
+
+/* ------------------------------------------------------ import_columns.c */
+
+/* The roles of a bar file's columns. */
+enum {
+    HS_IMPORT__TS = 0,
+    HS_IMPORT__OPEN,
+    HS_IMPORT__HIGH,
+    HS_IMPORT__LOW,
+    HS_IMPORT__CLOSE,
+    HS_IMPORT__VOLUME,
+    HS_IMPORT__ADJ,
+    HS_IMPORT__NCOL
+};
+/* "ts", "open", ..., "adj_close". */
+const char *hs_import__role_name(int role);
+/* The header column of `role`: the name `spec` (--columns, may be NULL)
+ * maps it to, else the first alias found (case-insensitive); -1 if none. */
+int hs_import__find_column(const hs_csv *c, const char *spec, int role);
+/* 1 if `spec` maps `role`. */
+int hs_import__mapped(const char *spec, int role);
+/* HS_EINVAL naming the item if `spec` is not FIELD=HEADER,... */
+int hs_import__check_columns(const char *path, const char *spec);
+/* 1 if the current record has 5+ fields, all numbers (a data row). */
+int hs_import__numeric_record(const hs_csv *c);
+/* The known format a header (the current record) looks like, or NULL. */
+const char *hs_import__looks_like(const hs_csv *c);
 
 /* -------------------------------------- the importers for one file each
  * Run inside the caller's transaction, with options already checked;

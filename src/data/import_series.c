@@ -186,6 +186,161 @@ static int parse_ohlcv(hs_csv *c, const hs_import_opts *o, int index, parsed *p,
     return rc == HS_ITEROVER ? 0 : rc;
 }
 
+/* The column of `role` (import_columns.c), or HS_EPARSE naming it, the
+ * aliases tried and the format the file looks like. */
+static int bar_column(const hs_csv *c, const hs_import_opts *o, int role,
+                      int *col)
+{
+    *col = hs_import__find_column(c, o->columns, role);
+    if (*col >= 0)
+        return 0;
+    const char *like = hs_import__looks_like(c);
+    const char *self = hs_import__format(o->format)->name;
+    char hint[200] = "";
+    if (like && strcmp(like, self) != 0)
+        snprintf(hint, sizeof hint,
+                 "; the file looks like %s%s%s", like,
+                 strchr(like, ' ') ? "" : ": use --format ", 
+                 strchr(like, ' ') ? "" : like);
+    if (hs_import__mapped(o->columns, role))
+        return hs_error_set(HS_EPARSE,
+                            "%s:%ld: no column named by --columns for '%s' "
+                            "in the header%s",
+                            hs_csv_path(c), hs_csv_line(c),
+                            hs_import__role_name(role), hint);
+    return hs_error_set(HS_EPARSE,
+                        "%s:%ld: no column '%s' in the header (nor a known "
+                        "alias; map one with --columns %s=NAME)%s",
+                        hs_csv_path(c), hs_csv_line(c),
+                        hs_import__role_name(role),
+                        hs_import__role_name(role), hint);
+}
+
+/* A yfinance date: "2020-01-02", or with a midnight time and a UTC offset
+ * ("2020-01-02 00:00:00-05:00"): a daily bar is the exchange's date. */
+static int yf_time(const hs_csv *c, int col, int64_t *ts)
+{
+    const char *t = hs_csv_field(c, col);
+    char day[11];
+    if (strlen(t) > 10 && (t[10] == ' ' || t[10] == 'T') &&
+        strncmp(t + 11, "00:00:00", 8) == 0 &&
+        (t[19] == '\0' || t[19] == '+' || t[19] == '-' || t[19] == 'Z')) {
+        memcpy(day, t, 10);
+        day[10] = '\0';
+        if (hs_import__parse_time(day, ts) == 0)
+            return 0;
+    }
+    return hs_import__time(c, col, "ts", ts);
+}
+
+/* generic, yfinance and ccxt bars: columns found by alias or --columns;
+ * yfinance's three-line header; ccxt's headerless rows; --adjusted and
+ * --volume-in quote. */
+static int parse_bars(hs_csv *c, const hs_import_opts *o, int index, parsed *p,
+                      hs_import_stats *st)
+{
+    int col[HS_IMPORT__NCOL], last = -1, rc, pending = 0;
+    const int yf = o->format == HS_FMT_YFINANCE;
+    const int ccxt = o->format == HS_FMT_CCXT;
+
+    if ((rc = hs_import__check_columns(hs_csv_path(c), o->columns)))
+        return rc;
+    if ((rc = hs_csv_next(c)) == HS_ITEROVER)
+        return hs_error_set(HS_EPARSE, "%s: empty file", hs_csv_path(c));
+    if (rc)
+        return rc;
+    if (ccxt && hs_import__numeric_record(c)) {
+        /* No header: timestamp, open, high, low, close, volume. */
+        for (int r = 0; r < HS_IMPORT__NCOL; r++)
+            col[r] = r < 6 ? r : -1;
+        pending = 1;
+    } else {
+        if (hs_import__numeric_record(c) && !ccxt)
+            return hs_error_set(HS_EPARSE,
+                                "%s:%ld: no header line; the file looks like "
+                                "ccxt: use --format ccxt",
+                                hs_csv_path(c), hs_csv_line(c));
+        int yf3 = yf && strcasecmp(hs_csv_field(c, 0), "price") == 0;
+        for (int r = HS_IMPORT__OPEN; r < HS_IMPORT__NCOL; r++)
+            col[r] = hs_import__find_column(c, o->columns, r);
+        col[HS_IMPORT__TS] = yf3 ? 0 : -1;
+        if (!yf3 && (rc = bar_column(c, o, HS_IMPORT__TS, &col[0])))
+            return rc;
+        for (int r = HS_IMPORT__OPEN; r <= HS_IMPORT__CLOSE; r++)
+            if (col[r] < 0 && (rc = bar_column(c, o, r, &col[r])))
+                return rc;
+        if (col[HS_IMPORT__VOLUME] < 0 && !index &&
+            (rc = bar_column(c, o, HS_IMPORT__VOLUME, &col[5])))
+            return rc;
+        if (o->adjusted && col[HS_IMPORT__ADJ] < 0)
+            return hs_error_set(HS_EPARSE,
+                                "%s:%ld: --adjusted: no 'Adj Close' column "
+                                "in the header",
+                                hs_csv_path(c), hs_csv_line(c));
+        if (yf3) {
+            /* "Ticker,SPY,..." and "Date,,,..." lines follow the header. */
+            for (int k = 0; k < 2; k++) {
+                if ((rc = hs_csv_next(c)) == HS_ITEROVER)
+                    return hs_error_set(HS_EDATA, "%s: no data rows to import",
+                                        hs_csv_path(c));
+                if (rc)
+                    return rc;
+                const char *f0 = hs_csv_field(c, 0);
+                if (strcasecmp(f0, k == 0 ? "ticker" : "date") != 0) {
+                    if (k == 1 && strcasecmp(f0, "datetime") == 0)
+                        continue;
+                    return hs_error_set(
+                        HS_EPARSE,
+                        "%s:%ld: expected the '%s' line of a yfinance "
+                        "three-line header, found '%s'",
+                        hs_csv_path(c), hs_csv_line(c),
+                        k == 0 ? "Ticker" : "Date", f0);
+                }
+            }
+        }
+    }
+    const int nhdr = hs_csv_nfields(c);
+    while (pending || (rc = hs_import__next(c, nhdr)) == 0) {
+        pending = 0;
+        row *x = rows_push(&p->r);
+        if (!x)
+            return hs_error_set(HS_ENOMEM, "out of memory");
+        st->rows_read++;
+        x->line = hs_csv_line(c);
+        if ((rc = yf ? yf_time(c, col[0], &x->ts)
+                     : hs_import__time(c, col[0], "ts", &x->ts)))
+            return rc;
+        for (int r = HS_IMPORT__OPEN; r <= HS_IMPORT__VOLUME; r++) {
+            if (col[r] < 0)
+                continue;
+            if ((rc = hs_csv_double(c, col[r], hs_import__role_name(r),
+                                    &x->v[r - 1])))
+                return rc;
+        }
+        if ((rc = check_ohlc(c, x->v, col[5] >= 0)))
+            return rc;
+        if (o->adjusted) {
+            double adj;
+            if ((rc = hs_csv_double(c, col[HS_IMPORT__ADJ], "adj_close", &adj)))
+                return rc;
+            if (!(adj > 0))
+                return hs_import__bad(c, "adj_close",
+                                      "price %.17g is not positive", adj);
+            const double f = adj / x->v[3];
+            x->v[0] *= f;
+            x->v[1] *= f;
+            x->v[2] *= f;
+            x->v[3] = adj;
+        }
+        if (o->volume_in_quote && col[5] >= 0)
+            x->v[4] /= x->v[3];
+        if (index)
+            x->v[4] = 0;
+        hs_import__progress(c, o, &last);
+    }
+    return rc == HS_ITEROVER ? 0 : rc;
+}
+
 static int parse_dvol(hs_csv *c, const hs_import_opts *o, parsed *p,
                       hs_import_stats *st)
 {
@@ -386,7 +541,11 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Missing steps on the most frequent spacing (bars, index levels). */
+static long long gaps_calendar(const rows *r);
+
+/* Missing steps on the most frequent spacing (bars, index levels); for
+ * daily series, missing sessions of the calendar the series keeps
+ * (hs_cal_infer: a stock has no weekend gaps). */
 static long long gaps_mode(const rows *r)
 {
     if (r->n < 3)
@@ -411,6 +570,18 @@ static long long gaps_mode(const rows *r)
         if (d[i] > step)
             g += d[i] / step - 1;
     free(d);
+    return step == HS_MS_PER_DAY ? gaps_calendar(r) : g;
+}
+
+static long long gaps_calendar(const rows *r)
+{
+    int64_t *ts = malloc(r->n * sizeof *ts);
+    if (!ts)
+        return 0;
+    for (size_t i = 0; i < r->n; i++)
+        ts[i] = r->v[i].ts;
+    long long g = hs_cal_gaps(hs_cal_infer(ts, r->n), ts, r->n);
+    free(ts);
     return g;
 }
 
@@ -577,9 +748,12 @@ int hs_import__series(hs_store *s, const char *path, const hs_import_opts *o,
         return rc;
     switch (o->format) {
     case HS_FMT_GENERIC:
+    case HS_FMT_YFINANCE:
+    case HS_FMT_CCXT:
     case HS_FMT_CDD: {
         int index = o->kind == HS_KIND_INDEX;
-        if (!(rc = parse_ohlcv(c, o, index, &p, st)))
+        if (!(rc = o->format == HS_FMT_CDD ? parse_ohlcv(c, o, index, &p, st)
+                                           : parse_bars(c, o, index, &p, st)))
             rc = write_series(s, path, o, &p, index ? T_INDEX : T_BARS, st);
         break;
     }

@@ -134,6 +134,23 @@ static int64_t source_step(const hs_bar *b, size_t n)
     return best;
 }
 
+/* The step holding the bars that open at `g` (a multiple of the step): the
+ * first step opening at or after it, n_steps if none.  On a 24x7 grid that
+ * is (g - time[0]) / step; on a calendar's grid a day that is not a
+ * session belongs to the next session.  Callers skip g < time[0]. */
+static size_t step_of(const hs_panel *p, int64_t g)
+{
+    size_t lo = 0, hi = p->n_steps;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->time[mid] < g)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* ------------------------------------------------------- load checks
  * What a store holds is checked as it is loaded, whatever wrote it
  * (hs_market_load_history in market.h lists the rules). */
@@ -303,7 +320,7 @@ static int place_bars(hs_panel *p, size_t a, const hs_bar *b, size_t n,
         int64_t g = hs_cal_floor(b[k].ts, p->step_ms);
         if (g < t0)
             continue;
-        size_t t = (size_t)((g - t0) / p->step_ms);
+        size_t t = step_of(p, g);
         if (t >= p->n_steps)
             continue;
         size_t i = t * na + a;
@@ -361,7 +378,7 @@ static void place_funding(hs_panel *p, size_t a, const hs_funding *f,
         int64_t g = hs_cal_floor(f[k].ts, p->step_ms);
         if (g < p->time[0])
             continue;
-        size_t t = (size_t)((g - p->time[0]) / p->step_ms);
+        size_t t = step_of(p, g);
         if (t < p->n_steps)
             p->funding[t * p->n_assets + a] += f[k].rate;
     }
@@ -475,7 +492,7 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
     if (covered_from > p->time[0]) {
         size_t upto = covered_from == INT64_MAX
                           ? p->n_steps
-                          : (size_t)((covered_from - p->time[0]) / p->step_ms);
+                          : step_of(p, covered_from);
         double per_step = o->funding_rate * (double)p->step_ms /
                           (o->funding_hours * HS_MS_PER_HOUR);
         for (size_t t = 0; t < upto && t < p->n_steps; t++)
@@ -506,8 +523,7 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
                                   hs_cal_format_time(last, buf[0], 32));
                 goto done;
             }
-            size_t from = (size_t)((hs_cal_floor(last, p->step_ms) -
-                                    p->time[0]) / p->step_ms) + 1;
+            size_t from = step_of(p, hs_cal_floor(last, p->step_ms)) + 1;
             double per_step = o->funding_rate * (double)p->step_ms /
                               (o->funding_hours * HS_MS_PER_HOUR);
             for (size_t t = from; t < p->n_steps; t++)
@@ -572,24 +588,49 @@ int hs_market_load_history(hs_store *store, const hs_history_opts *o,
                                         "start %s",
                             hs_cal_format_time(o->end, buf[0], 32),
                             hs_cal_format_time(o->start, buf[1], 32));
+    if (!hs_cal_calendar_name(o->calendar))
+        return hs_error_set(HS_EINVAL, "bad calendar %d", (int)o->calendar);
+    if (o->calendar != HS_CAL_24X7 && o->step_ms != HS_MS_PER_DAY)
+        return hs_error_set(HS_ECONFIG,
+                            "calendar %s needs a step of 1d (a session a "
+                            "step), not %lld ms",
+                            hs_cal_calendar_name(o->calendar),
+                            (long long)o->step_ms);
     int64_t g_start = hs_cal_floor(o->start, o->step_ms);
     if (g_start < o->start)
         g_start += o->step_ms;
     int64_t g_end = hs_cal_floor(o->end, o->step_ms);
+    /* A calendar's grid: its sessions only. */
+    while (g_start <= g_end && !hs_cal_is_session(o->calendar, g_start))
+        g_start += o->step_ms;
+    while (g_end >= g_start && !hs_cal_is_session(o->calendar, g_end))
+        g_end -= o->step_ms;
     if (g_end < g_start)
         return hs_error_set(HS_ECONFIG,
-                            "empty window: no %lld-ms step between %s and %s",
+                            "empty window: no %lld-ms step%s between %s and "
+                            "%s",
                             (long long)o->step_ms,
+                            o->calendar == HS_CAL_24X7 ? "" : " in a session",
                             hs_cal_format_time(o->start, buf[0], 32),
                             hs_cal_format_time(o->end, buf[1], 32));
-    int64_t g0 = g_start - (int64_t)o->lookback * o->step_ms;
-    size_t n_steps = (size_t)((g_end - g0) / o->step_ms) + 1;
+    int64_t g0 = g_start;
+    for (size_t k = 0; k < o->lookback; k++) {
+        g0 -= o->step_ms;
+        while (!hs_cal_is_session(o->calendar, g0))
+            g0 -= o->step_ms;
+    }
+    size_t n_steps = o->calendar == HS_CAL_24X7
+                         ? (size_t)((g_end - g0) / o->step_ms) + 1
+                         : (size_t)hs_cal_sessions(o->calendar, g0, g_end);
     size_t n_assets = o->n_symbols + (o->hedge ? 1 : 0);
     rc = hs_panel_new(&p, n_steps, n_assets, o->step_ms);
     if (rc)
         return rc;
-    for (size_t t = 0; t < n_steps; t++)
-        p->time[t] = g0 + (int64_t)t * o->step_ms;
+    for (size_t t = 0, k = 0; t < n_steps; k++) {
+        int64_t g = g0 + (int64_t)k * o->step_ms;
+        if (hs_cal_is_session(o->calendar, g))
+            p->time[t++] = g;
+    }
     const int64_t t_end = g_end + o->step_ms; /* exclusive */
     const size_t first_live = o->lookback;
 

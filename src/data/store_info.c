@@ -65,6 +65,30 @@ static int spacing(hs_store *s, const char *sql, int64_t id, int64_t *step,
     return rc;
 }
 
+/* A daily series' gaps on the calendar it keeps (a stock has no weekend
+ * gaps). */
+static int daily_gaps(hs_store *s, const hs_instrument *in, int bars,
+                      hs_series_info *si)
+{
+    hs_bar *b = NULL;
+    size_t n = 0;
+    int rc = bars ? hs_store_bars(s, in->id, INT64_MIN, INT64_MAX, &b, &n)
+                  : hs_store_index(s, in->id, INT64_MIN, INT64_MAX, &b, &n);
+    int64_t *ts = rc ? NULL : malloc((n ? n : 1) * sizeof *ts);
+    if (!rc && !ts)
+        rc = hs_error_set(HS_ENOMEM, "out of memory");
+    if (!rc) {
+        for (size_t k = 0; k < n; k++)
+            ts[k] = b[k].ts;
+        hs_calendar cal = hs_cal_infer(ts, n);
+        si->calendar = (int)cal;
+        si->gaps = hs_cal_gaps(cal, ts, n);
+    }
+    free(ts);
+    free(b);
+    return rc;
+}
+
 typedef struct series_table {
     const char *name;
     const char *summary_sql;
@@ -157,6 +181,10 @@ int hs_store_series_info(hs_store *s, hs_series_info **out, size_t *n)
                 break;
             if (tb->per_row_interval &&
                 (rc = funding_step(s, inst[i].id, &si.step_ms)))
+                break;
+            si.calendar = -1;
+            if (!tb->per_row_interval && si.step_ms == HS_MS_PER_DAY &&
+                (rc = daily_gaps(s, &inst[i], t == 0, &si)))
                 break;
             hs_series_info *p = hs_store__vec_push(&v);
             if (!p) {

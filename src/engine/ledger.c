@@ -61,25 +61,38 @@ static int alloc_book(hs_book **out, size_t n, size_t na)
     return 0;
 }
 
+/* The open time of step t + 1, or of the step after the last one. */
+static int64_t next_time(const hs_panel *p, size_t t)
+{
+    return t + 1 < p->n_steps ? p->time[t + 1] : p->time[t] + p->step_ms;
+}
+
+static int64_t week_of(int64_t ms)
+{
+    int64_t d = ms / HS_MS_PER_DAY - (ms % HS_MS_PER_DAY < 0);
+    int64_t w = d + 3;
+    return w / 7 - (w % 7 < 0);
+}
+
 /* Is the close of step t a rebalancing time? */
 static int rebalance_due(const hs_panel *p, hs_rebalance r, size_t t)
 {
-    int wd_day, mo, mo_next;
+    int mo, mo_next;
     switch (r) {
     case HS_REBAL_NEVER:
         return 0;
     case HS_REBAL_DAILY:
         return 1;
     case HS_REBAL_WEEKLY:
-        /* 1970-01-01 was a Thursday: day index 3 after Monday. */
-        wd_day = (int)(((p->time[t] / HS_MS_PER_DAY) % 7 + 7 + 3) % 7);
-        return wd_day == 6 && (t + 1 == p->n_steps ||
-                               p->time[t + 1] / HS_MS_PER_DAY !=
-                                   p->time[t] / HS_MS_PER_DAY);
+        /* The last step of a Monday-based week: the next step (or the time
+         * after the last one) is in another week.  1970-01-01 was a
+         * Thursday: day d is in week floor((d + 3) / 7).  On a calendar's
+         * grid (no weekend steps) that is Friday's close. */
+        return week_of(p->time[t]) != week_of(next_time(p, t));
     case HS_REBAL_MONTHLY:
         hs_cal_to_civil(p->time[t], NULL, &mo, NULL, NULL, NULL, NULL, NULL);
-        hs_cal_to_civil(p->time[t] + p->step_ms, NULL, &mo_next, NULL, NULL,
-                        NULL, NULL, NULL);
+        hs_cal_to_civil(next_time(p, t), NULL, &mo_next, NULL, NULL, NULL,
+                        NULL, NULL);
         return mo != mo_next;
     }
     return 0;

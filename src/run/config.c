@@ -31,11 +31,15 @@ static const hs_param data_params[] = {
     {"start", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "first bar (UTC date/time)"},
     {"end", HS_PARAM_CHOICE, NULL, 0, 0, NULL, "last bar, inclusive"},
     {"step", HS_PARAM_CHOICE, "1d", 0, 0, NULL, "1d, 8h, 1h, ..."},
-    {"usdt_is_usd", HS_PARAM_BOOL, NULL, 0, 0, NULL,
-     "treat USDT prices as USD (must be stated)"},
+    {"usdt_is_usd", HS_PARAM_BOOL, "false", 0, 0, NULL,
+     "treat USDT prices as USD (must be stated for USDT-quoted data)"},
     {"lookback", HS_PARAM_INT, "0", 0, 100000, NULL,
      "steps loaded before start to warm estimators (0: automatic)"},
     {"rates", HS_PARAM_CHOICE, "DFF", 0, 0, NULL, "risk-free series or none"},
+    {"calendar", HS_PARAM_CHOICE, "24x7", 0, 0, NULL,
+     "24x7 | weekdays | XNYS: the sessions on the step grid"},
+    {"periods_per_year", HS_PARAM_DOUBLE, "0", 0, 1e7, NULL,
+     "steps a year for annualisation (0: from the calendar and step)"},
     HS_PARAM_END};
 
 static const hs_param book_params[] = {
@@ -260,8 +264,16 @@ static int read_data(hs_config *c, const hs_config_raw_section *s,
         hs_error_prefix("%s: [data] step: ", w);
         return HS_ECONFIG;
     }
-    c->usdt_is_usd = (int)hs_values_num(&v, "usdt_is_usd");
+    /* -1: not stated (only USDT-quoted data needs it; see plan.c). */
+    c->usdt_is_usd = v.set[hs_param_index(data_params, "usdt_is_usd")]
+                         ? (int)hs_values_num(&v, "usdt_is_usd")
+                         : -1;
     c->lookback = (size_t)hs_values_int(&v, "lookback");
+    if (hs_cal_calendar_parse(text_of(s, "calendar", "24x7"), &c->calendar)) {
+        hs_error_prefix("%s: [data] key 'calendar': ", w);
+        return HS_ECONFIG;
+    }
+    c->periods_per_year = hs_values_num(&v, "periods_per_year");
     return copy_text(c->rates, sizeof c->rates, text_of(s, "rates", "DFF"), w,
                      "data", "rates");
 }
@@ -685,19 +697,19 @@ int hs_config_validate(const hs_config *c)
     if (g0 < c->start)
         g0 += c->step_ms;
     int64_t g1 = hs_cal_floor(c->end, c->step_ms);
-    if (g1 - g0 < 2 * c->step_ms)
+    if (c->calendar != HS_CAL_24X7 && c->step_ms != HS_MS_PER_DAY)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [data] calendar = %s needs step = 1d (one "
+                            "session a step)",
+                            w, hs_cal_calendar_name(c->calendar));
+    if (c->calendar == HS_CAL_24X7 ? g1 - g0 < 2 * c->step_ms
+                                   : hs_cal_sessions(c->calendar, g0, g1) < 3)
         return hs_error_set(HS_ECONFIG,
                             "%s: [data] the window %s..%s holds fewer than 3 "
-                            "steps",
+                            "steps (sessions of calendar %s)",
                             w, hs_cal_format_time(c->start, b1, sizeof b1),
-                            hs_cal_format_time(c->end, b2, sizeof b2));
-    if (c->usdt_is_usd != 1)
-        return hs_error_set(HS_ECONFIG,
-                            "%s: [data] usdt_is_usd = false: the embedded "
-                            "prices are USDT pairs and hedgesim has no USDT/USD "
-                            "series; set usdt_is_usd = true to accept USDT as "
-                            "USD",
-                            w);
+                            hs_cal_format_time(c->end, b2, sizeof b2),
+                            hs_cal_calendar_name(c->calendar));
     if (c->weighting == HS_WEIGHTS_FIXED) {
         double sum = 0;
         for (size_t i = 0; i < c->n_assets; i++)
@@ -803,6 +815,7 @@ void hs_config_history(const hs_config *c, const char **symbols,
     o->start = c->start;
     o->end = c->end;
     o->step_ms = c->step_ms;
+    o->calendar = c->calendar;
     o->lookback = c->lookback;
     o->marks = c->marks;
     o->funding = c->funding;

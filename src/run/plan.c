@@ -131,6 +131,38 @@ static int resolve_runs(hs_plan *pl, const hs_registry *reg,
     return 0;
 }
 
+/* Every instrument has a quote currency.  USDT-quoted ones are taken as
+ * USD only when the config says so (hedgesim has no USDT/USD series); the
+ * note says it only then.  USD-quoted instruments need nothing. */
+static int check_quotes(hs_plan *pl)
+{
+    const hs_config *cfg = pl->cfg;
+    const hs_panel *p = pl->panel;
+    int usdt = 0;
+    for (size_t a = 0; a < p->n_assets; a++) {
+        hs_instrument ins;
+        int rc = hs_store_instrument(pl->store, p->symbol[a], &ins);
+        if (rc)
+            return rc;
+        if (strcmp(ins.quote, "USDT") != 0)
+            continue;
+        if (cfg->usdt_is_usd != 1)
+            return hs_error_set(
+                HS_ECONFIG,
+                "%s: [data] usdt_is_usd %s: %s is quoted in USDT and "
+                "hedgesim has no USDT/USD series; set usdt_is_usd = true to "
+                "take USDT as USD",
+                cfg->path[0] ? cfg->path : "config",
+                cfg->usdt_is_usd == 0 ? "= false" : "is not set",
+                p->symbol[a]);
+        usdt = 1;
+    }
+    if (usdt)
+        hs_panel_note(pl->panel,
+                      "USDT prices treated as USD (data.usdt_is_usd)");
+    return 0;
+}
+
 /* Load the panel the config describes: book assets, benchmark, the options'
  * underlying and vol index when options are configured, the hedge last. */
 static int load_panel(hs_plan *pl)
@@ -176,8 +208,7 @@ static int load_panel(hs_plan *pl)
     if (rc)
         return rc;
     pl->owns_panel = 1;
-    hs_panel_note(pl->panel, "USDT prices treated as USD (data.usdt_is_usd)");
-    return 0;
+    return check_quotes(pl);
 }
 
 /* Index of `sym` in the panel, first (or last) occurrence. */
@@ -219,6 +250,14 @@ static int build_context(hs_plan *pl)
         .bench = bench,
         .hedge = hedge,
         .live_from = pl->live_from,
+        /* The calendar's sessions a year per step, unless stated; 24x7 is
+         * the engine's own default (365 days of steps). */
+        .periods_per_year =
+            cfg->periods_per_year > 0 ? cfg->periods_per_year
+            : cfg->calendar == HS_CAL_24X7
+                ? 0
+                : hs_cal_days_per_year(cfg->calendar) * (double)HS_MS_PER_DAY /
+                      (double)cfg->step_ms,
         .book = {.n_assets = cfg->n_assets,
                  .asset = pl->book_idx,
                  .weighting = cfg->weighting,

@@ -53,8 +53,8 @@ if check "import generic CSV" 0 "$bin" import --db "$db" --symbol TESTX \
 fi
 
 if check "info lists the import" 0 "$bin" info --db "$db"; then
-    if awk '$1 == "TESTX" && $2 == "spot" && $5 == "bars" && $9 == 4 && $10 == 1 { f = 1 } END { exit !f }' "$tmp/out"; then
-        ok "info shows TESTX: spot bars, 4 rows, 1 gap"
+    if awk '$1 == "TESTX" && $2 == "spot" && $3 == "USD" && $6 == "bars" && $10 == 4 && $11 == 1 { f = 1 } END { exit !f }' "$tmp/out"; then
+        ok "info shows TESTX: spot USD bars, 4 rows, 1 gap"
     else
         bad "info shows TESTX" "$(cat "$tmp/out")"
     fi
@@ -246,6 +246,75 @@ if check "import the spike" 0 "$bin" import --db "$jdb" --symbol JA --quiet "$tm
     else
         bad "spike noted in the results" "$(h5dump -a /data_notes "$tmp/jump.h5" | head -c 400)"
     fi
+fi
+
+# Everyday files: yfinance (both layouts), ccxt, --columns, --volume-in;
+# a stock pair on the NYSE calendar runs without usdt_is_usd.
+ydb=$tmp/y.db
+if check "import yfinance --adjusted" 0 "$bin" import --db "$ydb" --format yfinance \
+    --adjusted --symbol STK "$data/yf_stock.csv" &&
+    check "import yfinance three-line header" 0 "$bin" import --db "$ydb" \
+        --format yfinance --symbol IDX "$data/yf_index.csv"; then
+    has "yfinance import: 503 rows, no gaps on its calendar" "$tmp/out" \
+        "503 rows read, 503 new, 0 unchanged, 0 gaps; 2021-01-04 .. 2022-12-30"
+fi
+if check "info on the stock pair" 0 "$bin" info --db "$ydb"; then
+    if awk '$1 == "STK" && $3 == "USD" && $11 == 0 && $12 == "XNYS" { f = 1 } END { exit !f }' "$tmp/out"; then
+        ok "info: a stock shows no weekend gaps (calendar XNYS)"
+    else
+        bad "info calendar" "$(cat "$tmp/out")"
+    fi
+fi
+cat >"$tmp/pair.ini" <<INI
+[data]
+db = $ydb
+start = 2021-06-01
+end = 2022-12-30
+calendar = XNYS
+rates = none
+[book]
+assets = STK
+min_history = 20
+[hedge]
+benchmark = IDX
+instrument = IDX
+[costs]
+fee_bps = 0
+fill = close
+[strategy.ols]
+type = perp_short
+beta = ols
+window = 60
+INI
+if check "run a stock pair on XNYS without usdt_is_usd" 0 "$bin" run "$tmp/pair.ini" \
+    -o "$tmp/pair.h5"; then
+    has "the pair runs on its sessions" "$tmp/out" "401 steps of 1d"
+    if grep -q "USDT" "$tmp/out"; then
+        bad "no USDT note for USD data" "$(cat "$tmp/out")"
+    else
+        ok "no USDT note for USD data"
+    fi
+fi
+sed 's/^calendar = XNYS/calendar = NYSE/' "$tmp/pair.ini" >"$tmp/pair_bad.ini"
+if check "unknown calendar exits 1" 1 "$bin" run "$tmp/pair_bad.ini" -o "$tmp/pb.h5"; then
+    has "unknown calendar named" "$tmp/err" "key 'calendar': unknown calendar 'NYSE'"
+fi
+if check "ccxt without a header" 0 "$bin" import --db "$ydb" --format ccxt \
+    --symbol CX "$data/ccxt_noheader.csv"; then
+    has "ccxt rows" "$tmp/out" "3 rows read, 3 new"
+fi
+if check "generic refuses a ccxt file, naming the format" 1 "$bin" import --db "$ydb" \
+    --symbol CZ "$data/ccxt_noheader.csv"; then
+    has "ccxt named" "$tmp/err" "looks like ccxt: use --format ccxt"
+fi
+if check "--columns and --volume-in quote" 0 "$bin" import --db "$ydb" --symbol MAP \
+    --columns ts=Day,open=Price,high=Price,low=Price,close=Price,volume=Qty \
+    --volume-in quote "$data/columns_map.csv"; then
+    has "--columns rows" "$tmp/out" "3 rows read, 3 new"
+fi
+if check "--volume-in bad value exits 2" 2 "$bin" import --db "$ydb" --symbol MAP \
+    --volume-in coins "$data/columns_map.csv"; then
+    has "--volume-in named" "$tmp/err" "--volume-in: 'coins'"
 fi
 
 echo "import: $pass passed, $fail failed"
