@@ -1627,7 +1627,8 @@ START_TEST(test_xnys_stock_pair)
     size_t ni = read_closes("tests/data/yf_index.csv", 2, 3, di, ci, MAXR);
     ck_assert_uint_eq(ns, 503);
     ck_assert_uint_eq(ni, 503);
-    const size_t lf = hs_plan_live_from(pl), m = p->n_steps - lf;
+    const size_t lf = hs_plan_live_from(pl);
+    size_t m = p->n_steps - lf;
     const hs_run_series *s = hs_plan_series(pl, 0);
     double *ru = malloc(m * sizeof *ru), *rm = malloc(m * sizeof *rm);
     ck_assert_ptr_nonnull(ru);
@@ -1643,7 +1644,13 @@ START_TEST(test_xnys_stock_pair)
         ru[i] = i ? cs[k] / cs[k - 1] - 1 : 0;
         rm[i] = ci[k] / ci[k - 1] - 1;
     }
-    const double *rh = s->ret + lf;
+    /* Metrics leave out the formation step (docs/metrics.md): the window is
+     * the steps after it. */
+    const double *rh = s->ret + lf + 1;
+    double *ru0 = ru, *rm0 = rm;
+    ru++;
+    rm++;
+    m--;
     double mh = 0, mu = 0, mm = 0, md = 0;
     for (size_t i = 0; i < m; i++) {
         mh += rh[i];
@@ -1672,8 +1679,8 @@ START_TEST(test_xnys_stock_pair)
                   mt->residual_beta, rb);
     /* The hedge works on this pair (the stock's beta is 1.3). */
     ck_assert(he > 0.3);
-    free(ru);
-    free(rm);
+    free(ru0);
+    free(rm0);
     hs_plan_free(pl);
     hs_registry_free(reg);
     hs_config_free(cfg);
