@@ -9,12 +9,10 @@
 #include "hedgesim/stress.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_LIST 64
 
@@ -131,7 +129,6 @@ int hs_cli_analyze(int argc, char **argv)
     hs_window win[HS_WINDOW_MAX];
     hs_analysis *res[HS_WINDOW_MAX] = {NULL};
     size_t n = 0;
-    struct stat sb;
 
     if ((rc = hs_config_load(&cfg, cfg_path)))
         goto fail;
@@ -148,22 +145,10 @@ int hs_cli_analyze(int argc, char **argv)
             if ((rc = hs_window_find(cfg, wins[n], &win[n])))
                 goto fail;
     }
-    if (!out) {
-        char base[1024];
-        snprintf(base, sizeof base, "%s", cfg_path);
-        char *bn = basename(base), *dot = strrchr(bn, '.');
-        if (dot)
-            *dot = '\0';
-        snprintf(outbuf, sizeof outbuf, "results/%s-analyze.h5", bn);
-        out = outbuf;
-    }
-    if (stat(out, &sb) == 0 && !force) {
-        fprintf(stderr,
-                "hedgesim analyze: %s exists: use --force to replace it or -o "
-                "to write elsewhere\n",
-                out);
+    out = hs_cli_output_path(out, cfg_path, "-analyze", outbuf, sizeof outbuf);
+    if (hs_cli_check_output(cmd, out, force, db ? db : cfg->db, cfg_path,
+                            NULL, 0) != HS_EXIT_OK)
         goto done;
-    }
     const char *db_path = db ? db : cfg->db;
     if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)))
         goto fail;

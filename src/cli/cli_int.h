@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hedgesim/config.h"
 #include "hedgesim/mc.h"
 #include "hedgesim/sweep.h"
 
@@ -63,6 +64,29 @@ int hs_cli_long(const char *cmd, const char *opt, const char *text, long *out);
 
 /* The full command line, space-joined (for result attributes). */
 const char *hs_cli_command_line(void);
+
+/* Most repeatable options (--set, --plugin, ...) a command takes. */
+#define HS_CLI_MAX_LIST 64
+
+/* The config of a command: CONFIG with its --set overrides applied, and a
+ * registry with the --plugin libraries loaded (*cfg and *reg owned by the
+ * caller, also after an error).  0 or the error (message set). */
+int hs_cli_load(const char *cfg_path, const char *const *sets, size_t nsets,
+                const char *const *plugins, size_t nplug, hs_config **cfg,
+                hs_registry **reg);
+
+/* The results path: `out`, or results/<config name><suffix>.h5 in buf. */
+const char *hs_cli_output_path(const char *out, const char *cfg_path,
+                               const char *suffix, char *buf, size_t size);
+
+/* Before any work, may `out` be written?  Never the store, the config or
+ * a plug-in (compared by device and inode), nor anything but a hedgesim
+ * results file (hs_h5_check_output); an existing one needs --force (the
+ * null device does not).  HS_EXIT_OK, or prints why and returns
+ * HS_EXIT_FAIL. */
+int hs_cli_check_output(const char *cmd, const char *out, int force,
+                        const char *db_path, const char *cfg_path,
+                        const char *const *plugins, size_t nplug);
 
 /* --json (opt 'J') or --csv ('C'): set *fmt to HS_SUMMARY_JSON or
  * HS_SUMMARY_CSV; a usage error (HS_EXIT_USAGE) if the other one was

@@ -7,13 +7,11 @@
 #include "hedgesim/store.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_LIST 64
@@ -124,11 +122,6 @@ static void print_table(const hs_config *cfg, const hs_mc *mc,
         printf("results: %s\n", out);
 }
 
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
 
 int hs_cli_mc(int argc, char **argv)
 {
@@ -218,32 +211,13 @@ int hs_cli_mc(int argc, char **argv)
     hs_store *store = NULL;
     hs_mc *mc = NULL;
 
-    if ((rc = hs_config_load(&cfg, cfg_path)))
+    if ((rc = hs_cli_load(cfg_path, sets, nsets, plugins, nplug, &cfg,
+                          &reg)))
         goto fail;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = hs_config_set(cfg, sets[i])))
-            goto fail;
-    if ((rc = hs_registry_new(&reg)))
-        goto fail;
-    for (size_t i = 0; i < nplug; i++)
-        if ((rc = hs_registry_load(reg, plugins[i])))
-            goto fail;
-    if (!out) {
-        char base[1024];
-        snprintf(base, sizeof base, "%s", cfg_path);
-        char *bn = basename(base), *dot = strrchr(bn, '.');
-        if (dot)
-            *dot = '\0';
-        snprintf(outbuf, sizeof outbuf, "results/%s-mc.h5", bn);
-        out = outbuf;
-    }
-    if (file_exists(out) && !force) {
-        fprintf(stderr,
-                "hedgesim mc: %s exists: use --force to replace it or -o to "
-                "write elsewhere\n",
-                out);
+    out = hs_cli_output_path(out, cfg_path, "-mc", outbuf, sizeof outbuf);
+    if (hs_cli_check_output(cmd, out, force, db ? db : cfg->db, cfg_path,
+                            plugins, nplug) != HS_EXIT_OK)
         goto done;
-    }
     if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
         goto done;
     const char *db_path = db ? db : cfg->db;

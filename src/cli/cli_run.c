@@ -10,12 +10,10 @@
 #include "hedgesim/summary.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_LIST 64
@@ -168,12 +166,6 @@ static void print_runs(const hs_config *cfg, const char *name)
     fprintf(stderr, ")\n");
 }
 
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
 int hs_cli_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -249,16 +241,9 @@ int hs_cli_run(int argc, char **argv)
     hs_plan *plan = NULL;
 
     /* 1. Everything that can be checked before touching data. */
-    if ((rc = hs_config_load(&cfg, cfg_path)))
+    if ((rc = hs_cli_load(cfg_path, sets, nsets, plugins, nplug, &cfg,
+                          &reg)))
         goto fail;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = hs_config_set(cfg, sets[i])))
-            goto fail;
-    if ((rc = hs_registry_new(&reg)))
-        goto fail;
-    for (size_t i = 0; i < nplug; i++)
-        if ((rc = hs_registry_load(reg, plugins[i])))
-            goto fail;
     for (size_t k = 0; k < nonly; k++)
         if (!has_run(cfg, only[k])) {
             fprintf(stderr, "hedgesim run: --strategy %s: ", only[k]);
@@ -266,38 +251,12 @@ int hs_cli_run(int argc, char **argv)
             exit_code = HS_EXIT_USAGE;
             goto done;
         }
-    if (!out) {
-        char base[1024];
-        snprintf(base, sizeof base, "%s", cfg_path);
-        char *bn = basename(base), *dot = strrchr(bn, '.');
-        if (dot)
-            *dot = '\0';
-        snprintf(outbuf, sizeof outbuf, "results/%s.h5", bn);
-        out = outbuf;
-    }
-    /* The output is checked now, not after the runs: never anything but a
-     * results file is replaced (not the store, the config or a plug-in,
-     * whatever the path says; not a device, a FIFO or a directory). */
+    /* The output is checked now, not after the runs. */
+    out = hs_cli_output_path(out, cfg_path, "", outbuf, sizeof outbuf);
     const char *db_path = db ? db : cfg->db;
-    const char *inputs[2 + MAX_LIST];
-    size_t ninputs = 0;
-    inputs[ninputs++] = db_path;
-    inputs[ninputs++] = cfg_path;
-    for (size_t i = 0; i < nplug; i++)
-        inputs[ninputs++] = plugins[i];
-    hs_h5_opts ho = HS_H5_OPTS_INIT;
-    ho.force = 1;
-    ho.keep = inputs;
-    ho.n_keep = ninputs;
-    if ((rc = hs_h5_check_output(out, &ho)))
-        goto fail;
-    if (file_exists(out) && !force && !hs_h5_null_output(out)) {
-        fprintf(stderr,
-                "hedgesim run: %s exists: use --force to replace it or -o to "
-                "write elsewhere\n",
-                out);
+    if (hs_cli_check_output(cmd, out, force, db_path, cfg_path, plugins,
+                            nplug) != HS_EXIT_OK)
         goto done;
-    }
     if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
         goto done;
 

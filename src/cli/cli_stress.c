@@ -9,12 +9,10 @@
 #include "hedgesim/summary.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define MAX_LIST 64
 
@@ -212,18 +210,10 @@ int hs_cli_stress(int argc, char **argv)
     hs_registry *reg = NULL;
     hs_store *store = NULL;
     hs_stress *st = NULL;
-    struct stat sb;
 
-    if ((rc = hs_config_load(&cfg, cfg_path)))
+    if ((rc = hs_cli_load(cfg_path, sets, nsets, plugins, nplug, &cfg,
+                          &reg)))
         goto fail;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = hs_config_set(cfg, sets[i])))
-            goto fail;
-    if ((rc = hs_registry_new(&reg)))
-        goto fail;
-    for (size_t i = 0; i < nplug; i++)
-        if ((rc = hs_registry_load(reg, plugins[i])))
-            goto fail;
     hs_stress_opts so = HS_STRESS_OPTS_INIT;
     so.windows = wins;
     so.n_windows = nwin;
@@ -231,22 +221,10 @@ int hs_cli_stress(int argc, char **argv)
     so.n_only = nonly;
     if ((rc = hs_stress_new(&st, cfg, reg, NULL, &so)))
         goto fail;
-    if (!out) {
-        char base[1024];
-        snprintf(base, sizeof base, "%s", cfg_path);
-        char *bn = basename(base), *dot = strrchr(bn, '.');
-        if (dot)
-            *dot = '\0';
-        snprintf(outbuf, sizeof outbuf, "results/%s-stress.h5", bn);
-        out = outbuf;
-    }
-    if (stat(out, &sb) == 0 && !force) {
-        fprintf(stderr,
-                "hedgesim stress: %s exists: use --force to replace it or -o "
-                "to write elsewhere\n",
-                out);
+    out = hs_cli_output_path(out, cfg_path, "-stress", outbuf, sizeof outbuf);
+    if (hs_cli_check_output(cmd, out, force, db ? db : cfg->db, cfg_path,
+                            plugins, nplug) != HS_EXIT_OK)
         goto done;
-    }
     if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
         goto done;
     const char *db_path = db ? db : cfg->db;

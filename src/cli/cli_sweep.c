@@ -7,12 +7,10 @@
 #include "hedgesim/sweep.h"
 
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_LIST 64
@@ -282,20 +280,12 @@ int hs_cli_sweep(int argc, char **argv)
     hs_registry *reg = NULL;
     hs_store *store = NULL;
     hs_sweep *sw = NULL;
-    struct stat st;
 
     /* 1. Everything that can be checked before touching data: the config,
      * the grid, every point, the output path. */
-    if ((rc = hs_config_load(&cfg, cfg_path)))
+    if ((rc = hs_cli_load(cfg_path, sets, nsets, plugins, nplug, &cfg,
+                          &reg)))
         goto fail;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = hs_config_set(cfg, sets[i])))
-            goto fail;
-    if ((rc = hs_registry_new(&reg)))
-        goto fail;
-    for (size_t i = 0; i < nplug; i++)
-        if ((rc = hs_registry_load(reg, plugins[i])))
-            goto fail;
     const char *db_path = db ? db : cfg->db;
     hs_sweep_opts so = HS_SWEEP_OPTS_INIT;
     so.run = run;
@@ -307,22 +297,10 @@ int hs_cli_sweep(int argc, char **argv)
     hs_cli_share_sweep(&so); /* hedgesim-mpi: points shared over the ranks */
     if ((rc = hs_sweep_new(&sw, cfg, reg, vary, nvary, &so)))
         goto fail;
-    if (!out) {
-        char base[1024];
-        snprintf(base, sizeof base, "%s", cfg_path);
-        char *bn = basename(base), *dot = strrchr(bn, '.');
-        if (dot)
-            *dot = '\0';
-        snprintf(outbuf, sizeof outbuf, "results/%s-sweep.h5", bn);
-        out = outbuf;
-    }
-    if (stat(out, &st) == 0 && !force) {
-        fprintf(stderr,
-                "hedgesim sweep: %s exists: use --force to replace it or -o "
-                "to write elsewhere\n",
-                out);
+    out = hs_cli_output_path(out, cfg_path, "-sweep", outbuf, sizeof outbuf);
+    if (hs_cli_check_output(cmd, out, force, db ? db : cfg->db, cfg_path,
+                            plugins, nplug) != HS_EXIT_OK)
         goto done;
-    }
     if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
         goto done;
 
