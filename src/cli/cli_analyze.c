@@ -157,18 +157,11 @@ int hs_cli_analyze(int argc, char **argv)
             goto fail;
     /* The store's content digest, kept by every import (the file is not
      * read; an older store without one records ""). */
-    char sha[65] = "";
-    if ((rc = hs_store_digest(store, sha, NULL)) && rc != HS_ENOTFOUND)
+    char sha[65];
+    hs_results_meta meta;
+    if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "analyze",
+                          0)))
         goto fail;
-    hs_results_meta meta = {
-        .command_line = hs_cli_command_line(),
-        .config_text = cfg->text,
-        .config_path = cfg_path,
-        .overrides = cfg->overrides,
-        .dataset_path = db_path,
-        .dataset_content_sha256 = sha,
-        .mode = "analyze",
-    };
     if ((rc = hs_analyze_write(res, n, out, force, &meta)))
         goto fail;
     printf("hedgesim analyze: %s, basket of %zu assets against %s\n",

@@ -3,6 +3,8 @@
 #include "cli_int.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/results.h"
+#include "hedgesim/results_run.h"
+#include "hedgesim/store.h"
 
 #include <libgen.h>
 #include <string.h>
@@ -66,4 +68,27 @@ int hs_cli_check_output(const char *cmd, const char *out, int force,
         return HS_EXIT_FAIL;
     }
     return HS_EXIT_OK;
+}
+
+int hs_cli_meta(hs_results_meta *meta, char sha[65], const hs_config *cfg,
+                const char *cfg_path, const char *db_path, hs_store *store,
+                const char *mode, uint64_t seed)
+{
+    /* The store's content digest, kept by every import: the file is not
+     * read (an older store without one records ""). */
+    int rc = hs_store_digest(store, sha, NULL);
+    if (rc == HS_ENOTFOUND) {
+        sha[0] = '\0';
+        rc = 0;
+    }
+    memset(meta, 0, sizeof *meta);
+    meta->command_line = hs_cli_command_line();
+    meta->config_text = cfg->text;
+    meta->config_path = cfg_path;
+    meta->overrides = cfg->overrides;
+    meta->dataset_path = db_path;
+    meta->dataset_content_sha256 = sha;
+    meta->mode = mode;
+    meta->seed = seed;
+    return rc;
 }

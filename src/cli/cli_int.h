@@ -8,6 +8,8 @@
 
 #include "hedgesim/config.h"
 #include "hedgesim/mc.h"
+#include "hedgesim/results_run.h"
+#include "hedgesim/store.h"
 #include "hedgesim/sweep.h"
 
 /* Exit codes, documented in docs/cli.md. */
@@ -87,6 +89,13 @@ const char *hs_cli_output_path(const char *out, const char *cfg_path,
 int hs_cli_check_output(const char *cmd, const char *out, int force,
                         const char *db_path, const char *cfg_path,
                         const char *const *plugins, size_t nplug);
+
+/* The provenance a results file records: *meta filled from the config, the
+ * command line and the store's content digest (into sha[65]; "" for a store
+ * without one).  0 or the store's error. */
+int hs_cli_meta(hs_results_meta *meta, char sha[65], const hs_config *cfg,
+                const char *cfg_path, const char *db_path, hs_store *store,
+                const char *mode, uint64_t seed);
 
 /* --json (opt 'J') or --csv ('C'): set *fmt to HS_SUMMARY_JSON or
  * HS_SUMMARY_CSV; a usage error (HS_EXIT_USAGE) if the other one was

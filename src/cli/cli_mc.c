@@ -255,21 +255,11 @@ int hs_cli_mc(int argc, char **argv)
         exit_code = HS_EXIT_OK;
         goto done;
     }
-    char sha[65] = "";
-    /* The store's content digest, kept by every import (the file is not
-     * read; an older store without one records ""). */
-    if ((rc = hs_store_digest(store, sha, NULL)) && rc != HS_ENOTFOUND)
+    char sha[65];
+    hs_results_meta meta;
+    if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "mc",
+                          mo.seed)))
         goto fail;
-    hs_results_meta meta = {
-        .command_line = hs_cli_command_line(),
-        .config_text = cfg->text,
-        .config_path = cfg_path,
-        .overrides = cfg->overrides,
-        .dataset_path = db_path,
-        .dataset_content_sha256 = sha,
-        .mode = "mc",
-        .seed = mo.seed,
-    };
     if ((rc = hs_mc_write(mc, out, force, &meta)))
         goto fail;
     if (!quiet)

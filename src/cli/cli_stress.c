@@ -236,18 +236,11 @@ int hs_cli_stress(int argc, char **argv)
         goto fail;
     /* The store's content digest, kept by every import (the file is not
      * read; an older store without one records ""). */
-    char sha[65] = "";
-    if ((rc = hs_store_digest(store, sha, NULL)) && rc != HS_ENOTFOUND)
+    char sha[65];
+    hs_results_meta meta;
+    if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "stress",
+                          0)))
         goto fail;
-    hs_results_meta meta = {
-        .command_line = hs_cli_command_line(),
-        .config_text = cfg->text,
-        .config_path = cfg_path,
-        .overrides = cfg->overrides,
-        .dataset_path = db_path,
-        .dataset_content_sha256 = sha,
-        .mode = "stress",
-    };
     if ((rc = hs_stress_write(st, out, force, &meta)))
         goto fail;
     if (fmt >= 0) {
