@@ -23,11 +23,15 @@
 /* Allocation counter: these definitions take the place of the C library's
  * for the whole program (the library is linked in statically) and count
  * the calls while `counting` is set. */
+static size_t n_allocs;
+static int counting;
+#if defined(__SANITIZE_ADDRESS__) /* AddressSanitizer owns malloc */
+#define COUNTED 0
+#else
+#define COUNTED 1
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
-static size_t n_allocs;
-static int counting;
 
 void *malloc(size_t n)
 {
@@ -46,6 +50,7 @@ void *realloc(void *p, size_t n)
     n_allocs += counting;
     return __libc_realloc(p, n);
 }
+#endif
 
 static double now(void)
 {
@@ -197,10 +202,14 @@ static int sweep(const char *label, hs_store *store, const hs_registry *reg,
         printf("  peak RSS after 10%% / 50%% / 100%% of configs: %ld / %ld / "
                "%ld KiB\n",
                rss[0], rss[1], rss[2]);
-        printf("  allocations while running configs 2..%zu: %zu (target: none "
-               "per config; estimator states grow to the largest window seen, "
-               "so this count does not grow with the configs)\n",
-               n_cfg, n_allocs);
+        if (!COUNTED)
+            printf("  allocations: not counted (AddressSanitizer build)\n");
+        else
+            printf("  allocations while running configs 2..%zu: %zu (target: "
+                   "none per config; estimator states grow to the largest "
+                   "window seen, so this count does not grow with the "
+                   "configs)\n",
+                   n_cfg, n_allocs);
         printf("  (checksum of final equities: %.6e)\n", checksum);
     }
     hs_plan_free(plan);
