@@ -1012,6 +1012,80 @@ END_TEST
 /* HS_RUN_SERIES: one descriptor per member, in member order, names unique;
  * hs_run_series_data reaches the member; warm-up steps leave the series
  * without HS_SERIES_WARMUP at 0, and a reset clears them. */
+/* A rerun with the same estimator replays its recorded beta series instead
+ * of estimating again (the series depends only on the context and the
+ * estimator): every series and metric must equal a fresh engine's, bit for
+ * bit, whatever ran before: another target, another window (estimated
+ * again), a failed run, a run without an estimator. */
+static void same_as_fresh(const hs_context *ctx, hs_engine *reused,
+                          const hs_run_spec *spec)
+{
+    hs_engine *fresh = NULL;
+    hs_metrics m1, m2;
+    ck_assert_int_eq(hs_engine_new(&fresh, ctx, spec), 0);
+    run_ok(fresh);
+    ck_assert_int_eq(hs_engine_reset(reused, spec), 0);
+    run_ok(reused);
+    const hs_run_series *a = hs_engine_series(fresh), *b = hs_engine_series(reused);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        const double *x = hs_run_series_data(a, &hs_run_series_desc[i]);
+        const double *y = hs_run_series_data(b, &hs_run_series_desc[i]);
+        ck_assert_msg(!memcmp(x, y, a->n_steps * sizeof *x), "%s differs",
+                      hs_run_series_desc[i].field);
+    }
+    ck_assert_uint_eq(a->n_fills, b->n_fills);
+    ck_assert_int_eq(hs_engine_metrics(fresh, &m1), 0);
+    ck_assert_int_eq(hs_engine_metrics(reused, &m2), 0);
+    ck_assert(!memcmp(&m1, &m2, sizeof m1));
+    hs_engine_free(fresh);
+}
+
+START_TEST(test_reset_replays_beta)
+{
+    const double beta[3] = {1.2, 0.8, 1.5};
+    const int idx[3] = {0, 1, 2};
+    hs_panel *p = fix_panel(300, 3, beta, 0.01, 1e-4, 11);
+    hs_context_opts o = fix_ctx_opts(3, idx, 60, 5, 2, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    const hs_strategy_type *ps = hs_strategy_builtins[1];
+    ck_assert_str_eq(ps->name, "perp_short");
+    hs_run_spec s = fix_spec(ps, &hs_beta_ols);
+    hs_values_set(&s.beta_params, "window", "30", "test");
+    hs_engine *e = NULL;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &s), 0);
+    run_ok(e);
+    double beta_t[300];
+    memcpy(beta_t, hs_engine_series(e)->beta, sizeof beta_t);
+
+    s.target_beta = 0.5; /* same estimator: replayed */
+    same_as_fresh(ctx, e, &s);
+    ck_assert(!memcmp(beta_t, hs_engine_series(e)->beta, sizeof beta_t));
+    hs_values_set(&s.beta_params, "window", "45", "test"); /* estimated */
+    same_as_fresh(ctx, e, &s);
+    ck_assert(memcmp(beta_t, hs_engine_series(e)->beta, sizeof beta_t));
+    s.log_returns = 1; /* other returns: estimated again */
+    same_as_fresh(ctx, e, &s);
+    s.log_returns = 0;
+    /* a failed run leaves a partial series: the next run estimates */
+    hs_run_spec bad = fix_spec(&fail_type, &hs_beta_ols);
+    hs_values_set(&bad.beta_params, "window", "45", "test");
+    ck_assert_int_eq(hs_engine_reset(e, &bad), 0);
+    ck_assert_int_ne(hs_engine_run(e), 0);
+    same_as_fresh(ctx, e, &s);
+    hs_run_spec none = fix_spec(&fixed_type, NULL);
+    same_as_fresh(ctx, e, &none);
+    s.beta = &hs_beta_ewma;
+    hs_values_init(&s.beta_params, hs_beta_ewma.params);
+    same_as_fresh(ctx, e, &s);
+    s.target_beta = 1; /* replayed again */
+    same_as_fresh(ctx, e, &s);
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
 START_TEST(test_series_table)
 {
     const double beta[2] = {1.0, 1.3};
@@ -1099,6 +1173,7 @@ static Suite *engine_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_attribution_all_builtins);
+    tcase_add_test(tc, test_reset_replays_beta);
     tcase_add_test(tc, test_perfect_hedge_is_flat);
     tcase_add_test(tc, test_golden_hand_computed);
     tcase_add_test(tc, test_fill_timing);

@@ -460,6 +460,96 @@ START_TEST(test_var_cvar_selection)
 }
 END_TEST
 
+/* hs_metrics_compute forms every metric in two fused passes: each must be
+ * the helper's above bit for bit (the same sums in the same order), on
+ * samples with missing steps in each series. */
+static int same(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
+
+START_TEST(test_compute_matches_helpers)
+{
+    enum { N = 600 };
+    static double rh[N], ru[N], rm[N], eq[N], tr[N], fee[N], sl[N], fu[N];
+    static double pr[N], scratch[N], w[N + 1];
+    unsigned long long st = 0x9E3779B97F4A7C15ull;
+    for (int round_ = 0; round_ < 20; round_++) {
+        size_t n = 2 + (size_t)round_ * 31;
+        for (size_t i = 0; i < n; i++) {
+            double u[8];
+            for (int k = 0; k < 8; k++) {
+                st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+                u[k] = (double)(st >> 11) / 9007199254740992.0 - 0.5;
+            }
+            rm[i] = u[0] / 10;
+            ru[i] = 1.2 * rm[i] + u[1] / 50;
+            rh[i] = ru[i] - rm[i] + u[2] / 100;
+            eq[i] = 1e6 * (1 + u[3]);
+            tr[i] = 1e4 * (0.5 + u[4]);
+            fee[i] = -fabs(u[5]);
+            sl[i] = -fabs(u[6]) / 2;
+            fu[i] = u[7];
+            pr[i] = i % 7 ? 0 : -1;
+            /* missing steps, in different places in each series */
+            if (round_ % 2 && i % 11 == 3)
+                rh[i] = NAN;
+            if (round_ % 3 && i % 13 == 5)
+                ru[i] = NAN;
+            if (round_ % 4 && i % 17 == 7)
+                rm[i] = INFINITY;
+            if (i % 19 == 2)
+                eq[i] = tr[i] = fee[i] = NAN;
+        }
+        hs_metrics_input in = {.n = n, .equity = eq, .r_h = rh, .r_u = ru,
+                               .r_m = rm, .traded = tr, .fees = fee,
+                               .slippage = sl, .funding = fu, .premium = pr,
+                               .target_beta = 0.25 * (round_ % 3),
+                               .periods_per_year = 365, .risk_free = 0.03};
+        hs_metrics m;
+        ck_assert_int_eq(hs_metrics_compute(&in, &m, scratch), 0);
+        const double A = 365;
+        ck_assert(same(m.hedge_effectiveness,
+                       hs_metric_hedge_effectiveness(rh, ru, n)));
+        ck_assert(same(m.tracking_error,
+                       hs_metric_tracking_error(rh, rm, n, in.target_beta, A)));
+        ck_assert(same(m.residual_beta, hs_metric_slope(rh, rm, n)));
+        double var = hs_metric_var(rh, n);
+        ck_assert(same(m.ann_vol, sqrt(A * var)));
+        ck_assert(same(m.sharpe,
+                       (hs_metric_mean(rh, n) * A - 0.03) / sqrt(A * var)));
+        /* drawdown of the wealth index 1, (1 + r1), ... */
+        size_t k = 0;
+        w[k++] = 1;
+        for (size_t i = 0; i < n; i++)
+            if (isfinite(rh[i])) {
+                w[k] = w[k - 1] * (1.0 + rh[i]);
+                k++;
+            }
+        ck_assert(same(m.max_drawdown, hs_metric_max_drawdown(w, k)));
+        ck_assert(same(m.total_return, w[k - 1] - 1.0));
+        double v, cv;
+        hs_metric_var_cvar(rh, n, 0.95, w, &v, &cv);
+        ck_assert(same(m.var95, v) && same(m.cvar95, cv));
+        hs_metric_var_cvar(rh, n, 0.99, w, &v, &cv);
+        ck_assert(same(m.var99, v) && same(m.cvar99, cv));
+        double sums[4] = {0, 0, 0, 0}, s_tr = 0;
+        const double *c[4] = {fee, sl, fu, pr};
+        for (size_t i = 0; i < n; i++) {
+            for (int j = 0; j < 4; j++)
+                if (isfinite(c[j][i]))
+                    sums[j] += c[j][i];
+            if (isfinite(tr[i]))
+                s_tr += tr[i];
+        }
+        ck_assert(same(m.fees, -sums[0]) && same(m.slippage, -sums[1]) &&
+                  same(m.funding, -sums[2]) && same(m.premium, -sums[3]));
+        double meq = hs_metric_mean(eq, n);
+        ck_assert(same(m.turnover, s_tr / meq * (A / (double)n)));
+        ck_assert(same(m.hedge_cost_drag,
+                       (m.fees + m.slippage + m.funding + m.premium) / meq *
+                           (A / (double)n)));
+    }
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -481,6 +571,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, test_compute_missing);
     tcase_add_test(tc, test_compute_drawdown_first_step);
     tcase_add_test(tc, test_compute_errors);
+    tcase_add_test(tc, test_compute_matches_helpers);
     suite_add_tcase(s, tc);
     return s;
 }

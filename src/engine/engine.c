@@ -85,6 +85,23 @@ int hs_context_new(hs_context **out, const hs_panel *p,
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto fail;
     }
+    /* What the metrics of every run share (hs_engine_metrics): from the
+     * step after the formation step to the end. */
+    const size_t lf = c->live_from + 1, n = p->n_steps;
+    if (n > lf + 1) {
+        const size_t m = n - lf;
+        if (!(c->book_ret = malloc(m * sizeof *c->book_ret))) {
+            rc = hs_error_set(HS_ENOMEM, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < m; i++)
+            c->book_ret[i] =
+                c->book->equity[lf + i] / c->book->equity[lf + i - 1] - 1.0;
+        double rf = 0;
+        for (size_t t = lf; t < n; t++)
+            rf += p->rate[t];
+        c->rf_mean = rf / (double)m;
+    }
     *out = c;
     return 0;
 fail:
@@ -100,6 +117,7 @@ void hs_context_free(hs_context *c)
     hs_book_free(c->book);
     free(c->bench_ret);
     free(c->hedge_ret);
+    free(c->book_ret);
     free(c);
 }
 
@@ -278,6 +296,33 @@ static void release_strategy(hs_engine *e)
     e->initialised = 0;
 }
 
+/* Zero the series written at live steps only. */
+static void clear_series(hs_engine *e)
+{
+    const size_t n = e->s.n_steps;
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
+        if (!(hs_run_series_desc[i].flags & HS_SERIES_WARMUP))
+            memset(*series_slot(&e->s, i), 0, n * sizeof(double));
+}
+
+/* Does `spec` estimate beta exactly as the engine's current spec does (same
+ * estimator, parameters, returns and regressor, on the book's target or
+ * held return)?  Its beta series is then the same, step for step. */
+static int same_estimator(const hs_engine *e, const hs_run_spec *spec)
+{
+    const hs_run_spec *o = &e->spec;
+    const unsigned on_hedge = HS_STRATEGY_BETA_ON_HEDGE;
+    if (!spec->beta || spec->beta != o->beta || !o->type ||
+        e->ctx->book->beta_input == HS_BETA_INPUT_PROFORMA ||
+        spec->log_returns != o->log_returns ||
+        (spec->type->flags & on_hedge) != (o->type->flags & on_hedge) ||
+        spec->beta_params.table != o->beta_params.table ||
+        spec->beta_params.n != o->beta_params.n)
+        return 0;
+    return !memcmp(spec->beta_params.num, o->beta_params.num,
+                   spec->beta_params.n * sizeof(double));
+}
+
 int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
 {
     int rc;
@@ -290,8 +335,11 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
     if (!isfinite(spec->target_beta))
         return hs_error_set(HS_ECONFIG, "run '%s': target_beta must be finite",
                             spec->name);
-    const size_t n = e->s.n_steps, nb = e->ctx->book->n_assets;
+    const size_t nb = e->ctx->book->n_assets;
     hs_run_series *s = &e->s;
+    e->beta_replay = e->beta_complete && same_estimator(e, spec);
+    if (!e->beta_replay)
+        e->beta_complete = 0;
     e->spec = *spec;
     e->t = 0;
     e->hedge.qty = e->hedge.pending = e->hedge.cash = 0;
@@ -326,9 +374,7 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
     hs_option_book_reset(&e->options, e->spec.name, oo->max_positions,
                          oo->fee_rate, oo->fee_cap, &log);
     /* Series are rewritten step by step; clear what warm-up steps leave. */
-    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
-        if (!(hs_run_series_desc[i].flags & HS_SERIES_WARMUP))
-            memset(*series_slot(s, i), 0, n * sizeof(double));
+    clear_series(e);
     memset(e->book.q, 0, nb * sizeof(double));
     memset(e->book.pend, 0, nb * sizeof(double));
     e->book.cash = e->ctx->book->capital;
@@ -370,6 +416,12 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
     e->ctx = ctx;
     e->tol = 1e-9;
     e->view.engine = e;
+    e->scratch = malloc((ctx->panel->n_steps ? ctx->panel->n_steps : 1) *
+                        sizeof *e->scratch);
+    if (!e->scratch) {
+        hs_engine_free(e);
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    }
     if ((rc = alloc_series(&e->s, ctx->panel->n_steps)) ||
         (rc = hs_book_state_init(&e->book, ctx->book, ctx->book->capital)) ||
         (rc = hs_engine_reset(e, spec))) {
@@ -389,6 +441,7 @@ void hs_engine_free(hs_engine *e)
     free(e->beta_state);
     hs_book_state_free(&e->book);
     free_series(&e->s);
+    free(e->scratch);
     free(e);
 }
 
@@ -449,6 +502,10 @@ static void update_beta(hs_engine *e, size_t t)
     const hs_context *c = e->ctx;
     if (!e->spec.beta)
         return;
+    if (e->beta_replay) { /* the same estimator's series, recorded */
+        e->beta = e->s.beta[t];
+        return;
+    }
     const double *xs = (e->spec.type->flags & HS_STRATEGY_BETA_ON_HEDGE)
                            ? c->hedge_ret
                            : c->bench_ret;
@@ -710,6 +767,8 @@ int hs_engine_step(hs_engine *e)
                                 sum, equity - prev_equity);
         }
     }
+    if (t + 1 == p->n_steps) /* complete: its beta series is whole */
+        e->beta_complete = e->spec.beta != NULL;
     return 0;
 }
 
@@ -733,23 +792,13 @@ int hs_engine_metrics(const hs_engine *e, hs_metrics *out)
                             "2 live steps after the formation step",
                             e->spec.name);
     const size_t m = n - lf;
-    double *ru = malloc(m * sizeof *ru), *scratch = malloc(m * sizeof *scratch);
-    int rc;
-    if (!ru || !scratch) {
-        free(ru);
-        free(scratch);
-        return hs_error_set(HS_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < m; i++)
-        ru[i] = c->book->equity[lf + i] / c->book->equity[lf + i - 1] - 1.0;
-    double rf = 0;
-    for (size_t t = lf; t < n; t++)
-        rf += c->panel->rate[t];
+    /* The unhedged returns and the risk-free rate are the context's, the
+     * workspace the engine's: nothing is allocated here. */
     hs_metrics_input in = {
         .n = m,
         .equity = e->s.equity + lf,
         .r_h = e->s.ret + lf,
-        .r_u = ru,
+        .r_u = c->book_ret,
         .r_m = c->bench_ret + lf,
         .traded = e->s.traded + lf,
         .fees = e->s.fees + lf,
@@ -758,10 +807,7 @@ int hs_engine_metrics(const hs_engine *e, hs_metrics *out)
         .premium = e->s.premium + lf,
         .target_beta = e->spec.target_beta,
         .periods_per_year = c->periods_per_year,
-        .risk_free = rf / (double)m,
+        .risk_free = c->rf_mean,
     };
-    rc = hs_metrics_compute(&in, out, scratch);
-    free(ru);
-    free(scratch);
-    return rc;
+    return hs_metrics_compute(&in, out, e->scratch);
 }

@@ -13,6 +13,11 @@ struct hs_context {
     double periods_per_year;
     double *bench_ret; /* [n_steps] */
     double *hedge_ret; /* [n_steps] */
+    /* Shared by the metrics of every run (hs_engine_metrics): the unhedged
+     * book's return over each step after the formation step, and the mean
+     * risk-free rate over those steps.  NULL / 0 with too few steps. */
+    double *book_ret; /* [n_steps - live_from - 1] */
+    double rf_mean;
 };
 
 struct hs_view {
@@ -39,6 +44,13 @@ struct hs_engine {
     double tol;          /* attribution tolerance, relative */
     int initialised;     /* strategy init done */
     int at_close;        /* the fill rule is HS_FILL_CLOSE */
+    /* The beta series depends only on the context and the estimator (type,
+     * parameters, returns, regressor), not on the run: a run with the same
+     * estimator as the last complete one replays its recorded series
+     * instead of re-estimating (sweeps over target betas, bands, costs). */
+    int beta_replay;     /* this run replays s.beta */
+    int beta_complete;   /* s.beta holds a complete run's estimates */
+    double *scratch;     /* [n_steps] metrics workspace */
     const hs_chain *chain;  /* the option slice visible at the current close */
     hs_option_book options; /* unused when spec.options.chains is NULL
                              * (last: large, and cold in most runs) */

@@ -135,26 +135,6 @@ double hs_metric_max_drawdown(const double *equity, size_t n)
     return mdd;
 }
 
-/* Maximum drawdown of the wealth index W_0 = 1, W_t = W_{t-1} (1 + r_t)
- * (non-finite returns count as 0).  NaN if no return is finite. */
-static double max_drawdown_returns(const double *r, size_t n)
-{
-    double w = 1, peak = 1, mdd = 0;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(r[i]))
-            continue;
-        m++;
-        w *= 1.0 + r[i];
-        if (w > peak)
-            peak = w;
-        double dd = (peak - w) / peak;
-        if (dd > mdd)
-            mdd = dd;
-    }
-    return m ? mdd : NAN;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -332,18 +312,45 @@ void hs_metric_rolling_slope(const double *y, const double *x, size_t n,
 /* ------------------------------------------------------------------ */
 /* the summary                                                          */
 
-/* Sum of the finite entries of a P&L series; 0 for a NULL series. */
-static double finite_sum(const double *x, size_t n)
+/* VaR and CVaR at two levels from one selection: the finite returns are
+ * already in x[0..m).  With k_hi <= k_lo (level_hi >= level_lo), the k_hi
+ * smallest returns in ascending order are the first k_hi of the k_lo
+ * smallest sorted, so both sums run in the order hs_metric_var_cvar's do
+ * (identical results).  NaN where m == 0. */
+static size_t var_k(size_t m, double level)
 {
-    double s = 0;
-    if (!x)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i]))
-            s += x[i];
-    return s;
+    double t = (double)m * (1.0 - level);
+    t = round(t / VAR_K_ROUNDING) * VAR_K_ROUNDING;
+    size_t k = (size_t)ceil(t);
+    if (k < 1)
+        k = 1;
+    return k > m ? m : k;
 }
 
+static void var_cvar_pair(double *x, size_t m, double lo, double hi,
+                          double v[2], double cv[2])
+{
+    v[0] = v[1] = cv[0] = cv[1] = NAN;
+    if (m == 0)
+        return;
+    const size_t k[2] = {var_k(m, lo), var_k(m, hi)};
+    if (k[1] > k[0]) /* (not with lo < hi; kept general) */
+        return;
+    select_smallest(x, m, k[0]);
+    qsort(x, k[0], sizeof *x, cmp_double);
+    for (int j = 0; j < 2; j++) {
+        double sum = 0;
+        for (size_t i = 0; i < k[j]; i++)
+            sum += x[i];
+        v[j] = -x[k[j] - 1];
+        cv[j] = -sum / (double)k[j];
+    }
+}
+
+/* Every metric from two passes over the steps (the functions above make
+ * one or two passes each).  Each sum is formed term by term in the same
+ * order and with the same operations as in those functions, so the results
+ * are theirs bit for bit (tests/check_metrics.c compares them). */
 int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
                        double *scratch)
 {
@@ -360,23 +367,94 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
                             "metrics: periods_per_year must be positive, got %g",
                             A);
     const size_t n = in->n;
+    const double *rh = in->r_h, *ru = in->r_u, *rm = in->r_m;
+    const double tb = in->target_beta;
+    const double *costs[4] = {in->fees, in->slippage, in->funding,
+                              in->premium};
+
+    /* Pass 1: sums for the means, the compounded growth, the drawdown of
+     * the wealth index, cost and traded totals; the finite returns into
+     * scratch for VaR. */
+    size_t m = 0, mu = 0, mm = 0, me = 0;
+    double growth = 1, s_h = 0;           /* finite r_h */
+    double w = 1, peak = 1, mdd = 0;      /* wealth index */
+    double u_h = 0, u_u = 0;              /* pairs (r_h, r_u) */
+    double te = 0, b_h = 0, b_m = 0;      /* pairs (r_h, r_m) */
+    double s_eq = 0, s_tr = 0, s_c[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        const double r = rh[i];
+        if (isfinite(r)) {
+            growth *= 1.0 + r;
+            s_h += r;
+            scratch[m++] = r;
+            w *= 1.0 + r;
+            if (w > peak)
+                peak = w;
+            double dd = (peak - w) / peak;
+            if (dd > mdd)
+                mdd = dd;
+            if (ru && isfinite(ru[i])) {
+                u_h += r;
+                u_u += ru[i];
+                mu++;
+            }
+            if (rm && isfinite(rm[i])) {
+                te += r - tb * rm[i];
+                b_h += r;
+                b_m += rm[i];
+                mm++;
+            }
+        }
+        if (isfinite(in->equity[i])) {
+            s_eq += in->equity[i];
+            me++;
+        }
+        if (in->traded && isfinite(in->traded[i]))
+            s_tr += in->traded[i];
+        for (int k = 0; k < 4; k++)
+            if (costs[k] && isfinite(costs[k][i]))
+                s_c[k] += costs[k][i];
+    }
+    const double mean_h = m ? s_h / (double)m : NAN;
+    if (mu) {
+        u_h /= (double)mu;
+        u_u /= (double)mu;
+    }
+    if (mm) {
+        b_h /= (double)mm;
+        b_m /= (double)mm;
+        te /= (double)mm;
+    }
+
+    /* Pass 2: centred second moments. */
+    double ss_h = 0, uhh = 0, uuu = 0, ss_te = 0, bmm = 0, bhm = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double r = rh[i];
+        if (!isfinite(r))
+            continue;
+        double d = r - mean_h;
+        ss_h += d * d;
+        if (ru && isfinite(ru[i])) {
+            double da = r - u_h, db = ru[i] - u_u;
+            uhh += da * da;
+            uuu += db * db;
+        }
+        if (rm && isfinite(rm[i])) {
+            double dt = r - tb * rm[i] - te;
+            ss_te += dt * dt;
+            double da = r - b_h, db = rm[i] - b_m;
+            bmm += db * db;
+            bhm += da * db;
+        }
+    }
 
     out->hedge_effectiveness =
-        in->r_u ? hs_metric_hedge_effectiveness(in->r_h, in->r_u, n) : NAN;
-    out->tracking_error =
-        in->r_m ? hs_metric_tracking_error(in->r_h, in->r_m, n,
-                                           in->target_beta, A)
-                : NAN;
-    out->residual_beta = in->r_m ? hs_metric_slope(in->r_h, in->r_m, n) : NAN;
+        ru && mu >= 2 && uuu > 0 ? 1.0 - uhh / uuu : NAN;
+    out->tracking_error = rm && mm >= 2 && isfinite(tb)
+                              ? sqrt(A * ss_te / (double)(mm - 1))
+                              : NAN;
+    out->residual_beta = rm && mm >= 2 && bmm > 0 ? bhm / bmm : NAN;
 
-    /* Geometric: compound the finite returns. */
-    double growth = 1;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(in->r_h[i])) {
-            growth *= 1.0 + in->r_h[i];
-            m++;
-        }
     out->total_return = m ? growth - 1.0 : NAN;
     if (m == 0)
         out->ann_return = NAN;
@@ -385,29 +463,30 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
     else
         out->ann_return = pow(growth, A / (double)m) - 1.0;
 
-    double var = hs_metric_var(in->r_h, n);
+    double var = m < 2 ? NAN : ss_h / (double)(m - 1);
     out->ann_vol = sqrt(A * var);
     out->sharpe = out->ann_vol > 0
-                      ? (hs_metric_mean(in->r_h, n) * A - in->risk_free) /
-                            out->ann_vol
+                      ? (mean_h * A - in->risk_free) / out->ann_vol
                       : NAN;
-    out->max_drawdown = max_drawdown_returns(in->r_h, n);
+    out->max_drawdown = m ? mdd : NAN;
 
-    hs_metric_var_cvar(in->r_h, n, 0.95, scratch, &out->var95, &out->cvar95);
-    hs_metric_var_cvar(in->r_h, n, 0.99, scratch, &out->var99, &out->cvar99);
+    double v[2], cv[2];
+    var_cvar_pair(scratch, m, 0.95, 0.99, v, cv);
+    out->var95 = v[0];
+    out->cvar95 = cv[0];
+    out->var99 = v[1];
+    out->cvar99 = cv[1];
 
     /* Costs: the P&L series are signed (a cost is negative); the summary
      * reports totals with a cost positive. */
-    out->fees = -finite_sum(in->fees, n);
-    out->slippage = -finite_sum(in->slippage, n);
-    out->funding = -finite_sum(in->funding, n);
-    out->premium = -finite_sum(in->premium, n);
+    out->fees = -s_c[0];
+    out->slippage = -s_c[1];
+    out->funding = -s_c[2];
+    out->premium = -s_c[3];
 
-    double eq = hs_metric_mean(in->equity, n);
+    double eq = me ? s_eq / (double)me : NAN;
     double per_year = A / (double)n;
-    out->turnover = in->traded && eq > 0
-                        ? finite_sum(in->traded, n) / eq * per_year
-                        : NAN;
+    out->turnover = in->traded && eq > 0 ? s_tr / eq * per_year : NAN;
     out->hedge_cost_drag =
         eq > 0 ? (out->fees + out->slippage + out->funding + out->premium) /
                      eq * per_year
