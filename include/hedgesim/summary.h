@@ -126,8 +126,9 @@ typedef struct hs_summary_mc_set {
  * then the set of all paths (paths, he_q05, he_q50, he_q95, pnl_q05,
  * pnl_q50, pnl_q95, es99), the paths with at least one step in the stress
  * regime (the same names prefixed stress_) and those with none (prefixed
- * no_stress_).  For a model without regimes (bootstrap) the split does not
- * exist: both of its sets have 0 paths and NaN figures. */
+ * no_stress_).  For a model without a stress split (the bootstrap, or a
+ * single regime: hs_mc_has_regimes is 0) both of its sets have 0 paths and
+ * NaN figures. */
 typedef struct hs_summary_mc_row {
     const char *run;  /* borrowed from the Monte Carlo run */
     const char *type; /* the strategy type's name */
