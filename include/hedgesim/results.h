@@ -213,9 +213,12 @@ int hs_h5_table_strings(hs_h5 *h, const char *path, const char *column,
  * `rows` holds n_rows structs of row_size bytes; field k is at byte
  * fields[k].offset of each: a double (HS_H5_F64, stored <f8), an int64_t
  * (HS_H5_I64, <i8) or a `const char *` (HS_H5_STR, variable-length UTF-8;
- * h5py returns bytes).  The data are copied.  HS_EINVAL for no fields, a
- * field outside the row or text that is not UTF-8; HS_EEXISTS if `path`
- * exists. */
+ * h5py returns bytes).  Fields are stored packed, in the order given;
+ * the dataset is contiguous.  The data are copied.  HS_EINVAL for no
+ * fields, a field with an empty, duplicate or non-UTF-8 name or an unknown
+ * kind, a field outside the row, NULL rows, or text that is NULL or not
+ * UTF-8; HS_EEXISTS if `path` exists.  The same writer as the column
+ * tables of results_table.h (src/run/results_table.c). */
 typedef enum hs_h5_kind { HS_H5_F64, HS_H5_I64, HS_H5_STR } hs_h5_kind;
 typedef struct hs_h5_field {
     const char *name;

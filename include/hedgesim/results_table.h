@@ -4,13 +4,18 @@
  *
  *     df = pd.DataFrame(h5py.File("x.h5")["/sweep/summary"][()])
  *
- * This is the table layout for new results (the sweep summary; Monte Carlo
- * and stress tables next); the older group-of-columns tables of results.h
- * (hs_h5_table*) remain where existing files use them.  Numbers are stored
- * as H5T_IEEE_F64LE and H5T_STD_I64LE, strings as variable-length UTF-8
- * (h5py returns them as bytes).  Large tables are chunked and compressed as
- * results.h describes for datasets.  Part of the results module:
- * src/run/results_table.c. */
+ * Two ways in, one writer behind them: the record tables of results.h
+ * (hs_h5_write_records: rows of C structs, e.g. /stress/summary, the
+ * /mc tables) and the column tables here (hs_h5_write_compound: one array
+ * per column, with units, e.g. /sweep/summary), which are packed into
+ * records (hs_h5_columns_to_records) and written by the same code, so both
+ * give the same file types: numbers as H5T_IEEE_F64LE and H5T_STD_I64LE,
+ * strings as variable-length UTF-8 (h5py returns them as bytes), fields
+ * packed in order.  Column tables with more than HS_H5_CHUNK_MIN cells are
+ * chunked and compressed as results.h describes for datasets; record
+ * tables are contiguous.  The older group-of-columns tables of results.h
+ * (hs_h5_table*) remain where existing files use them.  Part of the
+ * results module: src/run/results_table.c. */
 #ifndef HEDGESIM_RESULTS_TABLE_H
 #define HEDGESIM_RESULTS_TABLE_H
 
@@ -41,6 +46,19 @@ typedef struct hs_h5_column {
  * HS_ENOMEM, HS_EHDF5. */
 int hs_h5_write_compound(hs_h5 *h, const char *path, const hs_h5_column *cols,
                          size_t ncols, size_t nrows);
+
+/* The records of a column table, as hs_h5_write_compound writes them: field
+ * j is {cols[j].name, its kind, offset of column j}, columns packed in
+ * order (8 bytes for a number, sizeof(char *) for a string), and row i of
+ * *rows holds cell i of every column.  For code that wants a column table
+ * as rows (hs_summary_print).  *fields (ncols entries) and *rows (nrows
+ * rows of *row_size bytes) are malloc'ed: the caller frees both; names and
+ * strings stay borrowed from cols.  `name` names the table in messages.
+ * HS_EINVAL (no columns, a column of an unknown type, NULL data with
+ * nrows > 0), HS_ENOMEM; on failure both are NULL. */
+int hs_h5_columns_to_records(const char *name, const hs_h5_column *cols,
+                             size_t ncols, size_t nrows, hs_h5_field **fields,
+                             void **rows, size_t *row_size);
 
 /* Readers (each opens `file` read-only and closes it).  The field names of
  * the compound dataset `dset`, in order: *out freed with hs_h5_strings_free.

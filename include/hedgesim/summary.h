@@ -21,18 +21,22 @@
  * are quoted as RFC 4180 says (a field holding a comma, a double quote, CR
  * or LF is enclosed in double quotes, its quotes doubled); lines end with
  * LF.  Doubles are the shortest text that parses back to the same double
- * (at most 17 significant digits); NaN is an empty field, infinities are
- * `inf` and `-inf`. */
+ * (at most 17 significant digits), without an exponent when the decimal
+ * exponent is in -4 .. 15 (`20`, `0.001`), else with one (`1e+16`); NaN is
+ * an empty field, infinities are `inf` and `-inf`. */
 #ifndef HEDGESIM_SUMMARY_H
 #define HEDGESIM_SUMMARY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "hedgesim/engine.h"
+#include "hedgesim/mc.h"
 #include "hedgesim/metrics.h"
 #include "hedgesim/plan.h"
 #include "hedgesim/results.h"
+#include "hedgesim/sweep.h"
 
 /* A table (everything borrowed). */
 typedef struct hs_summary {
@@ -96,5 +100,56 @@ void hs_summary_run_row_fill(hs_summary_run_row *row, const hs_run_spec *spec,
  * metrics yet. */
 int hs_summary_print_plan(FILE *fp, hs_summary_format format,
                           const hs_plan *plan, const hs_summary_about *about);
+
+/* ---- the summary of a sweep ------------------------------------------ */
+
+/* Print /sweep/summary of a sweep that has run (hs_sweep_run), the table
+ * hs_sweep_write writes (hs_sweep_summary_columns: one row per grid point,
+ * `point`, a column per varied key, the metrics), as hs_summary_print
+ * does, with the table name "/sweep/summary".  HS_EINVAL for a NULL sweep
+ * or one that has not run. */
+int hs_summary_print_sweep(FILE *fp, hs_summary_format format,
+                           const hs_sweep *sw, const hs_summary_about *about);
+
+/* ---- the summary of a Monte Carlo run --------------------------------- */
+
+/* A set of paths of one run, as hs_mc_summarize describes it. */
+typedef struct hs_summary_mc_set {
+    int64_t paths;                     /* paths in the set */
+    double he_q05, he_q50, he_q95;     /* hedge effectiveness, 5/50/95 % */
+    double pnl_q05, pnl_q50, pnl_q95;  /* final P&L (currency) */
+    double es99;                       /* expected shortfall of the P&L at
+                                        * 99 % (currency, > 0 a loss) */
+} hs_summary_mc_set;
+
+/* One row per run: the table `hedgesim mc` prints.  Columns: run, type,
+ * then the set of all paths (paths, he_q05, he_q50, he_q95, pnl_q05,
+ * pnl_q50, pnl_q95, es99), the paths with at least one step in the stress
+ * regime (the same names prefixed stress_) and those with none (prefixed
+ * no_stress_).  For a model without a stress split (the bootstrap, or a
+ * single regime: hs_mc_has_regimes is 0) both of its sets have 0 paths and
+ * NaN figures. */
+typedef struct hs_summary_mc_row {
+    const char *run;  /* borrowed from the Monte Carlo run */
+    const char *type; /* the strategy type's name */
+    hs_summary_mc_set all, stress, no_stress;
+} hs_summary_mc_row;
+
+/* The columns of hs_summary_mc_row, in order. */
+extern const hs_h5_field hs_summary_mc_fields[];
+extern const size_t hs_summary_mc_n_fields;
+
+/* Fill `row` for run `run` of a Monte Carlo run that has finished
+ * (hs_mc_summarize over all paths and, for a model with regimes, the two
+ * sides of the split).  The names are borrowed from mc. */
+void hs_summary_mc_row_fill(hs_summary_mc_row *row, const hs_mc *mc,
+                            size_t run);
+
+/* Print the Monte Carlo summary (one hs_summary_mc_row per run) as
+ * hs_summary_print does, with the table name "/mc" (the rows are computed
+ * from the /mc/<run>/paths tables of the results file).  HS_EINVAL for a
+ * NULL mc or one whose paths are not all done. */
+int hs_summary_print_mc(FILE *fp, hs_summary_format format, const hs_mc *mc,
+                        const hs_summary_about *about);
 
 #endif

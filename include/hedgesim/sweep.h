@@ -37,6 +37,7 @@
 #include "hedgesim/config.h"
 #include "hedgesim/metrics.h"
 #include "hedgesim/results_run.h"
+#include "hedgesim/results_table.h"
 #include "hedgesim/store.h"
 #include "hedgesim/strategy.h"
 
@@ -136,5 +137,14 @@ int hs_sweep_point_unpack(hs_sweep *sw, size_t p, const void *buf);
  * is left behind on failure. */
 int hs_sweep_write(hs_sweep *sw, const char *path, int force,
                    const hs_results_meta *meta);
+
+/* The table /sweep/summary as hs_sweep_write writes it, as columns: `point`
+ * (int64), one column per axis named by its key (double when every value
+ * is a number, else text), then the metrics (double, with their units).
+ * *out (*ncols columns) and the arrays it points to are one allocation the
+ * caller frees with free(*out); names and text stay borrowed from sw.
+ * HS_EINVAL before hs_sweep_run has finished, HS_ENOMEM. */
+int hs_sweep_summary_columns(const hs_sweep *sw, hs_h5_column **out,
+                             size_t *ncols);
 
 #endif

@@ -5,6 +5,7 @@
 #include "hedgesim/errors.h"
 #include "hedgesim/mc.h"
 #include "hedgesim/store.h"
+#include "hedgesim/summary.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -48,6 +49,9 @@ static void help(FILE *fp)
             "      --plugin PATH.so  load user strategies (repeatable)\n"
             "      --db PATH         market store (overrides data.db)\n"
             "  -q, --quiet           no summary table\n"
+            "      --json            print the summary as JSON instead (one\n"
+            "                        row per run; docs/cli.md)\n"
+            "      --csv             print the summary as CSV instead\n"
             "  -h, --help            this help\n\n"
             "Ctrl-C stops after the paths under way and writes nothing.\n"
             "See docs/montecarlo.md.\n");
@@ -137,6 +141,8 @@ int hs_cli_mc(int argc, char **argv)
         {"plugin", required_argument, NULL, 'P'},
         {"db", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, 'J'},
+        {"csv", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "mc", *out = NULL, *db = NULL;
@@ -144,6 +150,7 @@ int hs_cli_mc(int argc, char **argv)
     size_t nsets = 0, nplug = 0;
     long paths = -1, seed = -1, threads = 1, keep = 0;
     int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int fmt = -1; /* --json / --csv: an hs_summary_format */
     char outbuf[1200];
 
     opterr = 0;
@@ -182,6 +189,11 @@ int hs_cli_mc(int argc, char **argv)
             break;
         case 'D':
             db = optarg;
+            break;
+        case 'J':
+        case 'C':
+            if (hs_cli_summary_format(cmd, c, &fmt))
+                return HS_EXIT_USAGE;
             break;
         case 'S':
         case 'P': {
@@ -262,9 +274,16 @@ int hs_cli_mc(int argc, char **argv)
         goto fail;
     if ((rc = hs_mc_write(mc, out, force, &meta)))
         goto fail;
-    if (!quiet)
+    if (fmt >= 0) {
+        hs_summary_about ab = {cmd, cfg_path, out};
+        if ((rc = hs_summary_print_mc(stdout, (hs_summary_format)fmt, mc,
+                                      &ab)))
+            goto fail;
+    } else if (!quiet)
         print_table(cfg, mc, out);
-    exit_code = report ? hs_cli_report_beside(cmd, out, force, quiet)
+    /* With --json or --csv stdout holds the table alone. */
+    exit_code = report ? hs_cli_report_beside(cmd, out, force,
+                                              quiet || fmt >= 0)
                        : HS_EXIT_OK;
     goto done;
 fail:

@@ -4,6 +4,7 @@
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/store.h"
+#include "hedgesim/summary.h"
 #include "hedgesim/sweep.h"
 
 #include <getopt.h>
@@ -53,6 +54,9 @@ static void help(FILE *fp)
             "      --plugin PATH.so  load user strategies (repeatable)\n"
             "      --db PATH         market store (overrides data.db)\n"
             "  -q, --quiet           no summary on stdout, no progress\n"
+            "      --json            print /sweep/summary (one row per point)\n"
+            "                        as JSON instead of the summary\n"
+            "      --csv             print it as CSV instead\n"
             "  -h, --help            this help\n\n"
             "See docs/cli.md and docs/results-format.md (/sweep).\n");
 }
@@ -204,6 +208,8 @@ int hs_cli_sweep(int argc, char **argv)
         {"plugin", required_argument, NULL, 'P'},
         {"db", required_argument, NULL, 'D'},
         {"quiet", no_argument, NULL, 'q'},
+        {"json", no_argument, NULL, 'J'},
+        {"csv", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *out = NULL, *db = NULL, *run = NULL;
@@ -211,6 +217,7 @@ int hs_cli_sweep(int argc, char **argv)
     size_t nsets = 0, nplug = 0, nvary = 0;
     long threads = 1, keep = 3;
     int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int fmt = -1; /* --json / --csv: an hs_summary_format */
     char outbuf[1200];
 
     opterr = 0;
@@ -233,6 +240,11 @@ int hs_cli_sweep(int argc, char **argv)
             break;
         case 'D':
             db = optarg;
+            break;
+        case 'J':
+        case 'C':
+            if (hs_cli_summary_format(cmd, c, &fmt))
+                return HS_EXIT_USAGE;
             break;
         case 'j':
             if ((rc = hs_cli_long(cmd, "--threads", optarg, &threads)))
@@ -322,9 +334,16 @@ int hs_cli_sweep(int argc, char **argv)
         goto fail;
     if ((rc = hs_sweep_write(sw, out, force, &meta)))
         goto fail;
-    if (!quiet)
+    if (fmt >= 0) {
+        hs_summary_about ab = {cmd, cfg_path, out};
+        if ((rc = hs_summary_print_sweep(stdout, (hs_summary_format)fmt, sw,
+                                         &ab)))
+            goto fail;
+    } else if (!quiet)
         print_summary(sw, cfg_path, out);
-    exit_code = report ? hs_cli_report_beside(cmd, out, force, quiet)
+    /* With --json or --csv stdout holds the table alone. */
+    exit_code = report ? hs_cli_report_beside(cmd, out, force,
+                                              quiet || fmt >= 0)
                        : HS_EXIT_OK;
     goto done;
 fail:

@@ -1,7 +1,10 @@
-/* Tables as one HDF5 compound dataset (include/hedgesim/results_table.h):
- * the rows packed into one buffer, written with one H5Dwrite; readers for
- * the field names and for one field.  The writer's file handle comes from
- * results_write.c through hs_results__file. */
+/* Tables as one HDF5 compound dataset: the one writer of such tables
+ * (write_records below) behind both entry points, the record tables of
+ * results.h (hs_h5_write_records: rows of C structs) and the column tables
+ * of include/hedgesim/results_table.h (hs_h5_write_compound: columns packed
+ * into rows first, units attribute after); readers for the field names and
+ * for one field.  The writer's file handle comes from results_write.c
+ * through hs_results__file. */
 #include "results_int.h"
 
 #include "hedgesim/errors.h"
@@ -18,110 +21,112 @@ static size_t col_size(hs_h5_coltype t)
     return t == HS_H5_COL_STR ? sizeof(const char *) : 8;
 }
 
-static int check_columns(const char *file, const char *path,
-                         const hs_h5_column *cols, size_t ncols, size_t nrows)
+static size_t kind_size(hs_h5_kind k)
 {
+    return k == HS_H5_STR ? sizeof(const char *) : 8;
+}
+
+/* ---- the one writer of compound tables ------------------------------------ */
+
+/* Every check of a record table before anything is written: the writer,
+ * the path, the fields (a name that is non-empty, UTF-8 and unique, a
+ * known kind, inside the row) and the text of every row. */
+static int check_records(hs_h5 *h, const char *fn, const char *path,
+                         const hs_h5_field *fields, size_t n_fields,
+                         const void *rows, size_t row_size, size_t n_rows)
+{
+    const char *file = hs_h5_path(h);
     int rc;
-    if (!cols || ncols == 0)
+
+    if (hs_results__file(h) < 0)
+        return hs_error_set(HS_EINVAL, "%s: no open results writer", fn);
+    if ((rc = hs_results__check_path(path, 0, "table")))
+        return rc;
+    if (!fields || n_fields == 0 || row_size == 0)
         return hs_error_set(HS_EINVAL, "%s: table '%s' has no columns", file,
                             path);
-    for (size_t j = 0; j < ncols; j++) {
-        const hs_h5_column *c = &cols[j];
-        if (!c->name || !c->name[0])
-            return hs_error_set(HS_EINVAL, "%s: table '%s': column %zu has no "
-                                "name", file, path, j);
-        if ((rc = hs_results__check_utf8(c->name, file, path, "column name")))
+    if (n_rows > 0 && !rows)
+        return hs_error_set(HS_EINVAL, "%s: NULL rows for table '%s'", file,
+                            path);
+    for (size_t k = 0; k < n_fields; k++) {
+        const hs_h5_field *f = &fields[k];
+        if (!f->name || !f->name[0] ||
+            (f->kind != HS_H5_F64 && f->kind != HS_H5_I64 &&
+             f->kind != HS_H5_STR) ||
+            f->offset > row_size || kind_size(f->kind) > row_size - f->offset)
+            return hs_error_set(HS_EINVAL, "%s: table '%s': bad field %zu",
+                                file, path, k);
+        if ((rc = hs_results__check_utf8(f->name, file, path, "column name")))
             return rc;
-        for (size_t k = 0; k < j; k++)
-            if (strcmp(cols[k].name, c->name) == 0)
+        for (size_t j = 0; j < k; j++)
+            if (strcmp(fields[j].name, f->name) == 0)
                 return hs_error_set(HS_EINVAL, "%s: table '%s': column '%s' "
-                                    "is given twice", file, path, c->name);
-        if (c->type != HS_H5_COL_F64 && c->type != HS_H5_COL_I64 &&
-            c->type != HS_H5_COL_STR)
-            return hs_error_set(HS_EINVAL, "%s: table '%s': column '%s' has "
-                                "an unknown type", file, path, c->name);
-        if (nrows > 0 && !c->data)
-            return hs_error_set(HS_EINVAL, "%s: table '%s': NULL data for "
-                                "column '%s'", file, path, c->name);
-        if (c->type == HS_H5_COL_STR) {
-            const char *const *s = c->data;
-            for (size_t i = 0; i < nrows; i++)
-                if ((rc = hs_results__check_utf8(s[i], file, path, c->name)))
-                    return rc;
+                                    "is given twice", file, path, f->name);
+        for (size_t i = 0; f->kind == HS_H5_STR && i < n_rows; i++) {
+            const char *v;
+            memcpy(&v, (const char *)rows + i * row_size + f->offset,
+                   sizeof v);
+            if ((rc = hs_results__check_utf8(v, file, path, f->name)))
+                return rc;
         }
     }
     return 0;
 }
 
-/* The compound type of the packed rows: native numbers (memory) or their
- * little-endian file types; strings are variable-length UTF-8 in both. */
-static hid_t row_type(const hs_h5_column *cols, size_t ncols, size_t rowsize,
-                      int file_type, hid_t str)
+/* A compound type of the fields: the memory type (native numbers at the
+ * fields' offsets in a row of `size` bytes) or the file type (little-endian
+ * numbers packed in field order); strings are variable-length UTF-8 in
+ * both. */
+static hid_t record_type(const hs_h5_field *fields, size_t n_fields,
+                         size_t size, int file_type, hid_t str)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, rowsize);
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
     size_t off = 0;
     if (t < 0)
         return H5I_INVALID_HID;
-    for (size_t j = 0; j < ncols; j++) {
-        hid_t m = cols[j].type == HS_H5_COL_STR ? str
-                  : cols[j].type == HS_H5_COL_F64
+    for (size_t k = 0; k < n_fields; k++) {
+        const hs_h5_field *f = &fields[k];
+        hid_t m = f->kind == HS_H5_STR ? str
+                  : f->kind == HS_H5_F64
                       ? (file_type ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE)
                       : (file_type ? H5T_STD_I64LE : H5T_NATIVE_INT64);
-        if (H5Tinsert(t, cols[j].name, off, m) < 0) {
+        if (H5Tinsert(t, f->name, file_type ? off : f->offset, m) < 0) {
             H5Tclose(t);
             return H5I_INVALID_HID;
         }
-        off += col_size(cols[j].type);
+        off += kind_size(f->kind);
     }
     return t;
 }
 
-int hs_h5_write_compound(hs_h5 *h, const char *path, const hs_h5_column *cols,
-                         size_t ncols, size_t nrows)
+/* Write the record table `path`: one compound dataset of n_rows rows, in
+ * one H5Dwrite.  `chunked`: chunk and compress it when it has more than
+ * HS_H5_CHUNK_MIN cells (rows of HS_H5_CHUNK_ELEMS cells a chunk), else
+ * (and always when 0) contiguous. */
+static int write_records(hs_h5 *h, const char *fn, const char *path,
+                         const hs_h5_field *fields, size_t n_fields,
+                         const void *rows, size_t row_size, size_t n_rows,
+                         int chunked)
 {
-    hid_t f = hs_results__file(h);
     hid_t str = H5I_INVALID_HID, mt = H5I_INVALID_HID, ft = H5I_INVALID_HID;
     hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
     hid_t lcpl = H5I_INVALID_HID, dset = H5I_INVALID_HID;
-    unsigned char *buf = NULL;
-    const char *file = hs_h5_path(h);
-    size_t rowsize = 0;
+    const char *file;
+    size_t fsize = 0;
     int rc;
 
-    if (f < 0)
-        return hs_error_set(HS_EINVAL, "hs_h5_write_compound: no open results "
-                            "writer");
-    if ((rc = hs_results__check_path(path, 0, "table")) ||
-        (rc = check_columns(file, path, cols, ncols, nrows)))
+    if ((rc = check_records(h, fn, path, fields, n_fields, rows, row_size,
+                            n_rows)))
         return rc;
-    rc = hs_results__lookup(f, file, path, NULL);
-    if (rc < 0)
-        return rc;
-    if (rc > 0)
-        return hs_error_set(HS_EEXISTS, "%s: '%s' already exists", file, path);
-    rc = 0;
-    for (size_t j = 0; j < ncols; j++)
-        rowsize += col_size(cols[j].type);
-    if (nrows > (size_t)-1 / rowsize)
-        return hs_error_set(HS_ENOMEM, "%s: table '%s' is too large", file,
-                            path);
-    buf = malloc(nrows ? nrows * rowsize : 1);
-    if (!buf)
-        return hs_error_set(HS_ENOMEM, "out of memory");
-    /* Pack the rows: column j of row i at i * rowsize + offset(j). */
-    for (size_t j = 0, off = 0; j < ncols; off += col_size(cols[j].type), j++)
-        for (size_t i = 0; i < nrows; i++) {
-            const unsigned char *src =
-                (const unsigned char *)cols[j].data + i * col_size(cols[j].type);
-            memcpy(buf + i * rowsize + off, src, col_size(cols[j].type));
-        }
-
+    file = hs_h5_path(h);
+    for (size_t k = 0; k < n_fields; k++)
+        fsize += kind_size(fields[k].kind);
     str = hs_results__vlen_str_type(H5T_CSET_UTF8);
     if (str >= 0) {
-        mt = row_type(cols, ncols, rowsize, 0, str);
-        ft = row_type(cols, ncols, rowsize, 1, str);
+        mt = record_type(fields, n_fields, row_size, 0, str);
+        ft = record_type(fields, n_fields, fsize, 1, str);
     }
-    hsize_t dim = (hsize_t)nrows;
+    hsize_t dim = (hsize_t)n_rows;
     space = H5Screate_simple(1, &dim, NULL);
     dcpl = H5Pcreate(H5P_DATASET_CREATE);
     lcpl = H5Pcreate(H5P_LINK_CREATE);
@@ -130,12 +135,12 @@ int hs_h5_write_compound(hs_h5 *h, const char *path, const hs_h5_column *cols,
         rc = hs_results__h5fail("%s: cannot set up table '%s'", file, path);
         goto done;
     }
-    if (nrows * ncols > HS_H5_CHUNK_MIN) {
-        hsize_t chunk = HS_H5_CHUNK_ELEMS / ncols;
+    if (chunked && n_rows * n_fields > HS_H5_CHUNK_MIN) {
+        hsize_t chunk = HS_H5_CHUNK_ELEMS / n_fields;
         if (chunk < 1)
             chunk = 1;
-        if (chunk > nrows)
-            chunk = nrows;
+        if (chunk > n_rows)
+            chunk = n_rows;
         if (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
             (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
              H5Pset_deflate(dcpl, HS_H5_DEFLATE_LEVEL) < 0)) {
@@ -144,31 +149,24 @@ int hs_h5_write_compound(hs_h5 *h, const char *path, const hs_h5_column *cols,
             goto done;
         }
     }
-    dset = H5Dcreate2(f, path, ft, space, lcpl, dcpl, H5P_DEFAULT);
+    /* Create directly; only when that fails, look the path up to tell an
+     * existing object from an HDF5 failure. */
+    dset = H5Dcreate2(hs_results__file(h), path, ft, space, lcpl, dcpl,
+                      H5P_DEFAULT);
     if (dset < 0) {
         rc = hs_results__h5fail("%s: cannot create table '%s'", file, path);
+        int found = hs_results__lookup(hs_results__file(h), file, path, NULL);
+        if (found < 0)
+            rc = found;
+        else if (found > 0)
+            rc = hs_error_set(HS_EEXISTS, "%s: '%s' already exists", file,
+                              path);
         goto done;
     }
-    if (nrows > 0 &&
-        H5Dwrite(dset, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    if (n_rows > 0 &&
+        H5Dwrite(dset, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) {
         rc = hs_results__h5fail("%s: cannot write table '%s'", file, path);
         goto done;
-    }
-    hs_results__close(&dset, H5Dclose);
-
-    int any_units = 0;
-    for (size_t j = 0; j < ncols; j++)
-        any_units |= cols[j].units && cols[j].units[0];
-    if (any_units) {
-        const char **u = malloc(ncols * sizeof *u);
-        if (!u) {
-            rc = hs_error_set(HS_ENOMEM, "out of memory");
-            goto done;
-        }
-        for (size_t j = 0; j < ncols; j++)
-            u[j] = cols[j].units ? cols[j].units : "";
-        rc = hs_h5_attr_strings(h, path, "units", u, ncols);
-        free(u);
     }
 
 done:
@@ -179,7 +177,111 @@ done:
     hs_results__close(&ft, H5Tclose);
     hs_results__close(&mt, H5Tclose);
     hs_results__close(&str, H5Tclose);
-    free(buf);
+    return rc;
+}
+
+int hs_h5_write_records(hs_h5 *h, const char *path, const hs_h5_field *fields,
+                        size_t n_fields, const void *rows, size_t row_size,
+                        size_t n_rows)
+{
+    /* Contiguous, like string datasets: records are few and hold strings. */
+    return write_records(h, "hs_h5_write_records", path, fields, n_fields,
+                         rows, row_size, n_rows, 0);
+}
+
+/* ---- column tables --------------------------------------------------------- */
+
+int hs_h5_columns_to_records(const char *name, const hs_h5_column *cols,
+                             size_t ncols, size_t nrows, hs_h5_field **fields,
+                             void **rows, size_t *row_size)
+{
+    hs_h5_field *f = NULL;
+    unsigned char *buf = NULL;
+    size_t rs = 0;
+
+    *fields = NULL;
+    *rows = NULL;
+    *row_size = 0;
+    if (!name)
+        name = "(null)";
+    if (!cols || ncols == 0)
+        return hs_error_set(HS_EINVAL, "table '%s' has no columns", name);
+    for (size_t j = 0; j < ncols; j++) {
+        if (cols[j].type != HS_H5_COL_F64 && cols[j].type != HS_H5_COL_I64 &&
+            cols[j].type != HS_H5_COL_STR)
+            return hs_error_set(HS_EINVAL, "table '%s': column '%s' has an "
+                                "unknown type", name,
+                                cols[j].name ? cols[j].name : "(null)");
+        if (nrows > 0 && !cols[j].data)
+            return hs_error_set(HS_EINVAL, "table '%s': NULL data for column "
+                                "'%s'", name,
+                                cols[j].name ? cols[j].name : "(null)");
+        rs += col_size(cols[j].type);
+    }
+    if (nrows > (size_t)-1 / rs)
+        return hs_error_set(HS_ENOMEM, "table '%s' is too large", name);
+    f = malloc(ncols * sizeof *f);
+    buf = malloc(nrows ? nrows * rs : 1);
+    if (!f || !buf) {
+        free(f);
+        free(buf);
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    }
+    /* Column j of row i at i * rs + offset(j). */
+    for (size_t j = 0, off = 0; j < ncols; off += col_size(cols[j].type), j++) {
+        const size_t sz = col_size(cols[j].type);
+        f[j] = (hs_h5_field){cols[j].name,
+                             cols[j].type == HS_H5_COL_F64   ? HS_H5_F64
+                             : cols[j].type == HS_H5_COL_I64 ? HS_H5_I64
+                                                             : HS_H5_STR,
+                             off};
+        for (size_t i = 0; i < nrows; i++)
+            memcpy(buf + i * rs + off,
+                   (const unsigned char *)cols[j].data + i * sz, sz);
+    }
+    *fields = f;
+    *rows = buf;
+    *row_size = rs;
+    return 0;
+}
+
+int hs_h5_write_compound(hs_h5 *h, const char *path, const hs_h5_column *cols,
+                         size_t ncols, size_t nrows)
+{
+    hs_h5_field *fields = NULL;
+    void *rows = NULL;
+    size_t rs;
+    int rc;
+
+    if (hs_results__file(h) < 0)
+        return hs_error_set(HS_EINVAL, "hs_h5_write_compound: no open results "
+                            "writer");
+    if ((rc = hs_results__check_path(path, 0, "table")))
+        return rc;
+    if ((rc = hs_h5_columns_to_records(path, cols, ncols, nrows, &fields,
+                                       &rows, &rs))) {
+        hs_error_prefix("%s: ", hs_h5_path(h));
+        return rc;
+    }
+    rc = write_records(h, "hs_h5_write_compound", path, fields, ncols, rows,
+                       rs, nrows, 1);
+    free(fields);
+    free(rows);
+    if (rc)
+        return rc;
+
+    int any_units = 0;
+    for (size_t j = 0; j < ncols; j++)
+        any_units |= cols[j].units && cols[j].units[0];
+    if (any_units) {
+        const char **u = malloc(ncols * sizeof *u);
+        if (!u)
+            return hs_error_set(HS_ENOMEM, "out of memory");
+        for (size_t j = 0; j < ncols; j++)
+            u[j] = cols[j].units ? cols[j].units : "";
+        rc = hs_h5_attr_strings(h, path, "units", u, ncols);
+        free(u);
+    }
     return rc;
 }
 

@@ -3,6 +3,7 @@
 #include "hedgesim/errors.h"
 #include "hedgesim/hedgesim.h"
 #include "hedgesim/strategy.h"
+#include "hedgesim/results_table.h"
 #include "results_int.h"
 
 #include <jansson.h>
@@ -86,6 +87,107 @@ int hs_summary_print_plan(FILE *fp, hs_summary_format format,
                     rows, sizeof *rows, n};
     if (rc == 0)
         rc = hs_summary_print(fp, format, &t, about);
+    free(rows);
+    return rc;
+}
+
+/* ---- the summary of a sweep -------------------------------------------- */
+
+int hs_summary_print_sweep(FILE *fp, hs_summary_format format,
+                           const hs_sweep *sw, const hs_summary_about *about)
+{
+    hs_h5_column *cols = NULL;
+    hs_h5_field *fields = NULL;
+    void *rows = NULL;
+    size_t nc = 0, rs = 0;
+    int rc;
+
+    if (!sw)
+        return hs_error_set(HS_EINVAL, "hs_summary_print_sweep: no sweep");
+    const size_t n = hs_sweep_n_points(sw);
+    /* The columns hs_sweep_write writes, packed into records by the
+     * results writer's own code. */
+    if ((rc = hs_sweep_summary_columns(sw, &cols, &nc)) == 0 &&
+        (rc = hs_h5_columns_to_records("/sweep/summary", cols, nc, n, &fields,
+                                       &rows, &rs)) == 0) {
+        hs_summary t = {"/sweep/summary", fields, nc, rows, rs, n};
+        rc = hs_summary_print(fp, format, &t, about);
+    }
+    free(rows);
+    free(fields);
+    free(cols);
+    return rc;
+}
+
+/* ---- the summary of a Monte Carlo run ---------------------------------- */
+
+#define MC_SET(prefix, set)                                                    \
+    {prefix "paths", HS_H5_I64,                                                \
+     offsetof(hs_summary_mc_row, set) + offsetof(hs_summary_mc_set, paths)},   \
+        MC_F64(prefix, set, he_q05), MC_F64(prefix, set, he_q50),              \
+        MC_F64(prefix, set, he_q95), MC_F64(prefix, set, pnl_q05),             \
+        MC_F64(prefix, set, pnl_q50), MC_F64(prefix, set, pnl_q95),            \
+        MC_F64(prefix, set, es99)
+#define MC_F64(prefix, set, m)                                                 \
+    {prefix #m, HS_H5_F64,                                                     \
+     offsetof(hs_summary_mc_row, set) + offsetof(hs_summary_mc_set, m)}
+const hs_h5_field hs_summary_mc_fields[] = {
+    {"run", HS_H5_STR, offsetof(hs_summary_mc_row, run)},
+    {"type", HS_H5_STR, offsetof(hs_summary_mc_row, type)},
+    MC_SET("", all),
+    MC_SET("stress_", stress),
+    MC_SET("no_stress_", no_stress),
+};
+#undef MC_F64
+#undef MC_SET
+const size_t hs_summary_mc_n_fields =
+    sizeof hs_summary_mc_fields / sizeof hs_summary_mc_fields[0];
+
+static void mc_set(hs_summary_mc_set *set, const hs_mc *mc, size_t run,
+                   int subset)
+{
+    hs_mc_summary s;
+    hs_mc_summarize(mc, run, subset, &s);
+    *set = (hs_summary_mc_set){(int64_t)s.n, s.he_q05,  s.he_q50,
+                               s.he_q95,     s.pnl_q05, s.pnl_q50,
+                               s.pnl_q95,    s.es99};
+}
+
+void hs_summary_mc_row_fill(hs_summary_mc_row *row, const hs_mc *mc,
+                            size_t run)
+{
+    static const hs_summary_mc_set none = {0, NAN, NAN, NAN,
+                                           NAN, NAN, NAN, NAN};
+    row->run = hs_mc_run_name(mc, run);
+    row->type = hs_mc_run_type(mc, run);
+    mc_set(&row->all, mc, run, -1);
+    row->stress = row->no_stress = none;
+    if (hs_mc_has_regimes(mc)) {
+        mc_set(&row->stress, mc, run, 1);
+        mc_set(&row->no_stress, mc, run, 0);
+    }
+}
+
+int hs_summary_print_mc(FILE *fp, hs_summary_format format, const hs_mc *mc,
+                        const hs_summary_about *about)
+{
+    if (!mc)
+        return hs_error_set(HS_EINVAL, "hs_summary_print_mc: no Monte Carlo "
+                                       "run");
+    if (hs_mc_done(mc) != hs_mc_paths(mc))
+        return hs_error_set(HS_EINVAL,
+                            "the Monte Carlo run is incomplete (%zu of %zu "
+                            "paths): no summary",
+                            hs_mc_done(mc), hs_mc_paths(mc));
+    size_t n = hs_mc_n_runs(mc);
+    hs_summary_mc_row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        hs_summary_mc_row_fill(&rows[i], mc, i);
+    hs_summary t = {"/mc", hs_summary_mc_fields, hs_summary_mc_n_fields,
+                    rows, sizeof *rows, n};
+    int rc = hs_summary_print(fp, format, &t, about);
     free(rows);
     return rc;
 }
@@ -256,14 +358,23 @@ static int csv_field(FILE *fp, const char *s)
     return fputc('"', fp) == EOF ? -1 : 0;
 }
 
-/* The shortest of %.1g .. %.17g that reads back as x. */
+/* The shortest decimal that reads back as x: the fewest significant
+ * digits (1 .. 17) that round-trip, written without an exponent when the
+ * decimal exponent is in -4 .. 15 (20, 0.001, 123456.5), else as %e does
+ * (1e+16, 2.5e-05), as Python's repr does. */
 static void shortest(double x, char *buf, size_t n)
 {
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, n, "%.*g", p, x);
+    int p = 1;
+    for (; p < 17; p++) {
+        snprintf(buf, n, "%.*e", p - 1, x);
         if (strtod(buf, NULL) == x)
-            return;
+            break;
     }
+    snprintf(buf, n, "%.*e", p - 1, x);
+    const char *e = strchr(buf, 'e');
+    int exp10 = e ? atoi(e + 1) : 0;
+    if (exp10 >= -4 && exp10 < 16)
+        snprintf(buf, n, "%.*f", p - 1 - exp10 > 0 ? p - 1 - exp10 : 0, x);
 }
 
 static int print_csv(FILE *fp, const hs_summary *t)

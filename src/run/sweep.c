@@ -899,3 +899,54 @@ done:
     hs_h5_abort(h);
     return rc;
 }
+
+/* ---- the summary as columns, for other tools ------------------------------ */
+
+int hs_sweep_summary_columns(const hs_sweep *sw, hs_h5_column **out,
+                             size_t *ncols)
+{
+    *out = NULL;
+    *ncols = 0;
+    if (!sw || !sw->ran)
+        return hs_error_set(HS_EINVAL, "the sweep has not run: no summary");
+    /* The columns of write_summary, in one allocation: the column array,
+     * then the points, the numbers and the text pointers. */
+    const size_t n = sw->n_points, n1 = n ? n : 1;
+    const size_t nc = 1 + sw->n_axes + N_METRICS;
+    hs_h5_column *cols =
+        malloc(nc * sizeof *cols + n1 * sizeof(int64_t) +
+               n1 * (sw->n_axes + N_METRICS) * sizeof(double) +
+               n1 * sw->n_axes * sizeof(const char *));
+    if (!cols)
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    int64_t *point = (int64_t *)(void *)(cols + nc);
+    double *num = (double *)(void *)(point + n1);
+    const char **str =
+        (const char **)(void *)(num + n1 * (sw->n_axes + N_METRICS));
+    for (size_t p = 0; p < n; p++)
+        point[p] = (int64_t)p;
+    cols[0] = (hs_h5_column){"point", HS_H5_COL_I64, point, ""};
+    for (size_t a = 0; a < sw->n_axes; a++) {
+        const axis *x = &sw->ax[a];
+        double *v = num + a * n1;
+        const char **s = str + a * n1;
+        for (size_t p = 0; p < n; p++) {
+            v[p] = x->num[value_index(sw, p, a)];
+            s[p] = x->text[value_index(sw, p, a)];
+        }
+        cols[1 + a] = x->numeric
+                          ? (hs_h5_column){x->key, HS_H5_COL_F64, v, ""}
+                          : (hs_h5_column){x->key, HS_H5_COL_STR, s, ""};
+    }
+    for (size_t k = 0; k < N_METRICS; k++) {
+        double *v = num + (sw->n_axes + k) * n1;
+        for (size_t p = 0; p < n; p++)
+            memcpy(&v[p], (const char *)&sw->met[p] + metric_cols[k].off,
+                   sizeof(double));
+        cols[1 + sw->n_axes + k] = (hs_h5_column){
+            metric_cols[k].name, HS_H5_COL_F64, v, metric_cols[k].units};
+    }
+    *out = cols;
+    *ncols = nc;
+    return 0;
+}

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# End-to-end checks of --json and --csv on `hedgesim run` and
-# `hedgesim stress`: the JSON parses (python3's json module), its numbers
-# equal the HDF5 file's /summary and /stress/summary (read with h5py), the
-# CSV has the same columns and values, and bad combinations are refused.
+# End-to-end checks of --json and --csv on `hedgesim run`, `stress`,
+# `sweep` and `mc`: the JSON parses (python3's json module), its numbers
+# equal the HDF5 file's /summary, /stress/summary and /sweep/summary (read
+# with h5py) or, for mc, the quantiles and expected shortfall recomputed
+# from /mc/<run>/paths; the CSV has the same columns and values, stdout
+# holds nothing else (not even with --report), and bad combinations are
+# refused.
 # $1: the hedgesim binary.
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -62,14 +65,67 @@ expect 0 "stress --json" -- "$bin" stress "$tmp/j.ini" -w luna_ust -o "$tmp/s.h5
 cp "$tmp/out" "$tmp/s.json"
 expect 0 "stress --csv" -- "$bin" stress "$tmp/j.ini" -w luna_ust -o "$tmp/s2.h5" --csv
 cp "$tmp/out" "$tmp/s.csv"
-if "$bin" run --help | grep -q -- "--json" && "$bin" stress --help | grep -q -- "--csv"; then
-    ok "--help lists --json and --csv"
-else
-    bad "--help lists --json and --csv"
-fi
+for c in run stress sweep mc; do
+    if "$bin" $c --help | grep -q -- "--json" && "$bin" $c --help | grep -q -- "--csv"; then
+        ok "$c --help lists --json and --csv"
+    else
+        bad "$c --help lists --json and --csv"
+    fi
+done
+
+# sweep: a text axis and a number axis (the table has both kinds).
+sweep_args=(--run ols --vary costs.fill=next_open,close --vary strategy.ols.window=20:40:10)
+expect 0 "sweep --json" -- "$bin" sweep "$tmp/j.ini" "${sweep_args[@]}" -k 1 -o "$tmp/w.h5" --json
+cp "$tmp/out" "$tmp/w.json"
+expect 0 "sweep --csv" -- "$bin" sweep "$tmp/j.ini" "${sweep_args[@]}" -k 0 -o "$tmp/w2.h5" --csv
+cp "$tmp/out" "$tmp/w.csv"
+if grep -q "hedgesim sweep:\|results:" "$tmp/w.json" "$tmp/w.csv"; then bad "sweep --json/--csv print no text"; else ok "sweep --json/--csv print no text"; fi
+expect 2 "sweep --json with --csv" -- "$bin" sweep "$tmp/j.ini" "${sweep_args[@]}" -o "$tmp/w3.h5" --csv --json
+grep_err "sweep: --json/--csv clash named" "exclude each other"
+expect 1 "sweep --json onto an existing file" -- "$bin" sweep "$tmp/j.ini" "${sweep_args[@]}" -o "$tmp/w.h5" --json
+if [ -s "$tmp/out" ]; then bad "sweep: no JSON when it fails"; else ok "sweep: no JSON when it fails"; fi
+
+# mc: a regime model (the stress split) and the bootstrap (no split).
+cat "$tmp/j.ini" - >"$tmp/m.ini" <<INI
+[mc]
+steps = 30
+paths = 40
+[mc.regime.calm]
+to.calm = 0.95
+to.stress = 0.05
+vol = 0.5, 0.7, 0.9, 0.8
+corr = 0.6
+[mc.regime.stress]
+to.calm = 0.2
+to.stress = 0.8
+vol = 1.0
+corr = 0.9
+jump_rate = 10
+jump_mean = -0.08
+jump_sd = 0.04
+INI
+expect 0 "mc --json --report" -- "$bin" mc "$tmp/m.ini" -t 2 -o "$tmp/m.h5" --json --report
+cp "$tmp/out" "$tmp/m.json"
+[ -s "$tmp/m.html" ] && ok "mc --report writes the report with --json" || bad "mc --report writes the report with --json"
+expect 0 "mc --csv" -- "$bin" mc "$tmp/m.ini" -o "$tmp/m2.h5" --csv
+cp "$tmp/out" "$tmp/m.csv"
+if cmp -s <(h5dump -g /mc "$tmp/m.h5" | tail -n +2) <(h5dump -g /mc "$tmp/m2.h5" | tail -n +2); then
+    ok "mc --json and --csv runs wrote the same /mc"; else bad "mc --json and --csv runs wrote the same /mc"; fi
+expect 0 "mc bootstrap --json" -- "$bin" mc "$tmp/m.ini" --set mc.model=bootstrap --set mc.block=5 -o "$tmp/b.h5" --json
+cp "$tmp/out" "$tmp/b.json"
+expect 0 "mc bootstrap --csv" -- "$bin" mc "$tmp/m.ini" --set mc.model=bootstrap --set mc.block=5 -o "$tmp/b2.h5" --csv
+cp "$tmp/out" "$tmp/b.csv"
+if grep -q "hedgesim mc:\|results:\|report:" "$tmp/m.json" "$tmp/m.csv" "$tmp/b.json"; then bad "mc --json/--csv print no text"; else ok "mc --json/--csv print no text"; fi
+expect 2 "mc --csv with --json" -- "$bin" mc "$tmp/m.ini" -o "$tmp/m3.h5" --csv --json
+grep_err "mc: --json/--csv clash named" "exclude each other"
+[ -e "$tmp/m3.h5" ] && bad "mc: nothing written on a usage error" || ok "mc: nothing written on a usage error"
+expect 1 "mc --json onto an existing file" -- "$bin" mc "$tmp/m.ini" -o "$tmp/m.h5" --json
+if [ -s "$tmp/out" ]; then bad "mc: no JSON when it fails"; else ok "mc: no JSON when it fails"; fi
+if "$bin" mc "$tmp/m.ini" -o "$tmp/m4.h5" --json | python3 -c 'import json,sys; json.load(sys.stdin)' 2>"$tmp/err"; then
+    ok "mc --json | python3 json.load"; else bad "mc --json | python3 json.load"; fi
 
 # The JSON is valid (python3 -m json.tool) whatever else is installed.
-for f in r s; do
+for f in r s w m b; do
     if python3 -m json.tool "$tmp/$f.json" >/dev/null 2>"$tmp/err"; then
         ok "$f.json parses"; else bad "$f.json parses"; fi
 done
@@ -110,11 +166,94 @@ for i, r in enumerate(d["rows"]):
 print("%d values" % checked)
 PY
 }
+# mc: the table is computed, not stored; recompute it from the per-path
+# table of each run (row p = path p) as docs/montecarlo.md defines it:
+# quantiles as GSL's gsl_stats_quantile_from_sorted_data (index f (n - 1),
+# linear between neighbours) over the finite values, ES99 minus the mean of
+# the worst ceil(n / 100) final P&Ls; the stress split by stress_share > 0.
+# The same operations in the same order give the same doubles, so the
+# comparison is exact.
+check_mc() {
+    "$py" - "$@" <<'PY'
+import csv, json, math, sys
+import h5py
+js, cs, h5, regimes = sys.argv[1:5]
+regimes = regimes == "1"
+d = json.load(open(js))
+assert d["command"] == "mc" and d["table"] == "/mc", (d["command"], d["table"])
+names = [c["name"] for c in d["columns"]]
+rows = list(csv.reader(open(cs, newline="")))
+assert rows[0] == names, (rows[0], names)
+assert len(rows) - 1 == len(d["rows"]) > 0
+f = h5py.File(h5, "r")
+runs = [k for k in f["/mc"] if isinstance(f["/mc"][k], h5py.Group)]
+assert sorted(runs) == sorted(r["run"] for r in d["rows"]), runs
+
+def quantile(x, f):
+    idx = f * (len(x) - 1)
+    lhs = int(idx)
+    delta = idx - lhs
+    if lhs == len(x) - 1:
+        return x[lhs]
+    return (1 - delta) * x[lhs] + delta * x[lhs + 1]
+
+def summary(he, pnl):
+    n = len(he)
+    if n == 0:
+        return [0] + [None] * 7
+    he = sorted(v for v in he if math.isfinite(v))
+    pl = sorted(v for v in pnl if math.isfinite(v))
+    out = [n] + [quantile(he, q / 100) for q in (5, 50, 95)]
+    out += [quantile(pl, q / 100) for q in (5, 50, 95)]
+    k = math.ceil(0.01 * n)
+    s = 0.0
+    for v in pl[:k]:
+        s += v
+    return out + [-s / k]
+
+checked = 0
+for i, r in enumerate(d["rows"]):
+    assert list(r.keys()) == names
+    t = f["/mc"][r["run"]]
+    assert r["type"] == t.attrs["type"], (r["type"], t.attrs["type"])
+    p = t["paths"][()]
+    he, pnl, share = list(p["he"]), list(p["pnl"]), list(p["stress_share"])
+    sets = {"": summary(he, pnl)}
+    if regimes:
+        st = [j for j in range(len(he)) if share[j] > 0]
+        ns = [j for j in range(len(he)) if not share[j] > 0]
+        assert st and ns, "the test wants paths on both sides of the split"
+        sets["stress_"] = summary([he[j] for j in st], [pnl[j] for j in st])
+        sets["no_stress_"] = summary([he[j] for j in ns], [pnl[j] for j in ns])
+    else:
+        sets["stress_"] = sets["no_stress_"] = [0] + [None] * 7
+    for pre, want in sets.items():
+        for col, w in zip(["paths", "he_q05", "he_q50", "he_q95", "pnl_q05",
+                           "pnl_q50", "pnl_q95", "es99"], want):
+            k = pre + col
+            text = rows[i + 1][names.index(k)]
+            if w is None:
+                assert r[k] is None and text == "", (k, r[k], text)
+            elif col == "paths":
+                assert r[k] == w == int(text), (k, r[k], w, text)
+            else:
+                assert r[k] == w == float(text), (r["run"], k, r[k], w, text)
+            checked += 1
+    assert r["paths"] == len(he) == f["/mc"].attrs["paths"]
+print("%d values" % checked)
+PY
+}
 if [ -n "$py" ]; then
     if check "$tmp/r.json" "$tmp/r.csv" "$tmp/r.h5" /summary run >"$tmp/err" 2>&1; then
         ok "run: JSON = CSV = /summary ($(tail -1 "$tmp/err"))"; else bad "run: JSON = CSV = /summary"; fi
     if check "$tmp/s.json" "$tmp/s.csv" "$tmp/s.h5" /stress/summary stress >"$tmp/err" 2>&1; then
         ok "stress: JSON = CSV = /stress/summary ($(tail -1 "$tmp/err"))"; else bad "stress: JSON = CSV = /stress/summary"; fi
+    if check "$tmp/w.json" "$tmp/w.csv" "$tmp/w.h5" /sweep/summary sweep >"$tmp/err" 2>&1; then
+        ok "sweep: JSON = CSV = /sweep/summary ($(tail -1 "$tmp/err"))"; else bad "sweep: JSON = CSV = /sweep/summary"; fi
+    if check_mc "$tmp/m.json" "$tmp/m.csv" "$tmp/m.h5" 1 >"$tmp/err" 2>&1; then
+        ok "mc: JSON = CSV = quantiles of /mc/<run>/paths ($(tail -1 "$tmp/err"))"; else bad "mc: JSON = CSV = quantiles of /mc/<run>/paths"; fi
+    if check_mc "$tmp/b.json" "$tmp/b.csv" "$tmp/b.h5" 0 >"$tmp/err" 2>&1; then
+        ok "mc bootstrap: JSON = CSV = /mc/<run>/paths, no split ($(tail -1 "$tmp/err"))"; else bad "mc bootstrap: JSON = CSV = /mc/<run>/paths, no split"; fi
 elif [ "$py_missing_fails" = 1 ]; then
     bad "python3 with h5py and pandas is required in CI (HS_CI=1)"
 else
