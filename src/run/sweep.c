@@ -764,44 +764,13 @@ static int rank_points(const hs_sweep *sw, size_t **out, size_t *n)
 
 static int write_summary(hs_h5 *h, const hs_sweep *sw)
 {
-    const size_t n = sw->n_points, nc = 1 + sw->n_axes + N_METRICS;
-    hs_h5_column cols[1 + HS_SWEEP_MAX_AXES + N_METRICS];
-    int64_t *point = malloc((n ? n : 1) * sizeof *point);
-    double *num = malloc((n ? n : 1) * (sw->n_axes + N_METRICS) * sizeof *num);
-    const char **str = malloc((n ? n : 1) * sw->n_axes * sizeof *str);
-    int rc;
-    if (!point || !num || !str) {
-        rc = hs_error_set(HS_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t p = 0; p < n; p++)
-        point[p] = (int64_t)p;
-    cols[0] = (hs_h5_column){"point", HS_H5_COL_I64, point, ""};
-    for (size_t a = 0; a < sw->n_axes; a++) {
-        const axis *x = &sw->ax[a];
-        double *v = num + a * n;
-        const char **s = str + a * n;
-        for (size_t p = 0; p < n; p++) {
-            v[p] = x->num[value_index(sw, p, a)];
-            s[p] = x->text[value_index(sw, p, a)];
-        }
-        cols[1 + a] = x->numeric
-                          ? (hs_h5_column){x->key, HS_H5_COL_F64, v, ""}
-                          : (hs_h5_column){x->key, HS_H5_COL_STR, s, ""};
-    }
-    for (size_t k = 0; k < N_METRICS; k++) {
-        double *v = num + (sw->n_axes + k) * n;
-        for (size_t p = 0; p < n; p++)
-            memcpy(&v[p], (const char *)&sw->met[p] + metric_cols[k].off,
-                   sizeof(double));
-        cols[1 + sw->n_axes + k] = (hs_h5_column){
-            metric_cols[k].name, HS_H5_COL_F64, v, metric_cols[k].units};
-    }
-    rc = hs_h5_write_compound(h, "/sweep/summary", cols, nc, n);
-done:
-    free(point);
-    free(num);
-    free(str);
+    hs_h5_column *cols;
+    size_t nc;
+    int rc = hs_sweep_summary_columns(sw, &cols, &nc);
+    if (rc)
+        return rc;
+    rc = hs_h5_write_compound(h, "/sweep/summary", cols, nc, sw->n_points);
+    free(cols);
     return rc;
 }
 
@@ -909,8 +878,8 @@ int hs_sweep_summary_columns(const hs_sweep *sw, hs_h5_column **out,
     *ncols = 0;
     if (!sw || !sw->ran)
         return hs_error_set(HS_EINVAL, "the sweep has not run: no summary");
-    /* The columns of write_summary, in one allocation: the column array,
-     * then the points, the numbers and the text pointers. */
+    /* One allocation: the column array, then the points, the numbers and
+     * the text pointers. */
     const size_t n = sw->n_points, n1 = n ? n : 1;
     const size_t nc = 1 + sw->n_axes + N_METRICS;
     hs_h5_column *cols =
