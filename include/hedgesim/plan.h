@@ -110,6 +110,20 @@ int hs_plan_run_strict(hs_plan *plan);
  * fails, run i is marked failed and the code returned. */
 int hs_plan_rerun(hs_plan *plan, size_t i, const hs_run_spec *spec);
 
+/* Start every run over at step 0 after the values of the plan's panel were
+ * overwritten in place (same shape, same symbols, same bar states: a
+ * Monte Carlo path refilled by its scenario): refresh the context (the
+ * cost statistics, the book's track, the benchmark and hedge returns) and
+ * reset every engine, without allocation once the engines' states are as
+ * large as the largest seen.  exec: the fees and slippage of this pass
+ * (hs_context_refresh: only fee_bps, close_slippage_bps and the cost
+ * model's values may change), or NULL to keep them.  Earlier failures and
+ * metrics are cleared; a run whose reset fails is marked failed.  Errors:
+ * those of hs_context_refresh (the plan must then be reset again or
+ * freed).  Then hs_plan_step / hs_plan_run as after hs_plan_new: the same
+ * results, bit for bit, as a new plan over the refilled panel. */
+int hs_plan_reset(hs_plan *plan, const hs_exec_opts *exec);
+
 /* Write the results (hs_results_write_runs) of a plan that has run: `meta`
  * gives the provenance (command line, config, dataset, seed, mode); the plan
  * fills in the rolling window, whether modeled data was used and the failed
