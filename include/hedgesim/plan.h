@@ -69,6 +69,12 @@ typedef struct hs_plan_opts {
 int hs_plan_lookback(const hs_config *cfg, const hs_registry *reg,
                      size_t *out);
 
+/* Steps a year of the config: `[data] periods_per_year` when given, else
+ * the calendar's sessions a year (hs_cal_days_per_year: 365 for 24x7, 260
+ * weekdays, 252 XNYS) x the steps a day.  What runs annualise with, and
+ * what `hedgesim calibrate` and the [mc] model's annual figures use. */
+double hs_plan_periods_per_year(const hs_config *cfg);
+
 /* Build a plan: resolve the runs (opts->only), load the panel from `store`
  * (unless opts->panel), build the context, the chain source and one engine
  * per run.  Borrows cfg and store, which must outlive the plan; store may

@@ -143,7 +143,7 @@ static int calibrate_regimes(const hs_mc *mc, hs_store *store,
              rp, k, n, fit->trans, fit->mean, fit->vol, fit->corr, fit->beta,
              fit->jump_rate, fit->jump_mean, fit->jump_sd)))
         goto done;
-    const double ppy = 365.0 * (double)HS_MS_PER_DAY / (double)cfg->step_ms;
+    const double ppy = hs_plan_periods_per_year(cfg);
     for (size_t r = 0; r < k; r++) {
         hs_regime_spec *g = &rp->r[r];
         snprintf(g->name, sizeof g->name, "%s", m->regime.r[r].name);
@@ -244,13 +244,7 @@ int hs_mc_new(hs_mc **out, const hs_config *cfg, const hs_registry *reg,
                          ? hs_param_index(cfg->exec.model->params,
                                           "slippage_bps")
                          : -1;
-    if (cfg->mc.slippage_random && mc->slip_index < 0) {
-        rc = hs_error_set(HS_ECONFIG,
-                          "%s: [mc] slippage_bps: the slippage model has no "
-                          "slippage_bps (slippage = fixed, please)",
-                          cfg->path);
-        goto fail;
-    }
+    /* (a slippage range with another model is refused by the config) */
     mc->band_paths = mc->o.band_limit / mc->steps;
     if (mc->band_paths > opts->paths)
         mc->band_paths = opts->paths;

@@ -6,6 +6,7 @@
 
 #include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/plan.h"
 
 #include <errno.h>
 #include <math.h>
@@ -491,7 +492,7 @@ int hs_config__read_mc(hs_config *c, hs_config_raw *raw, const char *w)
                                 "%s: [%s]: '%s' is not in [mc] regimes", w, sn,
                                 sn + 10);
     }
-    const double ppy = 365.0 * (double)HS_MS_PER_DAY / (double)c->step_ms;
+    const double ppy = hs_plan_periods_per_year(c); /* the calendar's */
     int need_regimes = !strcmp(m->model, "regime") && !*cal;
     for (size_t r = 0; r < p->k; r++) {
         char sn[80];

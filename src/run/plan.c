@@ -88,6 +88,14 @@ int hs_plan_lookback(const hs_config *cfg, const hs_registry *reg,
     return 0;
 }
 
+double hs_plan_periods_per_year(const hs_config *cfg)
+{
+    if (cfg->periods_per_year > 0)
+        return cfg->periods_per_year;
+    return hs_cal_days_per_year(cfg->calendar) * (double)HS_MS_PER_DAY /
+           (double)cfg->step_ms;
+}
+
 /* Resolve the selected runs into specs. */
 static int resolve_runs(hs_plan *pl, const hs_registry *reg,
                         const hs_plan_opts *o)
