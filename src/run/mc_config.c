@@ -50,8 +50,8 @@ static const hs_param mc_params[] = {
     {"fee_bps", HS_PARAM_CHOICE, "", 0, 0, NULL,
      "LO..HI: taker fee drawn uniformly per path, bps (default: [costs])"},
     {"slippage_bps", HS_PARAM_CHOICE, "", 0, 0, NULL,
-     "LO..HI: fixed slippage drawn uniformly per path, bps (default: "
-     "[costs])"},
+     "LO..HI: the slippage model's slippage_bps drawn uniformly per path "
+     "(default: [costs])"},
     HS_PARAM_END};
 
 /* Split "START..END" into two times. */
@@ -439,7 +439,7 @@ int hs_config__read_mc(hs_config *c, hs_config_raw *raw, const char *w)
         return hs_error_set(HS_ECONFIG,
                             "%s: [mc] slippage_bps: [costs] slippage = %s has "
                             "no slippage_bps (a random slippage needs "
-                            "slippage = fixed)",
+                            "slippage = fixed or sqrt)",
                             w, c->exec.model->name);
 
     /* Model assets: the benchmark, then the book. */
