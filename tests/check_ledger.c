@@ -767,6 +767,15 @@ START_TEST(test_errors)
     ck_assert_int_eq(b->eligible[9], 2);
     ck_assert_int_eq(b->eligible[8], 0);
     hs_book_free(b);
+    /* a refresh over a panel of another length */
+    b = build_ok(p, ex, &o);
+    hs_panel *q = drift_panel(12, 1577836800000LL, DAY);
+    ck_assert_int_eq(hs_book_refresh(b, q, ex), HS_EINVAL);
+    ck_assert(strstr(hs_error_last(), "12 steps"));
+    ck_assert_int_eq(hs_book_refresh(b, p, ex), 0); /* its own: fine */
+    ck_assert_int_eq(b->eligible[9], 2);
+    hs_panel_free(q);
+    hs_book_free(b);
     /* a window without live steps */
     o = book_opts(2, idx, HS_WEIGHTS_EQUAL, HS_REBAL_DAILY, 10);
     b = (hs_book *)(uintptr_t)1;

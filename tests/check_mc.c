@@ -7,6 +7,9 @@
 
 #include "hedgesim/errors.h"
 #include "hedgesim/mc.h"
+#include "hedgesim/plan.h"
+#include "hedgesim/results_table.h"
+#include "hedgesim/rng.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -217,6 +220,199 @@ START_TEST(test_bootstrap_runs)
 }
 END_TEST
 
+/* Fees and slippage drawn per path ([mc] fee_bps, slippage_bps): the same
+ * rows on 1 and 3 threads; each path's values are those of its own costs
+ * stream (two uniforms, the fee's first, recomputed here from
+ * hs_rng_new(seed, p, HS_RNG_COSTS)), inside the ranges, and recorded; the
+ * regime draws do not change; a zero-width range gives the fixed costs'
+ * results bit for bit. */
+START_TEST(test_random_costs)
+{
+    char text[4096];
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    /* TWO_REGIMES + 5: its [mc] section's keys, then the regimes */
+    snprintf(text, sizeof text, "[mc]\nfee_bps = 2..8\nslippage_bps = 0 .. 10\n%s",
+             TWO_REGIMES + 5);
+    hs_config *c = parse(text, "5");
+    ck_assert(c->mc.fee_random && c->mc.slippage_random);
+    const size_t N = 12;
+    hs_mc *m1 = run_mc(c, st, reg, N, 1), *m3 = run_mc(c, st, reg, N, 3);
+    ck_assert_int_eq(hs_mc_random_costs(m1), 1);
+    hs_config *fixed = parse(TWO_REGIMES, "5");
+    hs_mc *mf = run_mc(fixed, st, reg, N, 2);
+    ck_assert_int_eq(hs_mc_random_costs(mf), 0);
+    gsl_rng *r = NULL;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t p = 0; p < N; p++) {
+        ck_assert_int_eq(hs_rng_new(&r, 2024, p, HS_RNG_COSTS), 0);
+        const double u1 = gsl_rng_uniform(r), u2 = gsl_rng_uniform(r);
+        gsl_rng_free(r);
+        for (size_t i = 0; i < 2; i++) {
+            const hs_mc_row *a = hs_mc_row_of(m1, i, p);
+            ck_assert_int_eq(memcmp(a, hs_mc_row_of(m3, i, p), sizeof *a), 0);
+            ck_assert(a->fee_bps >= 2 && a->fee_bps <= 8);
+            ck_assert(a->slippage_bps >= 0 && a->slippage_bps <= 10);
+            hs_ck_near(a->fee_bps, 2 + 6 * u1, 0);
+            hs_ck_near(a->slippage_bps, 10 * u2, 0);
+            /* the regime stream is untouched by the costs stream */
+            hs_ck_near(a->stress_share,
+                       hs_mc_row_of(mf, i, p)->stress_share, 0);
+            /* the fixed run records its [costs] values */
+            hs_ck_near(hs_mc_row_of(mf, i, p)->fee_bps, 5, 0);
+            hs_ck_near(hs_mc_row_of(mf, i, p)->slippage_bps, 5, 0);
+        }
+        /* costs follow the drawn fee (the unhedged book pays them too) */
+        lo = fmin(lo, hs_mc_row_of(m1, 0, p)->fee_bps);
+        hi = fmax(hi, hs_mc_row_of(m1, 0, p)->fee_bps);
+    }
+    ck_assert(hi > lo); /* the paths drew different fees */
+    /* A zero-width range: the fixed run, bit for bit (every metric). */
+    snprintf(text, sizeof text, "[mc]\nfee_bps = 5..5\nslippage_bps = 5\n%s",
+             TWO_REGIMES + 5);
+    hs_config *zero = parse(text, "5");
+    hs_mc *mz = run_mc(zero, st, reg, N, 2);
+    for (size_t i = 0; i < 2; i++)
+        for (size_t p = 0; p < N; p++)
+            ck_assert_int_eq(memcmp(hs_mc_row_of(mz, i, p),
+                                    hs_mc_row_of(mf, i, p), sizeof(hs_mc_row)),
+                             0);
+    /* Written: the paths table has the two columns and /mc the ranges. */
+    char path[64];
+    snprintf(path, sizeof path, "check_mc_costs_%d.h5", (int)getpid());
+    hs_results_meta meta = {0};
+    ck_assert_msg(hs_mc_write(m1, path, 1, &meta) == 0, "%s", hs_error_last());
+    double *col = NULL;
+    size_t nc = 0;
+    ck_assert_int_eq(hs_h5_read_field_f64(path, "/mc/ewma/paths", "fee_bps",
+                                          &col, &nc),
+                     0);
+    ck_assert_uint_eq(nc, N);
+    for (size_t p = 0; p < N; p++)
+        hs_ck_near(col[p], hs_mc_row_of(m1, 1, p)->fee_bps, 0);
+    free(col);
+    ck_assert_int_eq(hs_h5_read_field_f64(path, "/mc/ewma/paths",
+                                          "slippage_bps", &col, &nc),
+                     0);
+    hs_ck_near(col[N - 1], hs_mc_row_of(m1, 1, N - 1)->slippage_bps, 0);
+    free(col);
+    char *scheme = NULL;
+    ck_assert_int_eq(hs_h5_read_attr_str(path, "/mc", "stream_scheme", &scheme),
+                     0);
+    ck_assert_ptr_nonnull(strstr(scheme, "5 fees and slippage"));
+    free(scheme);
+    unlink(path);
+    hs_mc_free(m1);
+    hs_mc_free(m3);
+    hs_mc_free(mf);
+    hs_mc_free(mz);
+    hs_config_free(c);
+    hs_config_free(fixed);
+    hs_config_free(zero);
+    hs_registry_free(reg);
+    hs_store_close(st);
+}
+END_TEST
+
+/* hs_plan_reset over a refilled panel gives what a new plan over it gives,
+ * bit for bit: every series of every run, the metrics; with new fees the
+ * costs change, and back to the config's fees they are the same again. */
+START_TEST(test_plan_reset)
+{
+    hs_config *c = parse(TWO_REGIMES, "5");
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    hs_mc *mc = NULL;
+    hs_mc_opts o = HS_MC_OPTS_INIT;
+    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), 0);
+    const hs_scenario *sc = hs_mc_scenario(mc);
+    hs_scenario_path *pp = NULL;
+    ck_assert_int_eq(hs_scenario_path_new(&pp, sc), 0);
+    hs_plan_opts po = HS_PLAN_OPTS_INIT;
+    po.panel = hs_scenario_path_panel(pp);
+    po.live_from = hs_scenario_warm(sc);
+    hs_plan *fresh = NULL, *reused = NULL;
+    ck_assert_int_eq(hs_scenario_fill(pp, 7, 3), 0);
+    ck_assert_int_eq(hs_plan_new(&fresh, c, reg, NULL, &po), 0);
+    ck_assert_int_eq(hs_plan_run_strict(fresh), 0);
+    ck_assert_int_eq(hs_scenario_fill(pp, 7, 0), 0); /* another path first */
+    ck_assert_int_eq(hs_plan_new(&reused, c, reg, NULL, &po), 0);
+    ck_assert_int_eq(hs_plan_run_strict(reused), 0);
+    ck_assert_int_eq(hs_scenario_fill(pp, 7, 3), 0);
+    ck_assert_int_eq(hs_plan_reset(reused, NULL), 0);
+    ck_assert_ptr_null(hs_plan_metrics(reused, 0)); /* cleared */
+    ck_assert_int_eq(hs_plan_run_strict(reused), 0);
+    const size_t n = po.panel->n_steps;
+    for (size_t i = 0; i < hs_plan_n_runs(fresh); i++) {
+        const hs_run_series *a = hs_plan_series(fresh, i),
+                            *b = hs_plan_series(reused, i);
+        for (size_t d = 0; d < HS_RUN_SERIES_N; d++)
+            ck_assert_msg(memcmp(hs_run_series_data(a, &hs_run_series_desc[d]),
+                                 hs_run_series_data(b, &hs_run_series_desc[d]),
+                                 n * sizeof(double)) == 0,
+                          "run %zu series %s", i, hs_run_series_desc[d].name);
+        ck_assert_uint_eq(a->n_fills, b->n_fills);
+        ck_assert_int_eq(memcmp(hs_plan_metrics(fresh, i),
+                                hs_plan_metrics(reused, i), sizeof(hs_metrics)),
+                         0);
+    }
+    /* New fees: the costs of the hedged run change; then the config's. */
+    hs_exec_opts ex = c->exec;
+    ex.fee_bps = 50;
+    ck_assert_int_eq(hs_plan_reset(reused, &ex), 0);
+    ck_assert_int_eq(hs_plan_run_strict(reused), 0);
+    ck_assert(hs_plan_metrics(reused, 1)->fees >
+              2 * hs_plan_metrics(fresh, 1)->fees);
+    ck_assert_int_eq(hs_plan_reset(reused, &c->exec), 0);
+    ck_assert_int_eq(hs_plan_run_strict(reused), 0);
+    ck_assert_int_eq(memcmp(hs_plan_metrics(fresh, 1),
+                            hs_plan_metrics(reused, 1), sizeof(hs_metrics)),
+                     0);
+    /* Only costs may change: another fill rule is refused. */
+    ex = c->exec;
+    ex.fill = ex.fill == HS_FILL_CLOSE ? HS_FILL_NEXT_OPEN : HS_FILL_CLOSE;
+    ck_assert_int_eq(hs_plan_reset(reused, &ex), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "only the fee"));
+    hs_plan_free(reused);
+    hs_plan_free(fresh);
+    hs_scenario_path_free(pp);
+    hs_mc_free(mc);
+    hs_registry_free(reg);
+    hs_store_close(st);
+    hs_config_free(c);
+}
+END_TEST
+
+/* The [mc] model's annual figures follow the calendar: per-step vol =
+ * annual / sqrt(steps a year), drift = annual / steps a year, with 365
+ * steps a year on 24x7, 252 on XNYS, or [data] periods_per_year. */
+START_TEST(test_calendar_annualisation)
+{
+    static const struct {
+        const char *set;
+        double ppy;
+    } cases[] = {{NULL, 365}, {"data.calendar=xnys", 252},
+                 {"data.calendar=weekdays", 260},
+                 {"data.periods_per_year=100", 100}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        hs_config *c = parse(TWO_REGIMES, "5");
+        if (cases[k].set)
+            ck_assert_msg(hs_config_set(c, cases[k].set) == 0, "%s",
+                          hs_error_last());
+        hs_ck_near(hs_plan_periods_per_year(c), cases[k].ppy, 0);
+        const hs_regime_spec *g = &c->mc.regime.r[1];
+        hs_ck_rel(g->vol[0], 1.0 / sqrt(cases[k].ppy), 1e-15);
+        hs_ck_rel(g->drift[0], -0.5 / cases[k].ppy, 1e-15);
+        hs_ck_rel(g->jump_rate, 12 / cases[k].ppy, 1e-15);
+        hs_config_free(c);
+    }
+}
+END_TEST
+
 /* Bad [mc] sections and runner options get errors that name the key. */
 START_TEST(test_errors)
 {
@@ -283,6 +479,11 @@ START_TEST(test_errors)
         {"[mc]\nregimes = calm,stress\n[mc.regime.calm]\nvol = 0.2\n"
          "[mc.regime.stress]\nvol = 0.2\nto.stress = 1\n",
          "transition probabilities"},
+        {"[mc]\nfee_bps = -1..3\n", "fee_bps = -1..3: outside"},
+        {"[mc]\nfee_bps = 8..2\n", "fee_bps = 8..2: reversed"},
+        {"[mc]\nfee_bps = cheap\n", "fee_bps = cheap: not a range"},
+        {"[mc]\nslippage_bps = 1..x\n", "slippage_bps = 1..x: not a range"},
+        {"[mc]\nslippage_bps = 1..20000\n", "slippage_bps = 1..20000"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         ck_assert_msg(parse_rc(bad[i].mc) == HS_ECONFIG, "case %zu passed", i);
@@ -290,6 +491,21 @@ START_TEST(test_errors)
                       hs_error_last());
         ck_assert_msg(strstr(hs_error_last(), "t.ini"), "case %zu: %s", i,
                       hs_error_last());
+    }
+    /* A slippage range needs the fixed slippage model. */
+    {
+        char text[2048];
+        hs_config *sp = NULL;
+        snprintf(text, sizeof text,
+                 "[data]\ndb = %s\nstart = 2024-01-01\nend = 2024-12-31\n"
+                 "usdt_is_usd = true\n[book]\nassets = ETH\n[hedge]\n"
+                 "benchmark = BTC\ninstrument = BTC-PERP\n[costs]\n"
+                 "slippage = spread\n[strategy.u]\ntype = unhedged\n"
+                 "[mc]\nslippage_bps = 0..5\n",
+                 hs_test_db());
+        ck_assert_int_eq(hs_config_parse(&sp, text, "t.ini"), HS_ECONFIG);
+        ck_assert_ptr_nonnull(strstr(hs_error_last(), "[mc] slippage_bps"));
+        ck_assert_ptr_nonnull(strstr(hs_error_last(), "spread"));
     }
     /* Runner options and config-level refusals. */
     hs_store *st = NULL;
@@ -366,6 +582,9 @@ static Suite *suite(void)
     tcase_add_test(tc, test_stop_writes_nothing);
     tcase_add_test(tc, test_bootstrap_runs);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_random_costs);
+    tcase_add_test(tc, test_plan_reset);
+    tcase_add_test(tc, test_calendar_annualisation);
     suite_add_tcase(s, tc);
     return s;
 }

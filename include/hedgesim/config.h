@@ -60,6 +60,10 @@ typedef struct hs_mc_config {
     size_t n_symbols;
     hs_regime_params regime;
     hs_bootstrap_params bootstrap;
+    /* fee_bps = LO..HI, slippage_bps = LO..HI: drawn uniformly per path
+     * (bps); *_random 0: the [costs] value on every path. */
+    int fee_random, slippage_random;
+    double fee_lo, fee_hi, slippage_lo, slippage_hi;
 } hs_mc_config;
 
 typedef struct hs_config {

@@ -58,6 +58,15 @@ typedef struct hs_context_opts {
  * panel, which must outlive the context. */
 int hs_context_new(hs_context **out, const hs_panel *panel,
                    const hs_context_opts *opts);
+/* Recompute what the context derives from its panel after the panel's
+ * values were overwritten in place (same shape, same symbols, same bar
+ * states: a refilled Monte Carlo path): the cost statistics, the book's
+ * track, the benchmark and hedge returns; the same values as a new context
+ * over the panel, without allocation.  exec: new fees and slippage (only
+ * fee_bps, close_slippage_bps and the cost model's values may change;
+ * HS_EINVAL otherwise), or NULL to keep them.  Engines over the context
+ * must then be reset (hs_engine_reset) before they step again. */
+int hs_context_refresh(hs_context *ctx, const hs_exec_opts *exec);
 void hs_context_free(hs_context *ctx);
 const hs_panel *hs_context_panel(const hs_context *ctx);
 const hs_book *hs_context_book(const hs_context *ctx);

@@ -65,6 +65,12 @@ typedef struct hs_exec_opts {
 /* Build the execution context for a panel (precomputes the statistics).
  * Borrows the panel.  Caller owns *out. */
 int hs_exec_new(hs_exec **out, const hs_panel *panel, const hs_exec_opts *opts);
+/* After the panel's values were overwritten in place (same shape):
+ * recompute the statistics, and take new fees and slippage from opts (NULL:
+ * keep them).  Only fee_bps, close_slippage_bps and the cost model's values
+ * may differ from the options the context was made with (HS_EINVAL
+ * otherwise).  No allocation. */
+int hs_exec_refresh(hs_exec *ex, const hs_exec_opts *opts);
 void hs_exec_free(hs_exec *ex);
 
 /* One fill's price and costs: buying `qty` (< 0 sells) of asset `a` at

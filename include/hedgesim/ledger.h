@@ -86,6 +86,13 @@ typedef struct hs_book_opts {
     hs_delisting delisting;   /* default (0) unknown */
 } hs_book_opts;
 
+/* One run's positions in the book (the engine keeps one per run). */
+typedef struct hs_book_state {
+    double *q;    /* [n_assets] holdings, base units */
+    double *pend; /* [n_assets] orders waiting for the next open */
+    double cash;
+} hs_book_state;
+
 /* The book's track: per-step series, all [n_steps] unless noted.  Money in
  * the quote currency; costs as negative P&L. */
 typedef struct hs_book {
@@ -123,14 +130,14 @@ typedef struct hs_book {
                           * (rebalance due, a known delisting, a gap) */
     hs_beta_input beta_input;
     hs_delisting delisting;
+    /* Kept for hs_book_refresh: the options (asset and fixed point into
+     * the book's own copies), a state and scratch for the track. */
+    hs_book_opts opts;
+    double *fixed;    /* [n_assets] */
+    hs_book_state work;
+    double *scratch;  /* [3 * n_assets] */
 } hs_book;
 
-/* One run's positions in the book (the engine keeps one per run). */
-typedef struct hs_book_state {
-    double *q;    /* [n_assets] holdings, base units */
-    double *pend; /* [n_assets] orders waiting for the next open */
-    double cash;
-} hs_book_state;
 
 /* What a step did to the book (costs as positive amounts). */
 typedef struct hs_book_flow {
@@ -166,6 +173,13 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
 int hs_book_build(hs_book **out, const hs_panel *panel, const hs_exec *exec,
                   const hs_book_opts *opts);
 void hs_book_free(hs_book *b);
+
+/* Recompute the track in place from `panel`, whose values were overwritten
+ * (same shape and symbols as the panel the book was built on; exec may
+ * have new fees and slippage): the same result as a new hs_book_build over
+ * it, without allocation.  HS_EINVAL for another number of steps, HS_EDATA
+ * as hs_book_build. */
+int hs_book_refresh(hs_book *b, const hs_panel *panel, const hs_exec *exec);
 
 /* ------------------------------------------------------ the hedge account
  * A perp (or any linear instrument marked to market every step) held in a

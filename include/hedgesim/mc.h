@@ -77,6 +77,11 @@ typedef struct hs_mc_row {
     double premium;       /* option premium, net paid */
     double stress_share;  /* share of simulated steps in the stress regime
                            * (NaN for models without regimes) */
+    double fee_bps;       /* the path's taker fee, bps: drawn from [mc]
+                           * fee_bps = LO..HI, else the [costs] fee */
+    double slippage_bps;  /* the path's fixed slippage, bps: drawn from [mc]
+                           * slippage_bps = LO..HI, else the [costs] value
+                           * (NaN for another slippage model) */
 } hs_mc_row;
 
 /* Quantile summary of a set of paths of one run. */
@@ -127,6 +132,9 @@ void hs_mc_summarize(const hs_mc *mc, size_t run, int subset,
                      hs_mc_summary *out);
 /* 1 if the model has regimes (the stress split means something). */
 int hs_mc_has_regimes(const hs_mc *mc);
+/* 1 if fees or slippage are drawn per path ([mc] fee_bps, slippage_bps):
+ * the paths table then has the columns fee_bps and slippage_bps. */
+int hs_mc_random_costs(const hs_mc *mc);
 
 /* The results of path p as bytes, to move them between processes of the
  * same build on machines of the same type (hs_mc_opts.next_chunk):

@@ -69,6 +69,12 @@ typedef struct hs_plan_opts {
 int hs_plan_lookback(const hs_config *cfg, const hs_registry *reg,
                      size_t *out);
 
+/* Steps a year of the config: `[data] periods_per_year` when given, else
+ * the calendar's sessions a year (hs_cal_days_per_year: 365 for 24x7, 260
+ * weekdays, 252 XNYS) x the steps a day.  What runs annualise with, and
+ * what `hedgesim calibrate` and the [mc] model's annual figures use. */
+double hs_plan_periods_per_year(const hs_config *cfg);
+
 /* Build a plan: resolve the runs (opts->only), load the panel from `store`
  * (unless opts->panel), build the context, the chain source and one engine
  * per run.  Borrows cfg and store, which must outlive the plan; store may
@@ -109,6 +115,20 @@ int hs_plan_run_strict(hs_plan *plan);
  * the chain source).  Run i's earlier failure is cleared; if the rerun
  * fails, run i is marked failed and the code returned. */
 int hs_plan_rerun(hs_plan *plan, size_t i, const hs_run_spec *spec);
+
+/* Start every run over at step 0 after the values of the plan's panel were
+ * overwritten in place (same shape, same symbols, same bar states: a
+ * Monte Carlo path refilled by its scenario): refresh the context (the
+ * cost statistics, the book's track, the benchmark and hedge returns) and
+ * reset every engine, without allocation once the engines' states are as
+ * large as the largest seen.  exec: the fees and slippage of this pass
+ * (hs_context_refresh: only fee_bps, close_slippage_bps and the cost
+ * model's values may change), or NULL to keep them.  Earlier failures and
+ * metrics are cleared; a run whose reset fails is marked failed.  Errors:
+ * those of hs_context_refresh (the plan must then be reset again or
+ * freed).  Then hs_plan_step / hs_plan_run as after hs_plan_new: the same
+ * results, bit for bit, as a new plan over the refilled panel. */
+int hs_plan_reset(hs_plan *plan, const hs_exec_opts *exec);
 
 /* Write the results (hs_results_write_runs) of a plan that has run: `meta`
  * gives the provenance (command line, config, dataset, seed, mode); the plan

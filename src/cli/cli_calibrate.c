@@ -7,6 +7,7 @@
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/market.h"
+#include "hedgesim/plan.h"
 #include "hedgesim/store.h"
 
 #include <errno.h>
@@ -89,7 +90,7 @@ static void print_summary(FILE *fp, const hs_config *cfg,
                           size_t bench, double jumps, int64_t t0, int64_t t1,
                           size_t n_starts)
 {
-    const double A = 365.0 * (double)HS_MS_PER_DAY / (double)p->step_ms,
+    const double A = hs_plan_periods_per_year(cfg), /* the calendar's */
                  days = (double)p->step_ms / (double)HS_MS_PER_DAY;
     const size_t k = f->k, na = f->n_assets;
     char s0[32], s1[32];
@@ -329,6 +330,7 @@ int hs_cli_calibrate(int argc, char **argv)
     ho.start = w0;
     ho.end = w1;
     ho.step_ms = cfg->step_ms;
+    ho.calendar = cfg->calendar; /* the config's sessions only */
     ho.lookback = 0;
     ho.funding = HS_FUNDING_NONE;
     ho.rate_series = NULL;
@@ -390,7 +392,7 @@ int hs_cli_calibrate(int argc, char **argv)
             order[m] = a;
             msym[m++] = sym[a];
         }
-    const double ppy = 365.0 * (double)HS_MS_PER_DAY / (double)panel->step_ms;
+    const double ppy = hs_plan_periods_per_year(cfg);
     if ((rc = hs_regime_fit_reorder(fit, order)))
         goto fail;
     char head[2048], s0[32], s1[32];

@@ -15,11 +15,9 @@
 
 /* ---------------------------------------------------------------- context */
 
-static double *close_returns(const hs_panel *p, int a)
+/* Close-to-close returns of asset a into r[n_steps]. */
+static void fill_returns(const hs_panel *p, int a, double *r)
 {
-    double *r = malloc((p->n_steps ? p->n_steps : 1) * sizeof *r);
-    if (!r)
-        return NULL;
     const size_t na = p->n_assets;
     for (size_t t = 0; t < p->n_steps; t++) {
         size_t i = t * na + (size_t)a;
@@ -28,6 +26,13 @@ static double *close_returns(const hs_panel *p, int a)
                    ? p->close[i] / p->close[i - na] - 1.0
                    : NAN;
     }
+}
+
+static double *close_returns(const hs_panel *p, int a)
+{
+    double *r = malloc((p->n_steps ? p->n_steps : 1) * sizeof *r);
+    if (r)
+        fill_returns(p, a, r);
     return r;
 }
 
@@ -107,6 +112,18 @@ int hs_context_new(hs_context **out, const hs_panel *p,
 fail:
     hs_context_free(c);
     return rc;
+}
+
+int hs_context_refresh(hs_context *c, const hs_exec_opts *exec)
+{
+    const hs_panel *p = c->panel;
+    int rc;
+    if ((rc = hs_exec_refresh(c->exec, exec)) ||
+        (rc = hs_book_refresh(c->book, p, c->exec)))
+        return rc;
+    fill_returns(p, c->bench, c->bench_ret);
+    fill_returns(p, c->hedge, c->hedge_ret);
+    return 0;
 }
 
 void hs_context_free(hs_context *c)

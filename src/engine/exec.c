@@ -208,6 +208,34 @@ int hs_exec_new(hs_exec **out, const hs_panel *panel, const hs_exec_opts *opts)
     return 0;
 }
 
+int hs_exec_refresh(hs_exec *ex, const hs_exec_opts *opts)
+{
+    const hs_panel *panel = ex->ctx.panel;
+    if (opts) {
+        const hs_cost_type *model = opts->model ? opts->model : &hs_cost_fixed;
+        if (model != ex->opts.model || opts->fill != ex->opts.fill ||
+            (opts->window ? opts->window : 20) != ex->opts.window ||
+            (opts->model && opts->model_values.table != opts->model->params))
+            return hs_error_set(HS_EINVAL,
+                                "exec refresh: only the fee, the slippage "
+                                "model's values and the close slippage may "
+                                "change");
+        ex->opts.fee_bps = opts->fee_bps;
+        ex->opts.close_slippage_bps = opts->close_slippage_bps;
+        if (opts->model)
+            ex->opts.model_values = opts->model_values;
+    }
+    /* The fixed model's statistics stay NaN: nothing to recompute. */
+    if (ex->opts.model != &hs_cost_fixed && panel->n_steps)
+        compute_stats(ex);
+    ex->fee_rate = ex->opts.fee_bps * 1e-4;
+    ex->close_slip = ex->opts.close_slippage_bps * 1e-4;
+    ex->fixed_slip = ex->opts.model == &hs_cost_fixed
+                         ? fixed_slippage(&ex->ctx, 0, 0, 0)
+                         : -1;
+    return 0;
+}
+
 void hs_exec_free(hs_exec *ex)
 {
     if (!ex)

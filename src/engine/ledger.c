@@ -31,6 +31,9 @@ void hs_book_free(hs_book *b)
     free(b->slow);
     free(b->intent);
     free(b->busy);
+    free(b->fixed);
+    free(b->scratch);
+    hs_book_state_free(&b->work);
     free(b);
 }
 
@@ -320,41 +323,17 @@ static double held_return(const hs_panel *p, const hs_book *b, size_t t,
     return v0 > 0 ? dv / v0 : NAN;
 }
 
-int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
-                  const hs_book_opts *o)
+/* The track of `b` (allocated for the panel's shape) from the panel's
+ * values: the plan of step 1, then the unhedged book of step 2.  st is a
+ * fresh state (nothing held, the capital in cash), qb scratch [3 * nb].
+ * Every array is rewritten (those before live_from keep their zeros), so a
+ * refilled panel gives the same track as a new book. */
+static int book_track(hs_book *b, const hs_panel *p, const hs_exec *ex,
+                      const hs_book_opts *o, hs_book_state *st, double *qb)
 {
     const size_t n = p->n_steps, na = p->n_assets, nb = o->n_assets;
-    const size_t nn = (n * nb) != 0 ? n * nb : 1;
-    hs_book *b = NULL;
-    hs_book_state st = {0};
-    double *qb = NULL;
-    int rc;
-    *out = NULL;
-    if (o->live_from >= n)
-        return hs_error_set(HS_ECONFIG, "the window has no live steps");
-    rc = alloc_book(&b, n, nb);
-    if (rc)
-        return rc;
-    b->capital = o->capital;
-    b->live_from = o->live_from;
-    b->beta_input = o->beta_input;
-    b->delisting = o->delisting;
-    b->target = calloc(nn, sizeof *b->target);
-    b->due = calloc(n ? n : 1, 1);
-    b->asset = calloc(nb ? nb : 1, sizeof *b->asset);
-    b->bclose = calloc(nn, sizeof *b->bclose);
-    b->bopen = calloc(nn, sizeof *b->bopen);
-    b->slow = calloc(n ? n : 1, 1);
-    b->intent = calloc(nn, sizeof *b->intent);
-    b->busy = calloc(n ? n : 1, 1);
-    qb = calloc(3 * (nb ? nb : 1), sizeof *qb);
-    if (!b->target || !b->due || !b->asset || !b->bclose || !b->bopen ||
-        !b->slow || !b->intent || !b->busy || !qb) {
-        rc = hs_error_set(HS_ENOMEM, "out of memory");
-        goto done;
-    }
-    memcpy(b->asset, o->asset, nb * sizeof *b->asset);
     double *pb = qb + nb, *qo = pb + nb;
+    memset(b->due, 0, n ? n : 1);
 
     /* 1. The plan: target weights and rebalancing days.  No orders are
      * decided at the final step (nothing would be held after them), unless
@@ -367,14 +346,12 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
         b->due[t] = !ever || (t + 1 < n && rebalance_due(p, o->rebalance, t));
         ever = 1;
     }
-    if (!ever) {
-        rc = hs_error_set(HS_EDATA,
-                          "no book asset has %zu bars of history in the window: "
-                          "the history is too short (start later or lower "
-                          "book.min_history)",
-                          o->min_history);
-        goto done;
-    }
+    if (!ever)
+        return hs_error_set(HS_EDATA,
+                            "no book asset has %zu bars of history in the "
+                            "window: the history is too short (start later or "
+                            "lower book.min_history)",
+                            o->min_history);
 
     /* Rows for the fast path, and the steps that need the full one. */
     const int next_open = hs_exec_rule(ex) == HS_FILL_NEXT_OPEN;
@@ -400,8 +377,6 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
 
     /* 2. The unhedged book, sized on its own equity, and the estimator's
      * input. */
-    if ((rc = hs_book_state_init(&st, b, o->capital)))
-        goto done;
     for (size_t t = 0; t < n; t++) {
         double *it = b->intent + t * nb;
         if (t <= o->live_from) /* not held yet: the target basket */
@@ -415,17 +390,17 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
             b->equity[t] = o->capital;
             continue;
         }
-        memcpy(qb, st.q, nb * sizeof *qb);
-        memcpy(pb, st.pend, nb * sizeof *pb);
+        memcpy(qb, st->q, nb * sizeof *qb);
+        memcpy(pb, st->pend, nb * sizeof *pb);
         hs_book_flow f;
-        hs_book_state_open(&st, b, p, ex, t, &f);
-        memcpy(qo, st.q, nb * sizeof *qo);
-        hs_book_state_close(&st, b, p, ex, t, st.cash + f.holdings, &f);
+        hs_book_state_open(st, b, p, ex, t, &f);
+        memcpy(qo, st->q, nb * sizeof *qo);
+        hs_book_state_close(st, b, p, ex, t, st->cash + f.holdings, &f);
         if (t > o->live_from)
             b->ret[t] = b->beta_input == HS_BETA_INPUT_HELD
                             ? held_return(p, b, t, qb, pb, qo)
                             : holdings_return(p, b, t, it - nb);
-        b->equity[t] = st.cash + f.holdings;
+        b->equity[t] = st->cash + f.holdings;
         b->exposure[t] = f.exposure;
         b->pnl[t] = f.pnl;
         b->fees[t] = -f.fee;
@@ -433,18 +408,73 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
         b->traded[t] = f.traded;
         for (size_t k = 0; k < nb; k++) {
             size_t i = t * na + (size_t)b->asset[k];
-            b->qty[t * nb + k] = st.q[k];
-            it[k] = st.q[k] + st.pend[k];
-            b->weight[t * nb + k] = st.q[k] != 0 && f.holdings != 0
-                                        ? st.q[k] * p->close[i] / f.holdings
+            b->qty[t * nb + k] = st->q[k];
+            it[k] = st->q[k] + st->pend[k];
+            b->weight[t * nb + k] = st->q[k] != 0 && f.holdings != 0
+                                        ? st->q[k] * p->close[i] / f.holdings
                                         : 0;
         }
     }
+    return 0;
+}
+
+int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
+                  const hs_book_opts *o)
+{
+    const size_t n = p->n_steps, nb = o->n_assets;
+    const size_t nn = (n * nb) != 0 ? n * nb : 1;
+    hs_book *b = NULL;
+    int rc;
+    *out = NULL;
+    if (o->live_from >= n)
+        return hs_error_set(HS_ECONFIG, "the window has no live steps");
+    rc = alloc_book(&b, n, nb);
+    if (rc)
+        return rc;
+    b->capital = o->capital;
+    b->live_from = o->live_from;
+    b->beta_input = o->beta_input;
+    b->delisting = o->delisting;
+    b->target = calloc(nn, sizeof *b->target);
+    b->due = calloc(n ? n : 1, 1);
+    b->asset = calloc(nb ? nb : 1, sizeof *b->asset);
+    b->bclose = calloc(nn, sizeof *b->bclose);
+    b->bopen = calloc(nn, sizeof *b->bopen);
+    b->slow = calloc(n ? n : 1, 1);
+    b->intent = calloc(nn, sizeof *b->intent);
+    b->busy = calloc(n ? n : 1, 1);
+    b->fixed = calloc(nb ? nb : 1, sizeof *b->fixed);
+    b->scratch = calloc(3 * (nb ? nb : 1), sizeof *b->scratch);
+    if (!b->target || !b->due || !b->asset || !b->bclose || !b->bopen ||
+        !b->slow || !b->intent || !b->busy || !b->fixed || !b->scratch) {
+        rc = hs_error_set(HS_ENOMEM, "out of memory");
+        goto done;
+    }
+    memcpy(b->asset, o->asset, nb * sizeof *b->asset);
+    if (o->fixed)
+        memcpy(b->fixed, o->fixed, nb * sizeof *b->fixed);
+    b->opts = *o;
+    b->opts.asset = b->asset;
+    b->opts.fixed = b->fixed;
+    if ((rc = hs_book_state_init(&b->work, b, o->capital)) ||
+        (rc = book_track(b, p, ex, &b->opts, &b->work, b->scratch)))
+        goto done;
     *out = b;
     b = NULL;
 done:
-    free(qb);
-    hs_book_state_free(&st);
     hs_book_free(b);
     return rc;
+}
+
+int hs_book_refresh(hs_book *b, const hs_panel *p, const hs_exec *ex)
+{
+    if (p->n_steps != b->n_steps)
+        return hs_error_set(HS_EINVAL,
+                            "book refresh: a panel of %zu steps for a book of "
+                            "%zu",
+                            p->n_steps, b->n_steps);
+    memset(b->work.q, 0, (b->n_assets ? b->n_assets : 1) * sizeof(double));
+    memset(b->work.pend, 0, (b->n_assets ? b->n_assets : 1) * sizeof(double));
+    b->work.cash = b->opts.capital;
+    return book_track(b, p, ex, &b->opts, &b->work, b->scratch);
 }

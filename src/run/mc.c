@@ -1,11 +1,13 @@
 /* The Monte Carlo runner: a scenario model over the config's history, paths
  * on threads (path p always from the streams of (seed, p, .) and into row
- * p, whichever thread runs it), one plan per path over the path's panel. */
+ * p, whichever thread runs it), one panel and one plan per thread, the
+ * panel refilled and the plan reset for every path. */
 #include "mc_int.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/calendar.h"
 #include "hedgesim/calibrate.h"
 #include "hedgesim/plan.h"
+#include "hedgesim/rng.h"
 #include "hedgesim/stress.h"
 
 #include <gsl/gsl_sort.h>
@@ -34,6 +36,9 @@ struct hs_mc {
     double *band_pnl, *band_hr; /* [n_runs * steps * band_paths], step-major */
     double *kept_pnl, *kept_hr; /* [n_runs * keep * steps] */
     int has_regimes, stress;
+    int random_costs;        /* [mc] fee_bps or slippage_bps is a range */
+    int slip_index;          /* slippage_bps in the cost model's values, or
+                              * -1 (another model) */
     /* Run state. */
     atomic_size_t next, done;
     atomic_uint drained;     /* workers told by next_chunk that no work is left */
@@ -138,7 +143,7 @@ static int calibrate_regimes(const hs_mc *mc, hs_store *store,
              rp, k, n, fit->trans, fit->mean, fit->vol, fit->corr, fit->beta,
              fit->jump_rate, fit->jump_mean, fit->jump_sd)))
         goto done;
-    const double ppy = 365.0 * (double)HS_MS_PER_DAY / (double)cfg->step_ms;
+    const double ppy = hs_plan_periods_per_year(cfg);
     for (size_t r = 0; r < k; r++) {
         hs_regime_spec *g = &rp->r[r];
         snprintf(g->name, sizeof g->name, "%s", m->regime.r[r].name);
@@ -234,6 +239,12 @@ int hs_mc_new(hs_mc **out, const hs_config *cfg, const hs_registry *reg,
         snprintf(mc->run_type[i], sizeof mc->run_type[i], "%s",
                  s->type->name);
     }
+    mc->random_costs = cfg->mc.fee_random || cfg->mc.slippage_random;
+    mc->slip_index = cfg->exec.model
+                         ? hs_param_index(cfg->exec.model->params,
+                                          "slippage_bps")
+                         : -1;
+    /* (a slippage range with another model is refused by the config) */
     mc->band_paths = mc->o.band_limit / mc->steps;
     if (mc->band_paths > opts->paths)
         mc->band_paths = opts->paths;
@@ -292,20 +303,61 @@ static void fail_path(hs_mc *mc, int rc, size_t p)
     atomic_store(&mc->failed, 1);
 }
 
+/* One worker's path panel and the plan over it, made on its first path and
+ * reset for every other (hs_plan_reset): no allocation per path. */
+typedef struct worker_state {
+    hs_scenario_path *pp;
+    hs_plan *plan;
+    gsl_rng *costs;          /* the (seed, p, HS_RNG_COSTS) stream */
+} worker_state;
+
+/* Path p's fees and slippage into *ex (the config's, with [mc] fee_bps and
+ * slippage_bps drawn uniformly in their ranges) and its row's record.  Two
+ * uniforms from the path's own costs stream, the fee's first, whatever is
+ * random: the other draws of the path do not change, nor does one range
+ * change the other's draws. */
+static void path_costs(const hs_mc *mc, worker_state *ws, size_t p,
+                       hs_exec_opts *ex, double *fee, double *slip)
+{
+    const hs_mc_config *m = &mc->cfg->mc;
+    *ex = mc->cfg->exec;
+    if (mc->random_costs) {
+        hs_rng_reset(ws->costs, mc->o.seed, p, HS_RNG_COSTS);
+        const double u1 = gsl_rng_uniform(ws->costs),
+                     u2 = gsl_rng_uniform(ws->costs);
+        if (m->fee_random)
+            ex->fee_bps = m->fee_lo + (m->fee_hi - m->fee_lo) * u1;
+        if (m->slippage_random)
+            ex->model_values.num[mc->slip_index] =
+                m->slippage_lo + (m->slippage_hi - m->slippage_lo) * u2;
+    }
+    *fee = ex->fee_bps;
+    *slip = mc->slip_index >= 0 ? ex->model_values.num[mc->slip_index] : NAN;
+}
+
 /* Run path p over the worker's refilled panel and record its results. */
-static int one_path(hs_mc *mc, hs_scenario_path *pp, size_t p)
+static int one_path(hs_mc *mc, worker_state *ws, size_t p)
 {
     const hs_config *cfg = mc->cfg;
-    hs_plan *plan = NULL;
+    hs_scenario_path *pp = ws->pp;
     int rc;
+    hs_exec_opts ex;
+    double fee, slip;
+    path_costs(mc, ws, p, &ex, &fee, &slip);
     if ((rc = hs_scenario_fill(pp, mc->o.seed, p)))
-        return rc;
-    hs_panel *panel = hs_scenario_path_panel(pp);
-    hs_plan_opts po = HS_PLAN_OPTS_INIT;
-    po.panel = panel;
-    po.live_from = mc->warm;
-    if ((rc = hs_plan_new(&plan, cfg, mc->reg, NULL, &po)) ||
-        (rc = hs_plan_run_strict(plan)))
+        goto done;
+    if (!ws->plan) {
+        hs_plan_opts po = HS_PLAN_OPTS_INIT;
+        po.panel = hs_scenario_path_panel(pp);
+        po.live_from = mc->warm;
+        if ((rc = hs_plan_new(&ws->plan, cfg, mc->reg, NULL, &po)) ||
+            (mc->random_costs && (rc = hs_plan_reset(ws->plan, &ex))))
+            goto done;
+    } else if ((rc = hs_plan_reset(ws->plan, mc->random_costs ? &ex : NULL))) {
+        goto done;
+    }
+    hs_plan *plan = ws->plan;
+    if ((rc = hs_plan_run_strict(plan)))
         goto done;
     const uint8_t *reg = hs_scenario_path_regimes(pp);
     double share = NAN;
@@ -330,6 +382,8 @@ static int one_path(hs_mc *mc, hs_scenario_path *pp, size_t p)
         row->funding = m->funding;
         row->premium = m->premium;
         row->stress_share = share;
+        row->fee_bps = fee;
+        row->slippage_bps = slip;
         if (p < B) {
             double *bp = mc->band_pnl + i * S * B, *bh = mc->band_hr + i * S * B;
             for (size_t t = 0; t < S; t++) {
@@ -349,7 +403,6 @@ static int one_path(hs_mc *mc, hs_scenario_path *pp, size_t p)
 done:
     if (rc)
         hs_error_prefix("%s: ", cfg->path);
-    hs_plan_free(plan);
     return rc;
 }
 
@@ -376,10 +429,13 @@ static int next_chunk(hs_mc *mc, size_t *p, size_t *end)
 static void *worker(void *arg)
 {
     hs_mc *mc = arg;
-    hs_scenario_path *pp = NULL;
-    int rc = hs_scenario_path_new(&pp, mc->sc);
+    worker_state ws = {NULL, NULL, NULL};
+    int rc = hs_scenario_path_new(&ws.pp, mc->sc);
+    if (!rc)
+        rc = hs_rng_new(&ws.costs, mc->o.seed, 0, HS_RNG_COSTS);
     if (rc) {
         fail_path(mc, rc, 0);
+        hs_scenario_path_free(ws.pp);
         return NULL;
     }
     size_t p = 0, end = 0; /* the chunk handed out by next_chunk */
@@ -396,14 +452,16 @@ static void *worker(void *arg)
         } else if ((p = atomic_fetch_add(&mc->next, 1)) >= mc->o.paths) {
             break;
         }
-        if ((rc = one_path(mc, pp, p))) {
+        if ((rc = one_path(mc, &ws, p))) {
             fail_path(mc, rc, p);
             break;
         }
         atomic_fetch_add(&mc->done, 1);
         p++;
     }
-    hs_scenario_path_free(pp);
+    hs_plan_free(ws.plan); /* before the panel it runs over */
+    hs_scenario_path_free(ws.pp);
+    gsl_rng_free(ws.costs);
     return NULL;
 }
 
@@ -465,6 +523,7 @@ const char *hs_mc_run_name(const hs_mc *mc, size_t i) { return mc->run_name[i]; 
 const char *hs_mc_run_type(const hs_mc *mc, size_t i) { return mc->run_type[i]; }
 const hs_scenario *hs_mc_scenario(const hs_mc *mc) { return mc->sc; }
 int hs_mc_has_regimes(const hs_mc *mc) { return mc->has_regimes; }
+int hs_mc_random_costs(const hs_mc *mc) { return mc->random_costs; }
 const hs_mc_row *hs_mc_row_of(const hs_mc *mc, size_t run, size_t p)
 {
     return &mc->rows[run * mc->o.paths + p];
@@ -610,3 +669,4 @@ const hs_panel *hs_mc__history(const hs_mc *mc)
 }
 size_t hs_mc__warm(const hs_mc *mc) { return mc->warm; }
 uint64_t hs_mc__seed(const hs_mc *mc) { return mc->o.seed; }
+const hs_config *hs_mc__config(const hs_mc *mc) { return mc->cfg; }

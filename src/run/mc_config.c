@@ -6,6 +6,7 @@
 
 #include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/plan.h"
 
 #include <errno.h>
 #include <math.h>
@@ -46,6 +47,11 @@ static const hs_param mc_params[] = {
      "forced shift: every correlation set to this (default: the regime's)"},
     {"shift_vol", HS_PARAM_DOUBLE, "1", 0, 1000, NULL,
      "forced shift: volatilities multiplied by this"},
+    {"fee_bps", HS_PARAM_CHOICE, "", 0, 0, NULL,
+     "LO..HI: taker fee drawn uniformly per path, bps (default: [costs])"},
+    {"slippage_bps", HS_PARAM_CHOICE, "", 0, 0, NULL,
+     "LO..HI: the slippage model's slippage_bps drawn uniformly per path "
+     "(default: [costs])"},
     HS_PARAM_END};
 
 /* Split "START..END" into two times. */
@@ -120,6 +126,52 @@ static int parse_num(const char *text, double *out, const char *w,
                      const char *sec, const char *key)
 {
     return parse_vector(text, out, 1, w, sec, key, 0);
+}
+
+/* [mc] KEY = LO..HI (or one number: LO = HI), in bps: finite, 0 <= LO <=
+ * HI <= max.  *random 0 when the key is absent. */
+static int parse_range(const hs_config_raw_section *s, const char *key,
+                       double max, int *random, double *lo, double *hi,
+                       const char *w)
+{
+    const hs_config_kv *kv = hs_config__find_kv(s, key);
+    char buf[256];
+    *random = 0;
+    if (!kv)
+        return 0;
+    snprintf(buf, sizeof buf, "%s", kv->value);
+    char *dots = strstr(buf, "..");
+    const char *a = buf, *b = buf;
+    if (dots) {
+        *dots = '\0';
+        b = dots + 2;
+    }
+    double x[2];
+    const char *txt[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        char *end;
+        errno = 0;
+        x[i] = strtod(txt[i], &end);
+        while (*end == ' ' || *end == '\t')
+            end++;
+        if (end == txt[i] || *end || errno || !isfinite(x[i]))
+            return hs_error_set(HS_ECONFIG,
+                                "%s: [mc] %s = %s: not a range LO..HI of "
+                                "numbers (bps)",
+                                w, key, kv->value);
+    }
+    if (x[0] < 0 || x[1] > max)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [mc] %s = %s: outside 0 .. %g bps", w, key,
+                            kv->value, max);
+    if (x[1] < x[0])
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [mc] %s = %s: reversed range (LO > HI)", w,
+                            key, kv->value);
+    *random = 1;
+    *lo = x[0];
+    *hi = x[1];
+    return 0;
 }
 
 /* One [mc.regime.NAME]: r is its index, names the regimes, ppy the steps a
@@ -375,6 +427,21 @@ int hs_config__read_mc(hs_config *c, hs_config_raw *raw, const char *w)
                                    w, "calibrate")))
         return rc;
 
+    /* Costs drawn per path (the [costs] bounds: fee_bps <= 1000,
+     * slippage_bps <= 10000). */
+    if ((rc = parse_range(s, "fee_bps", 1000, &m->fee_random, &m->fee_lo,
+                          &m->fee_hi, w)) ||
+        (rc = parse_range(s, "slippage_bps", 10000, &m->slippage_random,
+                          &m->slippage_lo, &m->slippage_hi, w)))
+        return rc;
+    if (m->slippage_random &&
+        hs_param_index(c->exec.model->params, "slippage_bps") < 0)
+        return hs_error_set(HS_ECONFIG,
+                            "%s: [mc] slippage_bps: [costs] slippage = %s has "
+                            "no slippage_bps (a random slippage needs "
+                            "slippage = fixed or sqrt)",
+                            w, c->exec.model->name);
+
     /* Model assets: the benchmark, then the book. */
     snprintf(m->symbols[m->n_symbols++], HS_SYMBOL_MAX, "%s", c->benchmark);
     for (size_t i = 0; i < c->n_assets; i++)
@@ -425,7 +492,7 @@ int hs_config__read_mc(hs_config *c, hs_config_raw *raw, const char *w)
                                 "%s: [%s]: '%s' is not in [mc] regimes", w, sn,
                                 sn + 10);
     }
-    const double ppy = 365.0 * (double)HS_MS_PER_DAY / (double)c->step_ms;
+    const double ppy = hs_plan_periods_per_year(c); /* the calendar's */
     int need_regimes = !strcmp(m->model, "regime") && !*cal;
     for (size_t r = 0; r < p->k; r++) {
         char sn[80];

@@ -14,5 +14,7 @@ int hs_mc__complete(const hs_mc *mc);
 const hs_panel *hs_mc__history(const hs_mc *mc);
 size_t hs_mc__warm(const hs_mc *mc);
 uint64_t hs_mc__seed(const hs_mc *mc);
+/* The config the runner was made from (borrowed). */
+const hs_config *hs_mc__config(const hs_mc *mc);
 
 #endif

@@ -37,13 +37,25 @@ static const char *const band_hr_names[HS_MC_N_BANDS] = {
 static const hs_h5_field row_fields[] = {
     ROW_FIELD(he),           ROW_FIELD(te),      ROW_FIELD(pnl),
     ROW_FIELD(max_drawdown), ROW_FIELD(cvar95),  ROW_FIELD(costs),
-    ROW_FIELD(funding),      ROW_FIELD(premium), ROW_FIELD(stress_share)};
+    ROW_FIELD(funding),      ROW_FIELD(premium), ROW_FIELD(stress_share),
+    /* with random costs only: */
+    ROW_FIELD(fee_bps),      ROW_FIELD(slippage_bps)};
 #undef ROW_FIELD
+#define N_ROW_FIELDS (sizeof row_fields / sizeof *row_fields)
+#define N_COST_FIELDS 2
 
 static const char stream_scheme[] =
     "PCG32 (O'Neill 2014) through GSL; path p of seed s draws from the streams "
     "hs_rng_derive(s, p, purpose) (SplitMix64, docs/random-numbers.md), "
     "purpose 2 regimes, 1 returns, 3 jumps, 4 bootstrap; normals by "
+    "gsl_ran_gaussian_ziggurat";
+
+/* The same, when fees or slippage are drawn per path. */
+static const char stream_scheme_costs[] =
+    "PCG32 (O'Neill 2014) through GSL; path p of seed s draws from the streams "
+    "hs_rng_derive(s, p, purpose) (SplitMix64, docs/random-numbers.md), "
+    "purpose 2 regimes, 1 returns, 3 jumps, 4 bootstrap, 5 fees and slippage "
+    "(two uniforms per path: the fee's, then the slippage's); normals by "
     "gsl_ran_gaussian_ziggurat";
 
 static int write_run(hs_h5 *h, const hs_mc *mc, size_t i, const int64_t *time)
@@ -64,16 +76,25 @@ static int write_run(hs_h5 *h, const hs_mc *mc, size_t i, const int64_t *time)
     for (size_t p = 0; p < N; p++)
         rows[p] = *hs_mc_row_of(mc, i, p);
     snprintf(path, sizeof path, "%s/paths", g);
+    const int rnd = hs_mc_random_costs(mc);
     TRY(hs_h5_write_records(h, path, row_fields,
-                            sizeof row_fields / sizeof *row_fields, rows,
+                            N_ROW_FIELDS - (rnd ? 0 : N_COST_FIELDS), rows,
                             sizeof *rows, N));
     TRY(hs_h5_describe(h, path, NULL,
-                       "one row per path (row p = path p): he, te "
-                       "(annualised), pnl (currency, final equity - capital), "
-                       "max_drawdown (fraction), cvar95 (of one step's "
-                       "return), costs, funding, premium (currency, > 0 "
-                       "paid), stress_share (share of simulated steps in the "
-                       "stress regime)"));
+                       rnd ? "one row per path (row p = path p): he, te "
+                             "(annualised), pnl (currency, final equity - "
+                             "capital), max_drawdown (fraction), cvar95 (of "
+                             "one step's return), costs, funding, premium "
+                             "(currency, > 0 paid), stress_share (share of "
+                             "simulated steps in the stress regime), fee_bps "
+                             "and slippage_bps (the path's costs, bps, drawn "
+                             "from [mc] fee_bps and slippage_bps)"
+                           : "one row per path (row p = path p): he, te "
+                             "(annualised), pnl (currency, final equity - "
+                             "capital), max_drawdown (fraction), cvar95 (of "
+                             "one step's return), costs, funding, premium "
+                             "(currency, > 0 paid), stress_share (share of "
+                             "simulated steps in the stress regime)"));
     bf[0] = (hs_h5_field){"time", HS_H5_I64, offsetof(band_row, time)};
     for (size_t q = 0; q < HS_MC_N_BANDS; q++) {
         bf[1 + q] = (hs_h5_field){band_pnl_names[q], HS_H5_F64,
@@ -148,7 +169,20 @@ int hs_mc_write(const hs_mc *mc, const char *path, int force,
     TRY(hs_h5_attr_str(h, "/mc", "model", hs_scenario_get_type(sc)->name));
     TRY(hs_h5_attr_str(h, "/mc", "parameters", hs_scenario_describe(sc)));
     TRY(hs_h5_attr_i64(h, "/mc", "seed", (int64_t)hs_mc__seed(mc)));
-    TRY(hs_h5_attr_str(h, "/mc", "stream_scheme", stream_scheme));
+    TRY(hs_h5_attr_str(h, "/mc", "stream_scheme",
+                       hs_mc_random_costs(mc) ? stream_scheme_costs
+                                              : stream_scheme));
+    if (hs_mc_random_costs(mc)) {
+        const hs_mc_config *m = &hs_mc__config(mc)->mc;
+        if (m->fee_random) {
+            const double r[2] = {m->fee_lo, m->fee_hi};
+            TRY(hs_h5_attr_f64v(h, "/mc", "fee_bps_range", r, 2));
+        }
+        if (m->slippage_random) {
+            const double r[2] = {m->slippage_lo, m->slippage_hi};
+            TRY(hs_h5_attr_f64v(h, "/mc", "slippage_bps_range", r, 2));
+        }
+    }
     TRY(hs_h5_attr_i64(h, "/mc", "paths", (int64_t)hs_mc_paths(mc)));
     TRY(hs_h5_attr_i64(h, "/mc", "steps", (int64_t)S));
     TRY(hs_h5_attr_i64(h, "/mc", "warmup_steps", (int64_t)hs_mc__warm(mc)));

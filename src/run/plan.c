@@ -88,6 +88,14 @@ int hs_plan_lookback(const hs_config *cfg, const hs_registry *reg,
     return 0;
 }
 
+double hs_plan_periods_per_year(const hs_config *cfg)
+{
+    if (cfg->periods_per_year > 0)
+        return cfg->periods_per_year;
+    return hs_cal_days_per_year(cfg->calendar) * (double)HS_MS_PER_DAY /
+           (double)cfg->step_ms;
+}
+
 /* Resolve the selected runs into specs. */
 static int resolve_runs(hs_plan *pl, const hs_registry *reg,
                         const hs_plan_opts *o)
@@ -326,6 +334,27 @@ static void wire_options(const hs_plan *pl, hs_run_spec *s)
     s->options.max_positions = cfg->opt_max_positions;
 }
 
+/* The data note that labels the option chains (none without options). */
+static void note_chains(hs_plan *pl)
+{
+    const hs_config *cfg = pl->cfg;
+    if (!pl->chains)
+        return;
+    if (pl->modeled)
+        hs_panel_note(pl->panel,
+                      "option quotes are MODELED, not exchange data: ATM vol "
+                      "from %s%s",
+                      pl->opt_vol >= 0 ? cfg->opt_vol_index
+                                       : "realized volatility",
+                      pl->opt_vol >= 0 ? " where it has data, realized "
+                                         "volatility before"
+                                       : "");
+    else
+        hs_panel_note(pl->panel,
+                      "option quotes replayed from the store's snapshots (%s)",
+                      cfg->opt_source[0] ? cfg->opt_source : "exchange");
+}
+
 /* The chain source of the runs that trade options, labelled in the notes. */
 static int build_chains(hs_plan *pl)
 {
@@ -349,14 +378,7 @@ static int build_chains(hs_plan *pl)
                                    pl->opt_vol, &cfg->opt_model);
         if (rc)
             return rc;
-        hs_panel_note(pl->panel,
-                      "option quotes are MODELED, not exchange data: ATM vol "
-                      "from %s%s",
-                      pl->opt_vol >= 0 ? cfg->opt_vol_index
-                                       : "realized volatility",
-                      pl->opt_vol >= 0 ? " where it has data, realized "
-                                         "volatility before"
-                                       : "");
+        note_chains(pl);
     } else {
         if (!pl->store)
             return hs_error_set(HS_EINVAL,
@@ -368,9 +390,7 @@ static int build_chains(hs_plan *pl)
                                    cfg->opt_max_age);
         if (rc)
             return rc;
-        hs_panel_note(pl->panel,
-                      "option quotes replayed from the store's snapshots (%s)",
-                      cfg->opt_source[0] ? cfg->opt_source : "exchange");
+        note_chains(pl);
     }
     for (size_t i = 0; i < pl->n_runs; i++)
         wire_options(pl, &pl->spec[i]);
@@ -608,6 +628,26 @@ int hs_plan_rerun(hs_plan *pl, size_t i, const hs_run_spec *spec)
         (rc = hs_engine_run(pl->eng[i])))
         fail_run(pl, i, rc);
     return rc;
+}
+
+int hs_plan_reset(hs_plan *pl, const hs_exec_opts *exec)
+{
+    int rc;
+    if ((rc = hs_context_refresh(pl->ctx, exec)))
+        return rc;
+    if (!pl->panel->notes[0]) { /* the panel's notes were cleared */
+        note_chains(pl);
+        note_empty_book(pl);
+    }
+    for (size_t i = 0; i < pl->n_runs; i++) {
+        pl->has_met[i] = 0;
+        pl->failed[i] = 0;
+        pl->why[i][0] = '\0';
+        pl->hedged[i] = 0;
+        if ((rc = hs_engine_reset(pl->eng[i], &pl->spec[i])))
+            fail_run(pl, i, rc);
+    }
+    return 0;
 }
 
 int hs_plan_write(const hs_plan *pl, const char *path, int force,
