@@ -36,6 +36,28 @@ static double *close_returns(const hs_panel *p, int a)
     return r;
 }
 
+/* What the metrics of every run share (hs_engine_metrics): the unhedged
+ * book's returns from the step after the formation step to the end, and the
+ * mean risk-free rate over them.  Allocates book_ret only the first time. */
+static int metric_inputs(hs_context *c)
+{
+    const hs_panel *p = c->panel;
+    const size_t lf = c->live_from + 1, n = p->n_steps;
+    if (n <= lf + 1)
+        return 0;
+    const size_t m = n - lf;
+    if (!c->book_ret && !(c->book_ret = malloc(m * sizeof *c->book_ret)))
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    for (size_t i = 0; i < m; i++)
+        c->book_ret[i] =
+            c->book->equity[lf + i] / c->book->equity[lf + i - 1] - 1.0;
+    double rf = 0;
+    for (size_t t = lf; t < n; t++)
+        rf += p->rate[t];
+    c->rf_mean = rf / (double)m;
+    return 0;
+}
+
 int hs_context_new(hs_context **out, const hs_panel *p,
                    const hs_context_opts *o)
 {
@@ -90,23 +112,8 @@ int hs_context_new(hs_context **out, const hs_panel *p,
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto fail;
     }
-    /* What the metrics of every run share (hs_engine_metrics): from the
-     * step after the formation step to the end. */
-    const size_t lf = c->live_from + 1, n = p->n_steps;
-    if (n > lf + 1) {
-        const size_t m = n - lf;
-        if (!(c->book_ret = malloc(m * sizeof *c->book_ret))) {
-            rc = hs_error_set(HS_ENOMEM, "out of memory");
-            goto fail;
-        }
-        for (size_t i = 0; i < m; i++)
-            c->book_ret[i] =
-                c->book->equity[lf + i] / c->book->equity[lf + i - 1] - 1.0;
-        double rf = 0;
-        for (size_t t = lf; t < n; t++)
-            rf += p->rate[t];
-        c->rf_mean = rf / (double)m;
-    }
+    if ((rc = metric_inputs(c)))
+        goto fail;
     *out = c;
     return 0;
 fail:
@@ -123,7 +130,8 @@ int hs_context_refresh(hs_context *c, const hs_exec_opts *exec)
         return rc;
     fill_returns(p, c->bench, c->bench_ret);
     fill_returns(p, c->hedge, c->hedge_ret);
-    return 0;
+    c->generation++;
+    return metric_inputs(c);
 }
 
 void hs_context_free(hs_context *c)
@@ -330,6 +338,7 @@ static int same_estimator(const hs_engine *e, const hs_run_spec *spec)
     const hs_run_spec *o = &e->spec;
     const unsigned on_hedge = HS_STRATEGY_BETA_ON_HEDGE;
     if (!spec->beta || spec->beta != o->beta || !o->type ||
+        e->beta_generation != e->ctx->generation ||
         e->ctx->book->beta_input == HS_BETA_INPUT_PROFORMA ||
         spec->log_returns != o->log_returns ||
         (spec->type->flags & on_hedge) != (o->type->flags & on_hedge) ||
@@ -784,8 +793,10 @@ int hs_engine_step(hs_engine *e)
                                 sum, equity - prev_equity);
         }
     }
-    if (t + 1 == p->n_steps) /* complete: its beta series is whole */
+    if (t + 1 == p->n_steps) { /* complete: its beta series is whole */
         e->beta_complete = e->spec.beta != NULL;
+        e->beta_generation = e->ctx->generation;
+    }
     return 0;
 }
 

@@ -18,6 +18,9 @@ struct hs_context {
      * risk-free rate over those steps.  NULL / 0 with too few steps. */
     double *book_ret; /* [n_steps - live_from - 1] */
     double rf_mean;
+    /* Counts the panel refills (hs_context_refresh): a recorded beta series
+     * is replayed only over the data it was estimated on. */
+    unsigned long generation;
 };
 
 struct hs_view {
@@ -50,6 +53,7 @@ struct hs_engine {
      * instead of re-estimating (sweeps over target betas, bands, costs). */
     int beta_replay;     /* this run replays s.beta */
     int beta_complete;   /* s.beta holds a complete run's estimates */
+    unsigned long beta_generation; /* ... made over this context generation */
     double *scratch;     /* [n_steps] metrics workspace */
     const hs_chain *chain;  /* the option slice visible at the current close */
     hs_option_book options; /* unused when spec.options.chains is NULL
