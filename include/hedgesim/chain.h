@@ -232,7 +232,14 @@ int hs_chain_source_model(hs_chain_source **out, const hs_panel *panel,
  *     rv_min_obs returns inside its window.
  *   - c->source is "model:<vol>-smile" with the vol actually used at t
  *     ("model:dvol-smile", "model:realized-smile", "model:garch-smile");
- *     c->modeled = 1. */
+ *     c->modeled = 1.
+ *   - The market smile's observables at t (hs_chain_obs): that vol, the
+ *     realized vol of the last rv_days, the log returns over the last 7 and
+ *     30 days, all from closes at steps <= t.
+ *   - A contract the step's grid does not list (a held strike after the
+ *     spacing changed) is still quoted through hs_chain_quote_for, with the
+ *     step's smile and spread rule (hs_chain_model_quote), until it
+ *     expires. */
 
 /* The slice visible at step t (borrowed; valid until the next call).  Steps
  * must be asked in increasing order (a source is a cursor); asking t again
@@ -257,7 +264,9 @@ void hs_chain_source_free(hs_chain_source *src);
  *             ten, the one nearest strike_step * S on a log scale) from
  *             strike_lo * S to strike_hi * S;
  *   vol       F = S (zero rate and basis), T in years of 365 days,
- *             k = ln(K / F) / sqrt(T) clamped to [-k_max, k_max],
+ *             k = ln(K / F) / sqrt(T) clamped to [-k_max, k_max]; with
+ *             smile = market (the default) the market smile below
+ *             (hs_chain_smile_terms), with smile = fixed
  *             sigma_atm(T) = sigma30 * (max(T, 1 day) / 30 days)^term_slope,
  *             sigma = clamp(sigma_atm(T) * (1 + skew k + curv k^2),
  *                           vol_min, vol_max);
@@ -358,7 +367,8 @@ size_t hs_chain_model_expiries(const hs_chain_model *m, int64_t now,
 double hs_chain_model_strike_step(const hs_chain_model *m, double spot);
 
 /* The smile: implied volatility at strike K for T years on forward F, given
- * the 30-day ATM volatility sigma30 (decimals).  NAN for bad inputs. */
+ * the 30-day ATM volatility sigma30 (decimals), the market smile's other
+ * observables missing (taken as 0).  NAN for bad inputs. */
 double hs_chain_model_vol(const hs_chain_model *m, double sigma30, double F,
                           double K, double T);
 
