@@ -109,9 +109,11 @@ class OptionFile(unittest.TestCase):
         for name, tr in r.option_trades.items():
             self.assertEqual(list(tr.columns),
                              ["time", "expiry", "strike", "right", "qty",
-                              "price", "fee", "kind"])
+                              "price", "fee", "kind", "off_chain"])
             self.assertTrue(set(tr["kind"]) <= {"buy", "sell", "buy_smile",
-                                                "sell_smile", "settle"})
+                                                "sell_smile", "buy_last_mark",
+                                                "sell_last_mark", "settle"})
+            self.assertTrue(set(tr["off_chain"]) <= {0, 1})
             self.assertTrue(set(tr["right"]) <= {"call", "put"})
             pos = r.option_positions[name]
             self.assertTrue((pos["expiry"] > pos["time"]).all())

@@ -1195,7 +1195,7 @@ END_TEST
  * 100) is marked and sold on the slice's smile: iv 0.6 (halfway in
  * strike), mark Black-76(F 100, K 100, T, 0.6), bid mark - 0.75; the sale
  * is logged 's'.  With no quote of its expiry it is closed at its last mark
- * (kind 'S'). */
+ * (kind 'q'). */
 START_TEST(test_option_missing_on_smile)
 {
     const int64_t x = T0 + 30 * DAY;
@@ -1245,7 +1245,7 @@ START_TEST(test_option_missing_on_smile)
     ck_assert_int_eq(hs_option_book_orders(&ob, &sell, 1, c, T0, 100, 1,
                                            &cash, &f),
                      0);
-    ck_assert_int_eq(cols.kind[1], 'S');
+    ck_assert_int_eq(cols.kind[1], 'q');
     hs_ck_near(cols.price[1], 5.5, 0);
     hs_chain_free(c);
 }

@@ -31,6 +31,8 @@ typedef struct hs_chain_quote {
     double forward;   /* underlying/forward price the quote is against */
 } hs_chain_quote;
 
+typedef struct hs_chain_source hs_chain_source;
+
 typedef struct hs_chain {
     int64_t ts;          /* snapshot time, ms UTC (<= the step's close) */
     double spot;         /* underlying spot price at ts */
@@ -39,6 +41,9 @@ typedef struct hs_chain {
     int modeled;         /* 1: generated, not exchange quotes */
     size_t n, cap;       /* quotes used and allocated */
     hs_chain_quote *q;   /* sorted by expiry, then right, then strike */
+    const hs_chain_source *origin; /* the source that filled the slice
+                                    * (borrowed), NULL for a slice made by
+                                    * hand: see hs_chain_quote_for */
 } hs_chain;
 
 /* Allocate a slice able to hold `cap` quotes.  Caller owns. */
@@ -77,6 +82,16 @@ int hs_chain_find(const hs_chain *c, int64_t expiry, double strike,
  *     at or before `now`; T = (expiry - now) / 365 days;
  *   - find matches the strike within 1e-9 relative (any quote, ask or not). */
 
+/* The quote of (expiry, strike, right) at the slice's time: the slice's
+ * own quote when it lists the contract, else a quote made by the source
+ * that filled the slice when its type can quote any contract (the model
+ * source: its smile and spread rule at that strike, so that a contract a
+ * run holds stays listed until it expires; docs/modeled-chains.md).
+ * 1 with *out filled, 0 when neither can (a replayed snapshot lacks it).
+ * Valid while the slice is (until the source's next step). */
+int hs_chain_quote_for(const hs_chain *c, int64_t expiry, double strike,
+                       char right, hs_chain_quote *out);
+
 /* Make room for at least `cap` quotes (keeps the n quotes in use).  0,
  * HS_EINVAL (c NULL) or HS_ENOMEM (the slice is unchanged).  Never
  * shrinks. */
@@ -93,9 +108,7 @@ int hs_chain_reserve(hs_chain *c, size_t cap);
  * source (say, chains on a simulated path) is a new file defining its own
  * type; nothing here changes. */
 
-typedef struct hs_chain_source hs_chain_source;
-
-#define HS_CHAIN_SOURCE_TYPE_VERSION 1
+#define HS_CHAIN_SOURCE_TYPE_VERSION 2
 
 typedef struct hs_chain_source_type {
     int version;         /* HS_CHAIN_SOURCE_TYPE_VERSION */
@@ -124,12 +137,18 @@ typedef struct hs_chain_source_type {
     /* OPTIONAL: release what init allocated (not the state itself); must
      * accept a state whose init failed part-way. */
     void (*free)(void *state);
+    /* OPTIONAL (version 2; version 1 types stop before it): quote a
+     * contract `slice` (the step's slice, just filled by `at`) does not
+     * list, at the slice's time, as the source would have quoted it.  1
+     * with *out filled, 0 if it cannot.  Must not change the state. */
+    int (*quote)(const void *state, const hs_chain *slice, int64_t expiry,
+                 double strike, char right, hs_chain_quote *out);
 } hs_chain_source_type;
 
 /* Create a source of `type` over `panel` (borrowed) with the type's
  * argument record `args` (borrowed for the call; see the type).  *out is
  * the caller's (hs_chain_source_free); NULL on failure.  0, HS_EINVAL (NULL
- * out or type, a type of another version or without init/at, an empty or
+ * out or type, a type of version other than 1 or 2 or without init/at, an empty or
  * invalid panel), HS_ENOMEM, or what the type's init returns. */
 int hs_chain_source_new(hs_chain_source **out,
                         const hs_chain_source_type *type,
@@ -213,7 +232,14 @@ int hs_chain_source_model(hs_chain_source **out, const hs_panel *panel,
  *     rv_min_obs returns inside its window.
  *   - c->source is "model:<vol>-smile" with the vol actually used at t
  *     ("model:dvol-smile", "model:realized-smile", "model:garch-smile");
- *     c->modeled = 1. */
+ *     c->modeled = 1.
+ *   - The market smile's observables at t (hs_chain_obs): that vol, the
+ *     realized vol of the last rv_days, the log returns over the last 7 and
+ *     30 days, all from closes at steps <= t.
+ *   - A contract the step's grid does not list (a held strike after the
+ *     spacing changed) is still quoted through hs_chain_quote_for, with the
+ *     step's smile and spread rule (hs_chain_model_quote), until it
+ *     expires. */
 
 /* The slice visible at step t (borrowed; valid until the next call).  Steps
  * must be asked in increasing order (a source is a cursor); asking t again
@@ -238,7 +264,9 @@ void hs_chain_source_free(hs_chain_source *src);
  *             ten, the one nearest strike_step * S on a log scale) from
  *             strike_lo * S to strike_hi * S;
  *   vol       F = S (zero rate and basis), T in years of 365 days,
- *             k = ln(K / F) / sqrt(T) clamped to [-k_max, k_max],
+ *             k = ln(K / F) / sqrt(T) clamped to [-k_max, k_max]; with
+ *             smile = market (the default) the market smile below
+ *             (hs_chain_smile_terms), with smile = fixed
  *             sigma_atm(T) = sigma30 * (max(T, 1 day) / 30 days)^term_slope,
  *             sigma = clamp(sigma_atm(T) * (1 + skew k + curv k^2),
  *                           vol_min, vol_max);
@@ -258,9 +286,47 @@ typedef enum hs_chain_vol {
 /* "dvol", "realized", "garch" (static; "?" for other values). */
 const char *hs_chain_vol_name(hs_chain_vol v);
 
+/* Which smile shape (docs/modeled-chains.md#smile-and-term-structure). */
+typedef enum hs_chain_smile {
+    HS_CHAIN_SMILE_MARKET = 0, /* driven by what the market showed: fitted
+                                * on the store's real snapshots */
+    HS_CHAIN_SMILE_FIXED = 1   /* the fixed quadratic: skew, curv,
+                                * term_slope */
+} hs_chain_smile;
+
+/* The market smile's observables at a step, from data up to that step. */
+typedef struct hs_chain_obs {
+    double sigma30; /* the 30-day ATM vol that anchors the smile, decimal */
+    double rv;      /* realized vol over rv_days (NAN: unknown) */
+    double ret7;    /* log return of the underlying over 7 days (NAN) */
+    double ret30;   /* and over 30 days (NAN) */
+} hs_chain_obs;
+
+/* The market smile, with z = (1, ln sigma30, ln(rv / sigma30), ret7,
+ * ret30), each observable clamped to [obs_lo, obs_hi] (a missing one is
+ * taken as 0 before the clamp, ln(rv/sigma30) included), L = ln(max(T, 1
+ * day) / 30 days), k = ln(K/F) / sqrt(T) clamped to [-k_max, k_max] and
+ * h = sqrt(wing_kappa^2 + k^2) - wing_kappa:
+ *   sigma / sigma30 = A + S k + C h,
+ *   A = sum over f in (1, L, L^2), z in (1, ln sigma30, ln(rv/sigma30)),
+ *   S = sum over f in (1, L), z in (1, ret7, ret30, ln(rv/sigma30)),
+ *   C = sum over f in (1, L), z in (1, ln sigma30),
+ * of coef[i] f z, in that order (HS_CHAIN_SMILE_NCOEF coefficients). */
+#define HS_CHAIN_SMILE_NCOEF 21
+#define HS_CHAIN_SMILE_NOBS 4 /* ln sigma30, ln(rv/sigma30), ret7, ret30 */
+
+/* The parameter names of coef[] and of the observables' clamps (which are
+ * "<name>_lo" and "<name>_hi"), in order. */
+extern const char *const hs_chain_smile_coef_names[HS_CHAIN_SMILE_NCOEF];
+extern const char *const hs_chain_smile_obs_names[HS_CHAIN_SMILE_NOBS];
+
 /* The generator's settings, parsed from hs_chain_model_params (a plain
  * record; fill it with hs_chain_model_init).  Units as in the table. */
 typedef struct hs_chain_model {
+    hs_chain_smile smile;
+    double wing_kappa;
+    double coef[HS_CHAIN_SMILE_NCOEF];
+    double obs_lo[HS_CHAIN_SMILE_NOBS], obs_hi[HS_CHAIN_SMILE_NOBS];
     hs_chain_vol vol_model, fallback;
     int rv_days, rv_min_obs;
     double garch_alpha, garch_beta, garch_vol;
@@ -270,6 +336,14 @@ typedef struct hs_chain_model {
     double strike_step, strike_lo, strike_hi;
     double spread_base, spread_slope, tick;
 } hs_chain_model;
+
+/* Read market-smile coefficients from CSV text (lines "name,value": the
+ * names of hs_chain_smile_coef_names and "<obs>_lo", "<obs>_hi" for each
+ * of hs_chain_smile_obs_names, each once; '#' lines, blank lines and a
+ * "name,value" header are skipped) into m->coef, obs_lo and obs_hi.  The
+ * shipped coefficients are datasets/smile-fit.csv, compiled in and read by
+ * hs_chain_model_init.  0, HS_EINVAL (NULL) or HS_EDATA naming the line. */
+int hs_chain_smile_parse(const char *text, hs_chain_model *m);
 
 /* Read `values` (parsed against hs_chain_model_params, or any table that
  * holds the same names; NULL: the defaults) into *m and check them: every
@@ -293,9 +367,84 @@ size_t hs_chain_model_expiries(const hs_chain_model *m, int64_t now,
 double hs_chain_model_strike_step(const hs_chain_model *m, double spot);
 
 /* The smile: implied volatility at strike K for T years on forward F, given
- * the 30-day ATM volatility sigma30 (decimals).  NAN for bad inputs. */
+ * the 30-day ATM volatility sigma30 (decimals), the market smile's other
+ * observables missing (taken as 0).  NAN for bad inputs. */
 double hs_chain_model_vol(const hs_chain_model *m, double sigma30, double F,
                           double K, double T);
+
+/* The regressors of the market smile at (F, K, T) given obs: out[i]
+ * multiplies coef[i]; sigma / sigma30 = sum of coef[i] out[i].  0, or -1
+ * for bad inputs (F, K, T or obs->sigma30 not a positive number). */
+int hs_chain_smile_terms(const hs_chain_model *m, const hs_chain_obs *obs,
+                         double F, double K, double T,
+                         double out[HS_CHAIN_SMILE_NCOEF]);
+
+/* The smile m->smile selects at (F, K, T) given the observables (the
+ * fixed smile uses obs->sigma30 only), clamped to [vol_min, vol_max].
+ * NAN for bad inputs. */
+double hs_chain_model_vol_obs(const hs_chain_model *m,
+                              const hs_chain_obs *obs, double F, double K,
+                              double T);
+
+/* One modeled quote: (expiry, K, right) at `now` on forward F with the
+ * smile at obs: mark, bid and ask by the rules above.  0, or HS_ENUMERIC
+ * (Black-76 failed) or HS_EINVAL (expiry not after now). */
+int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
+                         int64_t now, double F, int64_t expiry, double K,
+                         char right, hs_chain_quote *out);
+
+/* hs_chain_model_fill with the observables of the market smile:
+ * obs->sigma30 plays the part of sigma30. */
+int hs_chain_model_fill_obs(hs_chain *c, const hs_chain_model *m,
+                            int64_t now, double spot,
+                            const hs_chain_obs *obs, const char *underlying,
+                            const char *source);
+
+/* ------------------------------------------------- fitting the market smile
+ * The market smile's coefficients are a least-squares fit on the real
+ * snapshots of a store (docs/modeled-chains.md has the rules and the
+ * figures): every exchange snapshot of the underlyings, each paired with
+ * the observables a model source gives at the last close at or before the
+ * snapshot (no look-ahead), and its out-of-the-money quotes with
+ * |ln(K/F)| <= HS_SMILE_FIT_XMAX and at least HS_SMILE_FIT_TMIN_DAYS to
+ * expiry, F the quote's forward (put-call parity of the marks where the
+ * expiry has marks only), ivs of exactly 1 (a collector's cap) left out. */
+#define HS_SMILE_FIT_XMAX 1.0
+#define HS_SMILE_FIT_TMIN_DAYS 2.0
+
+typedef struct hs_smile_data hs_smile_data;
+
+/* Read the samples of `n` underlyings ("BTC", "ETH"; each needs daily bars
+ * and, if the store has it, "<underlying>-DVOL") from `store`, the
+ * observables computed with the model settings `values` (NULL: the
+ * defaults).  Underlyings without snapshots add nothing.  *out is the
+ * caller's (hs_smile_data_free).  0, HS_EINVAL, HS_EDB, HS_EDATA (no
+ * sample at all) or HS_ENOMEM. */
+int hs_smile_data_load(hs_smile_data **out, hs_store *store,
+                       const char *const *underlyings, size_t n,
+                       const hs_values *values);
+void hs_smile_data_free(hs_smile_data *d);
+
+/* Snapshots in the data, and snapshot i's time, underlying (borrowed),
+ * number of quotes kept and observables. */
+size_t hs_smile_data_count(const hs_smile_data *d);
+void hs_smile_data_snapshot(const hs_smile_data *d, size_t i, int64_t *ts,
+                            const char **underlying, size_t *n_quotes,
+                            hs_chain_obs *obs);
+
+/* Fit the market smile of `m` (its wing_kappa, k_max, vol_min and vol_max
+ * are kept) on every snapshot but `leave_out` (SIZE_MAX: on all): the
+ * observables' clamps become their range over the snapshots used, and the
+ * coefficients minimise sum (sigma30 * (A + S k + C h) - iv)^2 over their
+ * quotes (GSL's SVD least squares).  *out = m with smile = market and the
+ * fitted clamps and coefficients.  0, HS_EINVAL or HS_ENUMERIC. */
+int hs_smile_fit(const hs_smile_data *d, size_t leave_out,
+                 const hs_chain_model *m, hs_chain_model *out);
+
+/* Root mean square of model m's implied vol (hs_chain_model_vol_obs) minus
+ * the real one over snapshot i's quotes, decimal (0.03 = 3 vol points). */
+double hs_smile_rmse(const hs_smile_data *d, size_t i,
+                     const hs_chain_model *m);
 
 /* Fill slice `c` with the modeled chain at `now` for spot `spot` (USD) and
  * 30-day ATM volatility `sigma30`: ts = now, modeled = 1, `underlying` and

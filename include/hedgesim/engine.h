@@ -188,7 +188,7 @@ typedef struct hs_run_series {
     int64_t *ot_time, *ot_expiry;
     double *ot_strike, *ot_qty, *ot_price, *ot_fee;
     char *ot_right;        /* 'C' / 'P' */
-    char *ot_kind;         /* 'B' buy, 'S' sell, 'X' expiry settlement */
+    char *ot_kind;         /* 'B' buy, 'S' sell, 'X' expiry settlement; 'b', 's', 'p', 'q': see hs_option_log */
     /* Option positions held at each close: one row per position and step. */
     size_t n_opos, opos_cap;
     int64_t *op_time, *op_expiry, *op_entry_time;

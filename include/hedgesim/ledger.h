@@ -237,7 +237,8 @@ int hs_hedge_order(hs_hedge_account *a, const hs_exec *ex, size_t asset,
 /* Where a book appends its trades: columns borrowed from the owner, `n` rows
  * used of `cap`.  kind: 'B' buy, 'S' sell, 'X' expiry settlement; 'b' and
  * 's' a buy or sell of a held contract the slice lacked, priced on the
- * slice's smile (see hs_option_book_orders). */
+ * slice's smile; 'p' and 'q' the same at its last mark, the slice having no
+ * quote of its expiry (see hs_option_book_orders). */
 typedef struct hs_option_log {
     size_t n, cap;
     int64_t *time, *expiry;
@@ -296,7 +297,9 @@ int hs_option_book_open(hs_option_book *ob, int64_t t0, int64_t t1,
                         hs_option_flow *f);
 
 /* Mark every position at the close `now` with the underlying at `under`:
- * at the quote of `chain` (borrowed, may be NULL); where the slice lacks the
+ * at the quote of `chain` (borrowed, may be NULL), or of its source for a
+ * contract the source keeps listed (hs_chain_quote_for: a modeled chain's
+ * held strikes); where the slice lacks the
  * contract, on the slice's smile (Black-76 with the implied volatility
  * interpolated in strike between its neighbours of the same expiry and
  * right), else by Black-76 on `under` with the position's last implied
@@ -306,10 +309,12 @@ int hs_option_book_mark(hs_option_book *ob, const hs_chain *chain,
                         int64_t now, double under, hs_option_flow *f);
 
 /* A decision's orders at the close of the bar opened at t0, against the
- * visible `chain`: an order must name a quoted contract, or close a held one
- * (then on a quote built on the slice's smile, its half-spreads interpolated
- * from the neighbours', logged as kind 'b' / 's'; at its last mark with no
- * spread when the expiry has no quoted neighbour); an order against an
+ * visible `chain`: an order must name a quoted contract, or a held one that
+ * the slice's source still quotes (hs_chain_quote_for: a modeled chain), or
+ * close a held one (then on a quote built on the slice's smile, its
+ * half-spreads interpolated from the neighbours', logged as kind 'b' / 's';
+ * at its last mark with no spread, kind 'p' / 'q', when the expiry has no
+ * quoted neighbour); an order against an
  * empty side is not filled
  * (counted in n_unfilled).  With `at_close` it fills now (`under` the
  * underlying's close), else it waits for the next open.  HS_ESTRATEGY for a

@@ -255,11 +255,13 @@ int hs_option_book_mark(hs_option_book *ob, const hs_chain *chain,
 {
     for (size_t i = 0; i < ob->n; i++) {
         hs_option_position *p = &ob->pos[i];
-        int k = hs_chain_find(chain, p->expiry, p->strike, p->right);
         double mark = NAN, iv = p->iv, F = under;
-        hs_chain_quote sq;
-        if (k >= 0) {
-            const hs_chain_quote *q = &chain->q[k];
+        hs_chain_quote sq, lq;
+        /* The slice's quote, or its source's for a contract it keeps
+         * listed for its holder (a modeled chain). */
+        if (chain && hs_chain_quote_for(chain, p->expiry, p->strike, p->right,
+                                        &lq)) {
+            const hs_chain_quote *q = &lq;
             double b = basis_of(chain, q);
             mark = q->mark;
             F = b * under;
@@ -312,12 +314,17 @@ int hs_option_book_orders(hs_option_book *ob, const hs_option_order *orders,
         int i = hs_chain_find(chain, o->expiry, o->strike, o->right);
         hs_chain_quote q;
         char kind = o->qty > 0 ? 'B' : 'S';
+        hs_option_position *held =
+            i >= 0 ? NULL : find_pos(ob, o->expiry, o->strike, o->right);
         if (i >= 0) {
             q = chain->q[i];
+        } else if (held && hs_chain_quote_for(chain, o->expiry, o->strike,
+                                              o->right, &q)) {
+            /* A held contract the slice's source still quotes (a modeled
+             * chain keeps it listed until it expires): an ordinary trade. */
         } else {
             /* Only closing a held contract may trade without a quote. */
-            hs_option_position *p =
-                find_pos(ob, o->expiry, o->strike, o->right);
+            hs_option_position *p = held;
             if (!p || (p->qty > 0) == (o->qty > 0))
                 return hs_error_set(HS_ESTRATEGY,
                                     "run '%s' at %s: the %c %g option expiring "
@@ -336,6 +343,7 @@ int hs_option_book_orders(hs_option_book *ob, const hs_option_order *orders,
                 q.right = o->right;
                 q.mark = q.bid = q.ask = p->mark;
                 q.iv = p->iv;
+                kind = o->qty > 0 ? 'p' : 'q';
             }
         }
         const double basis = basis_of(chain, &q);

@@ -8,6 +8,7 @@
  * serves.  A repeated step is answered from the slice already filled; a
  * type allocates at creation or, for the replay, when the visible snapshot
  * changes, never otherwise while stepping. */
+#include "chain_int.h"
 #include "hedgesim/chain.h"
 #include "hedgesim/calendar.h"
 #include "hedgesim/errors.h"
@@ -221,10 +222,11 @@ int hs_chain_source_new(hs_chain_source **out,
         return hs_error_set(HS_EINVAL, "chain %s: NULL out",
                             type && type->name ? type->name : "source");
     *out = NULL;
-    if (!type || type->version != HS_CHAIN_SOURCE_TYPE_VERSION ||
-        !type->init || !type->at || type->state_size == 0)
+    if (!type || type->version < 1 ||
+        type->version > HS_CHAIN_SOURCE_TYPE_VERSION || !type->init ||
+        !type->at || type->state_size == 0)
         return hs_error_set(HS_EINVAL,
-                            "chain source: the type %s is not a version %d "
+                            "chain source: the type %s is not a version 1..%d "
                             "type with a state size, init and at",
                             type && type->name ? type->name : "(NULL)",
                             HS_CHAIN_SOURCE_TYPE_VERSION);
@@ -248,9 +250,15 @@ int hs_chain_source_new(hs_chain_source **out,
         hs_chain_source_free(s);
         return rc;
     }
+    s->slice->origin = s;
     hs_chain_source_rewind(s);
     *out = s;
     return 0;
+}
+
+const void *hs_chain__source_state(const hs_chain_source *src)
+{
+    return src ? src->state : NULL;
 }
 
 const char *hs_chain_source_name(const hs_chain_source *src)
@@ -296,6 +304,24 @@ int hs_chain_source_at(hs_chain_source *src, size_t t, const hs_chain **out)
     }
     *out = src->slice;
     return 0;
+}
+
+int hs_chain_quote_for(const hs_chain *c, int64_t expiry, double strike,
+                       char right, hs_chain_quote *out)
+{
+    int i = hs_chain_find(c, expiry, strike, right);
+    if (i >= 0) {
+        *out = c->q[i];
+        return 1;
+    }
+    const hs_chain_source *src = c ? c->origin : NULL;
+    /* Only the source's own slice, showing a step (not emptied by a
+     * failure or a rewind). */
+    if (!src || src->slice != c || src->t == NONE ||
+        src->type->version < 2 || !src->type->quote || !isfinite(strike) ||
+        !(strike > 0) || (right != 'C' && right != 'P'))
+        return 0;
+    return src->type->quote(src->state, c, expiry, strike, right, out) == 1;
 }
 
 void hs_chain_source_rewind(hs_chain_source *src)

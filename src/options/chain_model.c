@@ -6,6 +6,7 @@
  * slice and source framework in chain.c, which does not call back into
  * this file.  Formulas and the choice of defaults are in
  * docs/modeled-chains.md. */
+#include "chain_int.h"
 #include "hedgesim/calendar.h"
 #include "hedgesim/chain.h"
 #include "hedgesim/errors.h"
@@ -46,14 +47,20 @@ const hs_param hs_chain_model_params[] = {
      "GARCH(1,1): long-run vol (annual decimal) before garch_days has data"},
     {"garch_days", HS_PARAM_INT, "365", 0, 3650, NULL,
      "GARCH(1,1): long-run variance from this many trailing days (0: garch_vol)"},
+    {"smile", HS_PARAM_CHOICE, "market", 0, 0, "market|fixed",
+     "market: level, skew and term structure driven by the vol index, "
+     "realized vol and recent returns (datasets/smile-fit.csv); fixed: "
+     "skew, curv and term_slope"},
+    {"wing_kappa", HS_PARAM_DOUBLE, "1", 0.01, 10, NULL,
+     "market smile: wing term h = sqrt(wing_kappa^2 + k^2) - wing_kappa"},
     {"skew", HS_PARAM_DOUBLE, "-0.05", -2, 2, NULL,
-     "smile slope in k = ln(K/F)/sqrt(T)"},
+     "fixed smile: slope in k = ln(K/F)/sqrt(T)"},
     {"curv", HS_PARAM_DOUBLE, "0.14", 0, 5, NULL,
-     "smile curvature in k"},
+     "fixed smile: curvature in k"},
     {"k_max", HS_PARAM_DOUBLE, "3", 0.1, 20, NULL,
      "|k| beyond which the smile stays flat"},
     {"term_slope", HS_PARAM_DOUBLE, "0.05", -1, 1, NULL,
-     "ATM vol scales as (T / 30 days)^term_slope (T >= 1 day)"},
+     "fixed smile: ATM vol scales as (T / 30 days)^term_slope (T >= 1 day)"},
     {"vol_min", HS_PARAM_DOUBLE, "0.05", 0.001, 5, NULL,
      "floor of every modeled implied vol, annual decimal"},
     {"vol_max", HS_PARAM_DOUBLE, "5", 0.01, 20, NULL,
@@ -82,6 +89,97 @@ const hs_param hs_chain_model_params[] = {
      "price tick as a share of spot (Deribit: 0.0001 coin)"},
     HS_PARAM_END};
 /* clang-format on */
+
+const char *const hs_chain_smile_coef_names[HS_CHAIN_SMILE_NCOEF] = {
+    "atm",       "atm_lnvol",  "atm_rvr",    "atmL",        "atmL_lnvol",
+    "atmL_rvr",  "atmL2",      "atmL2_lnvol", "atmL2_rvr",  "skw",
+    "skw_ret7",  "skw_ret30",  "skw_rvr",    "skwL",        "skwL_ret7",
+    "skwL_ret30", "skwL_rvr",  "wing",       "wing_lnvol",  "wingL",
+    "wingL_lnvol"};
+const char *const hs_chain_smile_obs_names[HS_CHAIN_SMILE_NOBS] = {
+    "lnvol", "rvr", "ret7", "ret30"};
+
+/* One "name,value" line of the coefficients' CSV into m; 1 if the name is
+ * known. */
+static int smile_field(hs_chain_model *m, const char *name, double v)
+{
+    for (size_t i = 0; i < HS_CHAIN_SMILE_NCOEF; i++)
+        if (strcmp(name, hs_chain_smile_coef_names[i]) == 0) {
+            m->coef[i] = v;
+            return 1;
+        }
+    for (size_t i = 0; i < HS_CHAIN_SMILE_NOBS; i++) {
+        size_t len = strlen(hs_chain_smile_obs_names[i]);
+        if (strncmp(name, hs_chain_smile_obs_names[i], len) != 0)
+            continue;
+        if (strcmp(name + len, "_lo") == 0) {
+            m->obs_lo[i] = v;
+            return 1;
+        }
+        if (strcmp(name + len, "_hi") == 0) {
+            m->obs_hi[i] = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int hs_chain_smile_parse(const char *text, hs_chain_model *m)
+{
+    const size_t want = HS_CHAIN_SMILE_NCOEF + 2 * HS_CHAIN_SMILE_NOBS;
+    size_t got = 0;
+    int line = 0;
+    if (!text || !m)
+        return hs_error_set(HS_EINVAL, "smile coefficients: NULL argument");
+    for (const char *p = text; *p;) {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char buf[128], *comma, *tail;
+        line++;
+        if (len >= sizeof buf)
+            return hs_error_set(HS_EDATA, "smile coefficients, line %d: too "
+                                          "long", line);
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (len && buf[len - 1] == '\r')
+            buf[--len] = '\0';
+        p += len + (end ? 1 : 0) + (end && p[len] == '\r' ? 1 : 0);
+        if (len == 0 || buf[0] == '#' || strcmp(buf, "name,value") == 0)
+            continue;
+        comma = strchr(buf, ',');
+        if (!comma)
+            return hs_error_set(HS_EDATA,
+                                "smile coefficients, line %d: '%s' is not "
+                                "name,value",
+                                line, buf);
+        *comma = '\0';
+        double v = strtod(comma + 1, &tail);
+        if (tail == comma + 1 || *tail || !isfinite(v))
+            return hs_error_set(HS_EDATA,
+                                "smile coefficients, line %d: %s: '%s' is "
+                                "not a number",
+                                line, buf, comma + 1);
+        if (!smile_field(m, buf, v))
+            return hs_error_set(HS_EDATA,
+                                "smile coefficients, line %d: unknown name "
+                                "'%s'",
+                                line, buf);
+        got++;
+    }
+    if (got != want)
+        return hs_error_set(HS_EDATA,
+                            "smile coefficients: %zu values, expected %zu "
+                            "(each name once)",
+                            got, want);
+    for (size_t i = 0; i < HS_CHAIN_SMILE_NOBS; i++)
+        if (!(m->obs_lo[i] <= m->obs_hi[i]))
+            return hs_error_set(HS_EDATA,
+                                "smile coefficients: %s_lo %g is above %s_hi "
+                                "%g",
+                                hs_chain_smile_obs_names[i], m->obs_lo[i],
+                                hs_chain_smile_obs_names[i], m->obs_hi[i]);
+    return 0;
+}
 
 const char *hs_chain_vol_name(hs_chain_vol v)
 {
@@ -155,6 +253,13 @@ int hs_chain_model_init(hs_chain_model *m, const hs_values *values)
 
     hs_chain_model r;
     memset(&r, 0, sizeof r);
+    double sm;
+    if ((rc = get(values, "smile", &sm)) ||
+        (rc = get(values, "wing_kappa", &r.wing_kappa)))
+        return rc;
+    r.smile = (hs_chain_smile)(int)sm;
+    if ((rc = hs_chain_smile_parse(hs_chain__smile_fit_csv, &r)))
+        return rc;
     /* fallback choices are "realized|garch": shift onto the enum. */
     r.vol_model = (hs_chain_vol)(int)x[0];
     r.fallback = x[1] == 0 ? HS_CHAIN_VOL_REALIZED : HS_CHAIN_VOL_GARCH;
@@ -319,6 +424,14 @@ double hs_chain_model_strike_step(const hs_chain_model *m, double spot)
 double hs_chain_model_vol(const hs_chain_model *m, double sigma30, double F,
                           double K, double T)
 {
+    const hs_chain_obs obs = {sigma30, NAN, NAN, NAN};
+    return hs_chain_model_vol_obs(m, &obs, F, K, T);
+}
+
+/* The fixed smile: sigma_atm(T) (1 + skew k + curv k^2). */
+static double fixed_vol(const hs_chain_model *m, double sigma30, double F,
+                        double K, double T)
+{
     if (!(sigma30 > 0) || !isfinite(sigma30) || !(F > 0) || !isfinite(F) ||
         !(K > 0) || !isfinite(K) || !(T > 0) || !isfinite(T))
         return NAN;
@@ -337,10 +450,120 @@ double hs_chain_model_vol(const hs_chain_model *m, double sigma30, double F,
     return s;
 }
 
+static double clampd(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+int hs_chain_smile_terms(const hs_chain_model *m, const hs_chain_obs *obs,
+                         double F, double K, double T,
+                         double out[HS_CHAIN_SMILE_NCOEF])
+{
+    const double s30 = obs ? obs->sigma30 : NAN;
+    if (!(s30 > 0) || !isfinite(s30) || !(F > 0) || !isfinite(F) ||
+        !(K > 0) || !isfinite(K) || !(T > 0) || !isfinite(T))
+        return -1;
+    double raw[HS_CHAIN_SMILE_NOBS] = {
+        log(s30), obs->rv > 0 && isfinite(obs->rv) ? log(obs->rv / s30) : 0,
+        isfinite(obs->ret7) ? obs->ret7 : 0,
+        isfinite(obs->ret30) ? obs->ret30 : 0};
+    for (size_t i = 0; i < HS_CHAIN_SMILE_NOBS; i++)
+        raw[i] = clampd(raw[i], m->obs_lo[i], m->obs_hi[i]);
+    const double lnv = raw[0], rvr = raw[1], r7 = raw[2], r30 = raw[3];
+    const double k = clampd(log(K / F) / sqrt(T), -m->k_max, m->k_max);
+    const double L = log((T > DAY_YEARS ? T : DAY_YEARS) / T30_YEARS);
+    const double ka = m->wing_kappa, h = sqrt(ka * ka + k * k) - ka;
+    const double f3[3] = {1, L, L * L};
+    size_t n = 0;
+    for (int i = 0; i < 3; i++) {
+        out[n++] = f3[i];
+        out[n++] = f3[i] * lnv;
+        out[n++] = f3[i] * rvr;
+    }
+    for (int i = 0; i < 2; i++) {
+        out[n++] = f3[i] * k;
+        out[n++] = f3[i] * k * r7;
+        out[n++] = f3[i] * k * r30;
+        out[n++] = f3[i] * k * rvr;
+    }
+    for (int i = 0; i < 2; i++) {
+        out[n++] = f3[i] * h;
+        out[n++] = f3[i] * h * lnv;
+    }
+    return 0;
+}
+
+double hs_chain_model_vol_obs(const hs_chain_model *m,
+                              const hs_chain_obs *obs, double F, double K,
+                              double T)
+{
+    double x[HS_CHAIN_SMILE_NCOEF];
+    if (!m || !obs)
+        return NAN;
+    if (m->smile == HS_CHAIN_SMILE_FIXED)
+        return fixed_vol(m, obs->sigma30, F, K, T);
+    if (hs_chain_smile_terms(m, obs, F, K, T, x))
+        return NAN;
+    double r = 0;
+    for (size_t i = 0; i < HS_CHAIN_SMILE_NCOEF; i++)
+        r += m->coef[i] * x[i];
+    double s = obs->sigma30 * r;
+    if (!(s >= m->vol_min)) /* also NAN */
+        s = m->vol_min;
+    if (s > m->vol_max)
+        s = m->vol_max;
+    return s;
+}
+
+int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
+                         int64_t now, double F, int64_t expiry, double K,
+                         char right, hs_chain_quote *q)
+{
+    const double T = (double)(expiry - now) / (YEAR_DAYS * HS_MS_PER_DAY);
+    const double tick = m->tick * F;
+    if (!(expiry > now))
+        return hs_error_set(HS_EINVAL,
+                            "chain model: expiry %lld is not after %lld",
+                            (long long)expiry, (long long)now);
+    const double iv = hs_chain_model_vol_obs(m, obs, F, K, T);
+    hs_greeks g;
+    if (hs_black76(right == 'C' ? HS_CALL : HS_PUT, F, K, T, 0, iv, &g) != 0)
+        return hs_error_set(HS_ENUMERIC,
+                            "chain model: Black-76 failed at F %g, K %g, T "
+                            "%g, vol %g",
+                            F, K, T, iv);
+    double k = fabs(log(K / F) / sqrt(T));
+    if (k > m->k_max)
+        k = m->k_max;
+    double half = g.vega * (m->spread_base + m->spread_slope * k);
+    if (!(half >= tick))
+        half = tick;
+    q->expiry = expiry;
+    q->strike = K;
+    q->right = right;
+    q->mark = g.price;
+    q->ask = g.price + half;
+    /* Bid floored at 0; no bid at all below one tick. */
+    q->bid = g.price < tick ? NAN : fmax(g.price - half, 0);
+    q->iv = iv;
+    q->forward = F;
+    return 0;
+}
+
 int hs_chain_model_fill(hs_chain *c, const hs_chain_model *m, int64_t now,
                         double spot, double sigma30, const char *underlying,
                         const char *source)
 {
+    const hs_chain_obs obs = {sigma30, NAN, NAN, NAN};
+    return hs_chain_model_fill_obs(c, m, now, spot, &obs, underlying, source);
+}
+
+int hs_chain_model_fill_obs(hs_chain *c, const hs_chain_model *m,
+                            int64_t now, double spot,
+                            const hs_chain_obs *obs, const char *underlying,
+                            const char *source)
+{
+    const double sigma30 = obs ? obs->sigma30 : NAN;
     int64_t ex[MAX_EXPIRIES];
     int rc;
 
@@ -367,41 +590,19 @@ int hs_chain_model_fill(hs_chain *c, const hs_chain_model *m, int64_t now,
     if ((rc = hs_chain_reserve(c, n_exp * 2 * n_k)))
         return rc;
 
-    const double F = spot, tick = m->tick * spot;
+    const double F = spot;
     static const char rights[2] = {'C', 'P'};
-    for (size_t e = 0; e < n_exp; e++) {
-        const double T = (double)(ex[e] - now) / (YEAR_DAYS * HS_MS_PER_DAY);
+    for (size_t e = 0; e < n_exp; e++)
         for (int r = 0; r < 2; r++)
             for (size_t j = 0; j < n_k; j++) {
                 const double K = (j0 + (double)j) * step;
-                const double iv = hs_chain_model_vol(m, sigma30, F, K, T);
-                hs_greeks g;
-                if (hs_black76(rights[r] == 'C' ? HS_CALL : HS_PUT, F, K, T, 0,
-                               iv, &g) != 0) {
+                if ((rc = hs_chain_model_quote(m, obs, now, F, ex[e], K,
+                                               rights[r], &c->q[c->n]))) {
                     c->n = 0;
-                    return hs_error_set(HS_ENUMERIC,
-                                        "chain model: Black-76 failed at F "
-                                        "%g, K %g, T %g, vol %g",
-                                        F, K, T, iv);
+                    return rc;
                 }
-                double k = fabs(log(K / F) / sqrt(T));
-                if (k > m->k_max)
-                    k = m->k_max;
-                double half = g.vega * (m->spread_base + m->spread_slope * k);
-                if (!(half >= tick))
-                    half = tick;
-                hs_chain_quote *q = &c->q[c->n++];
-                q->expiry = ex[e];
-                q->strike = K;
-                q->right = rights[r];
-                q->mark = g.price;
-                q->ask = g.price + half;
-                /* Bid floored at 0; no bid at all below one tick. */
-                q->bid = g.price < tick ? NAN : fmax(g.price - half, 0);
-                q->iv = iv;
-                q->forward = F;
+                c->n++;
             }
-    }
     return 0;
 }
 
@@ -427,6 +628,11 @@ typedef struct model_src {
     double g_var_lr;   /* long-run variance per step at g_t */
     double g_h;        /* variance forecast for step g_t + 1 */
     size_t g_t;        /* last step folded into g_h */
+    size_t n7;         /* steps in 7 days */
+    int quoting;       /* the slice shows a step: cur_* are its inputs */
+    int64_t cur_now;
+    double cur_spot;
+    hs_chain_obs cur_obs;
 } model_src;
 
 
@@ -544,6 +750,7 @@ static int model_init(void *state, const hs_panel *panel, const void *args,
     s->rv_need =
         (size_t)m.rv_min_obs < s->rv_steps ? (size_t)m.rv_min_obs : s->rv_steps;
     s->n30 = (size_t)fmax(1.0, round(30.0 * day / step));
+    s->n7 = (size_t)fmax(1.0, round(7.0 * day / step));
     s->use_garch =
         m.vol_model == HS_CHAIN_VOL_GARCH ||
         (m.vol_model == HS_CHAIN_VOL_DVOL && m.fallback == HS_CHAIN_VOL_GARCH);
@@ -563,6 +770,18 @@ static void model_rewind(void *state, hs_chain *slice)
     s->g_sum = 0;
     s->g_n = 0;
     s->g_var_lr = s->g_h = s->g_prior;
+    s->quoting = 0;
+}
+
+/* Log return of the asset over the n steps to t, NAN when either close is
+ * missing. */
+static double period_return(const model_src *s, size_t t, size_t n)
+{
+    double c0, c1;
+    if (t < n || !bar_ok(s->panel, t - n, s->asset, &c0) ||
+        !bar_ok(s->panel, t, s->asset, &c1))
+        return NAN;
+    return log(c1 / c0);
 }
 
 static int model_at(void *state, size_t t, hs_chain *slice)
@@ -588,6 +807,7 @@ static int model_at(void *state, size_t t, hs_chain *slice)
         vol = garch_vol(s);
     snprintf(source, sizeof source, "model:%s-smile", hs_chain_vol_name(used));
 
+    s->quoting = 0;
     if (!bar_ok(p, t, s->asset, &spot) || !(vol > 0) || !isfinite(vol)) {
         hs_chain *c = slice;
         c->n = 0;
@@ -599,8 +819,48 @@ static int model_at(void *state, size_t t, hs_chain *slice)
         snprintf(c->source, sizeof c->source, "%s", source);
         return 0;
     }
-    return hs_chain_model_fill(slice, &s->m, now, spot, vol,
-                               p->symbol[s->asset], source);
+    const hs_chain_obs obs = {vol,
+                              used == HS_CHAIN_VOL_REALIZED ? vol
+                                                            : realized_vol(s, t),
+                              period_return(s, t, s->n7),
+                              period_return(s, t, s->n30)};
+    int rc = hs_chain_model_fill_obs(slice, &s->m, now, spot, &obs,
+                                     p->symbol[s->asset], source);
+    if (rc == 0) {
+        s->quoting = 1;
+        s->cur_now = now;
+        s->cur_spot = spot;
+        s->cur_obs = obs;
+    }
+    return rc;
+}
+
+int hs_chain__model_obs(const void *state, hs_chain_obs *out)
+{
+    const model_src *s = state;
+    if (!s || !s->quoting)
+        return -1;
+    *out = s->cur_obs;
+    return 0;
+}
+
+/* A contract the step's grid does not list (a strike a run bought before
+ * the spacing changed): quoted as the grid's strikes are, at the step's
+ * close, spot and observables. */
+static int model_quote(const void *state, const hs_chain *slice,
+                       int64_t expiry, double strike, char right,
+                       hs_chain_quote *out)
+{
+    const model_src *s = state;
+    (void)slice;
+    if (!s->quoting || !(expiry > s->cur_now))
+        return 0;
+    hs_chain_quote q;
+    if (hs_chain_model_quote(&s->m, &s->cur_obs, s->cur_now, s->cur_spot,
+                             expiry, strike, right, &q))
+        return 0;
+    *out = q;
+    return 1;
 }
 
 const hs_chain_source_type hs_chain_source_model_type = {
@@ -613,6 +873,7 @@ const hs_chain_source_type hs_chain_source_model_type = {
     .at = model_at,
     .rewind = model_rewind,
     .free = NULL,
+    .quote = model_quote,
 };
 
 int hs_chain_source_model(hs_chain_source **out, const hs_panel *panel,

@@ -568,6 +568,21 @@ static int finish_run(hs_plan *pl, size_t i)
                 hs_panel_note(pl->panel, "%s", note);
         }
     }
+    /* Trades of held contracts the visible chain lacked (a replayed
+     * snapshot without the strike): one note with their count. */
+    size_t off = 0;
+    for (size_t k = 0; k < se->n_otrades; k++)
+        off += se->ot_kind[k] && strchr("bspq", se->ot_kind[k]) != NULL;
+    if (off > 0) {
+        char note[512];
+        snprintf(note, sizeof note,
+                 "run '%s': %zu option trade%s of held contracts missing from "
+                 "the visible chain, priced on its smile or at the last mark "
+                 "(off_chain = 1 in option_trades)",
+                 s->name, off, off == 1 ? "" : "s");
+        if (!strstr(pl->panel->notes, note)) /* once, across reruns */
+            hs_panel_note(pl->panel, "%s", note);
+    }
     if ((rc = hs_engine_metrics(pl->eng[i], &pl->met[i])))
         return rc;
     pl->has_met[i] = 1;

@@ -95,7 +95,16 @@ static const char *kind_name(char c)
            : c == 'S' ? "sell"
            : c == 'b' ? "buy_smile"
            : c == 's' ? "sell_smile"
+           : c == 'p' ? "buy_last_mark"
+           : c == 'q' ? "sell_last_mark"
                       : "settle";
+}
+
+/* 1: a trade of a held contract the visible chain lacked (kinds b, s, p,
+ * q). */
+static int64_t off_chain(char c)
+{
+    return c == 'b' || c == 's' || c == 'p' || c == 'q';
 }
 
 /* Rows of the fills, option trades and option positions tables: each is one
@@ -119,6 +128,7 @@ typedef struct trade_row {
     const char *right;
     double qty, price, fee;
     const char *kind;
+    int64_t off_chain;
 } trade_row;
 
 static const hs_h5_field trade_fields[] = {
@@ -130,6 +140,7 @@ static const hs_h5_field trade_fields[] = {
     {"price", HS_H5_F64, offsetof(trade_row, price)},
     {"fee", HS_H5_F64, offsetof(trade_row, fee)},
     {"kind", HS_H5_STR, offsetof(trade_row, kind)},
+    {"off_chain", HS_H5_I64, offsetof(trade_row, off_chain)},
 };
 
 typedef struct position_row {
@@ -187,7 +198,8 @@ static int write_option_tables(hs_h5 *h, const char *g, const hs_run_series *s)
         tr[i] = (trade_row){s->ot_time[i],   s->ot_expiry[i],
                             s->ot_strike[i], right_name(s->ot_right[i]),
                             s->ot_qty[i],    s->ot_price[i],
-                            s->ot_fee[i],    kind_name(s->ot_kind[i])};
+                            s->ot_fee[i],    kind_name(s->ot_kind[i]),
+                            off_chain(s->ot_kind[i])};
     for (size_t i = 0; i < s->n_opos; i++)
         pr[i] = (position_row){s->op_time[i],        s->op_expiry[i],
                                s->op_strike[i],      right_name(s->op_right[i]),

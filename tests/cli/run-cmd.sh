@@ -181,6 +181,7 @@ expect 0 "options on replayed chains" -- "$bin" run "$tmp/opt.ini" -o "$tmp/o1.h
 grep_out "replay noted" "replayed from the store"
 if h5dump -a /modeled_data "$tmp/o1.h5" | grep -q "(0): 0"; then ok "replay: modeled_data = 0"; else bad "replay: modeled_data"; fi
 if h5dump -H -d /runs/puts/option_trades "$tmp/o1.h5" | grep -q '"strike"'; then ok "option trades table"; else bad "option trades table"; fi
+if h5dump -H -d /runs/puts/option_trades "$tmp/o1.h5" | grep -q '"off_chain"'; then ok "option trades: off_chain column"; else bad "option trades: off_chain column"; fi
 expect 0 "options on modeled chains" -- "$bin" run "$tmp/opt.ini" -o "$tmp/o2.h5" --set options.chains=model
 grep_out "modeled noted" "MODELED"
 if h5dump -a /modeled_data "$tmp/o2.h5" | grep -q "(0): 1"; then ok "model: modeled_data = 1"; else bad "model: modeled_data"; fi
