@@ -187,18 +187,22 @@ typedef struct hs_hedge_flow {
     double traded;  /* notional traded, at reference prices */
 } hs_hedge_flow;
 
-/* The open part of a live step on a bar (open, close) with `rate` the
- * funding rate settled in it (> 0: longs pay): the position carried from
- * the previous close `prev` is marked to the open (`carried` = 0 on the
- * first live step: nothing is carried), the pending order fills at the open
- * (fill rule HS_FILL_NEXT_OPEN; its fill in *fill), the position is marked
- * to the close, funding accrues on it, and pnl + funding - costs go to cash.
- * Sets every field of *out.  Returns 1 if an order filled, else 0.
- * `asset`, `t` index the exec context's statistics. */
+/* The open part of a live step on a bar (open, close) with `fund` the
+ * funding settlements inside it (hs_panel_settlements; rates > 0: longs
+ * pay): the position carried from the previous close `prev` is marked to
+ * the open (`carried` = 0 on the first live step: nothing is carried), the
+ * pending order fills at the open (fill rule HS_FILL_NEXT_OPEN; its fill in
+ * *fill), the position is marked to the close, each settlement is charged
+ * on that position (held from the open) at the price of its time inside
+ * the bar (hs_bar_price_at), and pnl + funding - costs go to cash.  An
+ * order filled at this bar's close (hs_hedge_order with `at_close`) comes
+ * after the bar's settlements.  Sets every field of *out.  Returns 1 if an
+ * order filled, else 0.  `asset`, `t` index the exec context's
+ * statistics. */
 int hs_hedge_open(hs_hedge_account *a, const hs_exec *ex, size_t asset,
                   size_t t, int carried, double prev, double open,
-                  double close, double rate, hs_hedge_flow *out,
-                  hs_fill *fill);
+                  double close, const hs_settlements *fund,
+                  hs_hedge_flow *out, hs_fill *fill);
 
 /* An order to move the position to `target` (whole contracts) at the close
  * `close` of step t.  Orders smaller than half a contract are dropped.

@@ -610,9 +610,10 @@ int hs_engine_step(hs_engine *e)
     const int real = p->state[ih] == HS_BAR_OK;
     const double waiting = real ? 0 : e->hedge.pending;
     e->hedge.pending -= waiting;
+    hs_settlements fund;
+    hs_panel_settlements(p, t, (size_t)c->hedge, &fund);
     if (hs_hedge__open(&e->hedge, c->exec, (size_t)c->hedge, t,
-                       t > c->live_from, prev, open, close, p->funding[ih],
-                       &hf, &f))
+                       t > c->live_from, prev, open, close, &fund, &hf, &f))
         record_fill(e, t, &f);
     e->hedge.pending += waiting;
 
