@@ -778,6 +778,73 @@ START_TEST(test_errors)
 END_TEST
 
 
+/* ------------------------------------------------------- data notes */
+
+/* What the book did with each asset, in the notes (hs_book_note_assets).
+ * Ten daily steps from 2021-01-01, live from step 2, min_history 3, fill
+ * at the next open:
+ *   S0 trades throughout: held from step 3 (bought at the open after the
+ *     first live close), no note;
+ *   S1 lists on step 4 (2021-01-05): eligible at step 6 (3 bars), bought
+ *     at step 7's open: "joined the book on 2021-01-08";
+ *   S2 has two rows, steps 8 and 9: never held, 2 bars of 3 needed;
+ *   S3 has data only before the live window (steps 0-1): not listed in it;
+ *   S4 trades until step 5 (2021-01-06), then its data ends: delisted,
+ *     sold at its last close on step 6 (unknown) or at the close of step 5
+ *     (known). */
+START_TEST(test_book_notes)
+{
+    enum { N = 10, NA = 5 };
+    double close[NA * N];
+    for (size_t a = 0; a < NA; a++)
+        for (size_t t = 0; t < N; t++) {
+            int bar = a == 0 || (a == 1 && t >= 4) || (a == 2 && t >= 8) ||
+                      (a == 3 && t <= 1) || (a == 4 && t <= 5);
+            close[a * N + t] = bar ? 100 + (double)(a + t) : NAN;
+        }
+    const int64_t t0 = 1609459200000LL; /* 2021-01-01 */
+    const int idx[NA] = {0, 1, 2, 3, 4};
+    for (int known = 0; known <= 1; known++) {
+        hs_panel *p = panel_from(N, NA, t0, DAY, close, NULL);
+        p->delisted[4] = 1; /* (as the loader marks an early end) */
+        hs_exec *ex = exec_fixed(p, 0, 0, HS_FILL_NEXT_OPEN);
+        hs_book_opts o = book_opts(NA, idx, HS_WEIGHTS_EQUAL,
+                                   HS_REBAL_DAILY, 2);
+        o.min_history = 3;
+        o.delisting = known ? HS_DELIST_KNOWN : HS_DELIST_UNKNOWN;
+        hs_book *b = build_ok(p, ex, &o);
+        hs_book_note_assets(b, p);
+        hs_book_note_assets(b, p); /* each line once */
+        const char *want[] = {
+            "S1: joined the book on 2021-01-08 (first bar 2021-01-05)\n",
+            "S2: never held (only 2 bars before the end of the window, 3 of "
+            "history needed)\n",
+            "S3: never held (not listed in the window)\n",
+            known ? "S4: delisted on 2021-01-06 (its last bar), sold at the "
+                    "close of that bar (delisting = known)\n"
+                  : "S4: delisted on 2021-01-06 (its last bar), sold at that "
+                    "close on the next step, 2021-01-07 (delisting = "
+                    "unknown)\n"};
+        for (size_t i = 0; i < 4; i++) {
+            const char *at = strstr(p->notes, want[i]);
+            ck_assert_msg(at != NULL, "missing '%s' in:\n%s", want[i],
+                          p->notes);
+            ck_assert_ptr_null(strstr(at + 1, want[i]));
+        }
+        ck_assert_ptr_null(strstr(p->notes, "S0"));
+        /* The notes are true: S1 first held at step 7, S4 sold. */
+        ck_assert(b->qty[6 * NA + 1] == 0 && b->qty[7 * NA + 1] > 0);
+        ck_assert(b->qty[5 * NA + 4] == 0 ? known : b->qty[5 * NA + 4] > 0);
+        ck_assert(b->qty[6 * NA + 4] == 0);
+        for (size_t t = 0; t < N; t++)
+            ck_assert(b->qty[t * NA + 2] == 0 && b->qty[t * NA + 3] == 0);
+        hs_book_free(b);
+        hs_exec_free(ex);
+        hs_panel_free(p);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------- the hedge account */
 
 /* Fee 10 bps, slippage 5 bps, next-open fills.  Step 1: a short of 2
@@ -1711,6 +1778,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_equity_identity);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_hedge_open);
+    tcase_add_test(tc, test_book_notes);
     tcase_add_test(tc, test_hedge_funding_settlements);
     tcase_add_test(tc, test_hedge_order);
     tcase_add_test(tc, test_option_settlement);

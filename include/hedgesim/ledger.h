@@ -123,6 +123,7 @@ typedef struct hs_book {
                           * (rebalance due, a known delisting, a gap) */
     hs_beta_input beta_input;
     hs_delisting delisting;
+    size_t min_history;
 } hs_book;
 
 /* One run's positions in the book (the engine keeps one per run). */
@@ -166,6 +167,19 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
 int hs_book_build(hs_book **out, const hs_panel *panel, const hs_exec *exec,
                   const hs_book_opts *opts);
 void hs_book_free(hs_book *b);
+
+/* Data notes on what the book did with its assets over the live window
+ * (docs/concepts.md), appended to `p`'s notes (the panel `b` was built on),
+ * each line once:
+ *   "X: never held (not listed in the window)"
+ *   "X: never held (only N bars before the end of the window, M of history
+ *    needed)"
+ *   "X: joined the book on DATE (first bar DATE)" when the book first holds
+ *    X after the step it first holds anything;
+ *   "X: delisted on DATE (its last bar), sold at the close of that bar
+ *    (delisting = known)", or "... sold at its last close on the next step,
+ *    DATE (delisting = unknown)" for a held asset whose data ends. */
+void hs_book_note_assets(const hs_book *b, hs_panel *p);
 
 /* ------------------------------------------------------ the hedge account
  * A perp (or any linear instrument marked to market every step) held in a

@@ -821,10 +821,8 @@ int hs_market_load_history(hs_store *store, const hs_history_opts *o,
                 p->state[i] = HS_BAR_FILLED;
             }
         } else if (p->delisted[a] && p->last[a] < (int32_t)n_steps - 1) {
-            hs_panel_note(p, "%s: data ends %s (delisted); sold at its last "
-                             "close",
-                          p->symbol[a],
-                          hs_cal_format_time(p->time[p->last[a]], buf[0], 32));
+            /* A delisting: what the book did about it is its note
+             * (hs_book_note_assets). */
         } else {
             p->delisted[a] = 0;
         }

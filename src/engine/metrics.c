@@ -378,6 +378,7 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
             m++;
         }
     out->total_return = m ? growth - 1.0 : NAN;
+    out->years = (double)m / A;
     if (m == 0)
         out->ann_return = NAN;
     else if (growth <= 0)
@@ -413,4 +414,9 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
                      eq * per_year
                : NAN;
     return 0;
+}
+
+double hs_metric_annual_shown(double ann, double years)
+{
+    return years >= 1 ? ann : NAN;
 }

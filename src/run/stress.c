@@ -377,15 +377,12 @@ int hs_stress_row_compute(const hs_plan *pl, size_t i, hs_stress_row *r)
     r->warmup = (int64_t)lf;
     r->ret_hedged = m->total_return;
     r->ret_unhedged = total(ru, n);
-    /* Annualised only over at least a year: a month's return raised to
-     * the twelfth power says nothing. */
-    r->ann_hedged = r->ann_unhedged = NAN;
-    if ((double)n >= A) {
-        r->ann_hedged = m->ann_return;
-        r->ann_unhedged = r->ret_unhedged > -1
-                              ? pow(1.0 + r->ret_unhedged, A / (double)n) - 1
-                              : -1.0;
-    }
+    /* Annualised only over at least a year (hs_metric_annual_shown). */
+    r->ann_hedged = hs_metric_annual_shown(m->ann_return, (double)n / A);
+    r->ann_unhedged = hs_metric_annual_shown(
+        r->ret_unhedged > -1 ? pow(1.0 + r->ret_unhedged, A / (double)n) - 1
+                             : -1.0,
+        (double)n / A);
     r->mdd_hedged = m->max_drawdown;
     r->mdd_unhedged = drawdown(ru, n);
     r->worst_hedged = worst(se->ret + lf, p->time + lf, n,

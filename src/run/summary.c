@@ -2,6 +2,7 @@
 #include "hedgesim/summary.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/hedgesim.h"
+#include "hedgesim/metrics.h"
 #include "hedgesim/strategy.h"
 #include "results_int.h"
 
@@ -46,7 +47,7 @@ void hs_summary_run_row_fill(hs_summary_run_row *row, const hs_run_spec *spec,
     row->hedge_effectiveness = m->hedge_effectiveness;
     row->tracking_error = m->tracking_error;
     row->residual_beta = m->residual_beta;
-    row->ann_return = m->ann_return;
+    row->ann_return = hs_metric_annual_shown(m->ann_return, m->years);
     row->ann_vol = m->ann_vol;
     row->sharpe = m->sharpe;
     row->max_drawdown = m->max_drawdown;
