@@ -81,6 +81,7 @@ static int write_metrics(hs_h5 *h, const char *group, const hs_metrics *m)
         {"premium", m->premium},
         {"hedge_cost_drag", m->hedge_cost_drag},
         {"total_return", m->total_return},
+        {"years", m->years},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if ((rc = hs_h5_attr_f64(h, group, f[i].name, f[i].v)))

@@ -34,6 +34,7 @@ const hs_h5_field hs_summary_run_fields[] = {
     RUN_FIELD(premium, HS_H5_F64),
     RUN_FIELD(hedge_cost_drag, HS_H5_F64),
     RUN_FIELD(total_return, HS_H5_F64),
+    RUN_FIELD(years, HS_H5_F64),
 };
 #undef RUN_FIELD
 const size_t hs_summary_run_n_fields =
@@ -62,6 +63,7 @@ void hs_summary_run_row_fill(hs_summary_run_row *row, const hs_run_spec *spec,
     row->premium = m->premium;
     row->hedge_cost_drag = m->hedge_cost_drag;
     row->total_return = m->total_return;
+    row->years = m->years;
 }
 
 int hs_summary_print_plan(FILE *fp, hs_summary_format format,
