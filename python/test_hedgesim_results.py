@@ -24,7 +24,8 @@ STRESS = os.environ.get("HS_RESULTS_STRESS")
 METRICS = ["hedge_effectiveness", "tracking_error", "residual_beta",
            "ann_return", "ann_vol", "sharpe", "max_drawdown", "var95",
            "cvar95", "var99", "cvar99", "turnover", "fees", "slippage",
-           "funding", "premium", "hedge_cost_drag", "total_return"]
+           "funding", "premium", "hedge_cost_drag", "total_return",
+           "years"]
 
 
 def same(a, b):

@@ -322,6 +322,91 @@ START_TEST(test_fill_timing)
 }
 END_TEST
 
+/* beta_input = proforma (docs/concepts.md): the beta at step t is the OLS
+ * slope, over the estimator's window (the last 10 steps with an
+ * observation), of the benchmark's return against the return of the
+ * weights decided at the close of t applied to each asset's return.  Three
+ * assets, equal weights rebalanced daily at the close, so the decided
+ * weights are 1/3 each once A2 (listed at step 15, min_history 6) is
+ * eligible from step 20, 1/2 on A0 and A1 before; a step where a decided
+ * asset has no bar renormalises over the others.  Hand computation below
+ * from the panel's closes only; checked at every step from the first full
+ * window to the last but one (the final step decides no orders, so its
+ * holdings are the drifted ones).  Around the listing proforma differs from
+ * target, whose y at u uses the weights decided at u - 1. */
+START_TEST(test_beta_input_proforma)
+{
+    const double beta[3] = {0.8, 1.2, 1.6};
+    const int idx[3] = {0, 1, 2};
+    const size_t n = 40, lf = 25, W = 10, na = 5;
+    hs_panel *p = fix_panel(n, 3, beta, 0.02, 0, 17);
+    for (size_t t = 0; t < 15; t++) { /* A2 lists at step 15 */
+        size_t i = t * na + 2;
+        p->state[i] = HS_BAR_ABSENT;
+        p->open[i] = p->high[i] = p->low[i] = p->close[i] = NAN;
+    }
+    hs_panel_finish(p);
+    double got[2][40];
+    for (int in = 0; in < 2; in++) {
+        hs_context_opts o = fix_ctx_opts(3, idx, lf, 0, 0, HS_FILL_CLOSE);
+        o.book.min_history = 6;
+        o.book.beta_input = in ? HS_BETA_INPUT_PROFORMA : HS_BETA_INPUT_TARGET;
+        hs_context *ctx = NULL;
+        ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+        hs_run_spec spec = fix_spec(&fixed_type, &hs_beta_ols);
+        hs_values_set(&spec.beta_params, "window", "10", "test");
+        hs_engine *e = NULL;
+        ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+        run_ok(e);
+        memcpy(got[in], hs_engine_series(e)->beta, n * sizeof(double));
+        hs_engine_free(e);
+        hs_context_free(ctx);
+    }
+    size_t checked = 0;
+    for (size_t t = 6; t + 1 < n; t++) {
+        /* decided at t: A0, A1, and A2 once eligible (t >= 20) */
+        const size_t k = t >= 20 ? 3 : 2;
+        double xs[40], ys[40];
+        size_t m = 0;
+        for (size_t u = t; u >= 1 && m < W; u--) {
+            double sum = 0;
+            size_t cnt = 0;
+            for (size_t a = 0; a < k; a++) {
+                size_t i = u * na + a;
+                if (p->state[i] != HS_BAR_OK || p->state[i - na] != HS_BAR_OK)
+                    continue;
+                sum += p->close[i] / p->close[i - na] - 1;
+                cnt++;
+            }
+            xs[m] = p->close[u * na + 3] / p->close[(u - 1) * na + 3] - 1;
+            ys[m++] = sum / (double)cnt;
+        }
+        if (m < W)
+            continue;
+        double mx = 0, my = 0, sxy = 0, sxx = 0;
+        for (size_t j = 0; j < W; j++) {
+            mx += xs[j] / (double)W;
+            my += ys[j] / (double)W;
+        }
+        for (size_t j = 0; j < W; j++) {
+            sxy += (xs[j] - mx) * (ys[j] - my);
+            sxx += (xs[j] - mx) * (xs[j] - mx);
+        }
+        ck_assert_msg(fabs(got[1][t] - sxy / sxx) < 1e-12,
+                      "step %zu: proforma beta %.17g, by hand %.17g", t,
+                      got[1][t], sxy / sxx);
+        checked++;
+    }
+    ck_assert_uint_eq(checked, 40 - 1 - 10);
+    /* At step 22 the window holds steps 13..22: A2 in proforma's y from
+     * 16 on, in target's only from 21 (decided at 20). */
+    ck_assert(fabs(got[1][22] - got[0][22]) > 1e-6);
+    /* Before A2 is eligible both are the 50/50 basket of the same window. */
+    hs_ck_near(got[1][18], got[0][18], 1e-12);
+    hs_panel_free(p);
+}
+END_TEST
+
 /* No look-ahead: change every bar after step k (prices, volumes, funding);
  * every decision made at or before k, and everything recorded up to k, is
  * unchanged, for every strategy, estimator and cost model. */
@@ -1177,6 +1262,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_perfect_hedge_is_flat);
     tcase_add_test(tc, test_golden_hand_computed);
     tcase_add_test(tc, test_fill_timing);
+    tcase_add_test(tc, test_beta_input_proforma);
     tcase_add_test(tc, test_no_lookahead);
     tcase_add_test(tc, test_view_has_no_future);
     tcase_add_test(tc, test_step_by_step_and_iterover);

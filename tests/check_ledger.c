@@ -787,6 +787,73 @@ START_TEST(test_errors)
 END_TEST
 
 
+/* ------------------------------------------------------- data notes */
+
+/* What the book did with each asset, in the notes (hs_book_note_assets).
+ * Ten daily steps from 2021-01-01, live from step 2, min_history 3, fill
+ * at the next open:
+ *   S0 trades throughout: held from step 3 (bought at the open after the
+ *     first live close), no note;
+ *   S1 lists on step 4 (2021-01-05): eligible at step 6 (3 bars), bought
+ *     at step 7's open: "joined the book on 2021-01-08";
+ *   S2 has two rows, steps 8 and 9: never held, 2 bars of 3 needed;
+ *   S3 has data only before the live window (steps 0-1): not listed in it;
+ *   S4 trades until step 5 (2021-01-06), then its data ends: delisted,
+ *     sold at its last close on step 6 (unknown) or at the close of step 5
+ *     (known). */
+START_TEST(test_book_notes)
+{
+    enum { N = 10, NA = 5 };
+    double close[NA * N];
+    for (size_t a = 0; a < NA; a++)
+        for (size_t t = 0; t < N; t++) {
+            int bar = a == 0 || (a == 1 && t >= 4) || (a == 2 && t >= 8) ||
+                      (a == 3 && t <= 1) || (a == 4 && t <= 5);
+            close[a * N + t] = bar ? 100 + (double)(a + t) : NAN;
+        }
+    const int64_t t0 = 1609459200000LL; /* 2021-01-01 */
+    const int idx[NA] = {0, 1, 2, 3, 4};
+    for (int known = 0; known <= 1; known++) {
+        hs_panel *p = panel_from(N, NA, t0, DAY, close, NULL);
+        p->delisted[4] = 1; /* (as the loader marks an early end) */
+        hs_exec *ex = exec_fixed(p, 0, 0, HS_FILL_NEXT_OPEN);
+        hs_book_opts o = book_opts(NA, idx, HS_WEIGHTS_EQUAL,
+                                   HS_REBAL_DAILY, 2);
+        o.min_history = 3;
+        o.delisting = known ? HS_DELIST_KNOWN : HS_DELIST_UNKNOWN;
+        hs_book *b = build_ok(p, ex, &o);
+        hs_book_note_assets(b, p);
+        hs_book_note_assets(b, p); /* each line once */
+        const char *want[] = {
+            "S1: joined the book on 2021-01-08 (first bar 2021-01-05)\n",
+            "S2: never held (only 2 bars before the end of the window, 3 of "
+            "history needed)\n",
+            "S3: never held (not listed in the window)\n",
+            known ? "S4: delisted on 2021-01-06 (its last bar), sold at the "
+                    "close of that bar (delisting = known)\n"
+                  : "S4: delisted on 2021-01-06 (its last bar), sold at that "
+                    "close on the next step, 2021-01-07 (delisting = "
+                    "unknown)\n"};
+        for (size_t i = 0; i < 4; i++) {
+            const char *at = strstr(p->notes, want[i]);
+            ck_assert_msg(at != NULL, "missing '%s' in:\n%s", want[i],
+                          p->notes);
+            ck_assert_ptr_null(strstr(at + 1, want[i]));
+        }
+        ck_assert_ptr_null(strstr(p->notes, "S0"));
+        /* The notes are true: S1 first held at step 7, S4 sold. */
+        ck_assert(b->qty[6 * NA + 1] == 0 && b->qty[7 * NA + 1] > 0);
+        ck_assert(b->qty[5 * NA + 4] == 0 ? known : b->qty[5 * NA + 4] > 0);
+        ck_assert(b->qty[6 * NA + 4] == 0);
+        for (size_t t = 0; t < N; t++)
+            ck_assert(b->qty[t * NA + 2] == 0 && b->qty[t * NA + 3] == 0);
+        hs_book_free(b);
+        hs_exec_free(ex);
+        hs_panel_free(p);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------- the hedge account */
 
 /* Fee 10 bps, slippage 5 bps, next-open fills.  Step 1: a short of 2
@@ -800,14 +867,25 @@ END_TEST
  * Step 2: carried from 101, bar 99 -> 100, rate -0.0005 (shorts pay):
  *   P&L -2 * (99 - 101) + -2 * (100 - 99) = 2; funding 2 * 100 * -0.0005 =
  *   -0.1; cash 1.896102 + 1.9 = 3.796102. */
+/* One settlement at the close of the bar [0, DAY) with rate `r`. */
+static const int64_t one_day[1] = {DAY};
+static hs_settlements at_close(const double *r)
+{
+    hs_settlements st = {.n = 1, .time = one_day, .rate = r, .t0 = 0,
+                         .t1 = DAY};
+    return st;
+}
+
 START_TEST(test_hedge_open)
 {
+    const double r1 = 0.001, r2 = -0.0005;
+    const hs_settlements s1 = at_close(&r1), s2 = at_close(&r2);
     hs_panel *p = drift_panel(10, 1577836800000LL, DAY);
     hs_exec *ex = exec_fixed(p, 10, 5, HS_FILL_NEXT_OPEN);
     hs_hedge_account a = {.qty = 0, .pending = -2, .cash = 0};
     hs_hedge_flow f;
     hs_fill fill;
-    ck_assert_int_eq(hs_hedge_open(&a, ex, 0, 5, 0, 100, 102, 101, 0.001, &f,
+    ck_assert_int_eq(hs_hedge_open(&a, ex, 0, 5, 0, 100, 102, 101, &s1, &f,
                                    &fill),
                      1);
     hs_ck_near(fill.price, 101.949, 1e-12);
@@ -819,7 +897,7 @@ START_TEST(test_hedge_open)
     hs_ck_near(a.cash, 1.896102, 1e-12);
     ck_assert(a.qty == -2 && a.pending == 0);
 
-    ck_assert_int_eq(hs_hedge_open(&a, ex, 0, 6, 1, 101, 99, 100, -0.0005, &f,
+    ck_assert_int_eq(hs_hedge_open(&a, ex, 0, 6, 1, 101, 99, 100, &s2, &f,
                                    &fill),
                      0);
     hs_ck_near(f.pnl, 2, 1e-12);
@@ -829,9 +907,71 @@ START_TEST(test_hedge_open)
 
     /* A long pays positive funding: -(3) * 100 * 0.001 = -0.3. */
     hs_hedge_account l = {.qty = 3, .pending = 0, .cash = 0};
-    hs_hedge_open(&l, ex, 0, 6, 1, 100, 100, 100, 0.001, &f, &fill);
+    hs_hedge_open(&l, ex, 0, 6, 1, 100, 100, 100, &s1, &f, &fill);
     hs_ck_near(f.funding, -0.3, 1e-12);
     hs_ck_near(l.cash, -0.3, 1e-12);
+    hs_exec_free(ex);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Funding per settlement (docs/concepts.md).  A daily bar opens at 100
+ * and closes at 106, with settlements at 00:00 (+0.001), 08:00 (+0.002)
+ * and 16:00 (-0.0005): priced on the line from the open to the close,
+ * at 100, 100 + 6/3 = 102 and 100 + 12/3 = 104.  Per unit short:
+ *   100 * 0.001 + 102 * 0.002 + 104 * -0.0005 = 0.1 + 0.204 - 0.052
+ *   = 0.252 received (longs pay positive rates).
+ * fill = next_open: an order of -2 fills at the open, before the 00:00
+ *   settlement: the short of 2 receives 2 * 0.252 = 0.504.
+ * fill = close: the account holds -1 through the bar and orders -2 at its
+ *   close: the bar's settlements are charged on -1 (0.252); the new
+ *   position is held from the next bar's open, whose 00:00 settlement
+ *   (+0.001, bar 106 -> 100: 106) it pays on: 2 * 106 * 0.001 = 0.212.
+ * (Charging all three at the close, as before, would give 2 * 106 *
+ * 0.0025 = 0.53 for the first case.) */
+START_TEST(test_hedge_funding_settlements)
+{
+    hs_panel *p = drift_panel(10, 1577836800000LL, DAY);
+    const int64_t d0 = 1577836800000LL, H = 3600000;
+    const int64_t when[3] = {d0, d0 + 8 * H, d0 + 16 * H};
+    const double rate[3] = {0.001, 0.002, -0.0005};
+    const hs_settlements st = {.n = 3, .time = when, .rate = rate, .t0 = d0,
+                               .t1 = d0 + DAY};
+    hs_ck_near(hs_bar_price_at(100, 106, d0, d0 + DAY, when[1]), 102, 1e-13);
+    hs_ck_near(hs_bar_price_at(100, 106, d0, d0 + DAY, when[2]), 104, 1e-13);
+    ck_assert(hs_bar_price_at(100, 106, d0, d0 + DAY, d0 - H) == 100);
+    ck_assert(hs_bar_price_at(100, 106, d0, d0 + DAY, d0 + DAY) == 106);
+    hs_hedge_flow f;
+    hs_fill fill;
+
+    /* next_open: the pending -2 fills at the open, held at all three. */
+    hs_exec *ex = exec_fixed(p, 0, 0, HS_FILL_NEXT_OPEN);
+    hs_hedge_account a = {.qty = 0, .pending = -2, .cash = 0};
+    ck_assert_int_eq(hs_hedge_open(&a, ex, 0, 5, 1, 100, 100, 106, &st, &f,
+                                   &fill),
+                     1);
+    hs_ck_near(f.funding, 0.504, 1e-13);
+    hs_ck_near(f.pnl, -12, 1e-12);
+    hs_ck_near(a.cash, -12 + 0.504, 1e-12);
+    hs_exec_free(ex);
+
+    /* close: -1 through the bar, -2 from its close. */
+    ex = exec_fixed(p, 0, 0, HS_FILL_CLOSE);
+    hs_hedge_account c = {.qty = -1, .pending = 0, .cash = 0};
+    ck_assert_int_eq(hs_hedge_open(&c, ex, 0, 5, 1, 100, 100, 106, &st, &f,
+                                   &fill),
+                     0);
+    hs_ck_near(f.funding, 0.252, 1e-13);
+    ck_assert_int_eq(hs_hedge_order(&c, ex, 0, 5, -2, 1, 106, 1, &f, &fill),
+                     1);
+    ck_assert(c.qty == -2);
+    hs_ck_near(f.funding, 0.252, 1e-13); /* the close's fill pays none */
+    const int64_t next[1] = {d0 + DAY};
+    const double next_rate[1] = {0.001};
+    const hs_settlements st2 = {.n = 1, .time = next, .rate = next_rate,
+                                .t0 = d0 + DAY, .t1 = d0 + 2 * DAY};
+    hs_hedge_open(&c, ex, 0, 6, 1, 106, 106, 100, &st2, &f, &fill);
+    hs_ck_near(f.funding, 0.212, 1e-13);
     hs_exec_free(ex);
     hs_panel_free(p);
 }
@@ -1647,6 +1787,8 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_equity_identity);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_hedge_open);
+    tcase_add_test(tc, test_book_notes);
+    tcase_add_test(tc, test_hedge_funding_settlements);
     tcase_add_test(tc, test_hedge_order);
     tcase_add_test(tc, test_option_settlement);
     tcase_add_test(tc, test_option_fee_cap);

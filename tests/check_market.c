@@ -209,7 +209,9 @@ START_TEST(test_listing_gap_delisting)
     ck_assert_int_eq(p->state[1 * na + 0], HS_BAR_ABSENT);
     ck_assert_int_eq(p->state[8 * na + 0], HS_BAR_ABSENT);
     ck_assert(isnan(p->close[8 * na + 0]));
-    ck_assert_ptr_nonnull(strstr(p->notes, "D1"));
+    /* (what the book did about it is the book's note, hs_book_note_assets:
+     * the loader claims no sale) */
+    ck_assert_ptr_null(strstr(p->notes, "sold"));
     /* D2: lists 01-03 (step 4), gap on 01-05 (step 6) carried with 51. */
     ck_assert_int_eq(p->first[1], 4);
     ck_assert_int_eq(p->state[6 * na + 1], HS_BAR_FILLED);
@@ -244,12 +246,60 @@ START_TEST(test_funding_placement)
     const size_t na = 2;
     hs_ck_near(p->funding[0 * na + 1], 0.0003, 1e-15); /* constant: 3 x 1bp */
     hs_ck_near(p->funding[1 * na + 1], 0.006, 1e-15);  /* .001+.002+.003 */
-    hs_ck_near(p->funding[2 * na + 1], -0.004, 1e-15);
-    /* After the series ends (01-03 00:00, next due 08:00): constant again. */
+    /* After the series ends (01-03 00:00, next due 08:00): constant again,
+     * from 01-03 08:00. */
+    hs_ck_near(p->funding[2 * na + 1], -0.004 + 0.0002, 1e-15);
     hs_ck_near(p->funding[3 * na + 1], 0.0003, 1e-15);
     ck_assert_ptr_nonnull(strstr(p->notes, "no funding in the store after"));
     hs_ck_near(p->funding[1 * na + 0], 0, 0); /* spot: none */
+
+    /* One by one: each in its bar, at its time, with its rate. */
+    const int64_t H = 3600000;
+    const struct {
+        size_t t;
+        double rate[3];
+    } want[4] = {{0, {0.0001, 0.0001, 0.0001}},
+                 {1, {0.001, 0.002, 0.003}},
+                 {2, {-0.004, 0.0001, 0.0001}},
+                 {3, {0.0001, 0.0001, 0.0001}}};
+    ck_assert_uint_eq(p->n_settle, 12);
+    for (size_t i = 0; i < 4; i++) {
+        hs_settlements st;
+        hs_panel_settlements(p, want[i].t, 1, &st);
+        ck_assert_uint_eq(st.n, 3);
+        ck_assert(st.t0 == p->time[want[i].t] &&
+                  st.t1 == p->time[want[i].t] + 24 * H);
+        for (size_t k = 0; k < 3; k++) {
+            ck_assert(st.time[k] == st.t0 + (int64_t)(8 * k) * H);
+            hs_ck_near(st.rate[k], want[i].rate[k], 1e-18);
+        }
+        hs_panel_settlements(p, want[i].t, 0, &st);
+        ck_assert_uint_eq(st.n, 0); /* spot: none */
+    }
+
+    /* A cut of steps 2..3 keeps them (a stress window's panel). */
+    hs_panel *c = NULL;
+    ck_assert_int_eq(hs_panel_cut(p, 2, 3, &c), 0);
+    ck_assert_uint_eq(c->n_steps, 2);
+    ck_assert_uint_eq(c->n_settle, 6);
+    hs_settlements cs;
+    hs_panel_settlements(c, 0, 1, &cs);
+    ck_assert(cs.n == 3 && cs.time[0] == T("2021-01-03") &&
+              cs.rate[0] == -0.004);
+    hs_ck_near(c->funding[1 * na + 1], 0.0003, 1e-15);
+    hs_panel_free(c);
+    ck_assert_int_eq(hs_panel_cut(p, 3, 4, &c), HS_EINVAL);
+    ck_assert_ptr_null(c);
     hs_panel_free(p);
+
+    /* Constant funding needs a positive interval. */
+    o.funding = HS_FUNDING_CONSTANT;
+    o.funding_hours = 0;
+    ck_assert_int_eq(hs_market_load_history(s, &o, &p), HS_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "funding_hours"));
+    ck_assert_ptr_null(p);
+    o.funding_hours = 8;
+    o.funding = HS_FUNDING_AUTO;
 
     /* funding = store: the series must cover the window at both ends. */
     o.funding = HS_FUNDING_STORE;

@@ -164,7 +164,7 @@ START_TEST(test_run_fields)
         "run", "type", "hedge_effectiveness", "tracking_error",
         "residual_beta", "ann_return", "ann_vol", "sharpe", "max_drawdown",
         "var95", "cvar95", "var99", "cvar99", "turnover", "fees", "slippage",
-        "funding", "premium", "hedge_cost_drag", "total_return"};
+        "funding", "premium", "hedge_cost_drag", "total_return", "years"};
     ck_assert_uint_eq(hs_summary_run_n_fields, sizeof want / sizeof want[0]);
     for (size_t k = 0; k < hs_summary_run_n_fields; k++)
         ck_assert_str_eq(hs_summary_run_fields[k].name, want[k]);
@@ -188,6 +188,13 @@ START_TEST(test_run_fields)
                sizeof v);
         ck_assert(v == (double)(k - 2) + 0.5);
     }
+    /* Under a year of returns, no annualised figure; the total stays. */
+    m.years = 0.99;
+    hs_summary_run_row_fill(&r, &spec, &m);
+    ck_assert(isnan(r.ann_return) && r.total_return == m.total_return);
+    m.years = 1;
+    hs_summary_run_row_fill(&r, &spec, &m);
+    ck_assert(r.ann_return == m.ann_return);
 }
 END_TEST
 

@@ -62,6 +62,14 @@ extern const hs_beta_type hs_beta_downside;
 /* NULL-terminated registry of the built-in estimators. */
 extern const hs_beta_type *const hs_beta_types[];
 
+/* The memory of an estimator for these parameters: the number of finite
+ * observations its value depends on (the last ones), or 0 when it depends
+ * on all it has seen.  `ols` and `downside` remember their `window`;
+ * `ewma`, `kalman` and plug-ins everything.  A fresh estimator fed the last
+ * `memory` finite observations reports what one fed the whole series
+ * does (to rounding): beta_input = proforma replays only those. */
+size_t hs_beta_memory(const hs_beta_type *t, const hs_values *v);
+
 /* Find an estimator by name (borrowed pointer to a constant), or NULL. */
 const hs_beta_type *hs_beta_find(const char *name);
 

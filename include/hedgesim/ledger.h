@@ -136,6 +136,7 @@ typedef struct hs_book {
     double *fixed;    /* [n_assets] */
     hs_book_state work;
     double *scratch;  /* [3 * n_assets] */
+    size_t min_history;
 } hs_book;
 
 
@@ -181,6 +182,19 @@ void hs_book_free(hs_book *b);
  * as hs_book_build. */
 int hs_book_refresh(hs_book *b, const hs_panel *panel, const hs_exec *exec);
 
+/* Data notes on what the book did with its assets over the live window
+ * (docs/concepts.md), appended to `p`'s notes (the panel `b` was built on),
+ * each line once:
+ *   "X: never held (not listed in the window)"
+ *   "X: never held (only N bars before the end of the window, M of history
+ *    needed)"
+ *   "X: joined the book on DATE (first bar DATE)" when the book first holds
+ *    X after the step it first holds anything;
+ *   "X: delisted on DATE (its last bar), sold at the close of that bar
+ *    (delisting = known)", or "... sold at its last close on the next step,
+ *    DATE (delisting = unknown)" for a held asset whose data ends. */
+void hs_book_note_assets(const hs_book *b, hs_panel *p);
+
 /* ------------------------------------------------------ the hedge account
  * A perp (or any linear instrument marked to market every step) held in a
  * margin account: no cash is paid for the position, its price P&L, funding
@@ -201,18 +215,22 @@ typedef struct hs_hedge_flow {
     double traded;  /* notional traded, at reference prices */
 } hs_hedge_flow;
 
-/* The open part of a live step on a bar (open, close) with `rate` the
- * funding rate settled in it (> 0: longs pay): the position carried from
- * the previous close `prev` is marked to the open (`carried` = 0 on the
- * first live step: nothing is carried), the pending order fills at the open
- * (fill rule HS_FILL_NEXT_OPEN; its fill in *fill), the position is marked
- * to the close, funding accrues on it, and pnl + funding - costs go to cash.
- * Sets every field of *out.  Returns 1 if an order filled, else 0.
- * `asset`, `t` index the exec context's statistics. */
+/* The open part of a live step on a bar (open, close) with `fund` the
+ * funding settlements inside it (hs_panel_settlements; rates > 0: longs
+ * pay): the position carried from the previous close `prev` is marked to
+ * the open (`carried` = 0 on the first live step: nothing is carried), the
+ * pending order fills at the open (fill rule HS_FILL_NEXT_OPEN; its fill in
+ * *fill), the position is marked to the close, each settlement is charged
+ * on that position (held from the open) at the price of its time inside
+ * the bar (hs_bar_price_at), and pnl + funding - costs go to cash.  An
+ * order filled at this bar's close (hs_hedge_order with `at_close`) comes
+ * after the bar's settlements.  Sets every field of *out.  Returns 1 if an
+ * order filled, else 0.  `asset`, `t` index the exec context's
+ * statistics. */
 int hs_hedge_open(hs_hedge_account *a, const hs_exec *ex, size_t asset,
                   size_t t, int carried, double prev, double open,
-                  double close, double rate, hs_hedge_flow *out,
-                  hs_fill *fill);
+                  double close, const hs_settlements *fund,
+                  hs_hedge_flow *out, hs_fill *fill);
 
 /* An order to move the position to `target` (whole contracts) at the close
  * `close` of step t.  Orders smaller than half a contract are dropped.

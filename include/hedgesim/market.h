@@ -37,6 +37,18 @@ typedef struct hs_panel {
     uint8_t *state;                /* [n_steps * n_assets] hs_bar_state */
     double *funding; /* [n_steps * n_assets] sum of funding rates settled
                       * during the bar (perps; 0 elsewhere) */
+    /* The funding settlements one by one, so that each is charged on the
+     * position held at its time and priced then (hs_panel_settlements):
+     * those of asset a in step t are k in [settle_at[t * n_assets + a],
+     * settle_at[t * n_assets + a + 1]), at settle_time[k] (ms UTC) with
+     * rate settle_rate[k], in time order; their sum is the step's
+     * funding.  Allocated once by the history loader; NULL in a panel
+     * made otherwise (a simulated path), where a step's funding settles at
+     * its close. */
+    size_t *settle_at;     /* [n_steps * n_assets + 1], or NULL */
+    int64_t *settle_time;  /* [n_settle] */
+    double *settle_rate;   /* [n_settle] */
+    size_t n_settle;
     double *rate;    /* [n_steps] risk-free rate, annual decimal */
     int32_t *first;  /* [n_assets] first step with a real bar, or -1 */
     int32_t *last;   /* [n_assets] last step with a real bar, or -1 */
@@ -50,6 +62,12 @@ int hs_panel_new(hs_panel **out, size_t n_steps, size_t n_assets,
                  int64_t step_ms);
 void hs_panel_free(hs_panel *p);
 
+/* Steps [from, to] of `src` (from <= to < src->n_steps) as a new panel:
+ * bars, states, funding with its settlements, rates and notes; first,
+ * last and gaps recomputed (hs_panel_finish).  Caller owns. */
+int hs_panel_cut(const hs_panel *src, size_t from, size_t to,
+                 hs_panel **out);
+
 /* Index of an asset symbol in the panel, or -1. */
 int hs_panel_find(const hs_panel *p, const char *symbol);
 
@@ -59,6 +77,30 @@ void hs_panel_note(hs_panel *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* The funding settlements of asset `a` in step `t`: n of them, at time[k]
+ * with rate[k] (borrowed from the panel, or from *out itself), inside the
+ * bar that spans [t0, t1) (t1 the step's close; t0 its open, which on a
+ * calendar's grid is the close of the session before: a Monday step
+ * holds the weekend).  A panel without settlements (settle_at NULL) gives
+ * one settlement at t1 with the step's summed rate.  No allocation. */
+typedef struct hs_settlements {
+    size_t n;
+    const int64_t *time; /* [n] ms UTC */
+    const double *rate;  /* [n] fraction of notional, > 0: longs pay */
+    int64_t t0, t1;
+} hs_settlements;
+
+void hs_panel_settlements(const hs_panel *p, size_t t, size_t a,
+                          hs_settlements *out);
+
+/* The price at time `at` inside a bar that spans [t0, t1), opened at
+ * `open` and closed at `close`: interpolated linearly in time between them,
+ * `open` at or before t0 and `close` at or after t1.  What an option
+ * expiring inside a bar settles at, and what a funding settlement inside a
+ * bar is priced at (docs/concepts.md). */
+double hs_bar_price_at(double open, double close, int64_t t0, int64_t t1,
+                       int64_t at);
 
 /* Recompute first/last/delisted and fill gaps from the bars' states: every
  * HS_BAR_ABSENT step between first and last becomes HS_BAR_FILLED with the

@@ -66,7 +66,14 @@ typedef struct hs_metrics {
     double hedge_cost_drag; /* (fees + slippage + funding + premium) /
                             * mean(equity) * A / n: decimal per year */
     double total_return;   /* prod(1 + r_h) - 1 */
+    double years;          /* m / A: the length of the window in years */
 } hs_metrics;
+
+/* An annualised figure as the summaries show it (hedgesim run, /summary,
+ * hedgesim stress): `ann` over a window of at least a year (`years` >=
+ * 1), else NaN, since a month's return raised to the twelfth power says
+ * nothing; the window's total return stands next to it. */
+double hs_metric_annual_shown(double ann, double years);
 
 typedef struct hs_metrics_input {
     size_t n;              /* steps */

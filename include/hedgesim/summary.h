@@ -76,14 +76,15 @@ int hs_summary_write_h5(hs_h5 *h, const char *path, const hs_summary *t);
 /* ---- the summary of strategy runs ------------------------------------- */
 
 /* One row per run: its name and strategy type, then the metrics of
- * hs_metrics in their declaration order.  The `/summary` dataset of a run
+ * hs_metrics in their declaration order (ann_return as the summaries show
+ * it: hs_metric_annual_shown).  The `/summary` dataset of a run
  * file and `hedgesim run --json/--csv` are this table. */
 typedef struct hs_summary_run_row {
     const char *run;  /* borrowed from the run spec */
     const char *type; /* the strategy type's name */
     double hedge_effectiveness, tracking_error, residual_beta, ann_return,
         ann_vol, sharpe, max_drawdown, var95, cvar95, var99, cvar99, turnover,
-        fees, slippage, funding, premium, hedge_cost_drag, total_return;
+        fees, slippage, funding, premium, hedge_cost_drag, total_return, years;
 } hs_summary_run_row;
 
 /* The columns of hs_summary_run_row, in order. */

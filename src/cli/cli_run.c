@@ -3,6 +3,7 @@
 #include "hedgesim/calendar.h"
 #include "hedgesim/config.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/metrics.h"
 #include "hedgesim/plan.h"
 #include "hedgesim/report.h"
 #include "hedgesim/results.h"
@@ -99,9 +100,9 @@ static void print_table(const hs_config *cfg, const hs_plan *plan,
     for (size_t i = 0; i < nr; i++)
         any_premium |= hs_plan_metrics(plan, i) &&
                        hs_plan_metrics(plan, i)->premium != 0;
-    printf("\n%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", "run", "type",
-           "HE", "TE", "beta_r", "ann.ret", "max.DD", "CVaR95", "fees+slip",
-           "funding");
+    printf("\n%-14s %-18s %7s %7s %7s %8s %8s %8s %7s %11s %11s", "run",
+           "type", "HE", "TE", "beta_r", "tot.ret", "ann.ret", "max.DD",
+           "CVaR95", "fees+slip", "funding");
     printf(any_premium ? " %11s\n" : "\n", "premium");
     for (size_t i = 0; i < nr; i++) {
         const hs_run_spec *s = hs_plan_spec(plan, i);
@@ -112,11 +113,14 @@ static void print_table(const hs_config *cfg, const hs_plan *plan,
             continue;
         }
         double costs = m->fees + m->slippage;
-        printf("%-14s %-18s %7s %7s %7s %8s %8s %7s %11s %11s", s->name,
+        char tot[32];
+        printf("%-14s %-18s %7s %7s %7s %8s %8s %8s %7s %11s %11s", s->name,
                s->type->name, fmt_num(m->hedge_effectiveness, 3, b[0], 32),
                fmt_pct(m->tracking_error, b[1], 32),
                fmt_num(m->residual_beta, 3, b[2], 32),
-               fmt_pct(m->ann_return, b[3], 32),
+               fmt_pct(m->total_return, tot, 32),
+               fmt_pct(hs_metric_annual_shown(m->ann_return, m->years), b[3],
+                       32),
                fmt_pct(m->max_drawdown, b[4], 32),
                fmt_pct(m->cvar95, b[5], 32), fmt_num(costs, 0, b[6], 32),
                fmt_num(m->funding + 0.0, 0, b[7], 32));
@@ -126,10 +130,11 @@ static void print_table(const hs_config *cfg, const hs_plan *plan,
     }
     printf("\nHE hedge effectiveness 1 - Var(hedged)/Var(unhedged); TE tracking "
            "error to the target\nbeta, annualised; beta_r residual beta; "
-           "CVaR95 of one step's return; fees+slip\nand funding paid over the "
-           "run, in currency (negative funding: received);\npremium: net option "
-           "premium paid, less sales and settlements.  Definitions:\n"
-           "docs/metrics.md.\n");
+           "tot.ret the hedged return over the window,\nann.ret annualised "
+           "(n/a for a window shorter than a year); CVaR95 of one\nstep's "
+           "return; fees+slip and funding paid over the run, in currency\n"
+           "(negative funding: received); premium: net option premium paid, "
+           "less\nsales and settlements.  Definitions: docs/metrics.md.\n");
     /* Runs hedged on fewer steps than the window (an estimator that
      * warmed up late; the data notes say why). */
     for (size_t i = 0; i < nr; i++) {

@@ -68,7 +68,85 @@ void hs_panel_free(hs_panel *p)
     free(p->first);
     free(p->last);
     free(p->delisted);
+    free(p->settle_at);
+    free(p->settle_time);
+    free(p->settle_rate);
     free(p);
+}
+
+void hs_panel_settlements(const hs_panel *p, size_t t, size_t a,
+                          hs_settlements *out)
+{
+    const size_t i = t * p->n_assets + a;
+    out->t1 = p->time[t] + p->step_ms;
+    out->t0 = p->time[t];
+    if (t > 0 && p->time[t - 1] + p->step_ms < out->t0)
+        out->t0 = p->time[t - 1] + p->step_ms;
+    if (!p->settle_at) {
+        out->n = 1;
+        out->time = &out->t1;
+        out->rate = &p->funding[i];
+        return;
+    }
+    out->n = p->settle_at[i + 1] - p->settle_at[i];
+    out->time = p->settle_time + p->settle_at[i];
+    out->rate = p->settle_rate + p->settle_at[i];
+}
+
+double hs_bar_price_at(double open, double close, int64_t t0, int64_t t1,
+                       int64_t at)
+{
+    if (at >= t1)
+        return close;
+    double frac = at <= t0 ? 0 : (double)(at - t0) / (double)(t1 - t0);
+    return open + (close - open) * frac;
+}
+
+int hs_panel_cut(const hs_panel *src, size_t from, size_t to,
+                 hs_panel **out)
+{
+    const size_t na = src->n_assets;
+    hs_panel *p = NULL;
+    *out = NULL;
+    if (from > to || to >= src->n_steps)
+        return hs_error_set(HS_EINVAL, "steps %zu..%zu of a %zu-step panel",
+                            from, to, src->n_steps);
+    const size_t n = to - from + 1;
+    int rc = hs_panel_new(&p, n, na, src->step_ms);
+    if (rc)
+        return rc;
+    memcpy(p->symbol, src->symbol, na * sizeof *p->symbol);
+    memcpy(p->time, src->time + from, n * sizeof *p->time);
+    memcpy(p->rate, src->rate + from, n * sizeof *p->rate);
+    double *const dst[] = {p->open, p->high, p->low, p->close, p->volume,
+                           p->funding};
+    const double *const from_[] = {src->open,  src->high,   src->low,
+                                   src->close, src->volume, src->funding};
+    for (size_t k = 0; k < 6; k++)
+        memcpy(dst[k], from_[k] + from * na, n * na * sizeof(double));
+    memcpy(p->state, src->state + from * na, n * na);
+    if (src->settle_at) {
+        const size_t k0 = src->settle_at[from * na],
+                     k1 = src->settle_at[(to + 1) * na], ns = k1 - k0;
+        p->settle_at = malloc((n * na + 1) * sizeof *p->settle_at);
+        p->settle_time = malloc((ns ? ns : 1) * sizeof *p->settle_time);
+        p->settle_rate = malloc((ns ? ns : 1) * sizeof *p->settle_rate);
+        if (!p->settle_at || !p->settle_time || !p->settle_rate) {
+            hs_panel_free(p);
+            return hs_error_set(HS_ENOMEM, "out of memory");
+        }
+        for (size_t i = 0; i <= n * na; i++)
+            p->settle_at[i] = src->settle_at[from * na + i] - k0;
+        memcpy(p->settle_time, src->settle_time + k0,
+               ns * sizeof *p->settle_time);
+        memcpy(p->settle_rate, src->settle_rate + k0,
+               ns * sizeof *p->settle_rate);
+        p->n_settle = ns;
+    }
+    snprintf(p->notes, sizeof p->notes, "%s", src->notes);
+    hs_panel_finish(p);
+    *out = p;
+    return 0;
 }
 
 int hs_panel_find(const hs_panel *p, const char *symbol)
@@ -370,26 +448,86 @@ static int load_asset(hs_store *store, hs_panel *p, size_t a,
     return rc;
 }
 
-/* Sum funding settlements into the step of the bar they fall in. */
-static void place_funding(hs_panel *p, size_t a, const hs_funding *f,
-                          size_t n)
+/* The hedge's funding settlements as they are gathered, in time order. */
+typedef struct settle_list {
+    int64_t *time;
+    double *rate;
+    size_t n, cap;
+} settle_list;
+
+static int settle_add(settle_list *l, int64_t ts, double rate)
 {
-    for (size_t k = 0; k < n; k++) {
-        int64_t g = hs_cal_floor(f[k].ts, p->step_ms);
-        if (g < p->time[0])
-            continue;
-        size_t t = step_of(p, g);
-        if (t < p->n_steps)
-            p->funding[t * p->n_assets + a] += f[k].rate;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        int64_t *t = realloc(l->time, cap * sizeof *t);
+        if (t)
+            l->time = t;
+        double *r = realloc(l->rate, cap * sizeof *r);
+        if (r)
+            l->rate = r;
+        if (!t || !r)
+            return hs_error_set(HS_ENOMEM, "out of memory for funding");
+        l->cap = cap;
     }
+    l->time[l->n] = ts;
+    l->rate[l->n++] = rate;
+    return 0;
 }
 
-static void constant_funding(hs_panel *p, size_t a, size_t t_from,
-                             double rate, double hours)
+/* Constant settlements of `rate` every `hours`, on the multiples of the
+ * interval since 1970 (8 h: 00:00, 08:00 and 16:00 UTC), in [from, to). */
+static int constant_settlements(settle_list *l, int64_t from, int64_t to,
+                                double rate, double hours)
 {
-    double per_step = rate * (double)p->step_ms / (hours * HS_MS_PER_HOUR);
-    for (size_t t = t_from; t < p->n_steps; t++)
-        p->funding[t * p->n_assets + a] = per_step;
+    int64_t every = (int64_t)llround(hours * HS_MS_PER_HOUR);
+    if (every <= 0)
+        return hs_error_set(HS_ECONFIG,
+                            "funding_hours %g is not a positive interval",
+                            hours);
+    int64_t g = hs_cal_floor(from, every);
+    if (g < from)
+        g += every;
+    for (int rc; g < to; g += every)
+        if ((rc = settle_add(l, g, rate)))
+            return rc;
+    return 0;
+}
+
+/* The gathered settlements into the panel's arrays for asset `a` (each in
+ * the step of the bar it falls in; those outside the panel dropped), and
+ * their sum per step into p->funding. */
+static int place_settlements(hs_panel *p, size_t a, const settle_list *l)
+{
+    const size_t na = p->n_assets, ni = p->n_steps * na;
+    size_t *step = malloc((l->n ? l->n : 1) * sizeof *step);
+    p->settle_at = calloc(ni + 1, sizeof *p->settle_at);
+    p->settle_time = malloc((l->n ? l->n : 1) * sizeof *p->settle_time);
+    p->settle_rate = malloc((l->n ? l->n : 1) * sizeof *p->settle_rate);
+    if (!step || !p->settle_at || !p->settle_time || !p->settle_rate) {
+        free(step);
+        return hs_error_set(HS_ENOMEM, "out of memory for funding");
+    }
+    for (size_t k = 0; k < l->n; k++) {
+        int64_t g = hs_cal_floor(l->time[k], p->step_ms);
+        size_t t = g < p->time[0] ? p->n_steps : step_of(p, g);
+        step[k] = t;
+        if (t < p->n_steps)
+            p->settle_at[t * na + a + 1]++;
+    }
+    for (size_t i = 0; i < ni; i++)
+        p->settle_at[i + 1] += p->settle_at[i];
+    p->n_settle = p->settle_at[ni];
+    /* In time order, so each step's settlements are contiguous and
+     * ascending, and its sum adds them in that order. */
+    for (size_t k = 0, j = 0; k < l->n; k++) {
+        if (step[k] >= p->n_steps)
+            continue;
+        p->settle_time[j] = l->time[k];
+        p->settle_rate[j++] = l->rate[k];
+        p->funding[step[k] * na + a] += l->rate[k];
+    }
+    free(step);
+    return 0;
 }
 
 static int load_hedge(hs_store *store, hs_panel *p, size_t a,
@@ -399,6 +537,7 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
     hs_instrument inst, under;
     hs_bar *bars = NULL;
     hs_funding *fund = NULL;
+    settle_list sl = {NULL, NULL, 0, 0};
     size_t n = 0, nf = 0;
     char buf[2][32];
     int rc = hs_store_instrument(store, o->hedge, &inst);
@@ -463,13 +602,17 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
     if (rc)
         goto done;
 
-    /* Funding. */
+    /* Funding: every settlement, one by one (place_settlements). */
     if (o->funding == HS_FUNDING_NONE) {
         hs_panel_note(p, "%s: no funding charged", o->hedge);
         goto done;
     }
+    const int64_t end_close = p->time[p->n_steps - 1] + p->step_ms;
     if (o->funding == HS_FUNDING_CONSTANT) {
-        constant_funding(p, a, 0, o->funding_rate, o->funding_hours);
+        rc = constant_settlements(&sl, p->time[0], end_close, o->funding_rate,
+                                  o->funding_hours);
+        if (rc == 0)
+            rc = place_settlements(p, a, &sl);
         hs_panel_note(p, "%s: constant funding %g every %g h", o->hedge,
                       o->funding_rate, o->funding_hours);
         goto done;
@@ -488,15 +631,15 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
                           hs_cal_format_time(p->time[first_live], buf[1], 32));
         goto done;
     }
-    place_funding(p, a, fund, nf);
+    /* Before the series starts: the constant rate at its times. */
+    if ((rc = constant_settlements(&sl, p->time[0],
+                                   nf ? fund[0].ts : end_close,
+                                   o->funding_rate, o->funding_hours)))
+        goto done;
     if (covered_from > p->time[0]) {
         size_t upto = covered_from == INT64_MAX
                           ? p->n_steps
                           : step_of(p, covered_from);
-        double per_step = o->funding_rate * (double)p->step_ms /
-                          (o->funding_hours * HS_MS_PER_HOUR);
-        for (size_t t = 0; t < upto && t < p->n_steps; t++)
-            p->funding[t * p->n_assets + a] = per_step;
         if (upto > first_live)
             hs_panel_note(p,
                           "%s: no funding in the store before %s; constant "
@@ -508,11 +651,14 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
                                              buf[0], 32),
                           o->funding_rate, o->funding_hours);
     }
-    /* ... and after it ends. */
+    for (size_t k = 0; k < nf && rc == 0; k++)
+        rc = settle_add(&sl, fund[k].ts, fund[k].rate);
+    if (rc)
+        goto done;
+    /* ... and after it ends: from the next settlement due. */
     if (nf > 0) {
         int64_t last = fund[nf - 1].ts;
         int64_t gap = (int64_t)(fund[nf - 1].interval_hours * HS_MS_PER_HOUR);
-        int64_t end_close = p->time[p->n_steps - 1] + p->step_ms;
         if (last + gap < end_close) {
             if (o->funding == HS_FUNDING_STORE) {
                 rc = hs_error_set(HS_EDATA,
@@ -523,11 +669,10 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
                                   hs_cal_format_time(last, buf[0], 32));
                 goto done;
             }
-            size_t from = step_of(p, hs_cal_floor(last, p->step_ms)) + 1;
-            double per_step = o->funding_rate * (double)p->step_ms /
-                              (o->funding_hours * HS_MS_PER_HOUR);
-            for (size_t t = from; t < p->n_steps; t++)
-                p->funding[t * p->n_assets + a] = per_step;
+            if ((rc = constant_settlements(&sl, last + gap, end_close,
+                                           o->funding_rate,
+                                           o->funding_hours)))
+                goto done;
             hs_panel_note(p,
                           "%s: no funding in the store after %s; constant %g "
                           "every %g h assumed there",
@@ -535,10 +680,14 @@ static int load_hedge(hs_store *store, hs_panel *p, size_t a,
                           o->funding_rate, o->funding_hours);
         }
     }
+    if ((rc = place_settlements(p, a, &sl)))
+        goto done;
     hs_panel_note(p, "%s: funding from the store (%s)", o->hedge, inst.venue);
 done:
     free(bars);
     free(fund);
+    free(sl.time);
+    free(sl.rate);
     return rc;
 }
 
@@ -672,10 +821,8 @@ int hs_market_load_history(hs_store *store, const hs_history_opts *o,
                 p->state[i] = HS_BAR_FILLED;
             }
         } else if (p->delisted[a] && p->last[a] < (int32_t)n_steps - 1) {
-            hs_panel_note(p, "%s: data ends %s (delisted); sold at its last "
-                             "close",
-                          p->symbol[a],
-                          hs_cal_format_time(p->time[p->last[a]], buf[0], 32));
+            /* A delisting: what the book did about it is its note
+             * (hs_book_note_assets). */
         } else {
             p->delisted[a] = 0;
         }

@@ -472,3 +472,10 @@ size_t hs_beta_warmup(const hs_beta_type *t, const hs_values *v)
         return 0;
     return t->warmup(v);
 }
+
+size_t hs_beta_memory(const hs_beta_type *t, const hs_values *v)
+{
+    if (t == &hs_beta_ols || t == &hs_beta_downside)
+        return (size_t)hs_values_int(v, "window");
+    return 0;
+}

@@ -488,35 +488,65 @@ static inline double round_contracts(double qty, double size)
 }
 
 /* beta_input = proforma: the estimator starts again at every step and sees
- * the whole history with y the return of the holdings decided at the close
- * of t (the target basket before live_from), renormalised over the assets
- * with a real bar at each step.  O(t x assets) per step, no allocation. */
-static void proforma_beta(hs_engine *e, size_t t, const double *xs)
+ * the history with y the return of the holdings decided at the close of t
+ * (the target basket before live_from), renormalised over the assets with
+ * a real bar at each step.  An estimator with a finite memory
+ * (hs_beta_memory: ols and downside, their window) is fed only the last
+ * `memory` finite observations, found walking back from t: O(memory x
+ * assets) per step (plus the steps without an observation); one that
+ * remembers everything is fed the whole history, O(t x assets).  No
+ * allocation. */
+static double proforma_y(const hs_context *c, size_t t, size_t u)
 {
-    const hs_context *c = e->ctx;
     const hs_panel *p = c->panel;
     const hs_book *b = c->book;
     const size_t na = p->n_assets, nb = b->n_assets;
     const double *q = b->intent + t * nb;
+    double v0 = 0, dv = 0;
+    for (size_t k = 0; k < nb; k++) {
+        size_t i = u * na + (size_t)b->asset[k], it = t * na + (size_t)b->asset[k];
+        if (q[k] == 0 || p->state[i] != HS_BAR_OK ||
+            p->state[i - na] == HS_BAR_ABSENT)
+            continue;
+        double w = q[k] * p->close[it]; /* value weight decided at t */
+        v0 += w;
+        dv += w * (p->close[i] / p->close[i - na] - 1.0);
+    }
+    return v0 > 0 ? dv / v0 : NAN;
+}
+
+/* Observation u of a proforma replay at t, as the estimator takes it. */
+static inline void proforma_obs(const hs_engine *e, size_t t, size_t u,
+                                const double *xs, double *x, double *y)
+{
+    *x = xs[u];
+    *y = proforma_y(e->ctx, t, u);
+    if (e->spec.log_returns) {
+        *x = to_log(*x);
+        *y = to_log(*y);
+    }
+}
+
+static void proforma_beta(hs_engine *e, size_t t, const double *xs)
+{
+    const size_t memory = hs_beta_memory(e->spec.beta, &e->spec.beta_params);
+    double x, y;
+    size_t from = 1;
+    if (memory > 0) { /* back to the first of the last `memory` */
+        size_t seen = 0;
+        for (size_t u = t; u >= 1 && seen < memory; u--) {
+            proforma_obs(e, t, u, xs, &x, &y);
+            if (isfinite(x) && isfinite(y)) {
+                seen++;
+                from = u;
+            }
+        }
+    }
     /* (the states were sized and checked by hs_engine_reset) */
     memset(e->beta_state, 0, e->beta_cap);
     (void)e->spec.beta->init(e->beta_state, &e->spec.beta_params);
-    for (size_t u = 1; u <= t; u++) {
-        double v0 = 0, dv = 0;
-        for (size_t k = 0; k < nb; k++) {
-            size_t i = u * na + (size_t)b->asset[k], it = t * na + (size_t)b->asset[k];
-            if (q[k] == 0 || p->state[i] != HS_BAR_OK ||
-                p->state[i - na] == HS_BAR_ABSENT)
-                continue;
-            double w = q[k] * p->close[it]; /* value weight decided at t */
-            v0 += w;
-            dv += w * (p->close[i] / p->close[i - na] - 1.0);
-        }
-        double x = xs[u], y = v0 > 0 ? dv / v0 : NAN;
-        if (e->spec.log_returns) {
-            x = to_log(x);
-            y = to_log(y);
-        }
+    for (size_t u = from; u <= t; u++) {
+        proforma_obs(e, t, u, xs, &x, &y);
         e->spec.beta->update(e->beta_state, x, y);
     }
     e->beta = e->spec.beta->value(e->beta_state);
@@ -693,9 +723,10 @@ int hs_engine_step(hs_engine *e)
     const int real = p->state[ih] == HS_BAR_OK;
     const double waiting = real ? 0 : e->hedge.pending;
     e->hedge.pending -= waiting;
+    hs_settlements fund;
+    hs_panel_settlements(p, t, (size_t)c->hedge, &fund);
     if (hs_hedge__open(&e->hedge, c->exec, (size_t)c->hedge, t,
-                       t > c->live_from, prev, open, close, p->funding[ih],
-                       &hf, &f))
+                       t > c->live_from, prev, open, close, &fund, &hf, &f))
         record_fill(e, t, &f);
     e->hedge.pending += waiting;
 

@@ -435,6 +435,7 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     b->live_from = o->live_from;
     b->beta_input = o->beta_input;
     b->delisting = o->delisting;
+    b->min_history = o->min_history;
     b->target = calloc(nn, sizeof *b->target);
     b->due = calloc(n ? n : 1, 1);
     b->asset = calloc(nb ? nb : 1, sizeof *b->asset);
@@ -477,4 +478,77 @@ int hs_book_refresh(hs_book *b, const hs_panel *p, const hs_exec *ex)
     memset(b->work.pend, 0, (b->n_assets ? b->n_assets : 1) * sizeof(double));
     b->work.cash = b->opts.capital;
     return book_track(b, p, ex, &b->opts, &b->work, b->scratch);
+}
+
+/* A note, unless the same line is already there. */
+static void note_once(hs_panel *p, const char *line)
+{
+    if (!strstr(p->notes, line))
+        hs_panel_note(p, "%s", line);
+}
+
+void hs_book_note_assets(const hs_book *b, hs_panel *p)
+{
+    const size_t n = b->n_steps, nb = b->n_assets, na = p->n_assets;
+    const size_t lf = b->live_from;
+    char line[256], d[3][32];
+    size_t start = n; /* the first step the book holds anything */
+    for (size_t t = lf; t < n && start == n; t++)
+        for (size_t k = 0; k < nb; k++)
+            if (b->qty[t * nb + k] != 0)
+                start = t;
+    for (size_t k = 0; k < nb; k++) {
+        const size_t a = (size_t)b->asset[k];
+        const char *sym = p->symbol[a];
+        size_t held = n, held_last = n;
+        for (size_t t = lf; t < n; t++)
+            if (b->qty[t * nb + k] != 0) {
+                if (held == n)
+                    held = t;
+                held_last = t;
+            }
+        if (held == n) {
+            if (p->first[a] < 0 || p->last[a] < (int32_t)lf) {
+                snprintf(line, sizeof line,
+                         "%s: never held (not listed in the window)", sym);
+            } else {
+                size_t from = (size_t)p->first[a], bars = 0;
+                for (size_t t = from; t <= (size_t)p->last[a]; t++)
+                    bars += p->state[t * na + a] == HS_BAR_OK;
+                snprintf(line, sizeof line,
+                         "%s: never held (only %zu bar%s before the end of "
+                         "the window, %zu of history needed)",
+                         sym, bars, bars == 1 ? "" : "s", b->min_history);
+            }
+            note_once(p, line);
+            continue;
+        }
+        if (held > start) {
+            snprintf(line, sizeof line, "%s: joined the book on %s (first bar "
+                                        "%s)",
+                     sym, hs_cal_format_time(p->time[held], d[0], 32),
+                     hs_cal_format_time(p->time[p->first[a]], d[1], 32));
+            note_once(p, line);
+        }
+        if (!p->delisted[a] || p->last[a] >= (int32_t)n - 1)
+            continue;
+        const size_t last = (size_t)p->last[a];
+        if (b->delisting == HS_DELIST_KNOWN)
+            snprintf(line, sizeof line,
+                     "%s: delisted on %s (its last bar), sold at the close of "
+                     "that bar (delisting = known)",
+                     sym, hs_cal_format_time(p->time[last], d[0], 32));
+        else if (held_last >= last)
+            snprintf(line, sizeof line,
+                     "%s: delisted on %s (its last bar), sold at that close on "
+                     "the next step, %s (delisting = unknown)",
+                     sym, hs_cal_format_time(p->time[last], d[0], 32),
+                     hs_cal_format_time(p->time[last + 1], d[1], 32));
+        else
+            snprintf(line, sizeof line,
+                     "%s: delisted on %s (its last bar), no longer held by "
+                     "then",
+                     sym, hs_cal_format_time(p->time[last], d[0], 32));
+        note_once(p, line);
+    }
 }

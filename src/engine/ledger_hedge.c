@@ -5,10 +5,10 @@
 
 int hs_hedge_open(hs_hedge_account *a, const hs_exec *ex, size_t asset,
                   size_t t, int carried, double prev, double open,
-                  double close, double rate, hs_hedge_flow *out,
-                  hs_fill *fill)
+                  double close, const hs_settlements *fund,
+                  hs_hedge_flow *out, hs_fill *fill)
 {
-    return hs_hedge__open(a, ex, asset, t, carried, prev, open, close, rate,
+    return hs_hedge__open(a, ex, asset, t, carried, prev, open, close, fund,
                           out, fill);
 }
 

@@ -30,8 +30,8 @@ static inline void hs_book__mark(const hs_book_state *s, const hs_book *b,
 static inline int hs_hedge__open(hs_hedge_account *a, const hs_exec *ex,
                                  size_t asset, size_t t, int carried,
                                  double prev, double open, double close,
-                                 double rate, hs_hedge_flow *out,
-                                 hs_fill *fill)
+                                 const hs_settlements *fund,
+                                 hs_hedge_flow *out, hs_fill *fill)
 {
     int filled = 0;
     out->pnl = out->fee = out->slippage = out->traded = 0;
@@ -48,9 +48,20 @@ static inline int hs_hedge__open(hs_hedge_account *a, const hs_exec *ex,
         a->pending = 0;
         filled = 1;
     }
-    /* Mark to the close; funding on the position held through the bar. */
+    /* Mark to the close.  Funding: each settlement of the bar on the
+     * position held at its time, priced at that time.  The position held
+     * through the bar is the one after the open's fill: a fill at the open
+     * comes before every settlement of the bar, a fill at its close (the
+     * close rule, hs_hedge__order) after them. */
     out->pnl += a->qty * (close - open);
-    out->funding = -a->qty * close * rate;
+    out->funding = 0;
+    for (size_t k = 0; k < fund->n; k++) {
+        double pay = -a->qty *
+                     hs_bar_price_at(open, close, fund->t0, fund->t1,
+                                     fund->time[k]) *
+                     fund->rate[k];
+        out->funding = k ? out->funding + pay : pay;
+    }
     a->cash += out->pnl + out->funding - out->fee - out->slippage;
     return filled;
 }

@@ -232,9 +232,7 @@ int hs_option_book_open(hs_option_book *ob, int64_t t0, int64_t t1,
             i++;
             continue;
         }
-        double frac = p->expiry <= t0 ? 0 : (double)(p->expiry - t0) /
-                                                (double)(t1 - t0);
-        double S = open + (close - open) * frac;
+        double S = hs_bar_price_at(open, close, t0, t1, p->expiry);
         double payoff = p->right == 'C' ? fmax(S - p->strike, 0)
                                         : fmax(p->strike - S, 0);
         f->pnl += p->qty * (payoff - p->mark);

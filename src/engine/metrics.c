@@ -456,6 +456,7 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
     out->residual_beta = rm && mm >= 2 && bmm > 0 ? bhm / bmm : NAN;
 
     out->total_return = m ? growth - 1.0 : NAN;
+    out->years = (double)m / A;
     if (m == 0)
         out->ann_return = NAN;
     else if (growth <= 0)
@@ -492,4 +493,9 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
                      eq * per_year
                : NAN;
     return 0;
+}
+
+double hs_metric_annual_shown(double ann, double years)
+{
+    return years >= 1 ? ann : NAN;
 }

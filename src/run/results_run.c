@@ -2,6 +2,7 @@
 #include "hedgesim/results_run.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/results.h"
+#include "hedgesim/metrics.h"
 #include "hedgesim/summary.h"
 
 #include <math.h>
@@ -65,7 +66,7 @@ static int write_metrics(hs_h5 *h, const char *group, const hs_metrics *m)
         {"hedge_effectiveness", m->hedge_effectiveness},
         {"tracking_error", m->tracking_error},
         {"residual_beta", m->residual_beta},
-        {"ann_return", m->ann_return},
+        {"ann_return", hs_metric_annual_shown(m->ann_return, m->years)},
         {"ann_vol", m->ann_vol},
         {"sharpe", m->sharpe},
         {"max_drawdown", m->max_drawdown},
@@ -80,6 +81,7 @@ static int write_metrics(hs_h5 *h, const char *group, const hs_metrics *m)
         {"premium", m->premium},
         {"hedge_cost_drag", m->hedge_cost_drag},
         {"total_return", m->total_return},
+        {"years", m->years},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         if ((rc = hs_h5_attr_f64(h, group, f[i].name, f[i].v)))

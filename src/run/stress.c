@@ -377,15 +377,12 @@ int hs_stress_row_compute(const hs_plan *pl, size_t i, hs_stress_row *r)
     r->warmup = (int64_t)lf;
     r->ret_hedged = m->total_return;
     r->ret_unhedged = total(ru, n);
-    /* Annualised only over at least a year: a month's return raised to
-     * the twelfth power says nothing. */
-    r->ann_hedged = r->ann_unhedged = NAN;
-    if ((double)n >= A) {
-        r->ann_hedged = m->ann_return;
-        r->ann_unhedged = r->ret_unhedged > -1
-                              ? pow(1.0 + r->ret_unhedged, A / (double)n) - 1
-                              : -1.0;
-    }
+    /* Annualised only over at least a year (hs_metric_annual_shown). */
+    r->ann_hedged = hs_metric_annual_shown(m->ann_return, (double)n / A);
+    r->ann_unhedged = hs_metric_annual_shown(
+        r->ret_unhedged > -1 ? pow(1.0 + r->ret_unhedged, A / (double)n) - 1
+                             : -1.0,
+        (double)n / A);
     r->mdd_hedged = m->max_drawdown;
     r->mdd_unhedged = drawdown(ru, n);
     r->worst_hedged = worst(se->ret + lf, p->time + lf, n,
@@ -481,31 +478,6 @@ void hs_stress_free(hs_stress *st)
     free(st);
 }
 
-/* Steps [from, to] of `src` as a new panel (notes kept). */
-static int cut_panel(const hs_panel *src, size_t from, size_t to,
-                     hs_panel **out)
-{
-    const size_t n = to - from + 1, na = src->n_assets;
-    hs_panel *p = NULL;
-    int rc = hs_panel_new(&p, n, na, src->step_ms);
-    if (rc)
-        return rc;
-    memcpy(p->symbol, src->symbol, na * sizeof *p->symbol);
-    memcpy(p->time, src->time + from, n * sizeof *p->time);
-    memcpy(p->rate, src->rate + from, n * sizeof *p->rate);
-    double *const dst[] = {p->open, p->high, p->low, p->close, p->volume,
-                           p->funding};
-    const double *const from_[] = {src->open,  src->high,   src->low,
-                                   src->close, src->volume, src->funding};
-    for (size_t k = 0; k < 6; k++)
-        memcpy(dst[k], from_[k] + from * na, n * na * sizeof(double));
-    memcpy(p->state, src->state + from * na, n * na);
-    snprintf(p->notes, sizeof p->notes, "%s", src->notes);
-    hs_panel_finish(p);
-    *out = p;
-    return 0;
-}
-
 /* The window's plan over steps of opts.panel: `lookback` steps of warm-up
  * before the window's first step. */
 static int plan_from_panel(hs_stress *st, size_t w, size_t lookback)
@@ -533,7 +505,7 @@ static int plan_from_panel(hs_stress *st, size_t w, size_t lookback)
                             win->name, lookback,
                             hs_cal_format_time(src->time[0], t0, sizeof t0),
                             s0);
-    int rc = cut_panel(src, s0 - lookback, s1, &st->panel[w]);
+    int rc = hs_panel_cut(src, s0 - lookback, s1, &st->panel[w]);
     if (rc)
         return rc;
     hs_plan_opts po = HS_PLAN_OPTS_INIT;

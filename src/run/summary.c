@@ -2,6 +2,7 @@
 #include "hedgesim/summary.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/hedgesim.h"
+#include "hedgesim/metrics.h"
 #include "hedgesim/strategy.h"
 #include "hedgesim/results_table.h"
 #include "results_int.h"
@@ -34,6 +35,7 @@ const hs_h5_field hs_summary_run_fields[] = {
     RUN_FIELD(premium, HS_H5_F64),
     RUN_FIELD(hedge_cost_drag, HS_H5_F64),
     RUN_FIELD(total_return, HS_H5_F64),
+    RUN_FIELD(years, HS_H5_F64),
 };
 #undef RUN_FIELD
 const size_t hs_summary_run_n_fields =
@@ -47,7 +49,7 @@ void hs_summary_run_row_fill(hs_summary_run_row *row, const hs_run_spec *spec,
     row->hedge_effectiveness = m->hedge_effectiveness;
     row->tracking_error = m->tracking_error;
     row->residual_beta = m->residual_beta;
-    row->ann_return = m->ann_return;
+    row->ann_return = hs_metric_annual_shown(m->ann_return, m->years);
     row->ann_vol = m->ann_vol;
     row->sharpe = m->sharpe;
     row->max_drawdown = m->max_drawdown;
@@ -62,6 +64,7 @@ void hs_summary_run_row_fill(hs_summary_run_row *row, const hs_run_spec *spec,
     row->premium = m->premium;
     row->hedge_cost_drag = m->hedge_cost_drag;
     row->total_return = m->total_return;
+    row->years = m->years;
 }
 
 int hs_summary_print_plan(FILE *fp, hs_summary_format format,

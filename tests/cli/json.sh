@@ -260,5 +260,45 @@ else
     echo "  SKIP JSON/CSV against HDF5: no python3 with h5py and pandas (make deps installs them)"
 fi
 
+# A window shorter than a year: the total return, no annualised figure
+# (hs_metric_annual_shown).  A year of returns needs 365 steps after the
+# formation step: 2021-01-01 .. 2022-01-01 has both, j.ini's 2021 (364
+# returns) only the total.
+sed -e 's/^start = .*/start = 2022-11-01/' -e 's/^end = .*/end = 2022-11-30/' \
+    "$tmp/j.ini" >"$tmp/short.ini"
+sed -e 's/^end = .*/end = 2022-01-01/' "$tmp/j.ini" >"$tmp/year.ini"
+expect 0 "run over a year --json" -- "$bin" run "$tmp/year.ini" -o "$tmp/year.h5" --json
+cp "$tmp/out" "$tmp/year.json"
+expect 0 "run over a month" -- "$bin" run "$tmp/short.ini" -o "$tmp/short.h5"
+if grep -q "tot.ret  ann.ret" "$tmp/out" && grep "^ols " "$tmp/out" | grep -q " n/a "; then
+    ok "a month: tot.ret shown, ann.ret n/a"; else bad "a month: tot.ret shown, ann.ret n/a"; fi
+expect 0 "run over a month --json" -- "$bin" run "$tmp/short.ini" -o "$tmp/short2.h5" --json
+cp "$tmp/out" "$tmp/short.json"
+if [ -n "$py" ]; then
+    if "$py" - "$tmp/short.json" "$tmp/short.h5" "$tmp/year.json" "$tmp/r.json" >"$tmp/err" 2>&1 <<'PY'
+import json, math, sys
+import h5py, numpy as np
+short, h5, year, y2021 = sys.argv[1:5]
+f = h5py.File(h5, "r")
+for row in json.load(open(short))["rows"]:
+    assert row["ann_return"] is None, row
+    # the window's return, compounded here from the run's own series
+    r = f["/runs/%s/return" % row["run"]][()]
+    want = np.prod(1 + r[np.isfinite(r)]) - 1
+    assert abs(row["total_return"] - want) <= 1e-12 * max(1, abs(want)), (row, want)
+    assert math.isnan(f["/runs/%s/metrics" % row["run"]].attrs["ann_return"])
+    s = f["/summary"][()]
+    k = list(s["run"]).index(row["run"].encode())
+    assert math.isnan(s["ann_return"][k]) and s["total_return"][k] == row["total_return"]
+for row in json.load(open(year))["rows"]:
+    assert row["ann_return"] is not None and row["total_return"] is not None, row
+for row in json.load(open(y2021))["rows"]:
+    assert row["ann_return"] is None and row["total_return"] is not None, row
+print("ok")
+PY
+    then ok "a month: JSON ann_return null, total_return = prod(1 + ret) - 1, /summary and metrics agree"
+    else bad "a month: JSON ann_return null, total_return = prod(1 + ret) - 1"; fi
+fi
+
 echo "json: $pass passed, $fail failed"
 [ $fail -eq 0 ]
