@@ -215,8 +215,10 @@ typedef struct hs_stress_opts {
 typedef struct hs_stress hs_stress;
 
 /* Resolve the windows (HS_ENOTFOUND for an unknown name, listing the known
- * ones) and keep cfg, reg and store (borrowed; they must outlive the
- * object).  *out is the caller's. */
+ * ones, also for opts->transplant and opts->synthetic; HS_EINVAL for a
+ * window named twice, more than HS_WINDOW_MAX, or a synthetic stress with
+ * other windows, a transplant or a run selection) and keep cfg, reg and
+ * store (borrowed; they must outlive the object).  *out is the caller's. */
 int hs_stress_new(hs_stress **out, const hs_config *cfg,
                   const hs_registry *reg, hs_store *store,
                   const hs_stress_opts *opts);
@@ -227,7 +229,13 @@ void hs_stress_free(hs_stress *st);
  * benchmark or of the panel (the history is too short), when a book asset
  * has no bars at all (the loader's message), or when no book asset has
  * min_history bars in the window (the context's); the plan's errors
- * otherwise. */
+ * otherwise.  A transplant's errors name the date: HS_EDATA for a date
+ * that is not a step of the data (outside it: the benchmark's range is
+ * given), one too early for the warm-up, and those of
+ * hs_transplant_panel; HS_ECONFIG for a calendar other than 24x7.  A
+ * synthetic stress then calibrates and runs its paths (hs_mc_new,
+ * hs_mc_run; HS_EINVAL without a store), its errors prefixed with
+ * "synthetic stress of window NAME". */
 int hs_stress_run(hs_stress *st);
 
 size_t hs_stress_n_windows(const hs_stress *st);
