@@ -169,7 +169,7 @@ int hs_window_parse(const char *text, const char *where, hs_window *out,
                 return hs_error_set(HS_EPARSE,
                                     "%s:%d: window '%s' is listed twice",
                                     where, line, f[0]);
-        snprintf(w->name, sizeof w->name, "%s", f[0]);
+        copy(w->name, sizeof w->name, f[0]); /* valid_name: < 64 */
         if (hs_cal_parse_time(f[1], &w->start)) {
             hs_error_prefix("%s:%d: window %s, start: ", where, line, f[0]);
             return HS_EPARSE;
