@@ -338,6 +338,8 @@ demo: all
 	    --vary costs.fee_bps=2,5 -j 2 -o results/demo-sweep.h5 --force
 	./$(BIN) mc configs/alt-basket-mc.ini --paths 2000 --seed 1 --threads 2 -o results/demo-mc.h5 --force
 	./$(BIN) report results/demo.h5 -o results/demo.html --force
+	./$(BIN) stress configs/alt-basket-btc-hedge.ini --transplant luna_ust --onto 2024-06-01 \
+	    -o results/demo-transplant.h5 --force
 
 # The README's picture: the demo's report, rendered by headless Chromium.
 screenshot: all

@@ -635,6 +635,430 @@ START_TEST(test_analyze_ftx)
 }
 END_TEST
 
+/* ------------------------------------------------ shock transplant */
+
+/* A panel of the given symbols, n steps from 2024-01-01, every bar real:
+ * close[t * na + a] from `close` (opens = the previous close, highs and
+ * lows 1 % around), volume 1000, funding 0, rate 0.04. */
+static hs_panel *tiny_panel(size_t n, size_t na, const char *const *sym,
+                            const double *close, int64_t t0)
+{
+    hs_panel *p = NULL;
+    if (hs_panel_new(&p, n, na, 86400000))
+        abort();
+    for (size_t a = 0; a < na; a++)
+        snprintf(p->symbol[a], HS_SYMBOL_MAX, "%s", sym[a]);
+    for (size_t t = 0; t < n; t++) {
+        p->time[t] = t0 + (int64_t)t * 86400000;
+        p->rate[t] = 0.04;
+        for (size_t a = 0; a < na; a++) {
+            size_t i = t * na + a;
+            p->close[i] = close[i];
+            p->open[i] = t ? close[i - na] : close[i];
+            p->high[i] = fmax(p->open[i], p->close[i]) * 1.01;
+            p->low[i] = fmin(p->open[i], p->close[i]) * 0.99;
+            p->volume[i] = 1000;
+            p->state[i] = HS_BAR_OK;
+        }
+    }
+    hs_panel_finish(p);
+    return p;
+}
+
+/* Transplant arithmetic, by hand: the date's closes are A 50, BENCH 200,
+ * PERP 201; the crisis closes A 10, 8, 12, 6 (returns -20 %, +50 %,
+ * -50 %), BENCH 100, 90, 99, 49.5 (-10 %, +10 %, -50 %), PERP 100, 80,
+ * 100, 100 (-20 %, +25 %, 0).  So after the date A closes at 40, 60, 30,
+ * BENCH at 180, 198, 99 and PERP at 160.8, 201, 201; each bar keeps the
+ * crisis bar's shape (open / previous close) and funding. */
+START_TEST(test_transplant_arithmetic)
+{
+    static const char *const sym[3] = {"A", "BENCH", "PERP"};
+    const double today_c[4 * 3] = {48, 190, 191, 49, 195, 196,
+                                   52, 198, 199, 50, 200, 201};
+    const double crisis_c[4 * 3] = {10, 100, 100, 8,  90, 80,
+                                    12, 99,  100, 6, 49.5, 100};
+    hs_panel *today = tiny_panel(4, 3, sym, today_c, day("2024-05-29"));
+    hs_panel *cr = tiny_panel(4, 3, sym, crisis_c, day("2022-05-04"));
+    cr->open[2 * 3 + 0] = 9;    /* A's second crisis bar opens at 9 / 8 */
+    cr->funding[3 * 3 + 2] = 0.001;
+    cr->volume[1 * 3 + 0] = 99; /* crisis volumes are not used */
+    hs_transplant_opts o = {.warm = 2, .beta_window = 0, .seed = 1,
+                            .benchmark = "BENCH", .window = "w"};
+    hs_panel *p = NULL;
+    ck_assert_msg(hs_transplant_panel(&p, today, cr, 1, &o) == 0, "%s",
+                  hs_error_last());
+    ck_assert_uint_eq(p->n_steps, 3 + 3);
+    ck_assert_uint_eq(p->n_assets, 3);
+    ck_assert_int_eq(p->time[2], day("2024-06-01"));
+    ck_assert_int_eq(p->time[5], day("2024-06-04"));
+    const double want[3][3] = {{40, 60, 30}, {180, 198, 99},
+                               {160.8, 201, 201}};
+    for (size_t k = 1; k <= 3; k++)
+        for (size_t a = 0; a < 3; a++) {
+            const size_t i = (2 + k) * 3 + a;
+            hs_ck_rel(p->close[i], want[a][k - 1], 1e-14);
+            ck_assert_int_eq(p->state[i], HS_BAR_OK);
+            hs_ck_near(p->volume[i], 1000, 0);
+            hs_ck_near(p->rate[2 + k], 0.04, 0);
+        }
+    /* History up to the date is today's. */
+    for (size_t t = 0; t < 3; t++)
+        for (size_t a = 0; a < 3; a++)
+            ck_assert(p->close[t * 3 + a] == today_c[(t + 1) * 3 + a]);
+    /* Shapes: A's open on the second synthetic step is 40 x 9 / 8; on
+     * the first the crisis bar (open 10, close 8) has high 10.1 and low
+     * 7.92, so 50 x 10.1 / 10 and 50 x 7.92 / 10. */
+    hs_ck_rel(p->open[4 * 3 + 0], 40.0 * 9 / 8, 1e-14);
+    hs_ck_rel(p->high[3 * 3 + 0], 50.5, 1e-14);
+    hs_ck_rel(p->low[3 * 3 + 0], 39.6, 1e-14);
+    hs_ck_near(p->funding[5 * 3 + 2], 0.001, 0);
+    hs_ck_near(p->funding[4 * 3 + 2], 0, 0);
+    ck_assert_ptr_nonnull(strstr(p->notes, "shock transplant: w's returns"));
+    ck_assert_ptr_null(strstr(p->notes, "no data in"));
+    hs_panel_free(p);
+
+    /* An asset absent on the date stays absent. */
+    today->state[3 * 3 + 0] = HS_BAR_ABSENT;
+    ck_assert_int_eq(hs_transplant_panel(&p, today, cr, 1, &o), 0);
+    for (size_t k = 3; k < 6; k++)
+        ck_assert_int_eq(p->state[k * 3 + 0], HS_BAR_ABSENT);
+    hs_panel_free(p);
+    today->state[3 * 3 + 0] = HS_BAR_OK;
+
+    /* Bad input: c0 = 0 (no close before the window), a warm-up longer
+     * than today, the benchmark without a bar in the crisis. */
+    ck_assert_int_eq(hs_transplant_panel(&p, today, cr, 0, &o), HS_EINVAL);
+    o.warm = 4;
+    ck_assert_int_eq(hs_transplant_panel(&p, today, cr, 1, &o), HS_EINVAL);
+    o.warm = 2;
+    cr->state[2 * 3 + 1] = HS_BAR_ABSENT;
+    ck_assert_int_eq(hs_transplant_panel(&p, today, cr, 1, &o), HS_EDATA);
+    ck_assert_msg(strstr(hs_error_last(), "BENCH has no bar on 2022-05-06"),
+                  "%s", hs_error_last());
+    ck_assert_ptr_null(p);
+    hs_panel_free(today);
+    hs_panel_free(cr);
+}
+END_TEST
+
+/* An asset without bars in the crisis: its log return is beta x the
+ * benchmark's crisis log return + a residual drawn from its own.  Here
+ * A's log returns up to the date are exactly 1.5 x the benchmark's +
+ * e_t, e = +c, +c, -c, -c, ... (c = 0.005) and the benchmark's alternate
+ * +0.02, -0.01: e has mean 0 and is orthogonal to them, so the OLS beta
+ * is 1.5 and the residuals are +-c exactly.  Every synthetic step of A
+ * is then 1.5 x r_m +- c; the draws depend on the seed only. */
+START_TEST(test_transplant_missing_asset)
+{
+    static const char *const sym[3] = {"A", "BENCH", "PERP"};
+    const size_t n = 61, L = 20;
+    const double c = 0.005;
+    double *tc = malloc(n * 3 * sizeof *tc), *cc = malloc((L + 1) * 3 * sizeof *cc);
+    double a = 10, b = 100;
+    for (size_t t = 0; t < n; t++) {
+        if (t) {
+            double x = t % 2 ? 0.02 : -0.01;
+            double e = (t / 2) % 2 ? -c : c;
+            b *= exp(x);
+            a *= exp(1.5 * x + e);
+        }
+        tc[t * 3] = a;
+        tc[t * 3 + 1] = tc[t * 3 + 2] = b;
+    }
+    for (size_t t = 0; t <= L; t++)
+        cc[t * 3] = cc[t * 3 + 1] = cc[t * 3 + 2] = 100 * (1 + 0.3 * sin((double)t));
+    hs_panel *today = tiny_panel(n, 3, sym, tc, day("2024-01-01"));
+    hs_panel *cr = tiny_panel(L + 1, 3, sym, cc, day("2022-05-04"));
+    for (size_t t = 0; t <= L; t++) /* A did not trade in the crisis */
+        cr->state[t * 3] = HS_BAR_ABSENT;
+    hs_panel_finish(cr);
+    hs_transplant_opts o = {.warm = 10, .beta_window = 60, .seed = 7,
+                            .benchmark = "BENCH", .window = "w"};
+    hs_panel *p = NULL, *q = NULL, *r = NULL;
+    ck_assert_msg(hs_transplant_panel(&p, today, cr, 1, &o) == 0, "%s",
+                  hs_error_last());
+    int plus = 0, minus = 0;
+    for (size_t k = 1; k <= L; k++) {
+        const size_t i = (10 + k) * 3;
+        const double rm = log(cc[k * 3 + 1] / cc[(k - 1) * 3 + 1]);
+        const double e = log(p->close[i] / p->close[i - 3]) - 1.5 * rm;
+        ck_assert_msg(fabs(e - c) < 1e-12 || fabs(e + c) < 1e-12,
+                      "step %zu: residual %.17g", k, e);
+        plus += e > 0;
+        minus += e < 0;
+        ck_assert(p->open[i] == p->close[i - 3]);
+        ck_assert_int_eq(p->state[i], HS_BAR_OK);
+        /* The benchmark itself is transplanted. */
+        hs_ck_rel(p->close[i + 1] / p->close[i - 2],
+                  cc[k * 3 + 1] / cc[(k - 1) * 3 + 1], 1e-14);
+    }
+    ck_assert(plus > 0 && minus > 0); /* both residuals are drawn */
+    ck_assert_msg(strstr(p->notes, "A: no data in w on 20 of 20 steps; "
+                                   "there beta 1.50 x BENCH's") &&
+                      strstr(p->notes, "its 60 log returns"),
+                  "%s", p->notes);
+    /* Deterministic with the seed; another seed draws other residuals. */
+    ck_assert_int_eq(hs_transplant_panel(&q, today, cr, 1, &o), 0);
+    ck_assert(same(p->close, q->close, p->n_steps * 3));
+    o.seed = 8;
+    ck_assert_int_eq(hs_transplant_panel(&r, today, cr, 1, &o), 0);
+    ck_assert(!same(p->close, r->close, p->n_steps * 3));
+    /* Too few returns for a beta: an error naming the asset. */
+    o.beta_window = 10;
+    hs_panel *x = NULL;
+    ck_assert_int_eq(hs_transplant_panel(&x, today, cr, 1, &o), HS_EDATA);
+    ck_assert_msg(strstr(hs_error_last(), "A has no bars in w") &&
+                      strstr(hs_error_last(), "at least 20"),
+                  "%s", hs_error_last());
+    ck_assert_ptr_null(x);
+    hs_panel_free(p);
+    hs_panel_free(q);
+    hs_panel_free(r);
+    hs_panel_free(today);
+    hs_panel_free(cr);
+    free(tc);
+    free(cc);
+}
+END_TEST
+
+/* The transplant of window "mid" (2020-08-01 .. 2020-09-15) onto
+ * 2021-01-31 of a fixture panel, as a stress entry. */
+static int fix_transplant(fixture *f, const hs_panel *p, uint64_t seed)
+{
+    const double beta[3] = {0.8, 1.2, 1.5};
+    char text[4096];
+    hs_stress_opts so = HS_STRESS_OPTS_INIT;
+    memset(f, 0, sizeof *f);
+    f->p = p ? NULL : fix_panel(400, 3, beta, 0.02, 0.0001, 7);
+    fix_config_text(text, sizeof text, p ? p : f->p, 3, 50, 5, 2, "next_open",
+                    FIX_RUNS);
+    if (hs_config_parse(&f->c, text, "fixture") || hs_registry_new(&f->reg))
+        abort();
+    so.panel = p ? p : f->p;
+    so.transplant = "mid";
+    so.onto = day("2021-01-31");
+    so.seed = seed;
+    int rc = hs_stress_new(&f->st, f->c, f->reg, NULL, &so);
+    return rc ? rc : hs_stress_run(f->st);
+}
+
+/* Prices of steps [from, to] of every asset moved by a factor that
+ * changes each step. */
+static void perturb_range(hs_panel *p, size_t from, size_t to)
+{
+    for (size_t t = from; t <= to; t++)
+        for (size_t a = 0; a < p->n_assets; a++) {
+            size_t i = t * p->n_assets + a;
+            double k = 1.0 + 0.2 * sin(0.9 * (double)t + (double)a);
+            p->open[i] *= k;
+            p->high[i] *= k;
+            p->low[i] *= k;
+            p->close[i] *= k;
+        }
+}
+
+/* The transplant runs as a window: the plan's panel is the date's
+ * history then the window's returns (BENCH's closes = close(D) x the
+ * cumulative crisis returns); the live window starts on the date.  No
+ * look-ahead: changing the crisis's returns from its step j on changes
+ * nothing recorded up to synthetic step j, and changes later returns. */
+START_TEST(test_transplant_plan_no_lookahead)
+{
+    fixture a, b;
+    ck_assert_msg(fix_transplant(&a, NULL, 1) == 0, "%s", hs_error_last());
+    ck_assert_uint_eq(hs_stress_n_windows(a.st), 1);
+    const hs_window *crisis = NULL;
+    ck_assert(hs_stress_is_transplant(a.st, 0, &crisis));
+    ck_assert_str_eq(crisis->name, "mid");
+    ck_assert_str_eq(hs_stress_window(a.st, 0)->name, "mid@2021-01-31");
+    const hs_plan *pa = hs_stress_plan(a.st, 0);
+    const hs_panel *p = hs_plan_panel(pa);
+    const size_t lf = hs_plan_live_from(pa), na = p->n_assets;
+    ck_assert_int_eq(p->time[lf], day("2021-01-31"));
+    ck_assert_uint_eq(p->n_steps - lf, 1 + 46); /* the date + the window */
+    ck_assert_uint_eq(hs_stress_n_rows(a.st), 3);
+    ck_assert_int_eq(hs_stress_row_at(a.st, 0)->steps, 47);
+    size_t s0 = 0, d = 0;
+    while (a.p->time[s0] < day("2020-08-01"))
+        s0++;
+    while (a.p->time[d] < day("2021-01-31"))
+        d++;
+    double g = 1;
+    for (size_t k = 1; k <= 46; k++) {
+        const size_t s = s0 + k - 1, ib = 3;
+        g *= a.p->close[s * na + ib] / a.p->close[(s - 1) * na + ib];
+        hs_ck_rel(p->close[(lf + k) * na + ib], a.p->close[d * na + ib] * g,
+                  1e-12);
+    }
+    /* The crisis from its step j = 20 on (synthetic steps 21 ..). */
+    const size_t j = 20;
+    hs_panel *pb = copy_panel(a.p);
+    perturb_range(pb, s0 + j, s0 + 45);
+    ck_assert_msg(fix_transplant(&b, pb, 1) == 0, "%s", hs_error_last());
+    const hs_plan *pbp = hs_stress_plan(b.st, 0);
+    int differs = 0;
+    for (size_t i = 0; i < hs_plan_n_runs(pa); i++) {
+        const hs_run_series *sa = hs_plan_series(pa, i);
+        const hs_run_series *sb = hs_plan_series(pbp, i);
+        for (size_t k = 0; k < HS_RUN_SERIES_N; k++) {
+            const hs_series_desc *ds = &hs_run_series_desc[k];
+            ck_assert_msg(same(hs_run_series_data(sa, ds),
+                               hs_run_series_data(sb, ds), lf + j + 1),
+                          "series %s changed up to step %zu", ds->name, j);
+        }
+        differs |= !same(sa->ret + lf + j + 1, sb->ret + lf + j + 1,
+                         sa->n_steps - (lf + j + 1));
+    }
+    ck_assert_msg(differs, "the perturbation changed nothing after step j: "
+                           "the test would prove nothing");
+    fix_free(&a);
+    fix_free(&b);
+    hs_panel_free(pb);
+}
+END_TEST
+
+/* Bad transplants on a fixture panel: a date that is not a step of the
+ * data, a date too early for the warm-up, an unknown window. */
+START_TEST(test_transplant_errors)
+{
+    hs_panel *p = fix_panel(400, 3, (const double[3]){1, 1, 1}, 0.02, 0, 3);
+    char text[4096];
+    hs_config *c = NULL;
+    hs_registry *reg = NULL;
+    hs_stress *st = NULL;
+    fix_config_text(text, sizeof text, p, 3, 50, 5, 2, "next_open", FIX_RUNS);
+    ck_assert_int_eq(hs_config_parse(&c, text, "fixture"), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    hs_stress_opts so = HS_STRESS_OPTS_INIT;
+    so.panel = p;
+    so.transplant = "mid";
+    static const struct {
+        const char *date, *msg;
+    } bad[] = {{"2022-06-01", "not a step of the data"},
+               {"2020-02-01", "too early"}};
+    for (size_t i = 0; i < 2; i++) {
+        so.onto = day(bad[i].date);
+        ck_assert_int_eq(hs_stress_new(&st, c, reg, NULL, &so), 0);
+        ck_assert_int_eq(hs_stress_run(st), HS_EDATA);
+        ck_assert_msg(strstr(hs_error_last(), bad[i].msg) &&
+                          strstr(hs_error_last(), bad[i].date),
+                      "%s", hs_error_last());
+        hs_stress_free(st);
+    }
+    so.transplant = "nope";
+    ck_assert_int_eq(hs_stress_new(&st, c, reg, NULL, &so), HS_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "unknown window 'nope'"));
+    ck_assert_ptr_null(st);
+    /* Synthetic stress: one window, every run, and the store. */
+    so.transplant = NULL;
+    so.synthetic = "mid";
+    const char *w[1] = {"mid"};
+    so.windows = w;
+    so.n_windows = 1;
+    ck_assert_int_eq(hs_stress_new(&st, c, reg, NULL, &so), HS_EINVAL);
+    so.n_windows = 0;
+    ck_assert_int_eq(hs_stress_new(&st, c, reg, NULL, &so), 0);
+    ck_assert_int_eq(hs_stress_run(st), HS_EINVAL);
+    ck_assert_ptr_nonnull(strstr(hs_error_last(), "store"));
+    hs_stress_free(st);
+    hs_config_free(c);
+    hs_registry_free(reg);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* Synthetic stress of the COVID window on the real data: the historical
+ * figures are the window's replay, the quantiles are ordered, the
+ * unhedged run never hedges (HE 0 on every path), and the results are
+ * the same for 1 and 2 threads; the file has the tables. */
+START_TEST(test_synthetic)
+{
+    hs_store *store = open_store();
+    hs_config *c = NULL;
+    hs_registry *reg = NULL;
+    hs_stress *st[2] = {NULL, NULL};
+    ck_assert_int_eq(hs_config_parse(&c,
+                                     "[data]\nstart = 2019-01-01\nend = "
+                                     "2019-12-31\nusdt_is_usd = true\n"
+                                     "[book]\nassets = ETH,XRP,LTC\n[hedge]\n"
+                                     "benchmark = BTC\ninstrument = BTC-PERP\n"
+                                     "[strategy.none]\ntype = unhedged\n"
+                                     "[strategy.ols]\ntype = perp_short\n"
+                                     "beta = ols\nwindow = 30\n",
+                                     "syn.ini"),
+                     0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    for (int k = 0; k < 2; k++) {
+        hs_stress_opts so = HS_STRESS_OPTS_INIT;
+        so.synthetic = "covid_crash";
+        so.paths = 40;
+        so.threads = (unsigned)(k + 1);
+        so.seed = 5;
+        ck_assert_int_eq(hs_stress_new(&st[k], c, reg, store, &so), 0);
+        ck_assert_msg(hs_stress_run(st[k]) == 0, "%s", hs_error_last());
+    }
+    ck_assert_uint_eq(hs_stress_n_synth(st[0]), 2);
+    int64_t from, to;
+    hs_stress_synth_calibration(st[0], &from, &to);
+    ck_assert_int_eq(from, day("2020-03-01") - 90 * 86400000LL);
+    ck_assert_int_eq(to, day("2020-03-31"));
+    ck_assert_ptr_nonnull(strstr(hs_stress_synth_model(st[0]),
+                                 "forced shift: regime stress from step 0 "
+                                 "for 31 steps"));
+    for (size_t i = 0; i < 2; i++) {
+        const hs_synth_row *r = hs_stress_synth_row(st[0], i);
+        const hs_synth_row *r2 = hs_stress_synth_row(st[1], i);
+        const hs_stress_row *h = hs_stress_row_at(st[0], i);
+        ck_assert_str_eq(r->run, h->run);
+        ck_assert_int_eq(r->paths, 40);
+        ck_assert_int_eq(r->steps, 31);
+        ck_assert(same(&r->ret_hedged.hist, &h->ret_hedged, 1));
+        ck_assert(same(&r->mdd_hedged.hist, &h->mdd_hedged, 1));
+        ck_assert(same(&r->he.hist, &h->hedge_effectiveness, 1));
+        ck_assert(same(&r->cvar95.hist, &h->cvar95_hedged, 1));
+        const hs_synth_q *q[4] = {&r->ret_hedged, &r->mdd_hedged, &r->he,
+                                  &r->cvar95};
+        for (int k = 0; k < 4; k++) {
+            ck_assert(q[k]->q05 <= q[k]->q50 && q[k]->q50 <= q[k]->q95);
+            ck_assert(q[k]->below >= 0 && q[k]->below <= 1);
+        }
+        ck_assert(r->mdd_hedged.q05 >= 0 && r->mdd_hedged.q95 <= 1);
+        /* 1 or 2 threads: the same figures, bit for bit. */
+        const hs_synth_q *q2[4] = {&r2->ret_hedged, &r2->mdd_hedged, &r2->he,
+                                   &r2->cvar95};
+        for (int k = 0; k < 4; k++) {
+            const double x[4] = {q[k]->q05, q[k]->q50, q[k]->q95, q[k]->below};
+            const double y[4] = {q2[k]->q05, q2[k]->q50, q2[k]->q95,
+                                 q2[k]->below};
+            ck_assert(same(x, y, 4));
+        }
+    }
+    const hs_synth_row *u = hs_stress_synth_row(st[0], 0);
+    ck_assert(u->he.q05 == 0 && u->he.q95 == 0);
+
+    char path[] = "synth_test_XXXXXX.h5";
+    int fd = mkstemps(path, 3);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    unlink(path);
+    hs_results_meta meta = {.config_text = c->text, .mode = "stress"};
+    ck_assert_msg(hs_stress_write(st[0], path, 0, &meta) == 0, "%s",
+                  hs_error_last());
+    ck_assert_int_eq(hs_h5_exists(path, "/stress/covid_crash/summary"), 1);
+    ck_assert_int_eq(
+        hs_h5_exists(path, "/stress/synthetic/covid_crash/summary"), 1);
+    ck_assert_int_eq(
+        hs_h5_exists(path, "/stress/synthetic/covid_crash/paths/ols"), 1);
+    unlink(path);
+    for (int k = 0; k < 2; k++)
+        hs_stress_free(st[k]);
+    hs_config_free(c);
+    hs_registry_free(reg);
+    hs_store_close(store);
+}
+END_TEST
+
 /* Misuse of the stress object and of the record-table writer. */
 START_TEST(test_misuse)
 {
@@ -711,6 +1135,11 @@ static Suite *suite(void)
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_analyze_ftx);
     tcase_add_test(tc, test_misuse);
+    tcase_add_test(tc, test_transplant_arithmetic);
+    tcase_add_test(tc, test_transplant_missing_asset);
+    tcase_add_test(tc, test_transplant_plan_no_lookahead);
+    tcase_add_test(tc, test_transplant_errors);
+    tcase_add_test(tc, test_synthetic);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -39,8 +39,25 @@ static void help(FILE *fp)
             "      --json            print the table as JSON instead\n"
             "      --csv             print the table as CSV instead\n"
             "  -h, --help            this help\n\n"
-            "--transplant (a window's shocks on today's book) is not\n"
-            "implemented yet.  See docs/stress.md.\n");
+            "shock transplant (a window's returns on the book of another date):\n"
+            "      --transplant NAME window NAME's joint daily returns, step by\n"
+            "                        step, applied from the close of --onto on\n"
+            "      --onto DATE       a date of the data (UTC, YYYY-MM-DD)\n"
+            "      --beta-window N   steps up to DATE for the beta and residuals\n"
+            "                        of an asset that did not trade in NAME\n"
+            "                        (default 90)\n\n"
+            "synthetic stress (window NAME's calibrated stress regime, forced\n"
+            "for the window's length, on Monte Carlo paths):\n"
+            "      --synthetic NAME  the window (not with --window, --transplant\n"
+            "                        or --strategy)\n"
+            "      --pre N           steps before the window in the calibration\n"
+            "                        (default 90)\n"
+            "  -n, --paths N         paths (default [mc] paths, else 1000)\n"
+            "  -t, --threads T       worker threads (default 1); results do not\n"
+            "                        depend on it\n\n"
+            "  -s, --seed S          seed of the transplant's residual draws and\n"
+            "                        of the paths (default 1)\n\n"
+            "See docs/stress.md.\n");
 }
 
 static const char *pct(double x, char *buf)
@@ -104,10 +121,85 @@ static void print_table(const hs_stress *st)
                      "figures.");
 }
 
+/* The transplant's own data notes: from its first line on. */
+static void print_transplant_notes(const hs_stress *st)
+{
+    for (size_t w = 0; w < hs_stress_n_windows(st); w++) {
+        const hs_window *crisis;
+        if (!hs_stress_is_transplant(st, w, &crisis))
+            continue;
+        const char *n = hs_plan_panel(hs_stress_plan(st, w))->notes;
+        const char *from = strstr(n, "shock transplant");
+        printf("\n%s:\n", hs_stress_window(st, w)->name);
+        for (const char *s = from ? from : ""; *s;) {
+            const char *nl = strchr(s, '\n');
+            int len = nl ? (int)(nl - s) : (int)strlen(s);
+            printf("  %.*s\n", len, s);
+            s += len + (nl ? 1 : 0);
+        }
+    }
+}
+
+static void print_synth(const hs_stress *st)
+{
+    const hs_window *win = hs_stress_window(st, 0);
+    int64_t from, to;
+    char t0[32], t1[32], b[5][16];
+    hs_stress_synth_calibration(st, &from, &to);
+    const hs_synth_row *r0 = hs_stress_synth_row(st, 0);
+    printf("\nsynthetic stress: the stress regime of a model calibrated on "
+           "%s .. %s,\nforced on all %lld steps of %s; %lld paths.  "
+           "Model:\n",
+           hs_cal_format_time(from, t0, sizeof t0),
+           hs_cal_format_time(to, t1, sizeof t1), (long long)r0->steps,
+           win->name, (long long)r0->paths);
+    const char *m = hs_stress_synth_model(st);
+    for (const char *s = m; *s;) {
+        const char *nl = strchr(s, '\n');
+        int len = nl ? (int)(nl - s) : (int)strlen(s);
+        printf("  %.*s\n", len, s);
+        s += len + (nl ? 1 : 0);
+    }
+    printf("\n%-12s %-7s %8s %8s %8s %8s %7s\n", "run", "metric", "history",
+           "5%", "50%", "95%", "below");
+    for (size_t i = 0; i < hs_stress_n_synth(st); i++) {
+        const hs_synth_row *r = hs_stress_synth_row(st, i);
+        const struct {
+            const char *name;
+            const hs_synth_q *q;
+            int percent;
+        } m4[4] = {{"ret.h", &r->ret_hedged, 1},
+                   {"DD.h", &r->mdd_hedged, 1},
+                   {"HE", &r->he, 0},
+                   {"CVaR.h", &r->cvar95, 1}};
+        for (int k = 0; k < 4; k++) {
+            const hs_synth_q *q = m4[k].q;
+            const double v[4] = {q->hist, q->q05, q->q50, q->q95};
+            for (int j = 0; j < 4; j++)
+                (m4[k].percent ? pct : num)(v[j], b[j]);
+            printf("%-12s %-7s %8s %8s %8s %8s %7s\n", k ? "" : r->run,
+                   m4[k].name, b[0], b[1], b[2], b[3], pct(q->below, b[4]));
+        }
+    }
+    printf("\nhistory: the window's replay (above); 5%%, 50%%, 95%%: "
+           "quantiles over the paths;\nbelow: share of paths with a "
+           "smaller value than history.\n");
+}
+
 /* --json / --csv: the records of /stress/summary. */
 static int print_summary(const hs_stress *st, hs_summary_format fmt,
                          const char *cfg_path, const char *out)
 {
+    if (hs_stress_n_synth(st)) {
+        size_t n = hs_stress_n_synth(st);
+        char name[200];
+        snprintf(name, sizeof name, "/stress/synthetic/%s/summary",
+                 hs_stress_window(st, 0)->name);
+        hs_summary t = {name, hs_synth_fields, hs_synth_n_fields,
+                        hs_stress_synth_row(st, 0), sizeof(hs_synth_row), n};
+        hs_summary_about ab = {"stress", cfg_path, out};
+        return hs_summary_print(stdout, fmt, &t, &ab);
+    }
     size_t n = hs_stress_n_rows(st);
     hs_stress_row *rows = calloc(n ? n : 1, sizeof *rows);
     if (!rows)
@@ -138,6 +230,12 @@ int hs_cli_stress(int argc, char **argv)
         {"csv", no_argument, NULL, 'C'},
         {"transplant", required_argument, NULL, 'T'},
         {"onto", required_argument, NULL, 'O'},
+        {"beta-window", required_argument, NULL, 'B'},
+        {"synthetic", required_argument, NULL, 'Y'},
+        {"pre", required_argument, NULL, 'p'},
+        {"paths", required_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 't'},
+        {"seed", required_argument, NULL, 'x'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *cmd = "stress", *out = NULL, *db = NULL;
@@ -147,9 +245,12 @@ int hs_cli_stress(int argc, char **argv)
     int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
     int fmt = -1; /* --json / --csv: an hs_summary_format */
     char outbuf[1200];
+    const char *transplant = NULL, *onto = NULL, *synthetic = NULL;
+    long beta_window = 0, pre = 0, paths = 0, threads = 0, seed = 1;
+    int64_t onto_t = 0;
 
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":w:o:fqh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":w:o:n:t:s:fqh", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
             out = optarg;
@@ -172,9 +273,47 @@ int hs_cli_stress(int argc, char **argv)
                 return HS_EXIT_USAGE;
             break;
         case 'T':
+            transplant = optarg;
+            break;
         case 'O':
-            return hs_cli_usage_error(cmd, "--transplant/--onto are not "
-                                           "implemented yet (docs/stress.md)");
+            onto = optarg;
+            if (hs_cal_parse_time(optarg, &onto_t))
+                return hs_cli_usage_error(cmd, "--onto %s: %s", optarg,
+                                          hs_error_last());
+            break;
+        case 'Y':
+            synthetic = optarg;
+            break;
+        case 'B':
+        case 'p':
+        case 'n':
+        case 't':
+        case 'x': {
+            static const struct {
+                int c;
+                const char *name;
+                long lo, hi;
+            } lim[] = {{'B', "--beta-window", 2, 100000},
+                       {'p', "--pre", 1, 100000},
+                       {'n', "--paths", 1, 100000000},
+                       {'t', "--threads", 1, 1024},
+                       {'x', "--seed", 0, 9007199254740991L}};
+            long *dst = c == 'B'   ? &beta_window
+                        : c == 'p' ? &pre
+                        : c == 'n' ? &paths
+                        : c == 't' ? &threads
+                                   : &seed;
+            size_t k = 0;
+            while (lim[k].c != c)
+                k++;
+            if ((rc = hs_cli_long(cmd, lim[k].name, optarg, dst)))
+                return rc;
+            if (*dst < lim[k].lo || *dst > lim[k].hi)
+                return hs_cli_usage_error(cmd, "%s %s: %ld .. %ld, please",
+                                          lim[k].name, optarg, lim[k].lo,
+                                          lim[k].hi);
+            break;
+        }
         case 'S':
         case 's':
         case 'P':
@@ -205,6 +344,19 @@ int hs_cli_stress(int argc, char **argv)
                                            ? "a config file is required"
                                            : "exactly one config file, please");
     const char *cfg_path = argv[optind];
+    if (!transplant != !onto)
+        return hs_cli_usage_error(cmd, "--transplant and --onto go together");
+    if (beta_window && !transplant)
+        return hs_cli_usage_error(cmd, "--beta-window is for --transplant");
+    if ((pre || paths || threads) && !synthetic)
+        return hs_cli_usage_error(cmd,
+                                  "--pre, --paths and --threads are for "
+                                  "--synthetic");
+    if (synthetic && (transplant || nwin || nonly))
+        return hs_cli_usage_error(cmd,
+                                  "--synthetic takes its one window and "
+                                  "every run: not with --window, "
+                                  "--transplant or --strategy");
 
     hs_config *cfg = NULL;
     hs_registry *reg = NULL;
@@ -219,6 +371,14 @@ int hs_cli_stress(int argc, char **argv)
     so.n_windows = nwin;
     so.only = only;
     so.n_only = nonly;
+    so.transplant = transplant;
+    so.onto = onto_t;
+    so.beta_window = (size_t)beta_window;
+    so.synthetic = synthetic;
+    so.pre = (size_t)pre;
+    so.paths = (size_t)paths;
+    so.threads = (unsigned)threads;
+    so.seed = (uint64_t)seed;
     if ((rc = hs_stress_new(&st, cfg, reg, NULL, &so)))
         goto fail;
     out = hs_cli_output_path(out, cfg_path, "-stress", outbuf, sizeof outbuf);
@@ -239,7 +399,7 @@ int hs_cli_stress(int argc, char **argv)
     char sha[65];
     hs_results_meta meta;
     if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "stress",
-                          0)))
+                          transplant || synthetic ? (uint64_t)seed : 0)))
         goto fail;
     if ((rc = hs_stress_write(st, out, force, &meta)))
         goto fail;
@@ -251,6 +411,9 @@ int hs_cli_stress(int argc, char **argv)
                cfg->path, hs_stress_n_windows(st), cfg->instrument,
                cfg->benchmark);
         print_table(st);
+        print_transplant_notes(st);
+        if (hs_stress_n_synth(st))
+            print_synth(st);
         printf("results: %s\n", out);
     }
     exit_code = report ? hs_cli_report_beside(cmd, out, force, quiet)

@@ -169,7 +169,7 @@ int hs_window_parse(const char *text, const char *where, hs_window *out,
                 return hs_error_set(HS_EPARSE,
                                     "%s:%d: window '%s' is listed twice",
                                     where, line, f[0]);
-        snprintf(w->name, sizeof w->name, "%s", f[0]);
+        copy(w->name, sizeof w->name, f[0]); /* valid_name: < 64 */
         if (hs_cal_parse_time(f[1], &w->start)) {
             hs_error_prefix("%s:%d: window %s, start: ", where, line, f[0]);
             return HS_EPARSE;
@@ -425,7 +425,47 @@ struct hs_stress {
     size_t rolling[HS_WINDOW_MAX];
     size_t n_rows;
     hs_stress_row *rows;
+    /* Shock transplant: the entry (or -1) and its crisis window. */
+    long tp_at;
+    hs_window crisis;
+    /* Synthetic stress (stress_synth.c). */
+    hs_stress_synth *synth;
 };
+
+/* The transplant's entry after the windows: "<crisis>@<date>". */
+static int add_transplant(hs_stress *st)
+{
+    char d[32];
+    int rc = hs_window_find(st->cfg, st->opts.transplant, &st->crisis);
+    if (rc)
+        return rc;
+    if (st->n_windows == HS_WINDOW_MAX)
+        return hs_error_set(HS_EINVAL, "stress: more than %d windows",
+                            HS_WINDOW_MAX);
+    hs_window *e = &st->win[st->n_windows];
+    memset(e, 0, sizeof *e);
+    hs_cal_format_time(st->opts.onto, d, sizeof d);
+    if (strlen(st->crisis.name) + 1 + strlen(d) >= sizeof e->name)
+        return hs_error_set(HS_EINVAL,
+                            "stress: the transplant's name %s@%s is longer "
+                            "than %zu characters",
+                            st->crisis.name, d, sizeof e->name - 1);
+    const size_t nc = strlen(st->crisis.name);
+    memcpy(e->name, st->crisis.name, nc);
+    e->name[nc] = '@';
+    memcpy(e->name + nc + 1, d, strlen(d) + 1);
+    e->start = e->end = st->opts.onto;
+    snprintf(e->description, sizeof e->description,
+             "%s's returns on the book of %s", st->crisis.name, d);
+    snprintf(e->reference, sizeof e->reference, "%s", st->crisis.reference);
+    e->from_config = st->crisis.from_config;
+    for (size_t k = 0; k < st->n_windows; k++)
+        if (!strcmp(st->win[k].name, e->name))
+            return hs_error_set(HS_EINVAL, "window '%s' is named twice",
+                                e->name);
+    st->tp_at = (long)st->n_windows++;
+    return 0;
+}
 
 int hs_stress_new(hs_stress **out, const hs_config *cfg,
                   const hs_registry *reg, hs_store *store,
@@ -441,7 +481,19 @@ int hs_stress_new(hs_stress **out, const hs_config *cfg,
     st->reg = reg;
     st->store = store;
     st->opts = opts ? *opts : dflt;
-    if (st->opts.n_windows == 0) {
+    st->tp_at = -1;
+    if (st->opts.synthetic &&
+        (st->opts.transplant || st->opts.n_windows || st->opts.n_only)) {
+        rc = hs_error_set(HS_EINVAL,
+                          "stress: a synthetic stress takes one window and "
+                          "every run: no other window, transplant or run "
+                          "selection");
+    } else if (st->opts.synthetic) {
+        rc = hs_window_find(cfg, st->opts.synthetic, &st->win[0]);
+        st->n_windows = rc == 0;
+    } else if (st->opts.n_windows == 0 && st->opts.transplant) {
+        st->n_windows = 0;
+    } else if (st->opts.n_windows == 0) {
         rc = hs_window_all(cfg, st->win, HS_WINDOW_MAX, &st->n_windows);
     } else if (st->opts.n_windows > HS_WINDOW_MAX) {
         rc = hs_error_set(HS_EINVAL, "stress: more than %d windows",
@@ -457,6 +509,8 @@ int hs_stress_new(hs_stress **out, const hs_config *cfg,
             st->n_windows = i + 1;
         }
     }
+    if (rc == 0 && st->opts.transplant)
+        rc = add_transplant(st);
     if (rc) {
         hs_stress_free(st);
         return rc;
@@ -469,6 +523,7 @@ void hs_stress_free(hs_stress *st)
 {
     if (!st)
         return;
+    hs_stress__synth_free(st->synth);
     for (size_t w = 0; w < st->n_windows; w++) {
         hs_plan_free(st->plan[w]);
         hs_panel_free(st->panel[w]);
@@ -555,10 +610,23 @@ int hs_stress_run(hs_stress *st)
     size_t nr = 0;
     for (size_t w = 0; w < st->n_windows; w++) {
         size_t lookback;
-        if ((rc = hs_window_config(st->cfg, &st->win[w], &st->wcfg[w])) ||
-            (rc = hs_plan_lookback(st->wcfg[w], st->reg, &lookback)))
+        hs_plan_free(st->plan[w]);
+        hs_panel_free(st->panel[w]);
+        hs_config_free(st->wcfg[w]);
+        st->plan[w] = NULL;
+        st->panel[w] = NULL;
+        st->wcfg[w] = NULL;
+        if ((long)w == st->tp_at) {
+            hs_stress_tp tp = {st->cfg, st->reg, st->store, &st->opts,
+                               &st->crisis};
+            if ((rc = hs_stress__transplant(&tp, &st->win[w], &st->wcfg[w],
+                                            &st->panel[w], &st->plan[w])))
+                return rc; /* the message names the window or the date */
+        } else if ((rc = hs_window_config(st->cfg, &st->win[w],
+                                          &st->wcfg[w])) ||
+                   (rc = hs_plan_lookback(st->wcfg[w], st->reg, &lookback))) {
             return rc;
-        if (st->opts.panel) {
+        } else if (st->opts.panel) {
             rc = plan_from_panel(st, w, lookback);
         } else {
             hs_plan_opts po = HS_PLAN_OPTS_INIT;
@@ -593,7 +661,14 @@ int hs_stress_run(hs_stress *st)
                 return rc;
             r->window = st->win[w].name;
         }
-    return 0;
+    if (st->opts.synthetic) {
+        hs_stress__synth_free(st->synth);
+        st->synth = NULL;
+        hs_stress_synth_in in = {st->cfg, st->reg, st->store, &st->opts,
+                                 &st->win[0], st->plan[0], st->rows};
+        rc = hs_stress__synth_run(&in, &st->synth);
+    }
+    return rc;
 }
 
 size_t hs_stress_n_windows(const hs_stress *st) { return st->n_windows; }
@@ -608,6 +683,30 @@ const hs_plan *hs_stress_plan(const hs_stress *st, size_t w)
 size_t hs_stress_rolling(const hs_stress *st, size_t w)
 {
     return st->rolling[w];
+}
+int hs_stress_is_transplant(const hs_stress *st, size_t w,
+                            const hs_window **crisis)
+{
+    if (crisis)
+        *crisis = (long)w == st->tp_at ? &st->crisis : NULL;
+    return (long)w == st->tp_at;
+}
+size_t hs_stress_n_synth(const hs_stress *st)
+{
+    return hs_stress__synth_n(st->synth);
+}
+const hs_synth_row *hs_stress_synth_row(const hs_stress *st, size_t i)
+{
+    return hs_stress__synth_row(st->synth, i);
+}
+const char *hs_stress_synth_model(const hs_stress *st)
+{
+    return hs_stress__synth_model(st->synth);
+}
+void hs_stress_synth_calibration(const hs_stress *st, int64_t *from,
+                                 int64_t *to)
+{
+    hs_stress__synth_calibration(st->synth, from, to);
 }
 size_t hs_stress_n_rows(const hs_stress *st) { return st->n_rows; }
 const hs_stress_row *hs_stress_row_at(const hs_stress *st, size_t i)
@@ -713,6 +812,21 @@ static int write_window(hs_h5 *h, const hs_stress *st, size_t w,
     TRY(hs_h5_attr_i64(h, g, "warmup_steps", (int64_t)lf));
     TRY(hs_h5_attr_i64(h, g, "rolling_window", (int64_t)st->rolling[w]));
     TRY(hs_h5_attr_str(h, g, "data_notes", pn->notes));
+    if ((long)w == st->tp_at) {
+        const hs_window *c = &st->crisis;
+        TRY(hs_h5_attr_str(h, g, "transplant_window", c->name));
+        TRY(hs_h5_attr_str(h, g, "transplant_window_start",
+                           hs_cal_format_time(c->start, t, sizeof t)));
+        TRY(hs_h5_attr_str(h, g, "transplant_window_end",
+                           hs_cal_format_time(c->end, t, sizeof t)));
+        TRY(hs_h5_attr_str(h, g, "transplant_onto",
+                           hs_cal_format_time(st->opts.onto, t, sizeof t)));
+        TRY(hs_h5_attr_i64(h, g, "transplant_beta_window",
+                           (int64_t)(st->opts.beta_window
+                                         ? st->opts.beta_window
+                                         : HS_TRANSPLANT_BETA_WINDOW)));
+        TRY(hs_h5_attr_i64(h, g, "transplant_seed", (int64_t)st->opts.seed));
+    }
     snprintf(p, sizeof p, "%s/summary", g);
     TRY(hs_h5_write_records(h, p, hs_stress_fields, hs_stress_n_fields, rows,
                             sizeof *rows, nr));
@@ -768,6 +882,7 @@ int hs_stress_write(const hs_stress *st, const char *path, int force,
         TRY(write_window(h, st, w, st->rows + r0, nr));
         r0 += nr;
     }
+    TRY(hs_stress__synth_write(st->synth, h));
     rc = hs_h5_commit(h);
     h = NULL;
 done:
