@@ -301,7 +301,9 @@ int hs_cli_run(int argc, char **argv)
         exit_code = HS_EXIT_PARTIAL;
     }
     if (report) {
-        int rc_report = hs_cli_report_beside(cmd, out, force, quiet);
+        /* With --json or --csv stdout holds the table alone. */
+        int rc_report =
+            hs_cli_report_beside(cmd, out, force, quiet || fmt >= 0);
         if (rc_report != HS_EXIT_OK)
             exit_code = rc_report;
     }

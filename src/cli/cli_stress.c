@@ -416,7 +416,8 @@ int hs_cli_stress(int argc, char **argv)
             print_synth(st);
         printf("results: %s\n", out);
     }
-    exit_code = report ? hs_cli_report_beside(cmd, out, force, quiet)
+    exit_code = report ? hs_cli_report_beside(cmd, out, force,
+                                              quiet || fmt >= 0)
                        : HS_EXIT_OK;
     goto done;
 fail:

@@ -56,6 +56,11 @@ cp "$tmp/out" "$tmp/r.json"
 if grep -q "hedgesim run:" "$tmp/r.json"; then bad "--json prints no text table"; else ok "--json prints no text table"; fi
 expect 0 "run --csv" -- "$bin" run "$tmp/j.ini" -o "$tmp/r2.h5" --csv
 cp "$tmp/out" "$tmp/r.csv"
+expect 0 "run --json --report" -- "$bin" run "$tmp/j.ini" -o "$tmp/r4.h5" --json --report
+if grep -q "report:" "$tmp/out"; then bad "run --json --report: stdout holds the JSON alone"; else
+    python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" 2>"$tmp/err" &&
+    ok "run --json --report: stdout holds the JSON alone" || bad "run --json --report: stdout holds the JSON alone"; fi
+[ -s "$tmp/r4.html" ] && ok "run --report writes the report with --json" || bad "run --report writes the report with --json"
 expect 2 "--json with --csv" -- "$bin" run "$tmp/j.ini" -o "$tmp/r3.h5" --json --csv
 grep_err "--json/--csv clash named" "exclude each other"
 [ -e "$tmp/r3.h5" ] && bad "nothing written on a usage error" || ok "nothing written on a usage error"
@@ -65,6 +70,9 @@ expect 0 "stress --json" -- "$bin" stress "$tmp/j.ini" -w luna_ust -o "$tmp/s.h5
 cp "$tmp/out" "$tmp/s.json"
 expect 0 "stress --csv" -- "$bin" stress "$tmp/j.ini" -w luna_ust -o "$tmp/s2.h5" --csv
 cp "$tmp/out" "$tmp/s.csv"
+expect 0 "stress --json --report" -- "$bin" stress "$tmp/j.ini" -w luna_ust -o "$tmp/s4.h5" --json --report
+if python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" 2>"$tmp/err"; then
+    ok "stress --json --report: stdout holds the JSON alone"; else bad "stress --json --report: stdout holds the JSON alone"; fi
 for c in run stress sweep mc; do
     if "$bin" $c --help | grep -q -- "--json" && "$bin" $c --help | grep -q -- "--csv"; then
         ok "$c --help lists --json and --csv"
