@@ -330,6 +330,8 @@ demo: all
 	./$(BIN) run configs/alt-basket-btc-hedge.ini -o results/demo.h5 --force
 	./$(BIN) run configs/alt-basket-options.ini -o results/demo-options.h5 --force
 	./$(BIN) stress configs/alt-basket-btc-hedge.ini -o results/demo-stress.h5 --force
+	./$(BIN) stress configs/alt-basket-btc-hedge.ini --transplant luna_ust --onto 2024-06-01 \
+	    -o results/demo-transplant.h5 --force
 	./$(BIN) analyze configs/alt-basket-btc-hedge.ini --window ftx_collapse \
 	    -o results/demo-analyze.h5 --force
 	./$(BIN) sweep configs/alt-basket-btc-hedge.ini --run ols60 \
@@ -338,8 +340,6 @@ demo: all
 	    --vary costs.fee_bps=2,5 -j 2 -o results/demo-sweep.h5 --force
 	./$(BIN) mc configs/alt-basket-mc.ini --paths 2000 --seed 1 --threads 2 -o results/demo-mc.h5 --force
 	./$(BIN) report results/demo.h5 -o results/demo.html --force
-	./$(BIN) stress configs/alt-basket-btc-hedge.ini --transplant luna_ust --onto 2024-06-01 \
-	    -o results/demo-transplant.h5 --force
 
 # The README's picture: the demo's report, rendered by headless Chromium.
 screenshot: all

@@ -407,8 +407,9 @@ int hs_cli_stress(int argc, char **argv)
         if ((rc = print_summary(st, (hs_summary_format)fmt, cfg_path, out)))
             goto fail;
     } else if (!quiet) {
-        printf("hedgesim stress: %s, %zu windows, hedge %s on %s\n\n",
-               cfg->path, hs_stress_n_windows(st), cfg->instrument,
+        const size_t nw = hs_stress_n_windows(st);
+        printf("hedgesim stress: %s, %zu window%s, hedge %s on %s\n\n",
+               cfg->path, nw, nw == 1 ? "" : "s", cfg->instrument,
                cfg->benchmark);
         print_table(st);
         print_transplant_notes(st);
