@@ -15,6 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Two doubles, added and multiplied element by element (GCC's and Clang's
+ * vector extension: SSE2 on x86-64, two scalar operations elsewhere); each
+ * element is rounded exactly as the scalar operation would be. */
+typedef double v2d __attribute__((vector_size(16)));
+
 #define K_MAX HS_SCENARIO_MAX_REGIMES
 #define N_MAX HS_SCENARIO_MAX_ASSETS
 /* Row sums of a transition matrix must be 1 within this. */
@@ -202,13 +207,16 @@ int hs_regime_params_from_moments(hs_regime_params *p, size_t k, size_t n,
 typedef struct regime_model {
     hs_regime_params p;
     size_t m;            /* simulated (alive) assets */
+    size_t mp;           /* m rounded up to even: pairs of assets */
     int idx[N_MAX];      /* model index of simulated asset j */
     double cum[K_MAX][K_MAX]; /* cumulative transition rows */
     double cum0[K_MAX];  /* cumulative start distribution */
     double pi[K_MAX];
-    /* Per regime (and the shift, at K_MAX): factor [m * m], and drift, vol
-     * and beta over the simulated assets. */
-    double *L[K_MAX + 1];
+    /* Per regime (and the shift, at K_MAX): the Cholesky factor L [m * m]
+     * stored by columns of `mp` (m rounded up to even) values:
+     * Lt[b * mp + a] = L[a][b] for b <= a < m, 0 elsewhere; and
+     * drift, vol and beta over the simulated assets. */
+    double *Lt[K_MAX + 1];
     double drift[K_MAX + 1][N_MAX], vol[K_MAX + 1][N_MAX],
         beta[K_MAX + 1][N_MAX];
     int repaired[K_MAX + 1];
@@ -220,7 +228,7 @@ static void regime_free(void *model)
     if (!m)
         return;
     for (size_t r = 0; r <= K_MAX; r++)
-        free(m->L[r]);
+        free(m->Lt[r]);
     free(m);
 }
 
@@ -288,11 +296,12 @@ static int build_factor(regime_model *m, size_t slot, size_t r, double level,
 {
     const hs_regime_spec *s = &m->p.r[r];
     const size_t n = m->p.n, mm = m->m;
-    double *c = malloc(mm * mm * sizeof *c);
+    double *c = calloc(mm * mm, sizeof *c), *L = calloc(mm * mm, sizeof *L);
     int rc;
-    m->L[slot] = malloc(mm * mm * sizeof *m->L[slot]);
-    if (!c || !m->L[slot]) {
+    m->Lt[slot] = calloc(mm * m->mp, sizeof *m->Lt[slot]);
+    if (!c || !L || !m->Lt[slot]) {
         free(c);
+        free(L);
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
     for (size_t a = 0; a < mm; a++) {
@@ -311,8 +320,12 @@ static int build_factor(regime_model *m, size_t slot, size_t r, double level,
         if (isnan(level) &&
             s->corr[(size_t)m->idx[a] * n + (size_t)m->idx[a]] != 1)
             c[a * mm + a] = s->corr[(size_t)m->idx[a] * n + (size_t)m->idx[a]];
-    rc = hs_corr_cholesky(c, mm, m->p.repair, m->L[slot], &m->repaired[slot]);
+    rc = hs_corr_cholesky(c, mm, m->p.repair, L, &m->repaired[slot]);
+    for (size_t a = 0; a < mm && !rc; a++)
+        for (size_t b = 0; b <= a; b++)
+            m->Lt[slot][b * m->mp + a] = L[a * mm + b];
     free(c);
+    free(L);
     if (rc)
         hs_error_prefix("regime %s%s: ", s->name, slot == K_MAX ? " (shift)" : "");
     return rc;
@@ -356,6 +369,7 @@ static int regime_prepare(void **out, const hs_scenario_input *in)
     for (size_t i = 0; i < p->n; i++)
         if (in->alive[i])
             m->idx[m->m++] = (int)i;
+    m->mp = m->m + (m->m & 1);
     for (size_t r = 0; r < p->k; r++) {
         double c = 0;
         for (size_t j = 0; j < p->k; j++)
@@ -394,7 +408,7 @@ fail:
 static size_t regime_scratch(const void *model)
 {
     const regime_model *m = model;
-    return 2 * (m->m ? m->m : 1) * sizeof(double);
+    return 2 * (m->mp ? m->mp : 2) * sizeof(double);
 }
 
 static int pick(const double *cum, double u)
@@ -421,7 +435,8 @@ static int regime_draw(const void *model, void *scratch,
     const regime_model *m = model;
     const hs_regime_params *p = &m->p;
     const size_t mm = m->m, n = p->n;
-    double *eps = scratch, *z = eps + mm;
+    const size_t mp = m->mp;
+    double *restrict eps = scratch, *restrict z = eps + mp;
     const size_t shift_end = p->shift_from + p->shift_steps;
     int st = pick(m->cum0, gsl_rng_uniform(rng->regime));
     for (size_t t = 0; t < out->steps; t++) {
@@ -438,13 +453,24 @@ static int regime_draw(const void *model, void *scratch,
         out->vol_index[t] = s->vol_index;
         for (size_t a = 0; a < mm; a++)
             eps[a] = gsl_ran_gaussian_ziggurat(rng->returns, 1.0);
-        const double *L = m->L[slot];
-        for (size_t a = 0; a < mm; a++) {
-            double acc = 0;
-            const double *row = L + a * mm;
-            for (size_t b = 0; b <= a; b++)
-                acc += row[b] * eps[b];
-            z[a] = acc;
+        /* z = L eps by columns, two assets at a time: z[a] still sums
+         * L[a][b] eps[b] from b = 0 up in that order, as row by row would,
+         * and the zeros above the diagonal add exactly nothing (0 * eps is
+         * +-0, and z, a sum begun at +0, is never -0), so the bits are
+         * those of the plain triangular product. */
+        const double *Lt = m->Lt[slot];
+        for (size_t a = 0; a < mp; a++)
+            z[a] = 0.0;
+        for (size_t b = 0; b < mm; b++) {
+            const v2d e = {eps[b], eps[b]};
+            const double *col = Lt + b * mp;
+            for (size_t a = b & ~(size_t)1; a < mp; a += 2) {
+                v2d za, la;
+                memcpy(&za, z + a, sizeof za);
+                memcpy(&la, col + a, sizeof la);
+                za += la * e;
+                memcpy(z + a, &za, sizeof za);
+            }
         }
         double jump = 0;
         if (s->jump_rate > 0) {
