@@ -128,6 +128,9 @@ typedef struct hs_book {
                        * weights before live_from */
     unsigned char *busy; /* [n_steps] 1: hs_book_state_close has work at t
                           * (rebalance due, a known delisting, a gap) */
+    unsigned char *plain; /* [n_steps] 1: every book asset has a real bar
+                           * (HS_BAR_OK) at t: its closes and opens are the
+                           * rows of bclose and bopen */
     hs_beta_input beta_input;
     hs_delisting delisting;
     /* Kept for hs_book_refresh: the options (asset and fixed point into

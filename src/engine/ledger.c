@@ -32,6 +32,7 @@ void hs_book_free(hs_book *b)
     free(b->slow);
     free(b->intent);
     free(b->busy);
+    free(b->plain);
     free(b->fixed);
     free(b->scratch);
     hs_book_state_free(&b->work);
@@ -288,6 +289,16 @@ static double holdings_return(const hs_panel *p, const hs_book *b, size_t t,
     double v0 = 0, dv = 0;
     if (t == 0)
         return NAN;
+    if (b->plain[t] && b->plain[t - 1]) { /* the same sums over the rows */
+        const double *cl = b->bclose + t * nb, *cp = cl - nb;
+        for (size_t k = 0; k < nb; k++) {
+            if (x[k] == 0)
+                continue;
+            v0 += x[k] * cp[k];
+            dv += x[k] * (cl[k] - cp[k]);
+        }
+        return v0 > 0 ? dv / v0 : NAN;
+    }
     for (size_t k = 0; k < nb; k++) {
         size_t i = t * na + (size_t)b->asset[k];
         if (x[k] == 0 || p->state[i] != HS_BAR_OK ||
@@ -310,6 +321,20 @@ static double held_return(const hs_panel *p, const hs_book *b, size_t t,
     double v0 = 0, dv = 0;
     if (t == 0)
         return NAN;
+    if (b->plain[t] && b->plain[t - 1]) { /* the same sums over the rows */
+        const double *cl = b->bclose + t * nb, *cp = cl - nb,
+                     *op = b->bopen + t * nb;
+        for (size_t k = 0; k < nb; k++) {
+            double x = qb[k] + pb[k];
+            if (x == 0)
+                continue;
+            v0 += x * cp[k];
+            dv += qb[k] * (cl[k] - cp[k]);
+            if (qo[k] != qb[k])
+                dv += (qo[k] - qb[k]) * (cl[k] - op[k]);
+        }
+        return v0 > 0 ? dv / v0 : NAN;
+    }
     for (size_t k = 0; k < nb; k++) {
         size_t i = t * na + (size_t)b->asset[k];
         double x = qb[k] + pb[k];
@@ -324,12 +349,27 @@ static double held_return(const hs_panel *p, const hs_book *b, size_t t,
     return v0 > 0 ? dv / v0 : NAN;
 }
 
-/* The book's rows of closes and opens at steps [t0, t1) from the panel;
- * 1 if any value differs, bit for bit, from what the rows held. */
+/* The book's rows of closes and opens at steps [t0, t1) from the panel.
+ * compare: 1 if any value differs, bit for bit, from what the rows held
+ * (else 0). */
 static int book_rows(hs_book *b, const hs_panel *p, const hs_book_opts *o,
-                     size_t t0, size_t t1)
+                     size_t t0, size_t t1, int compare)
 {
     const size_t na = p->n_assets, nb = o->n_assets;
+    if (!compare) {
+        for (size_t t = t0; t < t1; t++) {
+            double *bc = b->bclose + t * nb, *bo = b->bopen + t * nb;
+            const double *pc = p->close + t * na, *po = p->open + t * na;
+            const uint8_t *ps = p->state + t * na;
+            for (size_t k = 0; k < nb; k++) {
+                const size_t a = (size_t)o->asset[k];
+                const int absent = ps[a] == HS_BAR_ABSENT;
+                bc[k] = absent ? 0 : pc[a];
+                bo[k] = absent ? 0 : po[a];
+            }
+        }
+        return 0;
+    }
     uint64_t diff = 0;
     for (size_t t = t0; t < t1; t++) {
         double *bc = b->bclose + t * nb, *bo = b->bopen + t * nb;
@@ -372,9 +412,9 @@ static int book_track(hs_book *b, const hs_panel *p, const hs_exec *ex,
     const int held = b->beta_input == HS_BETA_INPUT_HELD;
     size_t t_first = 0; /* the first step of step 2 to recompute */
     if (refresh && o->weighting != HS_WEIGHTS_INVERSE_VOL) {
-        if (!book_rows(b, p, o, 0, o->live_from))
+        if (!book_rows(b, p, o, 0, o->live_from, 1))
             t_first = o->live_from;
-        book_rows(b, p, o, o->live_from, n);
+        book_rows(b, p, o, o->live_from, n, 0);
         goto track;
     }
     memset(b->due, 0, n ? n : 1);
@@ -402,9 +442,11 @@ static int book_track(hs_book *b, const hs_panel *p, const hs_exec *ex,
     for (size_t t = 0; t < n; t++) {
         b->slow[t] = t == 0 || t == o->live_from || (next_open && b->due[t - 1]);
         b->busy[t] = b->due[t];
+        b->plain[t] = 1;
         for (size_t k = 0; k < nb; k++) {
             size_t a = (size_t)o->asset[k], i = t * na + a;
             int absent = p->state[i] == HS_BAR_ABSENT;
+            b->plain[t] &= p->state[i] == HS_BAR_OK;
             b->bclose[t * nb + k] = absent ? 0 : p->close[i];
             b->bopen[t * nb + k] = absent ? 0 : p->open[i];
             if (t > 0 && absent && p->state[i - na] != HS_BAR_ABSENT)
@@ -490,10 +532,12 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     b->slow = calloc(n ? n : 1, 1);
     b->intent = calloc(nn, sizeof *b->intent);
     b->busy = calloc(n ? n : 1, 1);
+    b->plain = calloc(n ? n : 1, 1);
     b->fixed = calloc(nb ? nb : 1, sizeof *b->fixed);
     b->scratch = calloc(3 * (nb ? nb : 1), sizeof *b->scratch);
     if (!b->target || !b->due || !b->asset || !b->bclose || !b->bopen ||
-        !b->slow || !b->intent || !b->busy || !b->fixed || !b->scratch) {
+        !b->slow || !b->intent || !b->busy || !b->plain || !b->fixed ||
+        !b->scratch) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
