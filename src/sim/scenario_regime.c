@@ -213,10 +213,11 @@ typedef struct regime_model {
     double cum0[K_MAX];  /* cumulative start distribution */
     double pi[K_MAX];
     /* Per regime (and the shift, at K_MAX): the Cholesky factor L [m * m]
-     * stored by columns of `mp` (m rounded up to even) values:
-     * Lt[b * mp + a] = L[a][b] for b <= a < m, 0 elsewhere; and
+     * stored as pairs of rows, (L[2q][b], L[2q+1][b]) at
+     * Lp[2 * (q * m + b)], zero above the diagonal and in the row past m
+     * when m is odd; and
      * drift, vol and beta over the simulated assets. */
-    double *Lt[K_MAX + 1];
+    double *Lp[K_MAX + 1];
     double drift[K_MAX + 1][N_MAX], vol[K_MAX + 1][N_MAX],
         beta[K_MAX + 1][N_MAX];
     int repaired[K_MAX + 1];
@@ -228,7 +229,7 @@ static void regime_free(void *model)
     if (!m)
         return;
     for (size_t r = 0; r <= K_MAX; r++)
-        free(m->Lt[r]);
+        free(m->Lp[r]);
     free(m);
 }
 
@@ -298,8 +299,8 @@ static int build_factor(regime_model *m, size_t slot, size_t r, double level,
     const size_t n = m->p.n, mm = m->m;
     double *c = calloc(mm * mm, sizeof *c), *L = calloc(mm * mm, sizeof *L);
     int rc;
-    m->Lt[slot] = calloc(mm * m->mp, sizeof *m->Lt[slot]);
-    if (!c || !L || !m->Lt[slot]) {
+    m->Lp[slot] = calloc(mm * m->mp, sizeof *m->Lp[slot]);
+    if (!c || !L || !m->Lp[slot]) {
         free(c);
         free(L);
         return hs_error_set(HS_ENOMEM, "out of memory");
@@ -323,7 +324,7 @@ static int build_factor(regime_model *m, size_t slot, size_t r, double level,
     rc = hs_corr_cholesky(c, mm, m->p.repair, L, &m->repaired[slot]);
     for (size_t a = 0; a < mm && !rc; a++)
         for (size_t b = 0; b <= a; b++)
-            m->Lt[slot][b * m->mp + a] = L[a * mm + b];
+            m->Lp[slot][2 * ((a / 2) * mm + b) + a % 2] = L[a * mm + b];
     free(c);
     free(L);
     if (rc)
@@ -408,7 +409,7 @@ fail:
 static size_t regime_scratch(const void *model)
 {
     const regime_model *m = model;
-    return 2 * (m->mp ? m->mp : 2) * sizeof(double);
+    return 3 * (m->mp ? m->mp : 2) * sizeof(double);
 }
 
 static int pick(const double *cum, double u)
@@ -435,8 +436,8 @@ static int regime_draw(const void *model, void *scratch,
     const regime_model *m = model;
     const hs_regime_params *p = &m->p;
     const size_t mm = m->m, n = p->n;
-    const size_t mp = m->mp;
-    double *restrict eps = scratch, *restrict z = eps + mp;
+    const size_t mp = m->mp; /* eps [2 * mp], z [mp] */
+    double *restrict eps = scratch, *restrict z = eps + 2 * mp;
     const size_t shift_end = p->shift_from + p->shift_steps;
     int st = pick(m->cum0, gsl_rng_uniform(rng->regime));
     for (size_t t = 0; t < out->steps; t++) {
@@ -452,25 +453,25 @@ static int regime_draw(const void *model, void *scratch,
         out->funding[t] = s->funding;
         out->vol_index[t] = s->vol_index;
         for (size_t a = 0; a < mm; a++)
-            eps[a] = gsl_ran_gaussian_ziggurat(rng->returns, 1.0);
-        /* z = L eps by columns, two assets at a time: z[a] still sums
-         * L[a][b] eps[b] from b = 0 up in that order, as row by row would,
-         * and the zeros above the diagonal add exactly nothing (0 * eps is
-         * +-0, and z, a sum begun at +0, is never -0), so the bits are
-         * those of the plain triangular product. */
-        const double *Lt = m->Lt[slot];
-        for (size_t a = 0; a < mp; a++)
-            z[a] = 0.0;
-        for (size_t b = 0; b < mm; b++) {
-            const v2d e = {eps[b], eps[b]};
-            const double *col = Lt + b * mp;
-            for (size_t a = b & ~(size_t)1; a < mp; a += 2) {
-                v2d za, la;
-                memcpy(&za, z + a, sizeof za);
-                memcpy(&la, col + a, sizeof la);
-                za += la * e;
-                memcpy(z + a, &za, sizeof za);
+            eps[2 * a] = eps[2 * a + 1] =
+                gsl_ran_gaussian_ziggurat(rng->returns, 1.0);
+        /* z = L eps, two rows (assets) at a time: z[a] sums L[a][b] eps[b]
+         * from b = 0 up in that order, as the plain triangular product
+         * does; the zeros above the diagonal add exactly nothing (0 * eps
+         * is +-0, and a sum begun at +0 is never -0), so the bits are the
+         * same.  eps holds each normal twice, side by side. */
+        const double *Lp = m->Lp[slot];
+        for (size_t q = 0; 2 * q < mm; q++) {
+            const double *row = Lp + 2 * q * mm;
+            const size_t nb = 2 * q + 2 < mm ? 2 * q + 2 : mm;
+            v2d acc = {0.0, 0.0};
+            for (size_t b = 0; b < nb; b++) {
+                v2d l, e;
+                memcpy(&l, row + 2 * b, sizeof l);
+                memcpy(&e, eps + 2 * b, sizeof e);
+                acc += l * e;
             }
+            memcpy(z + 2 * q, &acc, sizeof acc);
         }
         double jump = 0;
         if (s->jump_rate > 0) {
