@@ -787,6 +787,82 @@ START_TEST(test_errors)
 END_TEST
 
 
+/* hs_book_refresh after new prices (same times, same bar states) gives the
+ * book a new build gives, array for array and bit for bit: whether or not
+ * the prices before live_from changed (a Monte Carlo path's warm-up rows do
+ * not), for equal and inverse-volatility weights (which read the closes),
+ * both estimator inputs and both fill rules.  Asset 1 delists at step 30,
+ * asset 2 lists at step 5. */
+START_TEST(test_refresh_new_prices)
+{
+    const size_t n = 40, na = 3, lf = 10;
+    double close[3 * 40], open[3 * 40];
+    for (size_t a = 0; a < na; a++)
+        for (size_t t = 0; t < n; t++) {
+            double c = (double)(50 * (a + 1)) *
+                       (1 + 0.05 * sin(0.7 * (double)t + (double)a));
+            int absent = (a == 1 && t >= 30) || (a == 2 && t < 5);
+            close[a * n + t] = absent ? NAN : c;
+            open[a * n + t] = absent ? NAN : c * (1 + 0.01 * cos((double)t));
+        }
+    const int idx[3] = {0, 1, 2};
+    const hs_weighting ws[2] = {HS_WEIGHTS_EQUAL, HS_WEIGHTS_INVERSE_VOL};
+    const hs_beta_input bis[2] = {HS_BETA_INPUT_TARGET, HS_BETA_INPUT_HELD};
+    const hs_fill_rule fills[2] = {HS_FILL_NEXT_OPEN, HS_FILL_CLOSE};
+    for (int k = 0; k < 16; k++) {
+        const int warm = k & 1;
+        hs_panel *p = panel_from(n, na, 1577836800000LL, DAY, close, open);
+        hs_exec *ex = exec_fixed(p, 5, 2, fills[(k >> 3) & 1]);
+        hs_book_opts o = book_opts(3, idx, ws[(k >> 1) & 1], HS_REBAL_WEEKLY,
+                                   lf);
+        o.vol_window = 5;
+        o.beta_input = bis[(k >> 2) & 1];
+        hs_book *b = build_ok(p, ex, &o);
+        const double ret5 = b->ret[5], ret_live = b->ret[lf + 3];
+        /* New prices from step 3 (warm) or from live_from on. */
+        for (size_t t = warm ? 3 : lf; t < n; t++)
+            for (size_t a = 0; a < na; a++) {
+                size_t i = t * na + a;
+                if (p->state[i] == HS_BAR_ABSENT)
+                    continue;
+                double f = 1 + 0.03 * sin(1.3 * (double)(t * na + a));
+                p->close[i] *= f;
+                p->open[i] *= f * f;
+            }
+        ck_assert_int_eq(hs_book_refresh(b, p, ex), 0);
+        hs_book *fresh = build_ok(p, ex, &o);
+        ck_assert(fresh->ret[lf + 3] != ret_live); /* the prices matter */
+        ck_assert(warm ? fresh->ret[5] != ret5 : fresh->ret[5] == ret5);
+        const size_t nn = n * 3;
+#define SAME(f, count)                                                         \
+    ck_assert_msg(memcmp(b->f, fresh->f, (count) * sizeof *b->f) == 0,       \
+                  "case %d: %s", k, #f)
+        SAME(equity, n);
+        SAME(exposure, n);
+        SAME(ret, n);
+        SAME(pnl, n);
+        SAME(fees, n);
+        SAME(slippage, n);
+        SAME(traded, n);
+        SAME(weight, nn);
+        SAME(qty, nn);
+        SAME(eligible, n);
+        SAME(target, nn);
+        SAME(due, n);
+        SAME(bclose, nn);
+        SAME(bopen, nn);
+        SAME(slow, n);
+        SAME(intent, nn);
+        SAME(busy, n);
+#undef SAME
+        hs_book_free(fresh);
+        hs_book_free(b);
+        hs_exec_free(ex);
+        hs_panel_free(p);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------- data notes */
 
 /* What the book did with each asset, in the notes (hs_book_note_assets).
@@ -1787,6 +1863,7 @@ static Suite *ledger_suite(void)
     tcase_add_test(tc, test_equity_identity);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_hedge_open);
+    tcase_add_test(tc, test_refresh_new_prices);
     tcase_add_test(tc, test_book_notes);
     tcase_add_test(tc, test_hedge_funding_settlements);
     tcase_add_test(tc, test_hedge_order);

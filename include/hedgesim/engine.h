@@ -59,7 +59,7 @@ typedef struct hs_context_opts {
 int hs_context_new(hs_context **out, const hs_panel *panel,
                    const hs_context_opts *opts);
 /* Recompute what the context derives from its panel after the panel's
- * values were overwritten in place (same shape, same symbols, same bar
+ * values were overwritten in place (same shape, symbols, times and bar
  * states: a refilled Monte Carlo path): the cost statistics, the book's
  * track, the benchmark and hedge returns; the same values as a new context
  * over the panel, without allocation.  exec: new fees and slippage (only

@@ -128,6 +128,9 @@ typedef struct hs_book {
                        * weights before live_from */
     unsigned char *busy; /* [n_steps] 1: hs_book_state_close has work at t
                           * (rebalance due, a known delisting, a gap) */
+    unsigned char *plain; /* [n_steps] 1: every book asset has a real bar
+                           * (HS_BAR_OK) at t: its closes and opens are the
+                           * rows of bclose and bopen */
     hs_beta_input beta_input;
     hs_delisting delisting;
     /* Kept for hs_book_refresh: the options (asset and fixed point into
@@ -175,11 +178,13 @@ int hs_book_build(hs_book **out, const hs_panel *panel, const hs_exec *exec,
                   const hs_book_opts *opts);
 void hs_book_free(hs_book *b);
 
-/* Recompute the track in place from `panel`, whose values were overwritten
- * (same shape and symbols as the panel the book was built on; exec may
- * have new fees and slippage): the same result as a new hs_book_build over
- * it, without allocation.  HS_EINVAL for another number of steps, HS_EDATA
- * as hs_book_build. */
+/* Recompute the track in place from `panel`, whose prices were overwritten
+ * (same shape, symbols, times and bar states as the panel the book was
+ * built on; exec may have new fees and slippage): the same result as a new
+ * hs_book_build over it, without allocation.  The plan (targets, rebalance
+ * days) is kept unless the weights are inverse-volatility, and the steps
+ * before live_from are recomputed only if a close or open there changed.
+ * HS_EINVAL for another number of steps, HS_EDATA as hs_book_build. */
 int hs_book_refresh(hs_book *b, const hs_panel *panel, const hs_exec *exec);
 
 /* Data notes on what the book did with its assets over the live window

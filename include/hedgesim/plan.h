@@ -117,7 +117,7 @@ int hs_plan_run_strict(hs_plan *plan);
 int hs_plan_rerun(hs_plan *plan, size_t i, const hs_run_spec *spec);
 
 /* Start every run over at step 0 after the values of the plan's panel were
- * overwritten in place (same shape, same symbols, same bar states: a
+ * overwritten in place (same shape, symbols, times and bar states: a
  * Monte Carlo path refilled by its scenario): refresh the context (the
  * cost statistics, the book's track, the benchmark and hedge returns) and
  * reset every engine, without allocation once the engines' states are as

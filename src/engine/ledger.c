@@ -6,6 +6,7 @@
 #include "hedgesim/errors.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ void hs_book_free(hs_book *b)
     free(b->slow);
     free(b->intent);
     free(b->busy);
+    free(b->plain);
     free(b->fixed);
     free(b->scratch);
     hs_book_state_free(&b->work);
@@ -287,6 +289,16 @@ static double holdings_return(const hs_panel *p, const hs_book *b, size_t t,
     double v0 = 0, dv = 0;
     if (t == 0)
         return NAN;
+    if (b->plain[t] && b->plain[t - 1]) { /* the same sums over the rows */
+        const double *cl = b->bclose + t * nb, *cp = cl - nb;
+        for (size_t k = 0; k < nb; k++) {
+            if (x[k] == 0)
+                continue;
+            v0 += x[k] * cp[k];
+            dv += x[k] * (cl[k] - cp[k]);
+        }
+        return v0 > 0 ? dv / v0 : NAN;
+    }
     for (size_t k = 0; k < nb; k++) {
         size_t i = t * na + (size_t)b->asset[k];
         if (x[k] == 0 || p->state[i] != HS_BAR_OK ||
@@ -309,6 +321,20 @@ static double held_return(const hs_panel *p, const hs_book *b, size_t t,
     double v0 = 0, dv = 0;
     if (t == 0)
         return NAN;
+    if (b->plain[t] && b->plain[t - 1]) { /* the same sums over the rows */
+        const double *cl = b->bclose + t * nb, *cp = cl - nb,
+                     *op = b->bopen + t * nb;
+        for (size_t k = 0; k < nb; k++) {
+            double x = qb[k] + pb[k];
+            if (x == 0)
+                continue;
+            v0 += x * cp[k];
+            dv += qb[k] * (cl[k] - cp[k]);
+            if (qo[k] != qb[k])
+                dv += (qo[k] - qb[k]) * (cl[k] - op[k]);
+        }
+        return v0 > 0 ? dv / v0 : NAN;
+    }
     for (size_t k = 0; k < nb; k++) {
         size_t i = t * na + (size_t)b->asset[k];
         double x = qb[k] + pb[k];
@@ -323,16 +349,74 @@ static double held_return(const hs_panel *p, const hs_book *b, size_t t,
     return v0 > 0 ? dv / v0 : NAN;
 }
 
+/* The book's rows of closes and opens at steps [t0, t1) from the panel.
+ * compare: 1 if any value differs, bit for bit, from what the rows held
+ * (else 0). */
+static int book_rows(hs_book *b, const hs_panel *p, const hs_book_opts *o,
+                     size_t t0, size_t t1, int compare)
+{
+    const size_t na = p->n_assets, nb = o->n_assets;
+    if (!compare) {
+        for (size_t t = t0; t < t1; t++) {
+            double *bc = b->bclose + t * nb, *bo = b->bopen + t * nb;
+            const double *pc = p->close + t * na, *po = p->open + t * na;
+            const uint8_t *ps = p->state + t * na;
+            for (size_t k = 0; k < nb; k++) {
+                const size_t a = (size_t)o->asset[k];
+                const int absent = ps[a] == HS_BAR_ABSENT;
+                bc[k] = absent ? 0 : pc[a];
+                bo[k] = absent ? 0 : po[a];
+            }
+        }
+        return 0;
+    }
+    uint64_t diff = 0;
+    for (size_t t = t0; t < t1; t++) {
+        double *bc = b->bclose + t * nb, *bo = b->bopen + t * nb;
+        for (size_t k = 0; k < nb; k++) {
+            const size_t i = t * na + (size_t)o->asset[k];
+            const int absent = p->state[i] == HS_BAR_ABSENT;
+            const double c = absent ? 0 : p->close[i],
+                         op = absent ? 0 : p->open[i];
+            uint64_t x, y, u, v;
+            memcpy(&x, &c, sizeof x);
+            memcpy(&y, bc + k, sizeof y);
+            memcpy(&u, &op, sizeof u);
+            memcpy(&v, bo + k, sizeof v);
+            diff |= (x ^ y) | (u ^ v);
+            bc[k] = c;
+            bo[k] = op;
+        }
+    }
+    return diff != 0;
+}
+
 /* The track of `b` (allocated for the panel's shape) from the panel's
  * values: the plan of step 1, then the unhedged book of step 2.  st is a
  * fresh state (nothing held, the capital in cash), qb scratch [3 * nb].
  * Every array is rewritten (those before live_from keep their zeros), so a
- * refilled panel gives the same track as a new book. */
+ * refilled panel gives the same track as a new book.
+ *
+ * refresh: the book was built over this panel, and since then only its
+ * prices changed (same times, same bar states: hs_book_refresh).  Then the
+ * plan, which depends on times and states alone, is kept as it is, unless
+ * the weights are inverse-volatility (they read the closes); and when no
+ * close or open before live_from changed (a Monte Carlo path's warm-up
+ * rows), neither did the track there. */
 static int book_track(hs_book *b, const hs_panel *p, const hs_exec *ex,
-                      const hs_book_opts *o, hs_book_state *st, double *qb)
+                      const hs_book_opts *o, hs_book_state *st, double *qb,
+                      int refresh)
 {
     const size_t n = p->n_steps, na = p->n_assets, nb = o->n_assets;
     double *pb = qb + nb, *qo = pb + nb;
+    const int held = b->beta_input == HS_BETA_INPUT_HELD;
+    size_t t_first = 0; /* the first step of step 2 to recompute */
+    if (refresh && o->weighting != HS_WEIGHTS_INVERSE_VOL) {
+        if (!book_rows(b, p, o, 0, o->live_from, 1))
+            t_first = o->live_from;
+        book_rows(b, p, o, o->live_from, n, 0);
+        goto track;
+    }
     memset(b->due, 0, n ? n : 1);
 
     /* 1. The plan: target weights and rebalancing days.  No orders are
@@ -358,9 +442,11 @@ static int book_track(hs_book *b, const hs_panel *p, const hs_exec *ex,
     for (size_t t = 0; t < n; t++) {
         b->slow[t] = t == 0 || t == o->live_from || (next_open && b->due[t - 1]);
         b->busy[t] = b->due[t];
+        b->plain[t] = 1;
         for (size_t k = 0; k < nb; k++) {
             size_t a = (size_t)o->asset[k], i = t * na + a;
             int absent = p->state[i] == HS_BAR_ABSENT;
+            b->plain[t] &= p->state[i] == HS_BAR_OK;
             b->bclose[t * nb + k] = absent ? 0 : p->close[i];
             b->bopen[t * nb + k] = absent ? 0 : p->open[i];
             if (t > 0 && absent && p->state[i - na] != HS_BAR_ABSENT)
@@ -377,7 +463,8 @@ static int book_track(hs_book *b, const hs_panel *p, const hs_exec *ex,
 
     /* 2. The unhedged book, sized on its own equity, and the estimator's
      * input. */
-    for (size_t t = 0; t < n; t++) {
+track:
+    for (size_t t = t_first; t < n; t++) {
         double *it = b->intent + t * nb;
         if (t <= o->live_from) /* not held yet: the target basket */
             b->ret[t] = t > 0 ? holdings_return(p, b, t, it - nb) : NAN;
@@ -390,16 +477,18 @@ static int book_track(hs_book *b, const hs_panel *p, const hs_exec *ex,
             b->equity[t] = o->capital;
             continue;
         }
-        memcpy(qb, st->q, nb * sizeof *qb);
-        memcpy(pb, st->pend, nb * sizeof *pb);
+        if (held) {
+            memcpy(qb, st->q, nb * sizeof *qb);
+            memcpy(pb, st->pend, nb * sizeof *pb);
+        }
         hs_book_flow f;
         hs_book_state_open(st, b, p, ex, t, &f);
-        memcpy(qo, st->q, nb * sizeof *qo);
+        if (held)
+            memcpy(qo, st->q, nb * sizeof *qo);
         hs_book_state_close(st, b, p, ex, t, st->cash + f.holdings, &f);
         if (t > o->live_from)
-            b->ret[t] = b->beta_input == HS_BETA_INPUT_HELD
-                            ? held_return(p, b, t, qb, pb, qo)
-                            : holdings_return(p, b, t, it - nb);
+            b->ret[t] = held ? held_return(p, b, t, qb, pb, qo)
+                             : holdings_return(p, b, t, it - nb);
         b->equity[t] = st->cash + f.holdings;
         b->exposure[t] = f.exposure;
         b->pnl[t] = f.pnl;
@@ -444,10 +533,12 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     b->slow = calloc(n ? n : 1, 1);
     b->intent = calloc(nn, sizeof *b->intent);
     b->busy = calloc(n ? n : 1, 1);
+    b->plain = calloc(n ? n : 1, 1);
     b->fixed = calloc(nb ? nb : 1, sizeof *b->fixed);
     b->scratch = calloc(3 * (nb ? nb : 1), sizeof *b->scratch);
     if (!b->target || !b->due || !b->asset || !b->bclose || !b->bopen ||
-        !b->slow || !b->intent || !b->busy || !b->fixed || !b->scratch) {
+        !b->slow || !b->intent || !b->busy || !b->plain || !b->fixed ||
+        !b->scratch) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto done;
     }
@@ -458,7 +549,7 @@ int hs_book_build(hs_book **out, const hs_panel *p, const hs_exec *ex,
     b->opts.asset = b->asset;
     b->opts.fixed = b->fixed;
     if ((rc = hs_book_state_init(&b->work, b, o->capital)) ||
-        (rc = book_track(b, p, ex, &b->opts, &b->work, b->scratch)))
+        (rc = book_track(b, p, ex, &b->opts, &b->work, b->scratch, 0)))
         goto done;
     *out = b;
     b = NULL;
@@ -477,7 +568,7 @@ int hs_book_refresh(hs_book *b, const hs_panel *p, const hs_exec *ex)
     memset(b->work.q, 0, (b->n_assets ? b->n_assets : 1) * sizeof(double));
     memset(b->work.pend, 0, (b->n_assets ? b->n_assets : 1) * sizeof(double));
     b->work.cash = b->opts.capital;
-    return book_track(b, p, ex, &b->opts, &b->work, b->scratch);
+    return book_track(b, p, ex, &b->opts, &b->work, b->scratch, 1);
 }
 
 /* A note, unless the same line is already there. */

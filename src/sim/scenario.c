@@ -27,6 +27,12 @@ struct hs_scenario {
     double last_rate;
     int *copy_of;          /* [panel columns] model index the column copies
                             * (a second benchmark column), or -1 */
+    /* What a fill writes, listed once: the simulated model assets (model
+     * index and column) and the columns that copy one of them (the perp
+     * and second benchmark columns: column and source column). */
+    size_t n_sim, n_copy;
+    int sim_i[HS_SCENARIO_MAX_ASSETS], sim_col[HS_SCENARIO_MAX_ASSETS];
+    int *copy_dst, *copy_src; /* [n_copy] */
     char desc[DESC_MAX];
 };
 
@@ -98,7 +104,9 @@ int hs_scenario_new(hs_scenario **out, const hs_scenario_type *type,
     const size_t na = hist->n_assets, last = hist->n_steps - 1;
     sc->last_volume = calloc(na, sizeof *sc->last_volume);
     sc->copy_of = malloc(na * sizeof *sc->copy_of);
-    if (!sc->last_volume || !sc->copy_of) {
+    sc->copy_dst = malloc(na * sizeof *sc->copy_dst);
+    sc->copy_src = malloc(na * sizeof *sc->copy_src);
+    if (!sc->last_volume || !sc->copy_of || !sc->copy_dst || !sc->copy_src) {
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto fail;
     }
@@ -129,6 +137,18 @@ int hs_scenario_new(hs_scenario **out, const hs_scenario_type *type,
         for (size_t i = 0; i < layout->n && !mapped; i++)
             if (!strcmp(hist->symbol[a], hist->symbol[layout->col[i]]))
                 sc->copy_of[a] = (int)i, mapped = 1;
+    }
+    for (size_t i = 0; i < layout->n; i++)
+        if (sc->alive[i]) {
+            sc->sim_i[sc->n_sim] = (int)i;
+            sc->sim_col[sc->n_sim++] = layout->col[i];
+        }
+    for (size_t a = 0; a < na; a++) {
+        int m = (int)a == layout->perp_col ? layout->bench : sc->copy_of[a];
+        if (m >= 0 && sc->alive[m]) {
+            sc->copy_dst[sc->n_copy] = (int)a;
+            sc->copy_src[sc->n_copy++] = layout->col[m];
+        }
     }
     sc->last_funding = 0;
     if (layout->perp_col >= 0) {
@@ -165,6 +185,8 @@ void hs_scenario_free(hs_scenario *sc)
         sc->type->free(sc->model);
     free(sc->last_volume);
     free(sc->copy_of);
+    free(sc->copy_dst);
+    free(sc->copy_src);
     free(sc);
 }
 
@@ -237,6 +259,14 @@ static void init_panel(const hs_scenario *sc, hs_panel *p)
             p->state[t * na + (size_t)l->perp_col] = HS_BAR_OK;
         if (l->vol_col >= 0 && isfinite(sc->last_vix))
             p->state[t * na + (size_t)l->vol_col] = HS_BAR_OK;
+        /* The volumes stay those of the last bar of history on every
+         * path: written here once, not by each fill. */
+        for (size_t j = 0; j < sc->n_sim; j++)
+            p->volume[t * na + (size_t)sc->sim_col[j]] =
+                sc->last_volume[sc->sim_col[j]];
+        for (size_t j = 0; j < sc->n_copy; j++)
+            p->volume[t * na + (size_t)sc->copy_dst[j]] =
+                sc->last_volume[sc->copy_dst[j]];
     }
     hs_panel_finish(p);
     for (size_t a = 0; a < na; a++)
@@ -300,32 +330,27 @@ int hs_scenario_fill(hs_scenario_path *pp, uint64_t seed, uint64_t path)
         return rc;
     p->notes[0] = '\0';
     double vix = sc->last_vix;
+    double *restrict op = p->open, *restrict hi = p->high, *restrict lo = p->low,
+                     *restrict cl = p->close;
     for (size_t t = 0; t < sc->steps; t++) {
         const size_t row = (w + t) * na;
         const double *r = pp->draw.ret + t * n;
-        for (size_t i = 0; i < n; i++) {
-            if (!sc->alive[i])
-                continue;
-            const size_t c = row + (size_t)l->col[i];
-            const double o = p->close[c - na], cl = o * exp(r[i]);
-            p->open[c] = o;
-            p->close[c] = cl;
-            p->high[c] = o > cl ? o : cl;
-            p->low[c] = o < cl ? o : cl;
-            p->volume[c] = sc->last_volume[l->col[i]];
+        /* open = the previous close, close = open * exp(r) */
+        for (size_t j = 0; j < sc->n_sim; j++) {
+            const size_t c = row + (size_t)sc->sim_col[j];
+            const double o = cl[c - na], x = o * exp(r[sc->sim_i[j]]);
+            op[c] = o;
+            cl[c] = x;
+            hi[c] = o > x ? o : x;
+            lo[c] = o < x ? o : x;
         }
-        for (size_t a = 0; a < na; a++) {
-            int m = sc->copy_of[a];
-            if ((int)a == l->perp_col)
-                m = l->bench;
-            if (m < 0 || !sc->alive[m])
-                continue;
-            const size_t src = row + (size_t)l->col[m];
-            p->open[row + a] = p->open[src];
-            p->high[row + a] = p->high[src];
-            p->low[row + a] = p->low[src];
-            p->close[row + a] = p->close[src];
-            p->volume[row + a] = sc->last_volume[a];
+        for (size_t j = 0; j < sc->n_copy; j++) {
+            const size_t d = row + (size_t)sc->copy_dst[j],
+                         src = row + (size_t)sc->copy_src[j];
+            op[d] = op[src];
+            hi[d] = hi[src];
+            lo[d] = lo[src];
+            cl[d] = cl[src];
         }
         if (l->perp_col >= 0) {
             double f = pp->draw.funding[t];
@@ -336,7 +361,7 @@ int hs_scenario_fill(hs_scenario_path *pp, uint64_t seed, uint64_t path)
             if (isfinite(pp->draw.vol_index[t]))
                 vix = pp->draw.vol_index[t];
             const size_t c = row + (size_t)l->vol_col;
-            p->open[c] = p->high[c] = p->low[c] = p->close[c] = vix;
+            op[c] = hi[c] = lo[c] = cl[c] = vix;
         }
     }
     return 0;

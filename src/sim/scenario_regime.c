@@ -15,6 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Two doubles, added and multiplied element by element (GCC's and Clang's
+ * vector extension: SSE2 on x86-64, two scalar operations elsewhere); each
+ * element is rounded exactly as the scalar operation would be. */
+typedef double v2d __attribute__((vector_size(16)));
+
 #define K_MAX HS_SCENARIO_MAX_REGIMES
 #define N_MAX HS_SCENARIO_MAX_ASSETS
 /* Row sums of a transition matrix must be 1 within this. */
@@ -202,13 +207,17 @@ int hs_regime_params_from_moments(hs_regime_params *p, size_t k, size_t n,
 typedef struct regime_model {
     hs_regime_params p;
     size_t m;            /* simulated (alive) assets */
+    size_t mp;           /* m rounded up to even: pairs of assets */
     int idx[N_MAX];      /* model index of simulated asset j */
     double cum[K_MAX][K_MAX]; /* cumulative transition rows */
     double cum0[K_MAX];  /* cumulative start distribution */
     double pi[K_MAX];
-    /* Per regime (and the shift, at K_MAX): factor [m * m], and drift, vol
-     * and beta over the simulated assets. */
-    double *L[K_MAX + 1];
+    /* Per regime (and the shift, at K_MAX): the Cholesky factor L [m * m]
+     * stored as pairs of rows, (L[2q][b], L[2q+1][b]) at
+     * Lp[2 * (q * m + b)], zero above the diagonal and in the row past m
+     * when m is odd; and
+     * drift, vol and beta over the simulated assets. */
+    double *Lp[K_MAX + 1];
     double drift[K_MAX + 1][N_MAX], vol[K_MAX + 1][N_MAX],
         beta[K_MAX + 1][N_MAX];
     int repaired[K_MAX + 1];
@@ -220,7 +229,7 @@ static void regime_free(void *model)
     if (!m)
         return;
     for (size_t r = 0; r <= K_MAX; r++)
-        free(m->L[r]);
+        free(m->Lp[r]);
     free(m);
 }
 
@@ -288,11 +297,12 @@ static int build_factor(regime_model *m, size_t slot, size_t r, double level,
 {
     const hs_regime_spec *s = &m->p.r[r];
     const size_t n = m->p.n, mm = m->m;
-    double *c = malloc(mm * mm * sizeof *c);
+    double *c = calloc(mm * mm, sizeof *c), *L = calloc(mm * mm, sizeof *L);
     int rc;
-    m->L[slot] = malloc(mm * mm * sizeof *m->L[slot]);
-    if (!c || !m->L[slot]) {
+    m->Lp[slot] = calloc(mm * m->mp, sizeof *m->Lp[slot]);
+    if (!c || !L || !m->Lp[slot]) {
         free(c);
+        free(L);
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
     for (size_t a = 0; a < mm; a++) {
@@ -311,8 +321,12 @@ static int build_factor(regime_model *m, size_t slot, size_t r, double level,
         if (isnan(level) &&
             s->corr[(size_t)m->idx[a] * n + (size_t)m->idx[a]] != 1)
             c[a * mm + a] = s->corr[(size_t)m->idx[a] * n + (size_t)m->idx[a]];
-    rc = hs_corr_cholesky(c, mm, m->p.repair, m->L[slot], &m->repaired[slot]);
+    rc = hs_corr_cholesky(c, mm, m->p.repair, L, &m->repaired[slot]);
+    for (size_t a = 0; a < mm && !rc; a++)
+        for (size_t b = 0; b <= a; b++)
+            m->Lp[slot][2 * ((a / 2) * mm + b) + a % 2] = L[a * mm + b];
     free(c);
+    free(L);
     if (rc)
         hs_error_prefix("regime %s%s: ", s->name, slot == K_MAX ? " (shift)" : "");
     return rc;
@@ -356,6 +370,7 @@ static int regime_prepare(void **out, const hs_scenario_input *in)
     for (size_t i = 0; i < p->n; i++)
         if (in->alive[i])
             m->idx[m->m++] = (int)i;
+    m->mp = m->m + (m->m & 1);
     for (size_t r = 0; r < p->k; r++) {
         double c = 0;
         for (size_t j = 0; j < p->k; j++)
@@ -394,7 +409,7 @@ fail:
 static size_t regime_scratch(const void *model)
 {
     const regime_model *m = model;
-    return 2 * (m->m ? m->m : 1) * sizeof(double);
+    return 3 * (m->mp ? m->mp : 2) * sizeof(double);
 }
 
 static int pick(const double *cum, double u)
@@ -421,7 +436,8 @@ static int regime_draw(const void *model, void *scratch,
     const regime_model *m = model;
     const hs_regime_params *p = &m->p;
     const size_t mm = m->m, n = p->n;
-    double *eps = scratch, *z = eps + mm;
+    const size_t mp = m->mp; /* eps [2 * mp], z [mp] */
+    double *restrict eps = scratch, *restrict z = eps + 2 * mp;
     const size_t shift_end = p->shift_from + p->shift_steps;
     int st = pick(m->cum0, gsl_rng_uniform(rng->regime));
     for (size_t t = 0; t < out->steps; t++) {
@@ -437,14 +453,25 @@ static int regime_draw(const void *model, void *scratch,
         out->funding[t] = s->funding;
         out->vol_index[t] = s->vol_index;
         for (size_t a = 0; a < mm; a++)
-            eps[a] = gsl_ran_gaussian_ziggurat(rng->returns, 1.0);
-        const double *L = m->L[slot];
-        for (size_t a = 0; a < mm; a++) {
-            double acc = 0;
-            const double *row = L + a * mm;
-            for (size_t b = 0; b <= a; b++)
-                acc += row[b] * eps[b];
-            z[a] = acc;
+            eps[2 * a] = eps[2 * a + 1] =
+                gsl_ran_gaussian_ziggurat(rng->returns, 1.0);
+        /* z = L eps, two rows (assets) at a time: z[a] sums L[a][b] eps[b]
+         * from b = 0 up in that order, as the plain triangular product
+         * does; the zeros above the diagonal add exactly nothing (0 * eps
+         * is +-0, and a sum begun at +0 is never -0), so the bits are the
+         * same.  eps holds each normal twice, side by side. */
+        const double *Lp = m->Lp[slot];
+        for (size_t q = 0; 2 * q < mm; q++) {
+            const double *row = Lp + 2 * q * mm;
+            const size_t nb = 2 * q + 2 < mm ? 2 * q + 2 : mm;
+            v2d acc = {0.0, 0.0};
+            for (size_t b = 0; b < nb; b++) {
+                v2d l, e;
+                memcpy(&l, row + 2 * b, sizeof l);
+                memcpy(&e, eps + 2 * b, sizeof e);
+                acc += l * e;
+            }
+            memcpy(z + 2 * q, &acc, sizeof acc);
         }
         double jump = 0;
         if (s->jump_rate > 0) {
