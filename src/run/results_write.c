@@ -30,11 +30,19 @@ typedef struct image_buf {
     size_t cap;         /* bytes allocated */
 } image_buf;
 
+/* An object kept open with its path (id invalid and path NULL when none):
+ * the attributes and children that usually follow its creation then need
+ * no look-up from the root. */
+typedef struct open_obj {
+    hid_t id;
+    char *path;
+} open_obj;
+
 struct hs_h5 {
     hid_t file;   /* in memory (core driver) until commit/abort */
     hid_t lcpl;   /* link creation: make intermediate groups */
-    hid_t last;   /* the dataset created last, still open (or invalid) */
-    char *last_path; /* its path */
+    open_obj last; /* the object created or given attributes last */
+    open_obj grp;  /* the group created or checked last */
     image_buf img;   /* the file image (freed by free_writer) */
     int force;    /* replace an existing results file at commit */
     int discard;  /* the path is the null device: write nothing */
@@ -122,12 +130,39 @@ static herr_t image_udata_free(void *udata)
     return 0;
 }
 
-/* Close the dataset kept open since its creation, if any. */
+static void obj_drop(open_obj *o)
+{
+    hs_results__close(&o->id, H5Oclose);
+    free(o->path);
+    o->path = NULL;
+}
+
+/* Keep `id` open as *o under `path`: 1, and *o owns id; 0 when the path
+ * cannot be copied (the caller keeps id: only a shortcut is lost). */
+static int obj_keep(open_obj *o, hid_t id, const char *path)
+{
+    obj_drop(o);
+    if ((o->path = strdup(path)) == NULL)
+        return 0;
+    o->id = id;
+    return 1;
+}
+
+/* The kept object of that path, or H5I_INVALID_HID. */
+static hid_t obj_find(const hs_h5 *h, const char *path)
+{
+    if (h->last.path && strcmp(h->last.path, path) == 0)
+        return h->last.id;
+    if (h->grp.path && strcmp(h->grp.path, path) == 0)
+        return h->grp.id;
+    return H5I_INVALID_HID;
+}
+
+/* Close the objects kept open (before the file is flushed or closed). */
 static void drop_last(hs_h5 *h)
 {
-    hs_results__close(&h->last, H5Dclose);
-    free(h->last_path);
-    h->last_path = NULL;
+    obj_drop(&h->last);
+    obj_drop(&h->grp);
 }
 
 /* Write attribute `name` on existing object `obj`, replacing one of the same
@@ -135,8 +170,7 @@ static void drop_last(hs_h5 *h)
 static int put_attr(hs_h5 *h, const char *obj, const char *name, hid_t ftype,
                     hid_t mtype, hid_t space, const void *buf)
 {
-    hid_t o = H5I_INVALID_HID, a = H5I_INVALID_HID;
-    hid_t borrowed = H5I_INVALID_HID; /* o is h->last: not closed here */
+    hid_t o = H5I_INVALID_HID, a = H5I_INVALID_HID, own = H5I_INVALID_HID;
     htri_t ex;
     int rc;
 
@@ -145,14 +179,15 @@ static int put_attr(hs_h5 *h, const char *obj, const char *name, hid_t ftype,
     if (!name || !name[0])
         return hs_error_set(HS_EINVAL, "%s: empty attribute name on '%s'",
                             h->path, obj);
-    /* The dataset just created is still open: its attributes (units,
-     * description) are set without opening it again.  Any other object is
-     * opened directly (one call, not a look-up per path component); only
-     * when that fails, the path is walked to say why. */
-    if (h->last >= 0 && strcmp(obj, h->last_path) == 0)
-        borrowed = o = h->last;
-    else
-        o = H5Oopen(h->file, obj, H5P_DEFAULT);
+    /* The object just created is still open: its attributes (units,
+     * description, a run's parameters) are set without opening it again.
+     * Any other object is opened directly (one call, not a look-up per path
+     * component), and kept open for the attributes that follow; only when
+     * that fails, the path is walked to say why. */
+    o = obj_find(h, obj);
+    if (o < 0 && (o = H5Oopen(h->file, obj, H5P_DEFAULT)) >= 0 &&
+        !obj_keep(&h->last, o, obj))
+        own = o;
     if (o < 0) {
         rc = hs_results__h5fail("%s: cannot open '%s'", h->path, obj);
         int found = hs_results__lookup(h->file, h->path, obj, NULL);
@@ -184,8 +219,7 @@ static int put_attr(hs_h5 *h, const char *obj, const char *name, hid_t ftype,
 
 done:
     hs_results__close(&a, H5Aclose);
-    if (o != borrowed)
-        hs_results__close(&o, H5Oclose);
+    hs_results__close(&own, H5Oclose);
     return rc;
 }
 
@@ -224,16 +258,17 @@ done:
 
 /* Create dataset `path` of the given shape and write data.  `filters`:
  * chunk and compress when larger than HS_H5_CHUNK_MIN elements.  The
- * dataset stays open as h->last until the next one is created (or the
- * file is committed), for the attributes that usually follow. */
+ * dataset stays open as h->last until another object takes its place (or
+ * the file is committed), for the attributes that usually follow; in the
+ * group kept open (h->grp) it is created by its name there. */
 static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
                        int rank, const hsize_t *dims, int filters,
                        const void *data)
 {
     hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
-    hid_t dset = H5I_INVALID_HID;
+    hid_t dset = H5I_INVALID_HID, loc;
     hsize_t total = 1;
-    char *copy = NULL;
+    const char *name = path, *slash;
     int rc;
 
     if ((rc = hs_results__check_path(path, 0, "dataset")) != 0)
@@ -243,7 +278,17 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
     if (total > 0 && !data)
         return hs_error_set(HS_EINVAL, "%s: NULL data for dataset '%s'",
                             h->path, path);
-    drop_last(h);
+    obj_drop(&h->last);
+    /* Created in the open group by its own name when that is its parent
+     * (the same link in the same group: no walk from the root). */
+    loc = h->file;
+    slash = strrchr(path, '/');
+    if (h->grp.path && slash != path &&
+        strlen(h->grp.path) == (size_t)(slash - path) &&
+        strncmp(h->grp.path, path, (size_t)(slash - path)) == 0) {
+        loc = h->grp.id;
+        name = slash + 1;
+    }
     space = H5Screate_simple(rank, dims, NULL);
     if (space < 0) {
         rc =
@@ -276,7 +321,7 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
     }
     /* Create directly; only when that fails, look the path up to tell an
      * existing object from an HDF5 failure (no look-up per dataset). */
-    dset = H5Dcreate2(h->file, path, ftype, space, h->lcpl,
+    dset = H5Dcreate2(loc, name, ftype, space, h->lcpl,
                       dcpl >= 0 ? dcpl : H5P_DEFAULT, H5P_DEFAULT);
     if (dset < 0) {
         rc =
@@ -294,13 +339,8 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
         rc = hs_results__h5fail("%s: cannot write dataset '%s'", h->path, path);
         goto done;
     }
-    /* Keep it open for its attributes (without a copy of the path it is
-     * simply closed: only a shortcut is lost). */
-    if ((copy = strdup(path)) != NULL) {
-        h->last = dset;
-        h->last_path = copy;
+    if (obj_keep(&h->last, dset, path))
         dset = H5I_INVALID_HID;
-    }
 
 done:
     hs_results__close(&dset, H5Dclose);
@@ -345,7 +385,8 @@ static void free_writer(hs_h5 *h)
         return;
     if (h->fd >= 0)
         close(h->fd);
-    free(h->last_path);
+    free(h->last.path);
+    free(h->grp.path);
     hs_results__close(&h->lcpl, H5Pclose);
     free(h->img.mem);
     for (size_t i = 0; i < h->n_keep; i++)
@@ -615,7 +656,8 @@ int hs_h5_create_opts(hs_h5 **out, const char *path, const hs_h5_opts *opts)
     if (h) {
         h->file = H5I_INVALID_HID;
         h->lcpl = H5I_INVALID_HID;
-        h->last = H5I_INVALID_HID;
+        h->last.id = H5I_INVALID_HID;
+        h->grp.id = H5I_INVALID_HID;
         h->fd = -1;
         h->force = opts->force != 0;
         h->discard = discard;
@@ -929,6 +971,31 @@ void hs_h5_abort(hs_h5 *h)
     free_writer(h);
 }
 
+/* Is `path` in the file?  As hs_results__lookup, quicker when the parent
+ * group exists (one link look-up, not a walk per component); an object
+ * found is kept open as h->grp when it is a group. */
+static int lookup_quick(hs_h5 *h, const char *path, H5I_type_t *type)
+{
+    hid_t o = obj_find(h, path);
+    htri_t ex;
+
+    if (o >= 0) {
+        *type = H5Iget_type(o);
+        return 1;
+    }
+    ex = strcmp(path, "/") ? H5Lexists(h->file, path, H5P_DEFAULT) : -1;
+    if (ex == 0)
+        return 0;
+    if (ex > 0 && (o = H5Oopen(h->file, path, H5P_DEFAULT)) >= 0) {
+        *type = H5Iget_type(o);
+        if (*type != H5I_GROUP || !obj_keep(&h->grp, o, path))
+            H5Oclose(o);
+        return 1;
+    }
+    /* A missing parent, a dataset on the way, a dangling link: walk. */
+    return hs_results__lookup(h->file, h->path, path, type);
+}
+
 int hs_h5_group(hs_h5 *h, const char *path)
 {
     hid_t g = H5I_INVALID_HID;
@@ -938,7 +1005,7 @@ int hs_h5_group(hs_h5 *h, const char *path)
     if ((rc = check_writer(h, "hs_h5_group")) != 0 ||
         (rc = hs_results__check_path(path, 1, "group")) != 0)
         return rc;
-    rc = hs_results__lookup(h->file, h->path, path, &t);
+    rc = lookup_quick(h, path, &t);
     if (rc < 0)
         return rc;
     if (rc > 0) {
@@ -953,6 +1020,9 @@ int hs_h5_group(hs_h5 *h, const char *path)
         rc = hs_results__h5fail("%s: cannot create group '%s'", h->path, path);
         goto done;
     }
+    /* Kept open: its attributes and datasets usually follow. */
+    if (obj_keep(&h->grp, g, path))
+        g = H5I_INVALID_HID;
 
 done:
     hs_results__close(&g, H5Gclose);
