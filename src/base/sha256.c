@@ -100,10 +100,10 @@ compress_ni(uint32_t h[8], const uint8_t *blk, size_t n)
         _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
     __m128i t = _mm_loadu_si128((const __m128i *)(const void *)h);
     __m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)(h + 4));
-    t = _mm_shuffle_epi32(t, 0xb1);             /* C D A B */
-    s1 = _mm_shuffle_epi32(s1, 0x1b);           /* E F G H */
-    __m128i s0 = _mm_alignr_epi8(t, s1, 8);     /* A B E F */
-    s1 = _mm_blend_epi16(s1, t, 0xf0);          /* C D G H */
+    t = _mm_shuffle_epi32(t, 0xb1);         /* C D A B */
+    s1 = _mm_shuffle_epi32(s1, 0x1b);       /* E F G H */
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8); /* A B E F */
+    s1 = _mm_blend_epi16(s1, t, 0xf0);      /* C D G H */
 
     for (; n > 0; n--, blk += 64) {
         const __m128i save0 = s0, save1 = s1;
@@ -113,18 +113,19 @@ compress_ni(uint32_t h[8], const uint8_t *blk, size_t n)
             m[i] = _mm_shuffle_epi8(
                 _mm_loadu_si128((const __m128i *)(const void *)(blk + 16 * i)),
                 bswap);
-        /* Sixteen groups of four rounds; m[q & 3] holds W[4q .. 4q+3].
-         * Unrolled, so that m[] lives in registers. */
 #pragma GCC unroll 16
         for (int q = 0; q < 16; q++) {
+            /* Sixteen groups of four rounds; m[q & 3] holds W[4q .. 4q+3]
+             * (the loop unrolled, so that m[] lives in registers). */
             __m128i w = _mm_add_epi32(
-                m[q & 3], _mm_loadu_si128((const __m128i *)(const void *)(K + 4 * q)));
+                m[q & 3],
+                _mm_loadu_si128((const __m128i *)(const void *)(K + 4 * q)));
             s1 = _mm_sha256rnds2_epu32(s1, s0, w);
             if (q >= 3 && q < 15) {
                 /* W[4q+4 .. 4q+7]: the W[t-7] terms, then the W[t-2]. */
                 __m128i next = m[(q + 1) & 3];
-                next = _mm_add_epi32(next,
-                                     _mm_alignr_epi8(m[q & 3], m[(q + 3) & 3], 4));
+                next = _mm_add_epi32(
+                    next, _mm_alignr_epi8(m[q & 3], m[(q + 3) & 3], 4));
                 m[(q + 1) & 3] = _mm_sha256msg2_epu32(next, m[q & 3]);
             }
             w = _mm_shuffle_epi32(w, 0x0e);
@@ -136,10 +137,10 @@ compress_ni(uint32_t h[8], const uint8_t *blk, size_t n)
         s1 = _mm_add_epi32(s1, save1);
     }
 
-    t = _mm_shuffle_epi32(s0, 0x1b);            /* F E B A */
-    s1 = _mm_shuffle_epi32(s1, 0xb1);           /* D C H G */
-    s0 = _mm_blend_epi16(t, s1, 0xf0);          /* D C B A */
-    s1 = _mm_alignr_epi8(s1, t, 8);             /* H G F E */
+    t = _mm_shuffle_epi32(s0, 0x1b);   /* F E B A */
+    s1 = _mm_shuffle_epi32(s1, 0xb1);  /* D C H G */
+    s0 = _mm_blend_epi16(t, s1, 0xf0); /* D C B A */
+    s1 = _mm_alignr_epi8(s1, t, 8);    /* H G F E */
     _mm_storeu_si128((__m128i *)(void *)h, s0);
     _mm_storeu_si128((__m128i *)(void *)(h + 4), s1);
 }

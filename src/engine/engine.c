@@ -420,8 +420,11 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
         .right = s->ot_right, .kind = s->ot_kind};
     hs_option_book_reset(&e->options, e->spec.name, oo->max_positions,
                          oo->fee_rate, oo->fee_cap, &log);
-    /* Series are rewritten step by step; clear what warm-up steps leave. */
-    clear_series(e);
+    /* Series are rewritten step by step; clear what warm-up steps leave
+     * (nothing yet in a fresh engine: its block is allocated zeroed). */
+    if (!e->series_zero)
+        clear_series(e);
+    e->series_zero = 0;
     memset(e->book.q, 0, nb * sizeof(double));
     memset(e->book.pend, 0, nb * sizeof(double));
     e->book.cash = e->ctx->book->capital;
@@ -469,7 +472,9 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
         hs_engine_free(e);
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
-    if ((rc = alloc_series(&e->s, ctx->panel->n_steps)) ||
+    rc = alloc_series(&e->s, ctx->panel->n_steps);
+    e->series_zero = rc == 0;
+    if (rc ||
         (rc = hs_book_state_init(&e->book, ctx->book, ctx->book->capital)) ||
         (rc = hs_engine_reset(e, spec))) {
         hs_engine_free(e);

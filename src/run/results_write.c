@@ -45,17 +45,17 @@ typedef struct open_obj {
 } open_obj;
 
 struct hs_h5 {
-    hid_t file;   /* in memory (core driver) until commit/abort */
-    hid_t lcpl;   /* link creation: make intermediate groups */
+    hid_t file;    /* in memory (core driver) until commit/abort */
+    hid_t lcpl;    /* link creation: make intermediate groups */
     open_obj last; /* the object created or given attributes last */
     open_obj grp;  /* the group created or checked last */
-    image_buf img;   /* the file image (freed by free_writer) */
-    int force;    /* replace an existing results file at commit */
-    int discard;  /* the path is the null device: write nothing */
-    int fd;       /* the temporary file, locked; written at commit */
-    char *path;   /* final name */
-    char *tmp;    /* temporary name in the same directory (NULL: discard) */
-    char **keep;  /* [n_keep] files never to be replaced */
+    image_buf img; /* the file image (freed by free_writer) */
+    int force;     /* replace an existing results file at commit */
+    int discard;   /* the path is the null device: write nothing */
+    int fd;        /* the temporary file, locked; written at commit */
+    char *path;    /* final name */
+    char *tmp;     /* temporary name in the same directory (NULL: discard) */
+    char **keep;   /* [n_keep] files never to be replaced */
     size_t n_keep;
 };
 
@@ -80,7 +80,7 @@ static int check_writer(const hs_h5 *h, const char *fn)
     return 0;
 }
 
-/* ---- the image buffer (HDF5 file image callbacks) ------------------------- */
+/* ---- the image buffer (HDF5 file image callbacks) ---------------------- */
 
 static void *image_realloc_cb(void *ptr, size_t size, H5FD_file_image_op_t op,
                               void *udata);
@@ -163,7 +163,10 @@ static herr_t image_free(void *ptr, H5FD_file_image_op_t op, void *udata)
 
 /* The buffer lives in the writer, which outlives the file: property lists
  * and the driver share the one pointer. */
-static void *image_udata_copy(void *udata) { return udata; }
+static void *image_udata_copy(void *udata)
+{
+    return udata;
+}
 static herr_t image_udata_free(void *udata)
 {
     (void)udata;
