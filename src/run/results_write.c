@@ -309,7 +309,7 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
                        const void *data)
 {
     hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
-    hid_t dset = H5I_INVALID_HID, loc;
+    hid_t dset = H5I_INVALID_HID, loc, dxpl = H5I_INVALID_HID;
     hsize_t total = 1;
     const char *name = path, *slash;
     int rc;
@@ -377,8 +377,19 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
                               path);
         goto done;
     }
-    if (total > 0 &&
-        H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    /* Strings are converted through HDF5's conversion and background
+     * buffers, 1 MiB each (zeroed) unless sized to the data. */
+    if (total > 0 && total <= (1u << 15) && H5Tis_variable_str(mtype) > 0) {
+        dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (dxpl < 0 ||
+            H5Pset_buffer(dxpl, (size_t)total * 32, NULL, NULL) < 0) {
+            rc = hs_results__h5fail("%s: cannot set up writing '%s'", h->path,
+                                    path);
+            goto done;
+        }
+    }
+    if (total > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL,
+                              dxpl >= 0 ? dxpl : H5P_DEFAULT, data) < 0) {
         rc = hs_results__h5fail("%s: cannot write dataset '%s'", h->path, path);
         goto done;
     }
@@ -386,6 +397,7 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
         dset = H5I_INVALID_HID;
 
 done:
+    hs_results__close(&dxpl, H5Pclose);
     hs_results__close(&dset, H5Dclose);
     hs_results__close(&dcpl, H5Pclose);
     hs_results__close(&space, H5Sclose);
