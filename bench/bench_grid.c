@@ -182,6 +182,9 @@ done:
     return rc ? die("library sweep", rc) : 0;
 }
 
+/* Page faults (minor) of the last child run_child waited for. */
+static long g_child_faults;
+
 /* Run argv as a child; wall time, CPU time and peak RSS of the child. */
 static int run_child(char *const argv[], double *wall, double *cpu,
                      long *rss)
@@ -205,6 +208,7 @@ static int run_child(char *const argv[], double *wall, double *cpu,
     *cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
            (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
     *rss = ru.ru_maxrss;
+    g_child_faults = ru.ru_minflt;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
@@ -284,7 +288,7 @@ static int process_run(char *bin, const char *db, const char *dir)
     if (write_file(ini, text))
         return die(ini, HS_EIO);
     double best = 1e9, best_cpu = 1e9, cpu, wall;
-    long rss;
+    long rss, faults = 0;
     for (int rep = 0; rep < 5; rep++) {
         char *argv[] = {bin, "run", ini, "-o", out, "--force", "-q",
                         NULL};
@@ -294,6 +298,7 @@ static int process_run(char *bin, const char *db, const char *dir)
             best = wall;
         if (cpu < best_cpu)
             best_cpu = cpu;
+        faults = g_child_faults;
     }
     /* The engine's share: the same plan stepped in the library. */
     hs_config *cfg = NULL;
@@ -323,9 +328,9 @@ static int process_run(char *bin, const char *db, const char *dir)
     }
     const double limit = TARGET_41_SHARE * NUMPY_41_S;
     printf("hedgesim run, 41 runs, whole process: best of 5 %.3f s wall, "
-           "%.3f s CPU; engines (steps and metrics) %.3f s CPU (%.0f %% of "
-           "the process's CPU time)\n",
-           best, best_cpu, t_eng, 100 * t_eng / best_cpu);
+           "%.3f s CPU, %ld page faults, peak RSS %ld KiB; engines (steps "
+           "and metrics) %.3f s CPU (%.0f %% of the process's CPU time)\n",
+           best, best_cpu, faults, rss, t_eng, 100 * t_eng / best_cpu);
     printf("  target <= %.2f s (%.1f x the numpy process's %.2f s): %.3f s "
            "CPU (%s), %.3f s wall (%s)\n",
            limit, TARGET_41_SHARE, NUMPY_41_S, best_cpu,

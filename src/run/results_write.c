@@ -393,7 +393,10 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
         rc = hs_results__h5fail("%s: cannot write dataset '%s'", h->path, path);
         goto done;
     }
-    if (obj_keep(&h->last, dset, path))
+    /* A chunked dataset is closed at once: closing flushes its chunks,
+     * which places them in the file, and they must be placed before the
+     * objects that follow, as they always were. */
+    if (dcpl < 0 && obj_keep(&h->last, dset, path))
         dset = H5I_INVALID_HID;
 
 done:
