@@ -1191,6 +1191,65 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
+/* The in-memory image cannot grow (out of memory, here an address-space
+ * limit): the write fails with a message naming the file, nothing is left
+ * in the directory, and the next file is written.  Not under AddressSanitizer
+ * or valgrind, which manage the address space themselves. */
+START_TEST(test_image_out_of_memory)
+{
+#if defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
+    if (getenv("HS_VALGRIND"))
+        return;
+    const size_t n = (size_t)1 << 20; /* 8 MiB a dataset */
+    char dir[64], path[128], name[32];
+    struct rlimit old, lim;
+    unsigned long vm_pages = 0;
+    double *v = malloc(n * sizeof *v);
+    uint64_t x = 88172645463325252ull;
+    hs_h5 *h = NULL;
+    int rc = 0;
+    FILE *fp;
+
+    ck_assert_ptr_nonnull(v);
+    for (size_t i = 0; i < n; i++) { /* xorshift64: incompressible */
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v[i] = (double)(x >> 11);
+    }
+    make_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    ck_assert_int_eq(hs_h5_create(&h, path, 0), 0);
+    fp = fopen("/proc/self/statm", "r");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_int_eq(fscanf(fp, "%lu", &vm_pages), 1);
+    fclose(fp);
+    ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
+    lim = old;
+    /* Room for a 32 MiB image, not for the 64 MiB it grows to next. */
+    lim.rlim_cur = (rlim_t)vm_pages * (rlim_t)sysconf(_SC_PAGESIZE) +
+                   ((rlim_t)48 << 20);
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+    for (int k = 0; k < 16 && rc == 0; k++) {
+        snprintf(name, sizeof name, "/v%d", k);
+        rc = hs_h5_write_f64(h, name, v, n);
+    }
+    ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
+    ck_assert_int_eq(rc, HS_EHDF5);
+    ck_msg_has(path);
+    hs_h5_abort(h);
+    ck_assert_int_eq(dir_entries(dir, NULL, 0), 0);
+
+    ck_assert_int_eq(hs_h5_create(&h, path, 0), 0);
+    ck_assert_int_eq(hs_h5_write_f64(h, "/v", v, n), 0);
+    ck_assert_int_eq(hs_h5_commit(h), 0);
+    ck_assert_int_eq(hs_h5_exists(path, "/v"), 1);
+    free(v);
+    remove_dir(dir);
+#endif
+}
+END_TEST
+
 static Suite *results_suite(void)
 {
     Suite *s = suite_create("results");
@@ -1216,6 +1275,7 @@ static Suite *results_suite(void)
     tcase_add_test(tc, test_null_output);
     tcase_add_test(tc, test_removes_stale_temporaries);
     tcase_add_test(tc, test_disk_full);
+    tcase_add_test(tc, test_image_out_of_memory);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -8,6 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 
+/* x86-64 with GCC: the SHA extensions (SHA-NI) when the processor has them,
+ * chosen at run time; every other case uses the portable compress(). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HS_SHA_NI 1
+#include <immintrin.h>
+#endif
+
 /* FIPS 180-4 section 4.2.2: the first 32 bits of the fractional parts of the
  * cube roots of the first 64 primes. */
 static const uint32_t K[64] = {
@@ -78,6 +85,80 @@ static void compress(uint32_t h[8], const uint8_t *blk)
     h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
+#ifdef HS_SHA_NI
+/* The same computation as compress() on n consecutive blocks with the SHA
+ * extensions, following Intel's description of them ("Intel SHA
+ * Extensions", Gulley et al., Intel, 2013): the state is held as the word
+ * pairs (A,B,E,F) and (C,D,G,H); sha256rnds2 does two rounds, sha256msg1 and
+ * sha256msg2 the message schedule of section 6.2.2 step 1, four words at a
+ * time (W[t] for t >= 16 from W[t-16], W[t-15], W[t-7], W[t-2]). */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+compress_ni(uint32_t h[8], const uint8_t *blk, size_t n)
+{
+    /* Big-endian words of the block into the lanes. */
+    const __m128i bswap =
+        _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    __m128i t = _mm_loadu_si128((const __m128i *)(const void *)h);
+    __m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)(h + 4));
+    t = _mm_shuffle_epi32(t, 0xb1);         /* C D A B */
+    s1 = _mm_shuffle_epi32(s1, 0x1b);       /* E F G H */
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8); /* A B E F */
+    s1 = _mm_blend_epi16(s1, t, 0xf0);      /* C D G H */
+
+    for (; n > 0; n--, blk += 64) {
+        const __m128i save0 = s0, save1 = s1;
+        __m128i m[4];
+#pragma GCC unroll 4
+        for (int i = 0; i < 4; i++)
+            m[i] = _mm_shuffle_epi8(
+                _mm_loadu_si128((const __m128i *)(const void *)(blk + 16 * i)),
+                bswap);
+#pragma GCC unroll 16
+        for (int q = 0; q < 16; q++) {
+            /* Sixteen groups of four rounds; m[q & 3] holds W[4q .. 4q+3]
+             * (the loop unrolled, so that m[] lives in registers). */
+            __m128i w = _mm_add_epi32(
+                m[q & 3],
+                _mm_loadu_si128((const __m128i *)(const void *)(K + 4 * q)));
+            s1 = _mm_sha256rnds2_epu32(s1, s0, w);
+            if (q >= 3 && q < 15) {
+                /* W[4q+4 .. 4q+7]: the W[t-7] terms, then the W[t-2]. */
+                __m128i next = m[(q + 1) & 3];
+                next = _mm_add_epi32(
+                    next, _mm_alignr_epi8(m[q & 3], m[(q + 3) & 3], 4));
+                m[(q + 1) & 3] = _mm_sha256msg2_epu32(next, m[q & 3]);
+            }
+            w = _mm_shuffle_epi32(w, 0x0e);
+            s0 = _mm_sha256rnds2_epu32(s0, s1, w);
+            if (q >= 1 && q < 13) /* the W[t-16] and W[t-15] terms */
+                m[(q - 1) & 3] = _mm_sha256msg1_epu32(m[(q - 1) & 3], m[q & 3]);
+        }
+        s0 = _mm_add_epi32(s0, save0);
+        s1 = _mm_add_epi32(s1, save1);
+    }
+
+    t = _mm_shuffle_epi32(s0, 0x1b);   /* F E B A */
+    s1 = _mm_shuffle_epi32(s1, 0xb1);  /* D C H G */
+    s0 = _mm_blend_epi16(t, s1, 0xf0); /* D C B A */
+    s1 = _mm_alignr_epi8(s1, t, 8);    /* H G F E */
+    _mm_storeu_si128((__m128i *)(void *)h, s0);
+    _mm_storeu_si128((__m128i *)(void *)(h + 4), s1);
+}
+#endif
+
+/* compress() on n consecutive blocks. */
+static void compress_blocks(uint32_t h[8], const uint8_t *blk, size_t n)
+{
+#ifdef HS_SHA_NI
+    if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1")) {
+        compress_ni(h, blk, n);
+        return;
+    }
+#endif
+    for (; n > 0; n--, blk += 64)
+        compress(h, blk);
+}
+
 void hs_sha256_init(hs_sha256_ctx *ctx)
 {
     /* Section 5.3.3: fractional parts of the square roots of the first 8
@@ -107,13 +188,13 @@ void hs_sha256_update(hs_sha256_ctx *ctx, const void *data, size_t n)
         n -= take;
         if (ctx->nblock < 64)
             return;
-        compress(ctx->h, ctx->block);
+        compress_blocks(ctx->h, ctx->block, 1);
         ctx->nblock = 0;
     }
-    while (n >= 64) {
-        compress(ctx->h, p);
-        p += 64;
-        n -= 64;
+    if (n >= 64) {
+        compress_blocks(ctx->h, p, n / 64);
+        p += n / 64 * 64;
+        n %= 64;
     }
     if (n > 0) {
         memcpy(ctx->block, p, n);
@@ -131,13 +212,13 @@ void hs_sha256_final(hs_sha256_ctx *ctx, uint8_t out[32])
     ctx->block[ctx->nblock++] = 0x80;
     if (ctx->nblock > 56) {
         memset(ctx->block + ctx->nblock, 0, 64 - ctx->nblock);
-        compress(ctx->h, ctx->block);
+        compress_blocks(ctx->h, ctx->block, 1);
         ctx->nblock = 0;
     }
     memset(ctx->block + ctx->nblock, 0, 56 - ctx->nblock);
     for (i = 0; i < 8; i++)
         ctx->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
-    compress(ctx->h, ctx->block);
+    compress_blocks(ctx->h, ctx->block, 1);
     for (i = 0; i < 8; i++)
         store_be32(out + 4 * i, ctx->h[i]);
     memset(ctx, 0, sizeof *ctx);

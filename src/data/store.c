@@ -652,7 +652,10 @@ static int sqlite_open(hs_store *s, int how)
         sqlite3_close_v2(s->db);
         s->db = NULL;
     }
-    if (sqlite3_open_v2(s->path, &s->db, how, NULL) != SQLITE_OK)
+    /* SQLite's multi-thread mode: no mutex on every call (a few per column
+     * read).  A store handle is used by one thread at a time (store.h). */
+    if (sqlite3_open_v2(s->path, &s->db, how | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
         return hs_error_set(HS_EDB, "%s: cannot open: %s", s->path,
                             s->db ? sqlite3_errmsg(s->db) : "out of memory");
     sqlite3_busy_timeout(s->db, 5000);

@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 /* ---------------------------------------------------------------- context */
 
@@ -256,46 +259,64 @@ static int alloc_option_trades(hs_run_series *s)
     return 0;
 }
 
+/* The recorded series and the fills of an engine are one zeroed block of
+ * SERIES_ARRAYS arrays of n_steps doubles (int64 for fill_time), the first
+ * series at its start. */
+#define SERIES_ARRAYS (HS_RUN_SERIES_N + 5)
+
+static size_t series_bytes(size_t n)
+{
+    return SERIES_ARRAYS * (n ? n : 1) * sizeof(double);
+}
+
+/* A zeroed block of `bytes`.  On Linux a mapping of its own, its pages
+ * made present at once (MAP_POPULATE: one call instead of a page fault per
+ * 4 KiB page as the steps first touch them; zero-filled by the system). */
+static void *series_block(size_t bytes)
+{
+#if defined(__linux__) && defined(MAP_POPULATE)
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+#else
+    return calloc(1, bytes);
+#endif
+}
+
 static void free_series(hs_run_series *s)
 {
-    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
-        double **d = series_slot(s, i);
-        free(*d);
-        *d = NULL;
+    double **first = series_slot(s, 0);
+    if (*first) {
+#if defined(__linux__) && defined(MAP_POPULATE)
+        munmap(*first, series_bytes(s->n_steps));
+#else
+        free(*first);
+#endif
     }
-    double **f[] = {&s->fill_qty, &s->fill_price, &s->fill_fee,
-                    &s->fill_slippage};
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        free(*f[i]);
-        *f[i] = NULL;
-    }
-    free(s->fill_time);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
+        *series_slot(s, i) = NULL;
+    s->fill_qty = s->fill_price = s->fill_fee = s->fill_slippage = NULL;
     s->fill_time = NULL;
     free_option_trades(s);
 }
 
 static int alloc_series(hs_run_series *s, size_t n)
 {
+    const size_t len = n ? n : 1;
     memset(s, 0, sizeof *s);
     s->n_steps = n;
-    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
-        double **d = series_slot(s, i);
-        if (!(*d = calloc(n ? n : 1, sizeof(double))))
-            goto fail;
-    }
+    double *block = series_block(series_bytes(n));
+    if (!block)
+        return hs_error_set(HS_ENOMEM, "out of memory for %zu steps", n);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
+        *series_slot(s, i) = block + i * len;
     /* The hedge fills: at most one per step. */
     double **f[] = {&s->fill_qty, &s->fill_price, &s->fill_fee,
                     &s->fill_slippage};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (!(*f[i] = calloc(n ? n : 1, sizeof(double))))
-            goto fail;
-    s->fill_time = calloc(n ? n : 1, sizeof(int64_t));
-    if (!s->fill_time)
-        goto fail;
+        *f[i] = block + (HS_RUN_SERIES_N + i) * len;
+    s->fill_time = (int64_t *)(void *)(block + (HS_RUN_SERIES_N + 4) * len);
     return 0;
-fail:
-    free_series(s);
-    return hs_error_set(HS_ENOMEM, "out of memory for %zu steps", n);
 }
 
 /* Grow a zeroed state block to at least `size` bytes. */
@@ -399,8 +420,11 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
         .right = s->ot_right, .kind = s->ot_kind};
     hs_option_book_reset(&e->options, e->spec.name, oo->max_positions,
                          oo->fee_rate, oo->fee_cap, &log);
-    /* Series are rewritten step by step; clear what warm-up steps leave. */
-    clear_series(e);
+    /* Series are rewritten step by step; clear what warm-up steps leave
+     * (nothing yet in a fresh engine: its block is allocated zeroed). */
+    if (!e->series_zero)
+        clear_series(e);
+    e->series_zero = 0;
     memset(e->book.q, 0, nb * sizeof(double));
     memset(e->book.pend, 0, nb * sizeof(double));
     e->book.cash = e->ctx->book->capital;
@@ -448,7 +472,9 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
         hs_engine_free(e);
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
-    if ((rc = alloc_series(&e->s, ctx->panel->n_steps)) ||
+    rc = alloc_series(&e->s, ctx->panel->n_steps);
+    e->series_zero = rc == 0;
+    if (rc ||
         (rc = hs_book_state_init(&e->book, ctx->book, ctx->book->capital)) ||
         (rc = hs_engine_reset(e, spec))) {
         hs_engine_free(e);

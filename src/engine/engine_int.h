@@ -38,6 +38,7 @@ struct hs_engine {
     size_t strategy_cap, beta_cap; /* bytes allocated for the states */
     hs_view view;
     hs_run_series s;
+    int series_zero;     /* s's series are all zero (fresh, never run) */
     size_t t;            /* next step */
     double beta;         /* latest estimate */
     hs_book_state book;  /* the run's long book */

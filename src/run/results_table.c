@@ -111,6 +111,7 @@ static int write_records(hs_h5 *h, const char *fn, const char *path,
     hid_t str = H5I_INVALID_HID, mt = H5I_INVALID_HID, ft = H5I_INVALID_HID;
     hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
     hid_t lcpl = H5I_INVALID_HID, dset = H5I_INVALID_HID;
+    hid_t dxpl = H5I_INVALID_HID;
     const char *file;
     size_t fsize = 0;
     int rc;
@@ -163,13 +164,31 @@ static int write_records(hs_h5 *h, const char *fn, const char *path,
                               path);
         goto done;
     }
-    if (n_rows > 0 &&
-        H5Dwrite(dset, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) {
+    /* The conversion to the packed file type goes through HDF5's type
+     * conversion and background buffers, 1 MiB each (zeroed) unless told
+     * otherwise: sized to the table instead (room for every row, in memory
+     * and file layout, so it is still one pass). */
+    if (n_rows > 0) {
+        size_t per_row = row_size + fsize + 64;
+        size_t bytes = n_rows <= ((size_t)-1 >> 1) / per_row
+                           ? n_rows * per_row
+                           : (size_t)1 << 20;
+        if (bytes > ((size_t)1 << 20))
+            bytes = (size_t)1 << 20; /* HDF5's default: no larger */
+        dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (dxpl < 0 || H5Pset_buffer(dxpl, bytes, NULL, NULL) < 0) {
+            rc = hs_results__h5fail("%s: cannot set up writing table '%s'",
+                                    file, path);
+            goto done;
+        }
+    }
+    if (n_rows > 0 && H5Dwrite(dset, mt, H5S_ALL, H5S_ALL, dxpl, rows) < 0) {
         rc = hs_results__h5fail("%s: cannot write table '%s'", file, path);
         goto done;
     }
 
 done:
+    hs_results__close(&dxpl, H5Pclose);
     hs_results__close(&dset, H5Dclose);
     hs_results__close(&lcpl, H5Pclose);
     hs_results__close(&dcpl, H5Pclose);

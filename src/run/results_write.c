@@ -3,6 +3,9 @@
  * conventions are documented in include/hedgesim/results.h and
  * docs/results-format.md; the helpers shared with the reader are in
  * results_h5.c (declared in results_int.h). */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE /* mremap: the image grows in place, without a copy */
+#endif
 #include "results_int.h"
 
 #include "hedgesim/errors.h"
@@ -18,25 +21,55 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
+/* The in-memory file image: the core driver's buffer, allocated through
+ * the file image callbacks (image_* below) so that the writer owns it and
+ * writes it out at commit without a copy. */
+typedef struct image_buf {
+    unsigned char *mem; /* the image (NULL until the first write) */
+    size_t size;        /* bytes the driver asked for */
+    size_t cap;         /* bytes allocated */
+} image_buf;
+
+/* An object kept open with its path (id invalid and path NULL when none):
+ * the attributes and children that usually follow its creation then need
+ * no look-up from the root. */
+typedef struct open_obj {
+    hid_t id;
+    char *path;
+} open_obj;
+
 struct hs_h5 {
-    hid_t file;   /* in memory (core driver) until commit/abort */
-    int force;    /* replace an existing results file at commit */
-    int discard;  /* the path is the null device: write nothing */
-    int fd;       /* the temporary file, locked; written at commit */
-    char *path;   /* final name */
-    char *tmp;    /* temporary name in the same directory (NULL: discard) */
-    char **keep;  /* [n_keep] files never to be replaced */
+    hid_t file;    /* in memory (core driver) until commit/abort */
+    hid_t lcpl;    /* link creation: make intermediate groups */
+    open_obj last; /* the object created or given attributes last */
+    open_obj grp;  /* the group created or checked last */
+    image_buf img; /* the file image (freed by free_writer) */
+    int force;     /* replace an existing results file at commit */
+    int discard;   /* the path is the null device: write nothing */
+    int fd;        /* the temporary file, locked; written at commit */
+    char *path;    /* final name */
+    char *tmp;     /* temporary name in the same directory (NULL: discard) */
+    char **keep;   /* [n_keep] files never to be replaced */
     size_t n_keep;
 };
 
 /* Attempts at finding an unused temporary name before giving up. */
 #define TMP_ATTEMPTS 1000
 
-/* Growth step of the in-memory file image (bytes). */
-#define CORE_INCREMENT (4u << 20)
+/* Growth step of the in-memory file image as the core driver sees it
+ * (bytes): the driver zeroes each new step before writing into it.  The
+ * buffer underneath grows by doubling (image_realloc), so a small step
+ * costs neither copies nor zeroing of pages that are never written. */
+#define CORE_INCREMENT (256u << 10)
+
+/* The first allocation of the image buffer (bytes): one huge page. */
+#define IMAGE_MIN_CAP (2u << 20)
 
 /* ---- writer internals ---------------------------------------------------- */
 
@@ -47,12 +80,140 @@ static int check_writer(const hs_h5 *h, const char *fn)
     return 0;
 }
 
+/* ---- the image buffer (HDF5 file image callbacks) ---------------------- */
+
+static void *image_realloc_cb(void *ptr, size_t size, H5FD_file_image_op_t op,
+                              void *udata);
+
+/* The buffer moved to `cap` bytes, its contents kept; NULL if out of
+ * memory.  On Linux it is a mapping of its own that grows by mremap (no
+ * copy) and asks for transparent huge pages: the image is tens of MB
+ * written once, and page faults are most of its cost (a 4 KiB page per
+ * fault, against 2 MiB). */
+static unsigned char *image_grow(image_buf *b, size_t cap)
+{
+#if defined(__linux__)
+    void *m = b->mem ? mremap(b->mem, b->cap, cap, MREMAP_MAYMOVE)
+                     : mmap(NULL, cap, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(m, cap, MADV_HUGEPAGE); /* a hint: fine if refused */
+#endif
+    return m;
+#else
+    return realloc(b->mem, cap);
+#endif
+}
+
+static void image_release(image_buf *b)
+{
+#if defined(__linux__)
+    if (b->mem)
+        munmap(b->mem, b->cap);
+#else
+    free(b->mem);
+#endif
+    b->mem = NULL;
+    b->cap = b->size = 0;
+}
+
+static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    return image_realloc_cb(NULL, size, op, udata);
+}
+
+/* Grow by doubling: the driver asks for CORE_INCREMENT more at a time. */
+static void *image_realloc_cb(void *ptr, size_t size, H5FD_file_image_op_t op,
+                              void *udata)
+{
+    image_buf *b = udata;
+    (void)op;
+    if (ptr != b->mem)
+        return NULL; /* not the buffer this writer handed out */
+    if (size > b->cap) {
+        size_t cap = b->cap ? b->cap : IMAGE_MIN_CAP;
+        while (cap < size)
+            cap = cap > (size_t)-1 / 2 ? size : 2 * cap;
+        unsigned char *m = image_grow(b, cap);
+        if (!m)
+            return NULL;
+        b->mem = m;
+        b->cap = cap;
+    }
+    b->size = size;
+    return b->mem;
+}
+
+static void *image_memcpy(void *dest, const void *src, size_t size,
+                          H5FD_file_image_op_t op, void *udata)
+{
+    (void)op, (void)udata;
+    return memcpy(dest, src, size);
+}
+
+/* The driver lets go of the buffer (closing the file): the writer keeps it
+ * to write at commit, and frees it in free_writer. */
+static herr_t image_free(void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+    (void)ptr, (void)op, (void)udata;
+    return 0;
+}
+
+/* The buffer lives in the writer, which outlives the file: property lists
+ * and the driver share the one pointer. */
+static void *image_udata_copy(void *udata)
+{
+    return udata;
+}
+static herr_t image_udata_free(void *udata)
+{
+    (void)udata;
+    return 0;
+}
+
+static void obj_drop(open_obj *o)
+{
+    hs_results__close(&o->id, H5Oclose);
+    free(o->path);
+    o->path = NULL;
+}
+
+/* Keep `id` open as *o under `path`: 1, and *o owns id; 0 when the path
+ * cannot be copied (the caller keeps id: only a shortcut is lost). */
+static int obj_keep(open_obj *o, hid_t id, const char *path)
+{
+    obj_drop(o);
+    if ((o->path = strdup(path)) == NULL)
+        return 0;
+    o->id = id;
+    return 1;
+}
+
+/* The kept object of that path, or H5I_INVALID_HID. */
+static hid_t obj_find(const hs_h5 *h, const char *path)
+{
+    if (h->last.path && strcmp(h->last.path, path) == 0)
+        return h->last.id;
+    if (h->grp.path && strcmp(h->grp.path, path) == 0)
+        return h->grp.id;
+    return H5I_INVALID_HID;
+}
+
+/* Close the objects kept open (before the file is flushed or closed). */
+static void drop_last(hs_h5 *h)
+{
+    obj_drop(&h->last);
+    obj_drop(&h->grp);
+}
+
 /* Write attribute `name` on existing object `obj`, replacing one of the same
  * name.  ftype is the file type, mtype the memory type of buf. */
 static int put_attr(hs_h5 *h, const char *obj, const char *name, hid_t ftype,
                     hid_t mtype, hid_t space, const void *buf)
 {
-    hid_t o = H5I_INVALID_HID, a = H5I_INVALID_HID;
+    hid_t o = H5I_INVALID_HID, a = H5I_INVALID_HID, own = H5I_INVALID_HID;
     htri_t ex;
     int rc;
 
@@ -61,9 +222,15 @@ static int put_attr(hs_h5 *h, const char *obj, const char *name, hid_t ftype,
     if (!name || !name[0])
         return hs_error_set(HS_EINVAL, "%s: empty attribute name on '%s'",
                             h->path, obj);
-    /* Open the object directly (one call, not a look-up per path
-     * component); only when that fails, walk the path to say why. */
-    o = H5Oopen(h->file, obj, H5P_DEFAULT);
+    /* The object just created is still open: its attributes (units,
+     * description, a run's parameters) are set without opening it again.
+     * Any other object is opened directly (one call, not a look-up per path
+     * component), and kept open for the attributes that follow; only when
+     * that fails, the path is walked to say why. */
+    o = obj_find(h, obj);
+    if (o < 0 && (o = H5Oopen(h->file, obj, H5P_DEFAULT)) >= 0 &&
+        !obj_keep(&h->last, o, obj))
+        own = o;
     if (o < 0) {
         rc = hs_results__h5fail("%s: cannot open '%s'", h->path, obj);
         int found = hs_results__lookup(h->file, h->path, obj, NULL);
@@ -95,7 +262,7 @@ static int put_attr(hs_h5 *h, const char *obj, const char *name, hid_t ftype,
 
 done:
     hs_results__close(&a, H5Aclose);
-    hs_results__close(&o, H5Oclose);
+    hs_results__close(&own, H5Oclose);
     return rc;
 }
 
@@ -133,14 +300,18 @@ done:
 }
 
 /* Create dataset `path` of the given shape and write data.  `filters`:
- * chunk and compress when larger than HS_H5_CHUNK_MIN elements. */
+ * chunk and compress when larger than HS_H5_CHUNK_MIN elements.  The
+ * dataset stays open as h->last until another object takes its place (or
+ * the file is committed), for the attributes that usually follow; in the
+ * group kept open (h->grp) it is created by its name there. */
 static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
                        int rank, const hsize_t *dims, int filters,
                        const void *data)
 {
     hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
-    hid_t lcpl = H5I_INVALID_HID, dset = H5I_INVALID_HID;
+    hid_t dset = H5I_INVALID_HID, loc, dxpl = H5I_INVALID_HID;
     hsize_t total = 1;
+    const char *name = path, *slash;
     int rc;
 
     if ((rc = hs_results__check_path(path, 0, "dataset")) != 0)
@@ -150,15 +321,24 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
     if (total > 0 && !data)
         return hs_error_set(HS_EINVAL, "%s: NULL data for dataset '%s'",
                             h->path, path);
+    obj_drop(&h->last);
+    /* Created in the open group by its own name when that is its parent
+     * (the same link in the same group: no walk from the root). */
+    loc = h->file;
+    slash = strrchr(path, '/');
+    if (h->grp.path && slash != path &&
+        strlen(h->grp.path) == (size_t)(slash - path) &&
+        strncmp(h->grp.path, path, (size_t)(slash - path)) == 0) {
+        loc = h->grp.id;
+        name = slash + 1;
+    }
     space = H5Screate_simple(rank, dims, NULL);
-    dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    lcpl = H5Pcreate(H5P_LINK_CREATE);
-    if (space < 0 || dcpl < 0 || lcpl < 0 ||
-        H5Pset_create_intermediate_group(lcpl, 1) < 0) {
+    if (space < 0) {
         rc =
             hs_results__h5fail("%s: cannot set up dataset '%s'", h->path, path);
         goto done;
     }
+    /* Contiguous datasets take the default creation properties. */
     if (filters && total > HS_H5_CHUNK_MIN) {
         hsize_t chunk[2];
         if (rank == 1) {
@@ -171,7 +351,9 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
             if (chunk[0] > dims[0])
                 chunk[0] = dims[0];
         }
-        if (H5Pset_chunk(dcpl, rank, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+        dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (dcpl < 0 || H5Pset_chunk(dcpl, rank, chunk) < 0 ||
+            H5Pset_shuffle(dcpl) < 0 ||
             (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0 &&
              H5Pset_deflate(dcpl, HS_H5_DEFLATE_LEVEL) < 0)) {
             rc = hs_results__h5fail(
@@ -182,7 +364,8 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
     }
     /* Create directly; only when that fails, look the path up to tell an
      * existing object from an HDF5 failure (no look-up per dataset). */
-    dset = H5Dcreate2(h->file, path, ftype, space, lcpl, dcpl, H5P_DEFAULT);
+    dset = H5Dcreate2(loc, name, ftype, space, h->lcpl,
+                      dcpl >= 0 ? dcpl : H5P_DEFAULT, H5P_DEFAULT);
     if (dset < 0) {
         rc =
             hs_results__h5fail("%s: cannot create dataset '%s'", h->path, path);
@@ -194,15 +377,31 @@ static int put_dataset(hs_h5 *h, const char *path, hid_t ftype, hid_t mtype,
                               path);
         goto done;
     }
-    if (total > 0 &&
-        H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    /* Strings are converted through HDF5's conversion and background
+     * buffers, 1 MiB each (zeroed) unless sized to the data. */
+    if (total > 0 && total <= (1u << 15) && H5Tis_variable_str(mtype) > 0) {
+        dxpl = H5Pcreate(H5P_DATASET_XFER);
+        if (dxpl < 0 ||
+            H5Pset_buffer(dxpl, (size_t)total * 32, NULL, NULL) < 0) {
+            rc = hs_results__h5fail("%s: cannot set up writing '%s'", h->path,
+                                    path);
+            goto done;
+        }
+    }
+    if (total > 0 && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL,
+                              dxpl >= 0 ? dxpl : H5P_DEFAULT, data) < 0) {
         rc = hs_results__h5fail("%s: cannot write dataset '%s'", h->path, path);
         goto done;
     }
+    /* A chunked dataset is closed at once: closing flushes its chunks,
+     * which places them in the file, and they must be placed before the
+     * objects that follow, as they always were. */
+    if (dcpl < 0 && obj_keep(&h->last, dset, path))
+        dset = H5I_INVALID_HID;
 
 done:
+    hs_results__close(&dxpl, H5Pclose);
     hs_results__close(&dset, H5Dclose);
-    hs_results__close(&lcpl, H5Pclose);
     hs_results__close(&dcpl, H5Pclose);
     hs_results__close(&space, H5Sclose);
     return rc;
@@ -244,6 +443,10 @@ static void free_writer(hs_h5 *h)
         return;
     if (h->fd >= 0)
         close(h->fd);
+    free(h->last.path);
+    free(h->grp.path);
+    hs_results__close(&h->lcpl, H5Pclose);
+    image_release(&h->img);
     for (size_t i = 0; i < h->n_keep; i++)
         free(h->keep[i]);
     free(h->keep);
@@ -510,6 +713,9 @@ int hs_h5_create_opts(hs_h5 **out, const char *path, const hs_h5_opts *opts)
     tmplen = strlen(path) + 64;
     if (h) {
         h->file = H5I_INVALID_HID;
+        h->lcpl = H5I_INVALID_HID;
+        h->last.id = H5I_INVALID_HID;
+        h->grp.id = H5I_INVALID_HID;
         h->fd = -1;
         h->force = opts->force != 0;
         h->discard = discard;
@@ -589,12 +795,28 @@ int hs_h5_create_opts(hs_h5 **out, const char *path, const hs_h5_opts *opts)
      * failed close leaves a freed file in its ID table, and the library's
      * exit handler crashes on it: HDFFV-11052, CVE-2020-10812, fixed in
      * 1.14.1), and a full disk or file size limit is an ordinary error
-     * here.  The cost is memory for the file image, twice at commit. */
+     * here.  The cost is memory for the file image.  The image's buffer is
+     * the writer's own (HDF5's file image callbacks), so commit writes it
+     * as it is, without taking a copy. */
     fapl = H5Pcreate(H5P_FILE_ACCESS);
-    /* Closing the file closes every object still open in it. */
-    if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
-        H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) < 0) {
-        rc = hs_results__h5fail("%s: cannot set up file access", path);
+    {
+        H5FD_file_image_callbacks_t cb = {
+            image_malloc,     image_memcpy,     image_realloc_cb, image_free,
+            image_udata_copy, image_udata_free, &h->img};
+        /* Closing the file closes every object still open in it.  No sieve
+         * buffer: each dataset is written once, whole, straight into the
+         * image (the bytes are the same; one copy fewer). */
+        if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 ||
+            H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) < 0 ||
+            H5Pset_file_image_callbacks(fapl, &cb) < 0 ||
+            H5Pset_sieve_buf_size(fapl, 0) < 0) {
+            rc = hs_results__h5fail("%s: cannot set up file access", path);
+            goto done;
+        }
+    }
+    h->lcpl = H5Pcreate(H5P_LINK_CREATE);
+    if (h->lcpl < 0 || H5Pset_create_intermediate_group(h->lcpl, 1) < 0) {
+        rc = hs_results__h5fail("%s: cannot set up link creation", path);
         goto done;
     }
     h->file = H5Fcreate(discard ? path : h->tmp, H5F_ACC_TRUNC, H5P_DEFAULT,
@@ -612,6 +834,7 @@ int hs_h5_create_opts(hs_h5 **out, const char *path, const hs_h5_opts *opts)
 done:
     hs_results__close(&fapl, H5Pclose);
     if (h) {
+        drop_last(h);
         hs_results__close(&h->file, H5Fclose);
         if (made_tmp)
             unlink(h->tmp);
@@ -673,31 +896,21 @@ static int write_all(int fd, const unsigned char *buf, size_t n)
     return 0;
 }
 
-/* Close the in-memory file after copying its image into *img (malloc'ed;
- * NULL when img is NULL, for a discarded file). */
-static int close_image(hs_h5 *h, unsigned char **img, size_t *n)
+/* Flush and close the in-memory file; *n: the length of its image, which
+ * stays in h->img (the first *n bytes of the file; past h->img.size they
+ * are zeros, as the core driver reads them). */
+static int close_image(hs_h5 *h, size_t *n)
 {
     ssize_t len;
     herr_t st;
 
+    drop_last(h);
     if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0)
         return hs_results__h5fail("%s: cannot flush results file", h->path);
-    if (img) {
-        len = H5Fget_file_image(h->file, NULL, 0);
-        if (len < 0)
-            return hs_results__h5fail("%s: cannot get the file image",
-                                      h->path);
-        *img = malloc(len > 0 ? (size_t)len : 1);
-        if (!*img)
-            return hs_error_set(HS_ENOMEM,
-                                "%s: out of memory for the file image "
-                                "(%lld bytes)",
-                                h->path, (long long)len);
-        if (H5Fget_file_image(h->file, *img, (size_t)len) != len)
-            return hs_results__h5fail("%s: cannot get the file image",
-                                      h->path);
-        *n = (size_t)len;
-    }
+    len = H5Fget_file_image(h->file, NULL, 0);
+    if (len < 0)
+        return hs_results__h5fail("%s: cannot get the file image", h->path);
+    *n = (size_t)len;
     st = H5Fclose(h->file); /* in memory: nothing to write */
     h->file = H5I_INVALID_HID;
     if (st < 0)
@@ -705,9 +918,25 @@ static int close_image(hs_h5 *h, unsigned char **img, size_t *n)
     return 0;
 }
 
+/* Write the n bytes of the image to fd: the buffer, then zeros for any
+ * part of the image the driver never wrote. */
+static int write_image(int fd, const image_buf *img, size_t n)
+{
+    static const unsigned char zeros[65536];
+    size_t have = img->mem ? (img->size < n ? img->size : n) : 0;
+    if (have && write_all(fd, img->mem, have) != 0)
+        return -1;
+    for (size_t left = n - have; left > 0;) {
+        size_t k = left < sizeof zeros ? left : sizeof zeros;
+        if (write_all(fd, zeros, k) != 0)
+            return -1;
+        left -= k;
+    }
+    return 0;
+}
+
 int hs_h5_commit(hs_h5 *h)
 {
-    unsigned char *img = NULL;
     size_t nimg = 0;
     int rc = 0, committed = 0, fd;
 
@@ -718,16 +947,12 @@ int hs_h5_commit(hs_h5 *h)
                           h->path);
         goto done;
     }
-    if (h->discard) {
-        rc = close_image(h, NULL, NULL);
-        goto done;
-    }
-    if ((rc = close_image(h, &img, &nimg)) != 0)
+    if ((rc = close_image(h, &nimg)) != 0 || h->discard)
         goto done;
 
     fd = h->fd;
     h->fd = -1;
-    if (write_all(fd, img, nimg) != 0 || fsync(fd) != 0) {
+    if (write_image(fd, &h->img, nimg) != 0 || fsync(fd) != 0) {
         rc = hs_error_set(HS_EIO,
                           "cannot write results file '%s' (as '%s'): %s",
                           h->path, h->tmp, strerror(errno));
@@ -783,8 +1008,8 @@ int hs_h5_commit(hs_h5 *h)
     sync_dir_of(h->path);
 
 done:
-    free(img);
     if (!committed) {
+        drop_last(h);
         hs_results__close(&h->file, H5Fclose);
         if (h->tmp)
             unlink(h->tmp);
@@ -797,22 +1022,48 @@ void hs_h5_abort(hs_h5 *h)
 {
     if (!h)
         return;
+    drop_last(h);
     hs_results__close(&h->file, H5Fclose);
     if (h->tmp)
         unlink(h->tmp);
     free_writer(h);
 }
 
+/* Is `path` in the file?  As hs_results__lookup, quicker when the parent
+ * group exists (one link look-up, not a walk per component); an object
+ * found is kept open as h->grp when it is a group. */
+static int lookup_quick(hs_h5 *h, const char *path, H5I_type_t *type)
+{
+    hid_t o = obj_find(h, path);
+    htri_t ex;
+
+    if (o >= 0) {
+        *type = H5Iget_type(o);
+        return 1;
+    }
+    ex = strcmp(path, "/") ? H5Lexists(h->file, path, H5P_DEFAULT) : -1;
+    if (ex == 0)
+        return 0;
+    if (ex > 0 && (o = H5Oopen(h->file, path, H5P_DEFAULT)) >= 0) {
+        *type = H5Iget_type(o);
+        if (*type != H5I_GROUP || !obj_keep(&h->grp, o, path))
+            H5Oclose(o);
+        return 1;
+    }
+    /* A missing parent, a dataset on the way, a dangling link: walk. */
+    return hs_results__lookup(h->file, h->path, path, type);
+}
+
 int hs_h5_group(hs_h5 *h, const char *path)
 {
-    hid_t lcpl = H5I_INVALID_HID, g = H5I_INVALID_HID;
+    hid_t g = H5I_INVALID_HID;
     H5I_type_t t;
     int rc;
 
     if ((rc = check_writer(h, "hs_h5_group")) != 0 ||
         (rc = hs_results__check_path(path, 1, "group")) != 0)
         return rc;
-    rc = hs_results__lookup(h->file, h->path, path, &t);
+    rc = lookup_quick(h, path, &t);
     if (rc < 0)
         return rc;
     if (rc > 0) {
@@ -822,20 +1073,17 @@ int hs_h5_group(hs_h5 *h, const char *path)
                             h->path, path);
     }
     rc = 0;
-    lcpl = H5Pcreate(H5P_LINK_CREATE);
-    if (lcpl < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0) {
-        rc = hs_results__h5fail("%s: cannot set up group '%s'", h->path, path);
-        goto done;
-    }
-    g = H5Gcreate2(h->file, path, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    g = H5Gcreate2(h->file, path, h->lcpl, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) {
         rc = hs_results__h5fail("%s: cannot create group '%s'", h->path, path);
         goto done;
     }
+    /* Kept open: its attributes and datasets usually follow. */
+    if (obj_keep(&h->grp, g, path))
+        g = H5I_INVALID_HID;
 
 done:
     hs_results__close(&g, H5Gclose);
-    hs_results__close(&lcpl, H5Pclose);
     return rc;
 }
 
