@@ -315,11 +315,8 @@ int hs_cli_import(int argc, char **argv)
         case 'v':
             verbose = 1;
             break;
-        case 'h':
-            usage(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, opt, argv);
+            return hs_cli_other_opt(cmd, usage, opt, argv);
         }
     }
     if (!db)

@@ -457,11 +457,8 @@ int hs_cli_price(int argc, char **argv)
         case OPT_SOLVE_IV:
             solve = 1;
             break;
-        case 'h':
-            usage(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, opt, argv);
+            return hs_cli_other_opt(cmd, usage, opt, argv);
         }
     }
     if (!have_model && have_forward)
