@@ -437,7 +437,7 @@ int hs_cli_chains(int argc, char **argv)
         {"params", no_argument, NULL, OPT_PARAMS},
         {"dry-run", no_argument, NULL, OPT_DRY},
         {"csv", no_argument, NULL, OPT_CSV},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
     job j;
     tally tl;

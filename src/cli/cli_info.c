@@ -138,7 +138,7 @@ int hs_cli_info(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
     const char *db = hs_cli_default_db();
     int opt, rc;
