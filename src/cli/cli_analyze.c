@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LIST 64
-
 static void help(FILE *fp)
 {
     fprintf(fp,
@@ -63,32 +61,22 @@ int hs_cli_analyze(int argc, char **argv)
         {"window", required_argument, NULL, 'w'},
         {"pre", required_argument, NULL, 'p'},
         {"rolling", required_argument, NULL, 'r'},
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"set", required_argument, NULL, 'S'},
-        {"db", required_argument, NULL, 'D'},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_OUTPUT,
+        HS_CLI_OPT_FORCE,
+        HS_CLI_OPT_SET,
+        HS_CLI_OPT_DB,
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
-    const char *cmd = "analyze", *out = NULL, *db = NULL;
-    const char *sets[MAX_LIST], *wins[MAX_LIST];
-    size_t nsets = 0, nwin = 0;
+    const char *cmd = "analyze", *wins[HS_CLI_MAX_LIST];
+    hs_cli_common co = HS_CLI_COMMON_INIT(cmd, help);
+    size_t nwin = 0;
     hs_analyze_opts ao = HS_ANALYZE_OPTS_INIT;
-    int force = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    int c, rc = 0, exit_code = HS_EXIT_FAIL;
     long v;
-    char outbuf[1200];
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":w:o:fh", opts, NULL)) != -1) {
         switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'D':
-            db = optarg;
-            break;
         case 'p':
         case 'r':
             if (hs_cli_long(cmd, c == 'p' ? "--pre" : "--rolling", optarg,
@@ -100,28 +88,18 @@ int hs_cli_analyze(int argc, char **argv)
                                           c == 'p' ? 10 : 5);
             *(c == 'p' ? &ao.pre : &ao.rolling) = (size_t)v;
             break;
-        case 'S':
-        case 'w': {
-            const char **list = c == 'S' ? sets : wins;
-            size_t *n = c == 'S' ? &nsets : &nwin;
-            if (*n == MAX_LIST)
-                return hs_cli_usage_error(cmd, "too many %s options",
-                                          argv[optind - 2]);
-            list[(*n)++] = optarg;
+        case 'w':
+            if ((rc = hs_cli_push(cmd, wins, &nwin, argv)))
+                return rc;
             break;
-        }
-        case 'h':
-            help(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, c, argv);
+            if ((rc = hs_cli_common_opt(&co, c, argv)) != HS_CLI_NEXT)
+                return rc;
         }
     }
-    if (optind != argc - 1)
-        return hs_cli_usage_error(cmd, optind >= argc
-                                           ? "a config file is required"
-                                           : "exactly one config file, please");
-    const char *cfg_path = argv[optind];
+    const char *cfg_path = hs_cli_operand(cmd, argc, argv, "config file");
+    if (!cfg_path)
+        return HS_EXIT_USAGE;
 
     hs_config *cfg = NULL;
     hs_registry *reg = NULL;
@@ -130,12 +108,7 @@ int hs_cli_analyze(int argc, char **argv)
     hs_analysis *res[HS_WINDOW_MAX] = {NULL};
     size_t n = 0;
 
-    if ((rc = hs_config_load(&cfg, cfg_path)))
-        goto fail;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = hs_config_set(cfg, sets[i])))
-            goto fail;
-    if ((rc = hs_registry_new(&reg)))
+    if ((rc = hs_cli_load(&co, cfg_path, &cfg, &reg)))
         goto fail;
     if (nwin == 0) {
         if ((rc = hs_window_all(cfg, win, HS_WINDOW_MAX, &n)))
@@ -145,11 +118,9 @@ int hs_cli_analyze(int argc, char **argv)
             if ((rc = hs_window_find(cfg, wins[n], &win[n])))
                 goto fail;
     }
-    out = hs_cli_output_path(out, cfg_path, "-analyze", outbuf, sizeof outbuf);
-    if (hs_cli_check_output(cmd, out, force, db ? db : cfg->db, cfg_path,
-                            NULL, 0) != HS_EXIT_OK)
+    const char *db_path = hs_cli_db(&co, cfg);
+    if (hs_cli_output(&co, cfg_path, db_path, "-analyze") != HS_EXIT_OK)
         goto done;
-    const char *db_path = db ? db : cfg->db;
     if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)))
         goto fail;
     for (size_t i = 0; i < n; i++)
@@ -162,7 +133,7 @@ int hs_cli_analyze(int argc, char **argv)
     if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "analyze",
                           0)))
         goto fail;
-    if ((rc = hs_analyze_write(res, n, out, force, &meta)))
+    if ((rc = hs_analyze_write(res, n, co.out, co.force, &meta)))
         goto fail;
     printf("hedgesim analyze: %s, basket of %zu assets against %s\n",
            cfg->path, cfg->n_assets, cfg->benchmark);
@@ -184,7 +155,7 @@ int hs_cli_analyze(int argc, char **argv)
             print_items(a);
         printf("  verdict: %s\n", a->verdict);
     }
-    printf("\nresults: %s\n", out);
+    printf("\nresults: %s\n", co.out);
     exit_code = HS_EXIT_OK;
     goto done;
 fail:

@@ -206,29 +206,24 @@ static int write_model(const char *out, const char *head, double ppy,
 int hs_cli_calibrate(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
+        HS_CLI_OPT_OUTPUT,
+        HS_CLI_OPT_FORCE,
         {"window", required_argument, NULL, 'w'},
         {"states", required_argument, NULL, 'k'},
         {"jumps", required_argument, NULL, 'J'},
-        {"db", required_argument, NULL, 'D'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_DB,
+        HS_CLI_OPT_QUIET,
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
-    const char *cmd = "calibrate", *out = NULL, *db = NULL, *window = NULL;
-    int force = 0, quiet = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
+    const char *cmd = "calibrate", *window = NULL;
+    hs_cli_common co = HS_CLI_COMMON_INIT(cmd, help);
+    int c, rc = 0, exit_code = HS_EXIT_FAIL;
     long states = 2;
     hs_fit_opts fo = HS_FIT_OPTS_INIT;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:fw:k:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
         case 'w':
             window = optarg;
             break;
@@ -239,31 +234,22 @@ int hs_cli_calibrate(int argc, char **argv)
                 return hs_cli_usage_error(cmd, "--states: %ld: choose 1 to %d",
                                           states, HS_FIT_MAX_STATES);
             break;
-        case 'J':
+        case 'J': /* --jumps here, not --json */
             if (hs_cli_double(cmd, "--jumps", optarg, &fo.jump_threshold))
                 return HS_EXIT_USAGE;
             if (fo.jump_threshold < 0)
                 return hs_cli_usage_error(cmd, "--jumps: %s: must be >= 0",
                                           optarg);
             break;
-        case 'D':
-            db = optarg;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            help(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, c, argv);
+            if ((rc = hs_cli_common_opt(&co, c, argv)) != HS_CLI_NEXT)
+                return rc;
         }
     }
-    if (optind != argc - 1)
-        return hs_cli_usage_error(cmd, optind >= argc
-                                           ? "a config file is required"
-                                           : "exactly one config file, please");
-    const char *cfg_path = argv[optind];
+    const char *cfg_path = hs_cli_operand(cmd, argc, argv, "config file");
+    if (!cfg_path)
+        return HS_EXIT_USAGE;
+    const char *out = co.out;
     int64_t w0 = 0, w1 = 0;
     if (window && (parse_window(window, &w0, &w1) || w0 >= w1))
         return hs_cli_usage_error(cmd,
@@ -293,7 +279,7 @@ int hs_cli_calibrate(int argc, char **argv)
                         out);
                 goto done;
             }
-            if (!force) {
+            if (!co.force) {
                 fprintf(stderr,
                         "hedgesim calibrate: %s exists: use --force to "
                         "replace it or -o to write elsewhere\n",
@@ -334,7 +320,7 @@ int hs_cli_calibrate(int argc, char **argv)
     ho.lookback = 0;
     ho.funding = HS_FUNDING_NONE;
     ho.rate_series = NULL;
-    if ((rc = hs_store_open(&store, db ? db : cfg->db, HS_STORE_READONLY)) ||
+    if ((rc = hs_store_open(&store, hs_cli_db(&co, cfg), HS_STORE_READONLY)) ||
         (rc = hs_market_load_history(store, &ho, &panel)))
         goto fail;
     if (panel->n_steps < 2) {
@@ -376,7 +362,7 @@ int hs_cli_calibrate(int argc, char **argv)
         hs_error_prefix("%s (columns: %s): ", cfg_path, names);
         goto fail;
     }
-    if (!quiet)
+    if (!co.quiet)
         print_summary(out ? stdout : stderr, cfg, panel, fit, sym, n_book, ib,
                       fo.jump_threshold, panel->time[0],
                       panel->time[panel->n_steps - 1], fo.n_starts);
@@ -407,7 +393,7 @@ int hs_cli_calibrate(int argc, char **argv)
     if (out) {
         if ((rc = write_model(out, head, ppy, fit, msym)))
             goto fail;
-        if (!quiet)
+        if (!co.quiet)
             printf("model: %s\n", out);
     } else {
         fputs(head, stdout);

@@ -437,7 +437,7 @@ int hs_cli_chains(int argc, char **argv)
         {"params", no_argument, NULL, OPT_PARAMS},
         {"dry-run", no_argument, NULL, OPT_DRY},
         {"csv", no_argument, NULL, OPT_CSV},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
     job j;
     tally tl;
@@ -516,16 +516,12 @@ int hs_cli_chains(int argc, char **argv)
         case OPT_CSV:
             j.csv = 1;
             break;
-        case 'h':
-            usage(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, opt, argv);
+            return hs_cli_other_opt(cmd, usage, opt, argv);
         }
     }
-    if (optind < argc)
-        return hs_cli_usage_error(cmd, "unexpected argument '%s'",
-                                  argv[optind]);
+    if ((rc = hs_cli_no_operand(cmd, argc, argv)))
+        return rc;
     if (!j.underlying || !start || !end)
         return hs_cli_usage_error(cmd, "--underlying, --start and --end are "
                                        "required");

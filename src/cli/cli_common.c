@@ -1,31 +1,122 @@
-/* What the commands that run a config share before any work: the config
- * with its overrides and plug-ins, and the results path, checked. */
+/* What the commands share: the common options, and for those that run a
+ * config, the config with its overrides and plug-ins, the results path,
+ * checked, before any work, and the report beside the results after. */
 #include "cli_int.h"
 #include "hedgesim/errors.h"
 #include "hedgesim/results.h"
 #include "hedgesim/results_run.h"
 #include "hedgesim/store.h"
+#include "hedgesim/summary.h"
 
 #include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
 
-int hs_cli_load(const char *cfg_path, const char *const *sets, size_t nsets,
-                const char *const *plugins, size_t nplug, hs_config **cfg,
-                hs_registry **reg)
+/* --json (opt 'J') or --csv ('C'): *fmt set to the format; a usage error
+ * if the other one was given before. */
+static int summary_format(const char *cmd, int opt, int *fmt)
+{
+    int want = opt == 'J' ? HS_SUMMARY_JSON : HS_SUMMARY_CSV;
+    if (*fmt >= 0 && *fmt != want)
+        return hs_cli_usage_error(cmd, "--json and --csv exclude each other");
+    *fmt = want;
+    return 0;
+}
+
+int hs_cli_common_opt(hs_cli_common *co, int c, char **argv)
+{
+    int rc = 0;
+    switch (c) {
+    case 'o':
+        co->out = optarg;
+        break;
+    case 'f':
+        co->force = 1;
+        break;
+    case 'q':
+        co->quiet = 1;
+        break;
+    case 'R':
+        co->report = 1;
+        break;
+    case 'D':
+        co->db = optarg;
+        break;
+    case 'J':
+    case 'C':
+        rc = summary_format(co->cmd, c, &co->fmt);
+        break;
+    case 'S':
+        rc = hs_cli_push(co->cmd, co->sets, &co->n_sets, argv);
+        break;
+    case 'P':
+        rc = hs_cli_push(co->cmd, co->plugins, &co->n_plugins, argv);
+        break;
+    default:
+        return hs_cli_other_opt(co->cmd, co->help, c, argv);
+    }
+    return rc ? rc : HS_CLI_NEXT;
+}
+
+int hs_cli_other_opt(const char *cmd, void (*help)(FILE *), int c,
+                     char **argv)
+{
+    if (c == 'h') {
+        help(stdout);
+        return HS_EXIT_OK;
+    }
+    return hs_cli_bad_option(cmd, c, argv);
+}
+
+int hs_cli_push(const char *cmd, const char **list, size_t *n, char **argv)
+{
+    if (*n == HS_CLI_MAX_LIST)
+        return hs_cli_usage_error(cmd, "too many %s options",
+                                  argv[optind - 2]);
+    list[(*n)++] = optarg;
+    return 0;
+}
+
+const char *hs_cli_operand(const char *cmd, int argc, char **argv,
+                           const char *what)
+{
+    if (optind == argc - 1)
+        return argv[optind];
+    if (optind >= argc)
+        hs_cli_usage_error(cmd, "a %s is required", what);
+    else
+        hs_cli_usage_error(cmd, "exactly one %s, please", what);
+    return NULL;
+}
+
+int hs_cli_no_operand(const char *cmd, int argc, char **argv)
+{
+    if (optind < argc)
+        return hs_cli_usage_error(cmd, "unexpected argument '%s'",
+                                  argv[optind]);
+    return HS_EXIT_OK;
+}
+
+int hs_cli_load(const hs_cli_common *co, const char *cfg_path,
+                hs_config **cfg, hs_registry **reg)
 {
     int rc;
     if ((rc = hs_config_load(cfg, cfg_path)))
         return rc;
-    for (size_t i = 0; i < nsets; i++)
-        if ((rc = hs_config_set(*cfg, sets[i])))
+    for (size_t i = 0; i < co->n_sets; i++)
+        if ((rc = hs_config_set(*cfg, co->sets[i])))
             return rc;
     if ((rc = hs_registry_new(reg)))
         return rc;
-    for (size_t i = 0; i < nplug; i++)
-        if ((rc = hs_registry_load(*reg, plugins[i])))
+    for (size_t i = 0; i < co->n_plugins; i++)
+        if ((rc = hs_registry_load(*reg, co->plugins[i])))
             return rc;
     return 0;
+}
+
+const char *hs_cli_db(const hs_cli_common *co, const hs_config *cfg)
+{
+    return co->db ? co->db : cfg->db;
 }
 
 const char *hs_cli_output_path(const char *out, const char *cfg_path,
@@ -68,6 +159,29 @@ int hs_cli_check_output(const char *cmd, const char *out, int force,
         return HS_EXIT_FAIL;
     }
     return HS_EXIT_OK;
+}
+
+int hs_cli_output(hs_cli_common *co, const char *cfg_path,
+                  const char *db_path, const char *suffix)
+{
+    co->out = hs_cli_output_path(co->out, cfg_path, suffix, co->outbuf,
+                                 sizeof co->outbuf);
+    if (hs_cli_check_output(co->cmd, co->out, co->force, db_path, cfg_path,
+                            co->plugins, co->n_plugins) != HS_EXIT_OK)
+        return HS_EXIT_FAIL;
+    if (co->report &&
+        hs_cli_report_check(co->cmd, co->out, co->force) != HS_EXIT_OK)
+        return HS_EXIT_FAIL;
+    return HS_EXIT_OK;
+}
+
+int hs_cli_finish(const hs_cli_common *co, int code)
+{
+    if (!co->report)
+        return code;
+    int rc = hs_cli_report_beside(co->cmd, co->out, co->force,
+                                  co->quiet || co->fmt >= 0);
+    return rc != HS_EXIT_OK ? rc : code;
 }
 
 int hs_cli_meta(hs_results_meta *meta, char sha[65], const hs_config *cfg,

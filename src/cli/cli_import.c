@@ -237,7 +237,7 @@ int hs_cli_import(int argc, char **argv)
         {"volume-in", required_argument, NULL, OPT_VOLUME_IN},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
     hs_import_opts o = HS_IMPORT_OPTS_INIT;
     const char *db = NULL, *embedded = NULL, *kind = NULL;
@@ -315,11 +315,8 @@ int hs_cli_import(int argc, char **argv)
         case 'v':
             verbose = 1;
             break;
-        case 'h':
-            usage(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, opt, argv);
+            return hs_cli_other_opt(cmd, usage, opt, argv);
         }
     }
     if (!db)

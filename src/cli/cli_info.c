@@ -138,7 +138,7 @@ int hs_cli_info(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
     const char *db = hs_cli_default_db();
     int opt, rc;
@@ -149,16 +149,12 @@ int hs_cli_info(int argc, char **argv)
         case 'd':
             db = optarg;
             break;
-        case 'h':
-            usage(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, opt, argv);
+            return hs_cli_other_opt(cmd, usage, opt, argv);
         }
     }
-    if (optind < argc)
-        return hs_cli_usage_error(cmd, "unexpected argument '%s'",
-                                  argv[optind]);
+    if ((rc = hs_cli_no_operand(cmd, argc, argv)))
+        return rc;
     if ((rc = show(db)))
         return hs_cli_fail(cmd, rc);
     return HS_EXIT_OK;

@@ -55,17 +55,13 @@ int hs_cli_list(int argc, char **argv)
     static const struct option opts[] = {
         {"plugin", required_argument, NULL, 'P'},
         {"config", required_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
     const char *cmd = "list", *plugins[32], *config = NULL;
     size_t np = 0;
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            help(stdout);
-            return HS_EXIT_OK;
-        }
         if (c == 'C') {
             config = optarg;
             continue;
@@ -76,7 +72,7 @@ int hs_cli_list(int argc, char **argv)
             plugins[np++] = optarg;
             continue;
         }
-        return hs_cli_bad_option(cmd, c, argv);
+        return hs_cli_other_opt(cmd, help, c, argv);
     }
     if (optind != argc - 1)
         return hs_cli_usage_error(cmd, "say what to list: strategies, betas, "

@@ -15,8 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_LIST 64
-
 static volatile sig_atomic_t stop_flag = 0;
 
 static void on_sigint(int sig)
@@ -134,24 +132,12 @@ int hs_cli_mc(int argc, char **argv)
         {"seed", required_argument, NULL, 's'},
         {"threads", required_argument, NULL, 't'},
         {"keep-paths", required_argument, NULL, 'K'},
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"report", no_argument, NULL, 'R'},
-        {"set", required_argument, NULL, 'S'},
-        {"plugin", required_argument, NULL, 'P'},
-        {"db", required_argument, NULL, 'D'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"json", no_argument, NULL, 'J'},
-        {"csv", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPTS_RESULTS,
         {NULL, 0, NULL, 0}};
-    const char *cmd = "mc", *out = NULL, *db = NULL;
-    const char *sets[MAX_LIST], *plugins[MAX_LIST];
-    size_t nsets = 0, nplug = 0;
+    const char *cmd = "mc";
+    hs_cli_common co = HS_CLI_COMMON_INIT(cmd, help);
     long paths = -1, seed = -1, threads = 1, keep = 0;
-    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
-    int fmt = -1; /* --json / --csv: an hs_summary_format */
-    char outbuf[1200];
+    int c, rc = 0, exit_code = HS_EXIT_FAIL;
 
     opterr = 0;
     optind = 1;
@@ -175,71 +161,32 @@ int hs_cli_mc(int argc, char **argv)
                                : "must be >= 0");
             break;
         }
-        case 'o':
-            out = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'R':
-            report = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'D':
-            db = optarg;
-            break;
-        case 'J':
-        case 'C':
-            if (hs_cli_summary_format(cmd, c, &fmt))
-                return HS_EXIT_USAGE;
-            break;
-        case 'S':
-        case 'P': {
-            const char **list = c == 'S' ? sets : plugins;
-            size_t *n = c == 'S' ? &nsets : &nplug;
-            if (*n == MAX_LIST)
-                return hs_cli_usage_error(cmd, "too many %s options",
-                                          argv[optind - 2]);
-            list[(*n)++] = optarg;
-            break;
-        }
-        case 'h':
-            help(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, c, argv);
+            if ((rc = hs_cli_common_opt(&co, c, argv)) != HS_CLI_NEXT)
+                return rc;
         }
     }
-    if (optind != argc - 1)
-        return hs_cli_usage_error(cmd, optind >= argc
-                                           ? "a config file is required"
-                                           : "exactly one config file, please");
-    const char *cfg_path = argv[optind];
+    const char *cfg_path = hs_cli_operand(cmd, argc, argv, "config file");
+    if (!cfg_path)
+        return HS_EXIT_USAGE;
 
     hs_config *cfg = NULL;
     hs_registry *reg = NULL;
     hs_store *store = NULL;
     hs_mc *mc = NULL;
 
-    if ((rc = hs_cli_load(cfg_path, sets, nsets, plugins, nplug, &cfg,
-                          &reg)))
+    if ((rc = hs_cli_load(&co, cfg_path, &cfg, &reg)))
         goto fail;
-    out = hs_cli_output_path(out, cfg_path, "-mc", outbuf, sizeof outbuf);
-    if (hs_cli_check_output(cmd, out, force, db ? db : cfg->db, cfg_path,
-                            plugins, nplug) != HS_EXIT_OK)
+    const char *db_path = hs_cli_db(&co, cfg);
+    if (hs_cli_output(&co, cfg_path, db_path, "-mc") != HS_EXIT_OK)
         goto done;
-    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
-        goto done;
-    const char *db_path = db ? db : cfg->db;
     hs_mc_opts mo = HS_MC_OPTS_INIT;
     mo.paths = paths > 0 ? (size_t)paths : cfg->mc.paths;
     mo.seed = seed >= 0 ? (uint64_t)seed : cfg->mc.seed;
     mo.threads = (unsigned)threads;
     mo.keep_paths = (size_t)keep;
     mo.stop = &stop_flag;
-    if (isatty(STDERR_FILENO) && !quiet)
+    if (isatty(STDERR_FILENO) && !co.quiet)
         mo.progress = progress;
     hs_cli_share_mc(&mo); /* hedgesim-mpi: paths shared over the ranks */
     if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
@@ -272,19 +219,16 @@ int hs_cli_mc(int argc, char **argv)
     if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "mc",
                           mo.seed)))
         goto fail;
-    if ((rc = hs_mc_write(mc, out, force, &meta)))
+    if ((rc = hs_mc_write(mc, co.out, co.force, &meta)))
         goto fail;
-    if (fmt >= 0) {
-        hs_summary_about ab = {cmd, cfg_path, out};
-        if ((rc = hs_summary_print_mc(stdout, (hs_summary_format)fmt, mc,
+    if (co.fmt >= 0) {
+        hs_summary_about ab = {cmd, cfg_path, co.out};
+        if ((rc = hs_summary_print_mc(stdout, (hs_summary_format)co.fmt, mc,
                                       &ab)))
             goto fail;
-    } else if (!quiet)
-        print_table(cfg, mc, out);
-    /* With --json or --csv stdout holds the table alone. */
-    exit_code = report ? hs_cli_report_beside(cmd, out, force,
-                                              quiet || fmt >= 0)
-                       : HS_EXIT_OK;
+    } else if (!co.quiet)
+        print_table(cfg, mc, co.out);
+    exit_code = hs_cli_finish(&co, HS_EXIT_OK);
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);

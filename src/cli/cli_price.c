@@ -382,7 +382,7 @@ int hs_cli_price(int argc, char **argv)
         {"inverse", no_argument, NULL, OPT_INVERSE},
         {"csv", no_argument, NULL, OPT_CSV},
         {"solve-iv", no_argument, NULL, OPT_SOLVE_IV},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0}};
     single o = {.model = HS_MODEL_BS, .r = 0, .days = NAN};
     int have_right = 0, have_strike = 0, have_spot = 0, have_forward = 0;
@@ -457,11 +457,8 @@ int hs_cli_price(int argc, char **argv)
         case OPT_SOLVE_IV:
             solve = 1;
             break;
-        case 'h':
-            usage(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, opt, argv);
+            return hs_cli_other_opt(cmd, usage, opt, argv);
         }
     }
     if (!have_model && have_forward)

@@ -25,42 +25,31 @@ static void help(FILE *fp)
 int hs_cli_report(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
+        HS_CLI_OPT_OUTPUT,
+        HS_CLI_OPT_FORCE,
+        HS_CLI_OPT_HELP,
         {NULL, 0, NULL, 0},
     };
-    const char *cmd = "report", *out = NULL;
+    const char *cmd = "report";
+    hs_cli_common co = HS_CLI_COMMON_INIT(cmd, help);
     char *beside = NULL;
-    int force = 0, c, rc;
+    int c, rc;
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:fh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'h':
-            help(stdout);
-            return HS_EXIT_OK;
-        default:
-            return hs_cli_bad_option(cmd, c, argv);
-        }
-    }
-    if (optind != argc - 1)
-        return hs_cli_usage_error(cmd, optind >= argc
-                                           ? "a results file is required"
-                                           : "exactly one results file, please");
+    while ((c = getopt_long(argc, argv, ":o:fh", longopts, NULL)) != -1)
+        if ((rc = hs_cli_common_opt(&co, c, argv)) != HS_CLI_NEXT)
+            return rc;
+    const char *results = hs_cli_operand(cmd, argc, argv, "results file");
+    if (!results)
+        return HS_EXIT_USAGE;
+    const char *out = co.out;
     if (!out) {
-        if ((rc = hs_report_path(argv[optind], &beside)))
+        if ((rc = hs_report_path(results, &beside)))
             return hs_cli_fail(cmd, rc);
         out = beside;
     }
-    rc = hs_report_write(argv[optind], out, force);
+    rc = hs_report_write(results, out, co.force);
     if (rc == 0)
         printf("report: %s\n", out);
     free(beside);

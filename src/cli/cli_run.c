@@ -17,8 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_LIST 64
-
 static void help(FILE *fp)
 {
     fprintf(fp,
@@ -174,71 +172,29 @@ static void print_runs(const hs_config *cfg, const char *name)
 int hs_cli_run(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"set", required_argument, NULL, 'S'},
+        HS_CLI_OPTS_RESULTS,
         {"strategy", required_argument, NULL, 's'},
-        {"plugin", required_argument, NULL, 'P'},
-        {"db", required_argument, NULL, 'D'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"report", no_argument, NULL, 'R'},
-        {"json", no_argument, NULL, 'J'},
-        {"csv", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = "run", *out = NULL, *db = NULL;
-    const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST];
-    size_t nsets = 0, nonly = 0, nplug = 0;
-    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
-    int fmt = -1; /* --json / --csv: an hs_summary_format */
-    char outbuf[1200];
+    const char *cmd = "run", *only[HS_CLI_MAX_LIST];
+    hs_cli_common co = HS_CLI_COMMON_INIT(cmd, help);
+    size_t nonly = 0;
+    int c, rc = 0, exit_code = HS_EXIT_FAIL;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:fqh", opts, NULL)) != -1) {
         switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'R':
-            report = 1;
-            break;
-        case 'D':
-            db = optarg;
-            break;
-        case 'J':
-        case 'C':
-            if (hs_cli_summary_format(cmd, c, &fmt))
-                return HS_EXIT_USAGE;
-            break;
-        case 'S':
         case 's':
-        case 'P': {
-            const char **list = c == 'S' ? sets : c == 's' ? only : plugins;
-            size_t *n = c == 'S' ? &nsets : c == 's' ? &nonly : &nplug;
-            if (*n == MAX_LIST)
-                return hs_cli_usage_error(cmd, "too many %s options",
-                                          argv[optind - 2]);
-            list[(*n)++] = optarg;
+            if ((rc = hs_cli_push(cmd, only, &nonly, argv)))
+                return rc;
             break;
-        }
-        case 'h':
-            help(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, c, argv);
+            if ((rc = hs_cli_common_opt(&co, c, argv)) != HS_CLI_NEXT)
+                return rc;
         }
     }
-    if (optind != argc - 1)
-        return hs_cli_usage_error(cmd, optind >= argc
-                                           ? "a config file is required"
-                                           : "exactly one config file, please");
-    const char *cfg_path = argv[optind];
+    const char *cfg_path = hs_cli_operand(cmd, argc, argv, "config file");
+    if (!cfg_path)
+        return HS_EXIT_USAGE;
 
     hs_config *cfg = NULL;
     hs_registry *reg = NULL;
@@ -246,8 +202,7 @@ int hs_cli_run(int argc, char **argv)
     hs_plan *plan = NULL;
 
     /* 1. Everything that can be checked before touching data. */
-    if ((rc = hs_cli_load(cfg_path, sets, nsets, plugins, nplug, &cfg,
-                          &reg)))
+    if ((rc = hs_cli_load(&co, cfg_path, &cfg, &reg)))
         goto fail;
     for (size_t k = 0; k < nonly; k++)
         if (!has_run(cfg, only[k])) {
@@ -257,12 +212,8 @@ int hs_cli_run(int argc, char **argv)
             goto done;
         }
     /* The output is checked now, not after the runs. */
-    out = hs_cli_output_path(out, cfg_path, "", outbuf, sizeof outbuf);
-    const char *db_path = db ? db : cfg->db;
-    if (hs_cli_check_output(cmd, out, force, db_path, cfg_path, plugins,
-                            nplug) != HS_EXIT_OK)
-        goto done;
-    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
+    const char *db_path = hs_cli_db(&co, cfg);
+    if (hs_cli_output(&co, cfg_path, db_path, "") != HS_EXIT_OK)
         goto done;
 
     /* 2. The plan: data loaded once, then every run stepped together. */
@@ -275,38 +226,27 @@ int hs_cli_run(int argc, char **argv)
         goto fail;
 
     /* 3. Results. */
-    /* The store's content digest, kept by every import: the file is not
-     * read (an older store without one records ""). */
     char sha[65];
     hs_results_meta meta;
     if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "history",
                           0)))
         goto fail;
-    if ((rc = hs_plan_write(plan, out, force, &meta)))
+    if ((rc = hs_plan_write(plan, co.out, co.force, &meta)))
         goto fail;
-    if (fmt >= 0) {
-        hs_summary_about ab = {cmd, cfg_path, out};
-        if ((rc = hs_summary_print_plan(stdout, (hs_summary_format)fmt, plan,
-                                        &ab)))
+    if (co.fmt >= 0) {
+        hs_summary_about ab = {cmd, cfg_path, co.out};
+        if ((rc = hs_summary_print_plan(stdout, (hs_summary_format)co.fmt,
+                                        plan, &ab)))
             goto fail;
-    } else if (!quiet)
-        print_table(cfg, plan, out);
-    exit_code = HS_EXIT_OK;
-    if (hs_plan_n_failed(plan)) {
-        /* The others are written; say so on stderr even with -q. */
-        for (size_t i = 0; i < hs_plan_n_runs(plan); i++)
-            if (hs_plan_failed(plan, i))
-                fprintf(stderr, "hedgesim run: run '%s' failed: %s\n",
-                        hs_plan_spec(plan, i)->name, hs_plan_failure(plan, i));
-        exit_code = HS_EXIT_PARTIAL;
-    }
-    if (report) {
-        /* With --json or --csv stdout holds the table alone. */
-        int rc_report =
-            hs_cli_report_beside(cmd, out, force, quiet || fmt >= 0);
-        if (rc_report != HS_EXIT_OK)
-            exit_code = rc_report;
-    }
+    } else if (!co.quiet)
+        print_table(cfg, plan, co.out);
+    /* The others are written; say which failed on stderr even with -q. */
+    for (size_t i = 0; i < hs_plan_n_runs(plan); i++)
+        if (hs_plan_failed(plan, i))
+            fprintf(stderr, "hedgesim run: run '%s' failed: %s\n",
+                    hs_plan_spec(plan, i)->name, hs_plan_failure(plan, i));
+    exit_code = hs_cli_finish(&co, hs_plan_n_failed(plan) ? HS_EXIT_PARTIAL
+                                                          : HS_EXIT_OK);
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_LIST 64
-
 static void help(FILE *fp)
 {
     fprintf(fp,
@@ -218,16 +216,8 @@ int hs_cli_stress(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"window", required_argument, NULL, 'w'},
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"set", required_argument, NULL, 'S'},
+        HS_CLI_OPTS_RESULTS,
         {"strategy", required_argument, NULL, 's'},
-        {"plugin", required_argument, NULL, 'P'},
-        {"db", required_argument, NULL, 'D'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"report", no_argument, NULL, 'R'},
-        {"json", no_argument, NULL, 'J'},
-        {"csv", no_argument, NULL, 'C'},
         {"transplant", required_argument, NULL, 'T'},
         {"onto", required_argument, NULL, 'O'},
         {"beta-window", required_argument, NULL, 'B'},
@@ -236,15 +226,12 @@ int hs_cli_stress(int argc, char **argv)
         {"paths", required_argument, NULL, 'n'},
         {"threads", required_argument, NULL, 't'},
         {"seed", required_argument, NULL, 'x'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *cmd = "stress", *out = NULL, *db = NULL;
-    const char *sets[MAX_LIST], *only[MAX_LIST], *plugins[MAX_LIST],
-        *wins[MAX_LIST];
-    size_t nsets = 0, nonly = 0, nplug = 0, nwin = 0;
-    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
-    int fmt = -1; /* --json / --csv: an hs_summary_format */
-    char outbuf[1200];
+    const char *cmd = "stress";
+    hs_cli_common co = HS_CLI_COMMON_INIT(cmd, help);
+    const char *only[HS_CLI_MAX_LIST], *wins[HS_CLI_MAX_LIST];
+    size_t nonly = 0, nwin = 0;
+    int c, rc = 0, exit_code = HS_EXIT_FAIL;
     const char *transplant = NULL, *onto = NULL, *synthetic = NULL;
     long beta_window = 0, pre = 0, paths = 0, threads = 0, seed = 1;
     int64_t onto_t = 0;
@@ -252,26 +239,6 @@ int hs_cli_stress(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":w:o:n:t:s:fqh", opts, NULL)) != -1) {
         switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'R':
-            report = 1;
-            break;
-        case 'D':
-            db = optarg;
-            break;
-        case 'J':
-        case 'C':
-            if (hs_cli_summary_format(cmd, c, &fmt))
-                return HS_EXIT_USAGE;
-            break;
         case 'T':
             transplant = optarg;
             break;
@@ -314,36 +281,20 @@ int hs_cli_stress(int argc, char **argv)
                                           lim[k].hi);
             break;
         }
-        case 'S':
         case 's':
-        case 'P':
-        case 'w': {
-            const char **list = c == 'S'   ? sets
-                                : c == 's' ? only
-                                : c == 'P' ? plugins
-                                           : wins;
-            size_t *n = c == 'S'   ? &nsets
-                        : c == 's' ? &nonly
-                        : c == 'P' ? &nplug
-                                   : &nwin;
-            if (*n == MAX_LIST)
-                return hs_cli_usage_error(cmd, "too many %s options",
-                                          argv[optind - 2]);
-            list[(*n)++] = optarg;
+        case 'w':
+            if ((rc = hs_cli_push(cmd, c == 's' ? only : wins,
+                                  c == 's' ? &nonly : &nwin, argv)))
+                return rc;
             break;
-        }
-        case 'h':
-            help(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, c, argv);
+            if ((rc = hs_cli_common_opt(&co, c, argv)) != HS_CLI_NEXT)
+                return rc;
         }
     }
-    if (optind != argc - 1)
-        return hs_cli_usage_error(cmd, optind >= argc
-                                           ? "a config file is required"
-                                           : "exactly one config file, please");
-    const char *cfg_path = argv[optind];
+    const char *cfg_path = hs_cli_operand(cmd, argc, argv, "config file");
+    if (!cfg_path)
+        return HS_EXIT_USAGE;
     if (!transplant != !onto)
         return hs_cli_usage_error(cmd, "--transplant and --onto go together");
     if (beta_window && !transplant)
@@ -363,8 +314,7 @@ int hs_cli_stress(int argc, char **argv)
     hs_store *store = NULL;
     hs_stress *st = NULL;
 
-    if ((rc = hs_cli_load(cfg_path, sets, nsets, plugins, nplug, &cfg,
-                          &reg)))
+    if ((rc = hs_cli_load(&co, cfg_path, &cfg, &reg)))
         goto fail;
     hs_stress_opts so = HS_STRESS_OPTS_INIT;
     so.windows = wins;
@@ -381,13 +331,9 @@ int hs_cli_stress(int argc, char **argv)
     so.seed = (uint64_t)seed;
     if ((rc = hs_stress_new(&st, cfg, reg, NULL, &so)))
         goto fail;
-    out = hs_cli_output_path(out, cfg_path, "-stress", outbuf, sizeof outbuf);
-    if (hs_cli_check_output(cmd, out, force, db ? db : cfg->db, cfg_path,
-                            plugins, nplug) != HS_EXIT_OK)
+    const char *db_path = hs_cli_db(&co, cfg);
+    if (hs_cli_output(&co, cfg_path, db_path, "-stress") != HS_EXIT_OK)
         goto done;
-    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
-        goto done;
-    const char *db_path = db ? db : cfg->db;
     hs_stress_free(st);
     st = NULL;
     if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
@@ -401,12 +347,13 @@ int hs_cli_stress(int argc, char **argv)
     if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "stress",
                           transplant || synthetic ? (uint64_t)seed : 0)))
         goto fail;
-    if ((rc = hs_stress_write(st, out, force, &meta)))
+    if ((rc = hs_stress_write(st, co.out, co.force, &meta)))
         goto fail;
-    if (fmt >= 0) {
-        if ((rc = print_summary(st, (hs_summary_format)fmt, cfg_path, out)))
+    if (co.fmt >= 0) {
+        if ((rc = print_summary(st, (hs_summary_format)co.fmt, cfg_path,
+                                co.out)))
             goto fail;
-    } else if (!quiet) {
+    } else if (!co.quiet) {
         const size_t nw = hs_stress_n_windows(st);
         printf("hedgesim stress: %s, %zu window%s, hedge %s on %s\n\n",
                cfg->path, nw, nw == 1 ? "" : "s", cfg->instrument,
@@ -415,11 +362,9 @@ int hs_cli_stress(int argc, char **argv)
         print_transplant_notes(st);
         if (hs_stress_n_synth(st))
             print_synth(st);
-        printf("results: %s\n", out);
+        printf("results: %s\n", co.out);
     }
-    exit_code = report ? hs_cli_report_beside(cmd, out, force,
-                                              quiet || fmt >= 0)
-                       : HS_EXIT_OK;
+    exit_code = hs_cli_finish(&co, HS_EXIT_OK);
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_LIST 64
 /* Best and worst rows printed. */
 #define SHOW_ROWS 3
 
@@ -199,52 +198,21 @@ int hs_cli_sweep(int argc, char **argv)
     static const struct option opts[] = {
         {"vary", required_argument, NULL, 'V'},
         {"run", required_argument, NULL, 'r'},
-        {"output", required_argument, NULL, 'o'},
-        {"force", no_argument, NULL, 'f'},
-        {"report", no_argument, NULL, 'R'},
+        HS_CLI_OPTS_RESULTS,
         {"threads", required_argument, NULL, 'j'},
         {"keep-series", required_argument, NULL, 'k'},
-        {"set", required_argument, NULL, 'S'},
-        {"plugin", required_argument, NULL, 'P'},
-        {"db", required_argument, NULL, 'D'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"json", no_argument, NULL, 'J'},
-        {"csv", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    const char *out = NULL, *db = NULL, *run = NULL;
-    const char *sets[MAX_LIST], *plugins[MAX_LIST], *vary[MAX_LIST];
-    size_t nsets = 0, nplug = 0, nvary = 0;
+    hs_cli_common co = HS_CLI_COMMON_INIT(cmd, help);
+    const char *run = NULL, *vary[HS_CLI_MAX_LIST];
+    size_t nvary = 0;
     long threads = 1, keep = 3;
-    int force = 0, quiet = 0, report = 0, c, rc = 0, exit_code = HS_EXIT_FAIL;
-    int fmt = -1; /* --json / --csv: an hs_summary_format */
-    char outbuf[1200];
+    int c, rc = 0, exit_code = HS_EXIT_FAIL;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:fj:k:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'o':
-            out = optarg;
-            break;
-        case 'f':
-            force = 1;
-            break;
-        case 'R':
-            report = 1;
-            break;
-        case 'q':
-            quiet = 1;
-            break;
         case 'r':
             run = optarg;
-            break;
-        case 'D':
-            db = optarg;
-            break;
-        case 'J':
-        case 'C':
-            if (hs_cli_summary_format(cmd, c, &fmt))
-                return HS_EXIT_USAGE;
             break;
         case 'j':
             if ((rc = hs_cli_long(cmd, "--threads", optarg, &threads)))
@@ -262,31 +230,20 @@ int hs_cli_sweep(int argc, char **argv)
                                           "0..1000", keep);
             break;
         case 'V':
-        case 'S':
-        case 'P': {
-            const char **list = c == 'V' ? vary : c == 'S' ? sets : plugins;
-            size_t *n = c == 'V' ? &nvary : c == 'S' ? &nsets : &nplug;
-            if (*n == MAX_LIST)
-                return hs_cli_usage_error(cmd, "too many %s options",
-                                          argv[optind - 2]);
-            list[(*n)++] = optarg;
+            if ((rc = hs_cli_push(cmd, vary, &nvary, argv)))
+                return rc;
             break;
-        }
-        case 'h':
-            help(stdout);
-            return HS_EXIT_OK;
         default:
-            return hs_cli_bad_option(cmd, c, argv);
+            if ((rc = hs_cli_common_opt(&co, c, argv)) != HS_CLI_NEXT)
+                return rc;
         }
     }
-    if (optind != argc - 1)
-        return hs_cli_usage_error(cmd, optind >= argc
-                                           ? "a config file is required"
-                                           : "exactly one config file, please");
+    const char *cfg_path = hs_cli_operand(cmd, argc, argv, "config file");
+    if (!cfg_path)
+        return HS_EXIT_USAGE;
     if (nvary == 0)
         return hs_cli_usage_error(cmd, "at least one --vary KEY=SPEC is "
                                   "required");
-    const char *cfg_path = argv[optind];
 
     hs_config *cfg = NULL;
     hs_registry *reg = NULL;
@@ -295,25 +252,20 @@ int hs_cli_sweep(int argc, char **argv)
 
     /* 1. Everything that can be checked before touching data: the config,
      * the grid, every point, the output path. */
-    if ((rc = hs_cli_load(cfg_path, sets, nsets, plugins, nplug, &cfg,
-                          &reg)))
+    if ((rc = hs_cli_load(&co, cfg_path, &cfg, &reg)))
         goto fail;
-    const char *db_path = db ? db : cfg->db;
+    const char *db_path = hs_cli_db(&co, cfg);
     hs_sweep_opts so = HS_SWEEP_OPTS_INIT;
     so.run = run;
     so.threads = (size_t)threads;
     so.keep_series = (size_t)keep;
     so.db = db_path;
-    if (!quiet && isatty(STDERR_FILENO))
+    if (!co.quiet && isatty(STDERR_FILENO))
         so.progress = progress;
     hs_cli_share_sweep(&so); /* hedgesim-mpi: points shared over the ranks */
     if ((rc = hs_sweep_new(&sw, cfg, reg, vary, nvary, &so)))
         goto fail;
-    out = hs_cli_output_path(out, cfg_path, "-sweep", outbuf, sizeof outbuf);
-    if (hs_cli_check_output(cmd, out, force, db ? db : cfg->db, cfg_path,
-                            plugins, nplug) != HS_EXIT_OK)
-        goto done;
-    if (report && hs_cli_report_check(cmd, out, force) != HS_EXIT_OK)
+    if (hs_cli_output(&co, cfg_path, db_path, "-sweep") != HS_EXIT_OK)
         goto done;
 
     /* 2. The points, on one panel. */
@@ -332,19 +284,16 @@ int hs_cli_sweep(int argc, char **argv)
     if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "sweep",
                           0)))
         goto fail;
-    if ((rc = hs_sweep_write(sw, out, force, &meta)))
+    if ((rc = hs_sweep_write(sw, co.out, co.force, &meta)))
         goto fail;
-    if (fmt >= 0) {
-        hs_summary_about ab = {cmd, cfg_path, out};
-        if ((rc = hs_summary_print_sweep(stdout, (hs_summary_format)fmt, sw,
-                                         &ab)))
+    if (co.fmt >= 0) {
+        hs_summary_about ab = {cmd, cfg_path, co.out};
+        if ((rc = hs_summary_print_sweep(stdout, (hs_summary_format)co.fmt,
+                                         sw, &ab)))
             goto fail;
-    } else if (!quiet)
-        print_summary(sw, cfg_path, out);
-    /* With --json or --csv stdout holds the table alone. */
-    exit_code = report ? hs_cli_report_beside(cmd, out, force,
-                                              quiet || fmt >= 0)
-                       : HS_EXIT_OK;
+    } else if (!co.quiet)
+        print_summary(sw, cfg_path, co.out);
+    exit_code = hs_cli_finish(&co, HS_EXIT_OK);
     goto done;
 fail:
     exit_code = hs_cli_fail(cmd, rc);

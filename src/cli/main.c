@@ -1,7 +1,6 @@
 /* hedgesim: the command-line tool.  `hedgesim --help` lists the commands. */
 #include "cli_int.h"
 #include "hedgesim/hedgesim.h"
-#include "hedgesim/summary.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -103,15 +102,6 @@ int hs_cli_bad_option(const char *cmd, int opt, char **argv)
     if (optopt && optopt != '?')
         return hs_cli_usage_error(cmd, "unknown option '-%c'", optopt);
     return hs_cli_usage_error(cmd, "unknown option '%s'", bad);
-}
-
-int hs_cli_summary_format(const char *cmd, int opt, int *fmt)
-{
-    int want = opt == 'J' ? HS_SUMMARY_JSON : HS_SUMMARY_CSV;
-    if (*fmt >= 0 && *fmt != want)
-        return hs_cli_usage_error(cmd, "--json and --csv exclude each other");
-    *fmt = want;
-    return 0;
 }
 
 int main(int argc, char **argv)
