@@ -158,6 +158,16 @@ static void compute_stats(hs_exec *ex)
     }
 }
 
+/* The per-fill constants that follow from the options. */
+static void set_rates(hs_exec *ex)
+{
+    ex->fee_rate = ex->opts.fee_bps * 1e-4;
+    ex->close_slip = ex->opts.close_slippage_bps * 1e-4;
+    ex->fixed_slip = ex->opts.model == &hs_cost_fixed
+                         ? fixed_slippage(&ex->ctx, 0, 0, 0)
+                         : -1;
+}
+
 int hs_exec_new(hs_exec **out, const hs_panel *panel, const hs_exec_opts *opts)
 {
     hs_exec *ex = calloc(1, sizeof *ex);
@@ -199,11 +209,7 @@ int hs_exec_new(hs_exec **out, const hs_panel *panel, const hs_exec_opts *opts)
     else
         for (size_t i = 0; i < nm; i++)
             ex->sigma[i] = ex->adv[i] = ex->hl_spread[i] = NAN;
-    ex->fee_rate = ex->opts.fee_bps * 1e-4;
-    ex->close_slip = ex->opts.close_slippage_bps * 1e-4;
-    ex->fixed_slip = ex->opts.model == &hs_cost_fixed
-                         ? fixed_slippage(&ex->ctx, 0, 0, 0)
-                         : -1;
+    set_rates(ex);
     *out = ex;
     return 0;
 }
@@ -228,11 +234,7 @@ int hs_exec_refresh(hs_exec *ex, const hs_exec_opts *opts)
     /* The fixed model's statistics stay NaN: nothing to recompute. */
     if (ex->opts.model != &hs_cost_fixed && panel->n_steps)
         compute_stats(ex);
-    ex->fee_rate = ex->opts.fee_bps * 1e-4;
-    ex->close_slip = ex->opts.close_slippage_bps * 1e-4;
-    ex->fixed_slip = ex->opts.model == &hs_cost_fixed
-                         ? fixed_slippage(&ex->ctx, 0, 0, 0)
-                         : -1;
+    set_rates(ex);
     return 0;
 }
 
