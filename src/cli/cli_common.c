@@ -3,12 +3,15 @@
  * checked, before any work, and the report beside the results after. */
 #include "cli_int.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/report.h"
 #include "hedgesim/results.h"
 #include "hedgesim/results_run.h"
 #include "hedgesim/store.h"
 #include "hedgesim/summary.h"
 
 #include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -161,6 +164,39 @@ int hs_cli_check_output(const char *cmd, const char *out, int force,
     return HS_EXIT_OK;
 }
 
+/* --report: the report beside the results must not exist (unless force),
+ * checked before any work (HS_EXIT_FAIL after a message) ... */
+static int report_check(const char *cmd, const char *results, int force)
+{
+    char *html = NULL;
+    struct stat st;
+    int exists;
+
+    if (hs_report_path(results, &html))
+        return hs_cli_fail(cmd, HS_ENOMEM);
+    exists = stat(html, &st) == 0;
+    if (exists && !force)
+        fprintf(stderr,
+                "hedgesim %s: report %s exists: use --force to replace it\n",
+                cmd, html);
+    free(html);
+    return exists && !force ? HS_EXIT_FAIL : HS_EXIT_OK;
+}
+
+/* ... and is written after the results, its path printed unless quiet. */
+static int report_beside(const char *cmd, const char *results, int force,
+                         int quiet)
+{
+    char *html = NULL;
+    int rc = hs_report_beside(results, force, &html);
+    if (rc)
+        return hs_cli_fail(cmd, rc);
+    if (!quiet)
+        printf("report: %s\n", html);
+    free(html);
+    return HS_EXIT_OK;
+}
+
 int hs_cli_output(hs_cli_common *co, const char *cfg_path,
                   const char *db_path, const char *suffix)
 {
@@ -169,8 +205,7 @@ int hs_cli_output(hs_cli_common *co, const char *cfg_path,
     if (hs_cli_check_output(co->cmd, co->out, co->force, db_path, cfg_path,
                             co->plugins, co->n_plugins) != HS_EXIT_OK)
         return HS_EXIT_FAIL;
-    if (co->report &&
-        hs_cli_report_check(co->cmd, co->out, co->force) != HS_EXIT_OK)
+    if (co->report && report_check(co->cmd, co->out, co->force) != HS_EXIT_OK)
         return HS_EXIT_FAIL;
     return HS_EXIT_OK;
 }
@@ -179,8 +214,8 @@ int hs_cli_finish(const hs_cli_common *co, int code)
 {
     if (!co->report)
         return code;
-    int rc = hs_cli_report_beside(co->cmd, co->out, co->force,
-                                  co->quiet || co->fmt >= 0);
+    int rc = report_beside(co->cmd, co->out, co->force,
+                           co->quiet || co->fmt >= 0);
     return rc != HS_EXIT_OK ? rc : code;
 }
 

@@ -39,15 +39,6 @@ int hs_cli_calibrate(int argc, char **argv);
 int hs_cli_mc(int argc, char **argv);
 int hs_cli_report(int argc, char **argv);
 
-/* --report of a command that writes `results`: hs_cli_report_check before
- * running (HS_EXIT_FAIL, with a message, if the report beside the results
- * exists and !force; else HS_EXIT_OK), hs_cli_report_beside after the
- * results are written (writes X.html beside X.h5, prints its path unless
- * quiet; returns an exit code). */
-int hs_cli_report_check(const char *cmd, const char *results, int force);
-int hs_cli_report_beside(const char *cmd, const char *results, int force,
-                         int quiet);
-
 /* Print "hedgesim CMD: <message>" to stderr and return HS_EXIT_USAGE. */
 int hs_cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -168,7 +159,7 @@ int hs_cli_check_output(const char *cmd, const char *out, int force,
 
 /* Before any work: co->out becomes the results path (hs_cli_output_path
  * with `suffix`), checked against the inputs (hs_cli_check_output) and,
- * with --report, the report beside it too (hs_cli_report_check).
+ * with --report, the report beside it too (it must not exist unless --force).
  * HS_EXIT_OK, or HS_EXIT_FAIL after a message. */
 int hs_cli_output(hs_cli_common *co, const char *cfg_path,
                   const char *db_path, const char *suffix);

@@ -6,7 +6,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 
 static void help(FILE *fp)
 {
@@ -54,34 +53,4 @@ int hs_cli_report(int argc, char **argv)
         printf("report: %s\n", out);
     free(beside);
     return rc ? hs_cli_fail(cmd, rc) : HS_EXIT_OK;
-}
-
-int hs_cli_report_check(const char *cmd, const char *results, int force)
-{
-    char *html = NULL;
-    struct stat st;
-    int exists;
-
-    if (hs_report_path(results, &html))
-        return hs_cli_fail(cmd, HS_ENOMEM);
-    exists = stat(html, &st) == 0;
-    if (exists && !force)
-        fprintf(stderr,
-                "hedgesim %s: report %s exists: use --force to replace it\n",
-                cmd, html);
-    free(html);
-    return exists && !force ? HS_EXIT_FAIL : HS_EXIT_OK;
-}
-
-int hs_cli_report_beside(const char *cmd, const char *results, int force,
-                         int quiet)
-{
-    char *html = NULL;
-    int rc = hs_report_beside(results, force, &html);
-    if (rc)
-        return hs_cli_fail(cmd, rc);
-    if (!quiet)
-        printf("report: %s\n", html);
-    free(html);
-    return HS_EXIT_OK;
 }
