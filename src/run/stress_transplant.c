@@ -59,6 +59,20 @@ static int has_bar(const hs_panel *p, size_t t, size_t a)
     return p->state[t * p->n_assets + a] != HS_BAR_ABSENT;
 }
 
+/* The log returns of asset a and of the benchmark from t - 1 to t, when
+ * both have real bars at both steps: 1 and *x, *y set; else 0. */
+static int log_pair(const hs_panel *p, size_t t, size_t a, size_t bench,
+                    double *x, double *y)
+{
+    const size_t na = p->n_assets;
+    if (!real(p, t, a) || !real(p, t - 1, a) || !real(p, t, bench) ||
+        !real(p, t - 1, bench))
+        return 0;
+    *x = log(p->close[t * na + bench] / p->close[(t - 1) * na + bench]);
+    *y = log(p->close[t * na + a] / p->close[(t - 1) * na + a]);
+    return 1;
+}
+
 /* OLS of asset a's log returns on the benchmark's over the steps of
  * `today` in (T - window, T] where both have real bars at t and t - 1:
  * the slope into *beta, the residuals (intercept removed) into res[],
@@ -67,15 +81,11 @@ static void fit_beta(const hs_panel *p, size_t a, size_t bench,
                      size_t window, double *beta, double *res, size_t *n)
 {
     const size_t T = p->n_steps - 1, lo = T >= window ? T - window + 1 : 1;
-    const size_t na = p->n_assets;
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, x, y;
     size_t m = 0;
     for (size_t t = lo > 0 ? lo : 1; t <= T; t++) {
-        if (!real(p, t, a) || !real(p, t - 1, a) || !real(p, t, bench) ||
-            !real(p, t - 1, bench))
+        if (!log_pair(p, t, a, bench, &x, &y))
             continue;
-        double x = log(p->close[t * na + bench] / p->close[(t - 1) * na + bench]);
-        double y = log(p->close[t * na + a] / p->close[(t - 1) * na + a]);
         sx += x;
         sy += y;
         sxx += x * x;
@@ -93,14 +103,9 @@ static void fit_beta(const hs_panel *p, size_t a, size_t bench,
     *beta = (sxy - (double)m * mx * my) / vx;
     const double alpha = my - *beta * mx;
     m = 0;
-    for (size_t t = lo > 0 ? lo : 1; t <= T; t++) {
-        if (!real(p, t, a) || !real(p, t - 1, a) || !real(p, t, bench) ||
-            !real(p, t - 1, bench))
-            continue;
-        double x = log(p->close[t * na + bench] / p->close[(t - 1) * na + bench]);
-        double y = log(p->close[t * na + a] / p->close[(t - 1) * na + a]);
-        res[m++] = y - alpha - *beta * x;
-    }
+    for (size_t t = lo > 0 ? lo : 1; t <= T; t++)
+        if (log_pair(p, t, a, bench, &x, &y))
+            res[m++] = y - alpha - *beta * x;
 }
 
 int hs_transplant_panel(hs_panel **out, const hs_panel *today,
