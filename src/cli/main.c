@@ -39,7 +39,7 @@ static void usage(FILE *fp)
                 "Backtesting and Monte Carlo simulation of beta hedging.\n\n"
                 "commands:\n");
     for (const command *c = commands; c->name; c++)
-        fprintf(fp, "  %-8s %s\n", c->name, c->summary);
+        fprintf(fp, "  %-9s %s\n", c->name, c->summary);
     fprintf(fp, "\n'hedgesim <command> --help' describes a command.\n"
                 "Exit codes: 0 success, 1 failure, 2 bad command line.\n");
 }
