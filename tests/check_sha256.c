@@ -9,6 +9,7 @@
 #include "hedgesim/sha256.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -204,6 +205,31 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
+/* The same vectors with the portable code forced (HS_SHA256_PORTABLE), so
+ * that it is checked on processors with SHA instructions too, and the
+ * native path again after it. */
+START_TEST(test_portable_path)
+{
+    char hex[65];
+    char *buf = malloc(1000000);
+    ck_assert_ptr_nonnull(buf);
+    memset(buf, 'a', 1000000);
+    for (int portable = 1; portable >= 0; portable--) {
+        if (portable)
+            ck_assert_int_eq(setenv("HS_SHA256_PORTABLE", "1", 1), 0);
+        else
+            ck_assert_int_eq(unsetenv("HS_SHA256_PORTABLE"), 0);
+        digest_hex("abc", 3, hex);
+        ck_assert_str_eq(hex, ABC_HEX);
+        digest_hex(MSG448, strlen(MSG448), hex);
+        ck_assert_str_eq(hex, MSG448_HEX);
+        digest_hex(buf, 1000000, hex);
+        ck_assert_str_eq(hex, MILLION_A_HEX);
+    }
+    free(buf);
+}
+END_TEST
+
 static Suite *sha256_suite(void)
 {
     Suite *s = suite_create("sha256");
@@ -213,6 +239,7 @@ static Suite *sha256_suite(void)
     tcase_add_test(tc, test_fips_448bit);
     tcase_add_test(tc, test_fips_million_a);
     tcase_add_test(tc, test_incremental_splits);
+    tcase_add_test(tc, test_portable_path);
     tcase_add_test(tc, test_file_matches_sha256sum);
     tcase_add_test(tc, test_file_known_vector);
     tcase_add_test(tc, test_file_errors);

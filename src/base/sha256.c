@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* x86-64 with GCC: the SHA extensions (SHA-NI) when the processor has them,
@@ -146,11 +147,14 @@ compress_ni(uint32_t h[8], const uint8_t *blk, size_t n)
 }
 #endif
 
-/* compress() on n consecutive blocks. */
+/* compress() on n consecutive blocks: with the processor's SHA instructions
+ * when it has them, unless HS_SHA256_PORTABLE is set in the environment (a
+ * testing aid: the test suite checks both paths against the FIPS vectors). */
 static void compress_blocks(uint32_t h[8], const uint8_t *blk, size_t n)
 {
 #ifdef HS_SHA_NI
-    if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1")) {
+    if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") &&
+        !getenv("HS_SHA256_PORTABLE")) {
         compress_ni(h, blk, n);
         return;
     }
