@@ -96,8 +96,12 @@ done
 # file complete or not at all (SQLite rolls back the hot journal at the
 # next write); a read-only command right after it needs item 3.
 csv=$data/spot-hourly/Binance_BTCUSDT_1h.csv
-one() { "$bin" import --db "$1" --format cdd --symbol BTC.1h --drop-first \
-    --drop-last -q "$csv"; }
+# The import's arguments after the store.  Backgrounded, the command is
+# started directly ("$bin" "${one_args[@]}" ... &), never through the
+# function below: `$!` of a backgrounded function is a subshell, and
+# killing it would leave the import running beside the checks.
+one_args=(--format cdd --symbol BTC.1h --drop-first --drop-last -q "$csv")
+one() { "$bin" import --db "$1" "${one_args[@]}"; }
 base=$tmp/base.db
 "$bin" import --db "$base" --symbol TESTX "$root/tests/data/generic_iso.csv" \
     -q >/dev/null 2>&1
@@ -114,7 +118,7 @@ for t in 0.1 0.3 0.6 grow; do
     if [ "$t" = grow ]; then
         # Kill as soon as the store file grows: inside the commit.
         size0=$(stat -c %s "$db")
-        one "$db" >/dev/null 2>&1 &
+        "$bin" import --db "$db" "${one_args[@]}" >/dev/null 2>&1 &
         pid=$!
         while kill -0 "$pid" 2>/dev/null; do
             [ "$(stat -c %s "$db")" != "$size0" ] && { kill -9 "$pid"; break; }
@@ -122,7 +126,7 @@ for t in 0.1 0.3 0.6 grow; do
         done
         wait "$pid" 2>/dev/null
     else
-        kill_after "$t" one "$db"
+        kill_after "$t" "$bin" import --db "$db" "${one_args[@]}"
     fi
     journal=0
     [ -s "$db-journal" ] && journal=1
