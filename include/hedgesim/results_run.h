@@ -62,6 +62,11 @@ int hs_results_write_runs(const char *path, int force,
  * `dataset_rows_sha256`. */
 void hs_results_panel_sha256(const hs_panel *p, char hex[65]);
 
+/* The provenance every results file opens with, as root attributes in this
+ * order: command_line, config, config_path, config_overrides, dataset_path,
+ * dataset_content_sha256 (NULL strings written as ""). */
+int hs_results_write_provenance(hs_h5 *h, const hs_results_meta *meta);
+
 /* Write one run into the open file h as the group `group` (e.g.
  * "/sweep/series/best_1"), in the layout of /runs/NAME: attributes,
  * series, residual_beta_rolling (meta->rolling_window), fills, option

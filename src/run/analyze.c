@@ -467,13 +467,7 @@ int hs_analyze_write(hs_analysis *const *a, size_t n, const char *path,
         return hs_error_set(HS_ENOMEM, "out of memory");
 #define STR(x) ((x) ? (x) : "")
     TRY(hs_h5_create(&h, path, force));
-    TRY(hs_h5_attr_str(h, "/", "command_line", STR(meta->command_line)));
-    TRY(hs_h5_attr_str(h, "/", "config", STR(meta->config_text)));
-    TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
-    TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
-                       STR(meta->dataset_content_sha256)));
+    TRY(hs_results_write_provenance(h, meta));
     TRY(hs_h5_attr_str(h, "/", "mode", "analyze"));
 #undef STR
     for (size_t i = 0; i < n; i++) {

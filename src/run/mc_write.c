@@ -154,13 +154,7 @@ int hs_mc_write(const hs_mc *mc, const char *path, int force,
         time[t] = hist->time[hist->n_steps - 1] +
                   (int64_t)(t + 1) * hist->step_ms;
     TRY(hs_h5_create(&h, path, force));
-    TRY(hs_h5_attr_str(h, "/", "command_line", STR(meta->command_line)));
-    TRY(hs_h5_attr_str(h, "/", "config", STR(meta->config_text)));
-    TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
-    TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
-                       STR(meta->dataset_content_sha256)));
+    TRY(hs_results_write_provenance(h, meta));
     TRY(hs_h5_attr_str(h, "/", "mode", "mc"));
     TRY(hs_h5_attr_i64(h, "/", "seed", (int64_t)hs_mc__seed(mc)));
     TRY(hs_h5_attr_i64(h, "/", "step_ms", hist->step_ms));

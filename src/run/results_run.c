@@ -333,6 +333,22 @@ static int write_summary(hs_h5 *h, const hs_run_output *runs, size_t nr)
     return rc;
 }
 
+int hs_results_write_provenance(hs_h5 *h, const hs_results_meta *meta)
+{
+    int rc;
+#define STR(x) ((x) ? (x) : "")
+    TRY(hs_h5_attr_str(h, "/", "command_line", STR(meta->command_line)));
+    TRY(hs_h5_attr_str(h, "/", "config", STR(meta->config_text)));
+    TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
+    TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
+    TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
+    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
+                       STR(meta->dataset_content_sha256)));
+#undef STR
+done:
+    return rc;
+}
+
 int hs_results_write_run_group(hs_h5 *h, const char *group,
                                const hs_context *ctx, const hs_run_output *run,
                                const hs_results_meta *meta)
@@ -363,13 +379,7 @@ int hs_results_write_runs(const char *path, int force,
         hs_h5_opts o = {force, inputs, 2};
         TRY(hs_h5_create_opts(&h, path, &o));
     }
-    TRY(hs_h5_attr_str(h, "/", "command_line", STR(meta->command_line)));
-    TRY(hs_h5_attr_str(h, "/", "config", STR(meta->config_text)));
-    TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
-    TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
-                       STR(meta->dataset_content_sha256)));
+    TRY(hs_results_write_provenance(h, meta));
     {
         char rows[65];
         hs_results_panel_sha256(pn, rows);

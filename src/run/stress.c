@@ -860,13 +860,7 @@ int hs_stress_write(const hs_stress *st, const char *path, int force,
                                        "first)");
 #define STR(x) ((x) ? (x) : "")
     TRY(hs_h5_create(&h, path, force));
-    TRY(hs_h5_attr_str(h, "/", "command_line", STR(meta->command_line)));
-    TRY(hs_h5_attr_str(h, "/", "config", STR(meta->config_text)));
-    TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
-    TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
-                       STR(meta->dataset_content_sha256)));
+    TRY(hs_results_write_provenance(h, meta));
     TRY(hs_h5_attr_str(h, "/", "mode", "stress"));
     TRY(hs_h5_attr_i64(h, "/", "seed", (int64_t)meta->seed));
 #undef STR

@@ -813,13 +813,7 @@ int hs_sweep_write(hs_sweep *sw, const char *path, int force,
 
 #define STR(x) ((x) ? (x) : "")
     TRY(hs_h5_create(&h, path, force));
-    TRY(hs_h5_attr_str(h, "/", "command_line", STR(meta->command_line)));
-    TRY(hs_h5_attr_str(h, "/", "config", STR(meta->config_text)));
-    TRY(hs_h5_attr_str(h, "/", "config_path", STR(meta->config_path)));
-    TRY(hs_h5_attr_str(h, "/", "config_overrides", STR(meta->overrides)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_path", STR(meta->dataset_path)));
-    TRY(hs_h5_attr_str(h, "/", "dataset_content_sha256",
-                       STR(meta->dataset_content_sha256)));
+    TRY(hs_results_write_provenance(h, meta));
     hs_results_panel_sha256(pn, rows);
     TRY(hs_h5_attr_str(h, "/", "dataset_rows_sha256", rows));
     TRY(hs_h5_attr_str(h, "/", "mode", "sweep"));
