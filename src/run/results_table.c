@@ -340,6 +340,20 @@ static int open_compound(const char *file, const char *dset, hid_t *f,
     return 0;
 }
 
+/* open_compound, then the index of column `field` in the table's type. */
+static int open_column(const char *file, const char *dset, const char *field,
+                       hid_t *f, hid_t *d, hid_t *t, int *idx)
+{
+    int rc = open_compound(file, dset, f, d, t);
+    if (rc)
+        return rc;
+    *idx = field ? H5Tget_member_index(*t, field) : -1;
+    if (*idx < 0)
+        return hs_error_set(HS_ENOTFOUND, "%s: table '%s' has no column '%s'",
+                            file, dset, field ? field : "(null)");
+    return 0;
+}
+
 static void close3(hid_t *f, hid_t *d, hid_t *t)
 {
     hs_results__close(t, H5Tclose);
@@ -395,14 +409,8 @@ static int read_field(const char *file, const char *dset, const char *field,
 
     *out = NULL;
     *n = 0;
-    if ((rc = open_compound(file, dset, &f, &d, &t)))
+    if ((rc = open_column(file, dset, field, &f, &d, &t, &idx)))
         goto done;
-    idx = field ? H5Tget_member_index(t, field) : -1;
-    if (idx < 0) {
-        rc = hs_error_set(HS_ENOTFOUND, "%s: table '%s' has no column '%s'",
-                          file, dset, field ? field : "(null)");
-        goto done;
-    }
     if (H5Tget_member_class(t, (unsigned)idx) != cls) {
         rc = hs_error_set(HS_EDATA, "%s: column '%s' of '%s' is not %s", file,
                           field, dset,
@@ -470,14 +478,8 @@ int hs_h5_read_field_strings(const char *file, const char *dset,
 
     *out = NULL;
     *n = 0;
-    if ((rc = open_compound(file, dset, &f, &d, &t)))
+    if ((rc = open_column(file, dset, field, &f, &d, &t, &idx)))
         goto done;
-    idx = field ? H5Tget_member_index(t, field) : -1;
-    if (idx < 0) {
-        rc = hs_error_set(HS_ENOTFOUND, "%s: table '%s' has no column '%s'",
-                          file, dset, field ? field : "(null)");
-        goto done;
-    }
     if (H5Tget_member_class(t, (unsigned)idx) != H5T_STRING) {
         rc = hs_error_set(HS_EDATA, "%s: column '%s' of '%s' is not text",
                           file, field, dset);
