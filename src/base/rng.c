@@ -20,21 +20,21 @@
  * 2014, "Fast Splittable Pseudorandom Number Generators", OOPSLA). */
 #define SM_GAMMA UINT64_C(0x9e3779b97f4a7c15)
 
-static uint32_t rotr32(uint32_t v, unsigned r)
+/* Rotate right by r (0..31); written so that compilers emit one rotate. */
+static inline uint32_t rotr32(uint32_t v, unsigned r)
 {
-    r &= 31u;
-    return r ? (v >> r) | (v << (32u - r)) : v;
+    return (v >> r) | (v << (-r & 31u));
 }
 
 /* XSH-RR output of one 64-bit state: xorshift the high bits down, keep 32
  * of them, rotate by the top 5 bits of the state. */
-static uint32_t pcg_output(uint64_t s)
+static inline uint32_t pcg_output(uint64_t s)
 {
     uint32_t x = (uint32_t)(((s >> 18) ^ s) >> 27);
     return rotr32(x, (unsigned)(s >> 59));
 }
 
-static void pcg_step(hs_pcg32 *g)
+static inline void pcg_step(hs_pcg32 *g)
 {
     g->state = g->state * PCG_MULT + g->inc;
 }
@@ -50,12 +50,17 @@ void hs_pcg32_seed(hs_pcg32 *g, uint64_t initstate, uint64_t initseq)
     pcg_step(g);
 }
 
-uint32_t hs_pcg32_next(hs_pcg32 *g)
+/* The next output.  The exported functions and the gsl_rng type all call
+ * this one, inlined: a call through the library's exported symbol could not
+ * be (the normals draw it some 10 million times a second). */
+static inline uint32_t pcg_next(hs_pcg32 *g)
 {
     uint64_t old = g->state;
     pcg_step(g);
     return pcg_output(old);
 }
+
+uint32_t hs_pcg32_next(hs_pcg32 *g) { return pcg_next(g); }
 
 uint32_t hs_pcg32_bounded(hs_pcg32 *g, uint32_t bound)
 {
@@ -65,25 +70,27 @@ uint32_t hs_pcg32_bounded(hs_pcg32 *g, uint32_t bound)
      * 2^32 mod bound are rejected. */
     if (bound == 0)
         return 0;
-    uint64_t m = (uint64_t)hs_pcg32_next(g) * bound;
+    uint64_t m = (uint64_t)pcg_next(g) * bound;
     uint32_t low = (uint32_t)m;
     if (low < bound) {
         uint32_t threshold = (uint32_t)(-bound) % bound; /* 2^32 mod bound */
         while (low < threshold) {
-            m = (uint64_t)hs_pcg32_next(g) * bound;
+            m = (uint64_t)pcg_next(g) * bound;
             low = (uint32_t)m;
         }
     }
     return (uint32_t)(m >> 32);
 }
 
-double hs_pcg32_uniform(hs_pcg32 *g)
+static inline double pcg_uniform(hs_pcg32 *g)
 {
     /* 64 bits from two outputs, keep the top 53, scale by 2^-53. */
-    uint64_t hi = hs_pcg32_next(g);
-    uint64_t lo = hs_pcg32_next(g);
+    uint64_t hi = pcg_next(g);
+    uint64_t lo = pcg_next(g);
     return (double)(((hi << 32) | lo) >> 11) * 0x1.0p-53;
 }
+
+double hs_pcg32_uniform(hs_pcg32 *g) { return pcg_uniform(g); }
 
 void hs_pcg32_advance(hs_pcg32 *g, uint64_t delta)
 {
@@ -146,12 +153,12 @@ static void gsl_pcg_set(void *state, unsigned long s)
 
 static unsigned long gsl_pcg_get(void *state)
 {
-    return hs_pcg32_next(state);
+    return pcg_next(state);
 }
 
 static double gsl_pcg_get_double(void *state)
 {
-    return hs_pcg32_uniform(state);
+    return pcg_uniform(state);
 }
 
 static const gsl_rng_type pcg32_type = {

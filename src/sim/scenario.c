@@ -4,6 +4,7 @@
  * bars (open = previous close, close = open * exp(r)). */
 #include "hedgesim/scenario.h"
 #include "hedgesim/errors.h"
+#include "hedgesim/fastexp.h"
 #include "hedgesim/rng.h"
 
 #include <math.h>
@@ -41,6 +42,7 @@ struct hs_scenario_path {
     hs_panel *panel;
     hs_scenario_rngs rng;
     hs_scenario_draw draw;
+    double *growth; /* [steps * n] exp of draw.ret */
     void *scratch;
 };
 
@@ -213,6 +215,7 @@ void hs_scenario_path_free(hs_scenario_path *pp)
     free(pp->draw.regime);
     free(pp->draw.funding);
     free(pp->draw.vol_index);
+    free(pp->growth);
     free(pp->scratch);
     free(pp);
 }
@@ -298,9 +301,10 @@ int hs_scenario_path_new(hs_scenario_path **out, const hs_scenario *sc)
     pp->draw.regime = calloc(s, sizeof *pp->draw.regime);
     pp->draw.funding = malloc(s * sizeof *pp->draw.funding);
     pp->draw.vol_index = malloc(s * sizeof *pp->draw.vol_index);
+    pp->growth = malloc(s * n * sizeof *pp->growth);
     pp->scratch = malloc(scratch ? scratch : 1);
     if (!pp->draw.ret || !pp->draw.regime || !pp->draw.funding ||
-        !pp->draw.vol_index || !pp->scratch) {
+        !pp->draw.vol_index || !pp->growth || !pp->scratch) {
         rc = hs_error_set(HS_ENOMEM, "out of memory for a path of %zu steps",
                           s);
         goto fail;
@@ -329,16 +333,19 @@ int hs_scenario_fill(hs_scenario_path *pp, uint64_t seed, uint64_t path)
     if ((rc = sc->type->draw(sc->model, pp->scratch, &pp->rng, &pp->draw)))
         return rc;
     p->notes[0] = '\0';
+    /* Every step's growth factors at once: the whole path's log returns
+     * are one array, which hs_exp_array takes two at a time. */
+    hs_exp_array(pp->draw.ret, pp->growth, sc->steps * n);
     double vix = sc->last_vix;
     double *restrict op = p->open, *restrict hi = p->high, *restrict lo = p->low,
                      *restrict cl = p->close;
     for (size_t t = 0; t < sc->steps; t++) {
         const size_t row = (w + t) * na;
-        const double *r = pp->draw.ret + t * n;
+        const double *g = pp->growth + t * n;
         /* open = the previous close, close = open * exp(r) */
         for (size_t j = 0; j < sc->n_sim; j++) {
             const size_t c = row + (size_t)sc->sim_col[j];
-            const double o = cl[c - na], x = o * exp(r[sc->sim_i[j]]);
+            const double o = cl[c - na], x = o * g[sc->sim_i[j]];
             op[c] = o;
             cl[c] = x;
             hi[c] = o > x ? o : x;
