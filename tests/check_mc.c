@@ -11,6 +11,10 @@
 #include "hedgesim/results_table.h"
 #include "hedgesim/rng.h"
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -158,6 +162,46 @@ START_TEST(test_threads)
     hs_ck_near(all.es99, -worst, 0);
     for (int k = 0; k < 3; k++)
         hs_mc_free(m[k]);
+    hs_registry_free(reg);
+    hs_store_close(st);
+    hs_config_free(c);
+}
+END_TEST
+
+/* The bands at the last step are the quantiles of the paths' final P&L
+ * (type 7, numpy's default): computed here from a full sort of the rows,
+ * they match the bands bit for bit, from 2 paths (levels sharing order
+ * statistics) to enough paths that the selection partitions many times. */
+START_TEST(test_bands_are_quantiles)
+{
+    hs_config *c = parse(TWO_REGIMES, "5");
+    hs_store *st = NULL;
+    hs_registry *reg = NULL;
+    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&reg), 0);
+    static const size_t counts[] = {2, 3, 17, 150};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        const size_t N = counts[k];
+        hs_mc *mc = run_mc(c, st, reg, N, 2);
+        const size_t S = hs_mc_steps(mc);
+        ck_assert_uint_eq(hs_mc_band_paths(mc), N);
+        for (size_t i = 0; i < hs_mc_n_runs(mc); i++) {
+            double *x = malloc(N * sizeof *x), band[HS_MC_N_BANDS];
+            for (size_t p = 0; p < N; p++)
+                x[p] = hs_mc_row_of(mc, i, p)->pnl;
+            gsl_sort(x, 1, N);
+            ck_assert_int_eq(hs_mc_bands(mc, i, S - 1, band, NULL), 0);
+            for (size_t q = 0; q < HS_MC_N_BANDS; q++) {
+                double want = gsl_stats_quantile_from_sorted_data(
+                    x, 1, N, hs_mc_band_levels[q] / 100);
+                ck_assert_msg(memcmp(&band[q], &want, sizeof want) == 0,
+                              "%zu paths, run %zu, level %g: %.17g, want %.17g",
+                              N, i, hs_mc_band_levels[q], band[q], want);
+            }
+            free(x);
+        }
+        hs_mc_free(mc);
+    }
     hs_registry_free(reg);
     hs_store_close(st);
     hs_config_free(c);
@@ -579,6 +623,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_zero_vol_known_pnl);
     tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_bands_are_quantiles);
     tcase_add_test(tc, test_stop_writes_nothing);
     tcase_add_test(tc, test_bootstrap_runs);
     tcase_add_test(tc, test_errors);

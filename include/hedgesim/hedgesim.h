@@ -13,6 +13,7 @@
 #include "hedgesim/errors.h"
 #include "hedgesim/calendar.h"
 #include "hedgesim/rng.h"
+#include "hedgesim/fastexp.h"
 #include "hedgesim/store.h"
 #include "hedgesim/csv.h"
 #include "hedgesim/param.h"

@@ -580,17 +580,82 @@ int hs_mc_path_unpack(hs_mc *mc, size_t p, const void *buf)
     return 0;
 }
 
+/* Rearrange x[lo, hi) so that for every rank r of rk[0 .. nr-1] (sorted,
+ * all in [lo, hi)) x[r] holds the value a sort would put there: quickselect
+ * (Hoare 1961, "Algorithm 65: Find", CACM 4(7)) for several ranks at once,
+ * with a three-way partition around the median of three, so that runs of
+ * equal values end it early.  It recurses into the smaller side, so the
+ * depth stays below log2(n).  About n log2(ranks) comparisons, against
+ * n log2(n) for a sort. */
+static void select_ranks(double *x, size_t lo, size_t hi, const size_t *rk,
+                         size_t nr)
+{
+    while (nr > 0 && hi - lo > 1) {
+        if (hi - lo <= 16) { /* insertion sort */
+            for (size_t i = lo + 1; i < hi; i++) {
+                double v = x[i];
+                size_t j = i;
+                for (; j > lo && x[j - 1] > v; j--)
+                    x[j] = x[j - 1];
+                x[j] = v;
+            }
+            return;
+        }
+        double a = x[lo], b = x[lo + (hi - lo) / 2], c = x[hi - 1];
+        double piv = a < b ? (b < c ? b : (a < c ? c : a))
+                           : (a < c ? a : (b < c ? c : b));
+        /* [lo, lt) < piv, [lt, i) == piv, [gt, hi) > piv */
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            double v = x[i];
+            if (v < piv) {
+                x[i++] = x[lt];
+                x[lt++] = v;
+            } else if (v > piv) {
+                x[i] = x[--gt];
+                x[gt] = v;
+            } else {
+                i++;
+            }
+        }
+        size_t nl = 0, nh = nr;
+        while (nl < nr && rk[nl] < lt)
+            nl++;
+        while (nh > nl && rk[nh - 1] >= gt)
+            nh--;
+        /* ranks [0, nl) lie left, [nh, nr) right, the rest equal piv */
+        if (lt - lo < hi - gt) {
+            select_ranks(x, lo, lt, rk, nl);
+            lo = gt;
+            rk += nh;
+            nr -= nh;
+        } else {
+            select_ranks(x, gt, hi, rk + nh, nr - nh);
+            hi = lt;
+            nr = nl;
+        }
+    }
+}
+
 /* Quantiles (Hyndman and Fan type 7, as numpy's default, via
  * gsl_stats_quantile_from_sorted_data) of the finite values of x[n],
- * sorted in place.  NaN where none is finite. */
+ * rearranged in place.  The quantile at level f reads the order statistics
+ * at floor(f (m - 1)) and the one after, so only those are put in place,
+ * with the values a full sort would give them.  NaN where none is finite. */
 static void quantiles(double *x, size_t n, const double *lv, size_t nq,
                       double *out)
 {
-    size_t m = 0;
+    size_t m = 0, rk[2 * HS_MC_N_BANDS] = {0}, nr = 0;
     for (size_t i = 0; i < n; i++)
         if (isfinite(x[i]))
             x[m++] = x[i];
-    gsl_sort(x, 1, m);
+    for (size_t q = 0; q < nq && m; q++) { /* levels ascend: so do ranks */
+        size_t lhs = (size_t)(lv[q] / 100 * (double)(m - 1));
+        for (size_t r = lhs; r <= lhs + 1 && r < m; r++)
+            if (nr == 0 || rk[nr - 1] < r)
+                rk[nr++] = r;
+    }
+    select_ranks(x, 0, m, rk, nr);
     for (size_t q = 0; q < nq; q++)
         out[q] = m ? gsl_stats_quantile_from_sorted_data(x, 1, m, lv[q] / 100)
                    : NAN;
