@@ -10,7 +10,6 @@
 #include "hedgesim/rng.h"
 #include "hedgesim/stress.h"
 
-#include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
 #include <math.h>
@@ -21,6 +20,12 @@
 #include <string.h>
 #include <time.h>
 
+/* Workers take paths PATH_CHUNK at a time, so that neighbouring paths,
+ * whose band values share cache lines, are written by one thread. */
+#define PATH_CHUNK 8
+#define LINE_BYTES 64
+#define LINE_DOUBLES (LINE_BYTES / sizeof(double))
+
 const double hs_mc_band_levels[HS_MC_N_BANDS] = {1, 5, 25, 50, 75, 95, 99};
 
 struct hs_mc {
@@ -30,10 +35,12 @@ struct hs_mc {
     hs_plan *base;           /* the history plan: owns the history panel */
     hs_scenario *sc;
     size_t warm, steps, n_runs, band_paths;
+    size_t band_stride;      /* band_paths rounded up to a cache line */
     char run_name[HS_CONFIG_MAX_RUNS][64];
     char run_type[HS_CONFIG_MAX_RUNS][64];
     hs_mc_row *rows;         /* [n_runs * paths] */
-    double *band_pnl, *band_hr; /* [n_runs * steps * band_paths], step-major */
+    double *band_pnl, *band_hr; /* [n_runs * steps * band_stride], step-major,
+                                 * each step's row on its own cache lines */
     double *kept_pnl, *kept_hr; /* [n_runs * keep * steps] */
     int has_regimes, stress;
     int random_costs;        /* [mc] fee_bps or slippage_bps is a range */
@@ -250,11 +257,13 @@ int hs_mc_new(hs_mc **out, const hs_config *cfg, const hs_registry *reg,
         mc->band_paths = opts->paths;
     if (mc->band_paths == 0)
         mc->band_paths = 1;
-    const size_t nr = mc->n_runs, bands = nr * mc->steps * mc->band_paths,
+    mc->band_stride = (mc->band_paths + LINE_DOUBLES - 1) / LINE_DOUBLES *
+                      LINE_DOUBLES;
+    const size_t nr = mc->n_runs, bands = nr * mc->steps * mc->band_stride,
                  kept = nr * mc->o.keep_paths * mc->steps;
     mc->rows = calloc(nr * opts->paths, sizeof *mc->rows);
-    mc->band_pnl = malloc(bands * sizeof(double));
-    mc->band_hr = malloc(bands * sizeof(double));
+    mc->band_pnl = aligned_alloc(LINE_BYTES, bands * sizeof(double));
+    mc->band_hr = aligned_alloc(LINE_BYTES, bands * sizeof(double));
     mc->kept_pnl = malloc((kept ? kept : 1) * sizeof(double));
     mc->kept_hr = malloc((kept ? kept : 1) * sizeof(double));
     if (!mc->rows || !mc->band_pnl || !mc->band_hr || !mc->kept_pnl ||
@@ -367,7 +376,8 @@ static int one_path(hs_mc *mc, worker_state *ws, size_t p)
             in += reg[t] == (uint8_t)mc->stress;
         share = (double)in / (double)mc->steps;
     }
-    const size_t S = mc->steps, B = mc->band_paths, K = mc->o.keep_paths;
+    const size_t S = mc->steps, B = mc->band_paths, BS = mc->band_stride,
+                 K = mc->o.keep_paths;
     for (size_t i = 0; i < mc->n_runs; i++) {
         const hs_metrics *m = hs_plan_metrics(plan, i);
         const hs_run_series *s = hs_plan_series(plan, i);
@@ -385,10 +395,11 @@ static int one_path(hs_mc *mc, worker_state *ws, size_t p)
         row->fee_bps = fee;
         row->slippage_bps = slip;
         if (p < B) {
-            double *bp = mc->band_pnl + i * S * B, *bh = mc->band_hr + i * S * B;
+            double *bp = mc->band_pnl + i * S * BS,
+                   *bh = mc->band_hr + i * S * BS;
             for (size_t t = 0; t < S; t++) {
-                bp[t * B + p] = eq[t] - cfg->capital;
-                bh[t * B + p] = hr[t];
+                bp[t * BS + p] = eq[t] - cfg->capital;
+                bh[t * BS + p] = hr[t];
             }
         }
         if (p < K) {
@@ -449,8 +460,11 @@ static void *worker(void *arg)
                 atomic_fetch_add(&mc->drained, 1);
                 break;
             }
-        } else if ((p = atomic_fetch_add(&mc->next, 1)) >= mc->o.paths) {
-            break;
+        } else if (p == end) {
+            p = atomic_fetch_add(&mc->next, PATH_CHUNK);
+            if (p >= mc->o.paths)
+                break;
+            end = p + PATH_CHUNK < mc->o.paths ? p + PATH_CHUNK : mc->o.paths;
         }
         if ((rc = one_path(mc, &ws, p))) {
             fail_path(mc, rc, p);
@@ -476,6 +490,10 @@ int hs_mc_run(hs_mc *mc)
     atomic_store(&mc->drained, 0);
     mc->err_rc = 0;
     mc->ran = 0;
+    /* what the successful hand-outs add up to; each worker then takes one
+     * more chunk, past the end, and stops */
+    const size_t handed_out =
+        (mc->o.paths + PATH_CHUNK - 1) / PATH_CHUNK * PATH_CHUNK;
     for (unsigned i = 0; i < mc->o.threads; i++) {
         if (pthread_create(&th[i], NULL, worker, mc)) {
             fail_path(mc, hs_error_set(HS_ENOMEM, "cannot start thread %u", i),
@@ -491,7 +509,7 @@ int hs_mc_run(hs_mc *mc)
                            (double)(now_ns() - t0) * 1e-9);
             if (d >= mc->o.paths || atomic_load(&mc->failed) ||
                 (mc->o.stop && *mc->o.stop) ||
-                atomic_load(&mc->next) >= mc->o.paths + started ||
+                atomic_load(&mc->next) >= handed_out + started * PATH_CHUNK ||
                 (mc->o.next_chunk && atomic_load(&mc->drained) >= started))
                 break;
             struct timespec ts = {0, 200000000};
@@ -541,7 +559,8 @@ size_t hs_mc_path_bytes(const hs_mc *mc, size_t p)
 static void path_copy(const hs_mc *mc, size_t p, unsigned char *out,
                       const unsigned char *in)
 {
-    const size_t S = mc->steps, B = mc->band_paths, K = mc->o.keep_paths;
+    const size_t S = mc->steps, B = mc->band_paths, BS = mc->band_stride,
+                 K = mc->o.keep_paths;
 #define MOVE(x, n)                                                            \
     do {                                                                      \
         if (out)                                                              \
@@ -553,8 +572,8 @@ static void path_copy(const hs_mc *mc, size_t p, unsigned char *out,
         MOVE(&mc->rows[i * mc->o.paths + p], sizeof(hs_mc_row));
         if (p < B)
             for (size_t t = 0; t < S; t++) {
-                MOVE(&mc->band_pnl[(i * S + t) * B + p], sizeof(double));
-                MOVE(&mc->band_hr[(i * S + t) * B + p], sizeof(double));
+                MOVE(&mc->band_pnl[(i * S + t) * BS + p], sizeof(double));
+                MOVE(&mc->band_hr[(i * S + t) * BS + p], sizeof(double));
             }
         if (p < K) {
             MOVE(mc->kept_pnl + (i * K + p) * S, S * sizeof(double));
@@ -664,18 +683,18 @@ static void quantiles(double *x, size_t n, const double *lv, size_t nq,
 int hs_mc_bands(const hs_mc *mc, size_t run, size_t t, double *pnl,
                 double *hr)
 {
-    const size_t B = mc->band_paths, S = mc->steps;
+    const size_t B = mc->band_paths, BS = mc->band_stride, S = mc->steps;
     if (run >= mc->n_runs || t >= S || !mc->ran)
         return hs_error_set(HS_EINVAL, "mc bands: run %zu step %zu", run, t);
     double *tmp = malloc(B * sizeof *tmp);
     if (!tmp)
         return hs_error_set(HS_ENOMEM, "out of memory");
     if (pnl) {
-        memcpy(tmp, mc->band_pnl + (run * S + t) * B, B * sizeof *tmp);
+        memcpy(tmp, mc->band_pnl + (run * S + t) * BS, B * sizeof *tmp);
         quantiles(tmp, B, hs_mc_band_levels, HS_MC_N_BANDS, pnl);
     }
     if (hr) {
-        memcpy(tmp, mc->band_hr + (run * S + t) * B, B * sizeof *tmp);
+        memcpy(tmp, mc->band_hr + (run * S + t) * BS, B * sizeof *tmp);
         quantiles(tmp, B, hs_mc_band_levels, HS_MC_N_BANDS, hr);
     }
     free(tmp);
