@@ -978,6 +978,53 @@ START_TEST(test_wal_readonly_leaves_nothing)
 }
 END_TEST
 
+/* A read snapshot sees the store as it was when it began: in WAL mode a
+ * writer commits meanwhile, and the snapshot sees neither its rows nor its
+ * digest until it ends.  Pairs nest; inside a write transaction they
+ * neither end nor commit it. */
+START_TEST(test_snapshot)
+{
+    char *p = tmp_path("snap");
+    hs_store *r = NULL, *w = NULL;
+    hs_instrument ins;
+    char d0[65], d1[65];
+    fill_small(p);
+    raw_exec(p, "PRAGMA journal_mode = WAL");
+    ck_assert_int_eq(hs_store_open(&r, p, HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_store_snapshot_begin(r), 0);
+    ck_assert_int_eq(hs_store_snapshot_begin(r), 0); /* nested */
+    ck_assert_int_eq(hs_store_digest(r, d0, NULL), 0);
+
+    ck_assert_int_eq(hs_store_open(&w, p, HS_STORE_WRITE), 0);
+    hs_import_opts o = HS_IMPORT_OPTS_INIT;
+    o.symbol = "Y";
+    ck_assert_int_eq(hs_import_file(w, "tests/data/generic_iso.csv", &o, NULL),
+                     0);
+    ck_assert_int_eq(hs_store_instrument(w, "Y", &ins), 0);
+
+    ck_assert_int_eq(hs_store_instrument(r, "Y", &ins), HS_ENOTFOUND);
+    ck_assert_int_eq(hs_store_digest(r, d1, NULL), 0);
+    ck_assert_str_eq(d1, d0);
+    hs_store_snapshot_end(r); /* the inner pair: still the old view */
+    ck_assert_int_eq(hs_store_instrument(r, "Y", &ins), HS_ENOTFOUND);
+    hs_store_snapshot_end(r);
+    ck_assert_int_eq(hs_store_instrument(r, "Y", &ins), 0);
+    ck_assert_int_eq(hs_store_digest(r, d1, NULL), 0);
+    ck_assert_str_ne(d1, d0);
+    hs_store_snapshot_end(r); /* unpaired: harmless */
+    hs_store_snapshot_end(NULL);
+
+    /* Inside a write transaction: nothing begins, nothing is committed. */
+    ck_assert_int_eq(hs_store_begin(w), 0);
+    ck_assert_int_eq(hs_store_snapshot_begin(w), 0);
+    hs_store_snapshot_end(w);
+    ck_assert_int_eq(hs_store_commit(w), 0); /* still open until here */
+    hs_store_close(w);
+    hs_store_close(r);
+    tmp_remove(p);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
     Suite *s = suite_create("store");
@@ -998,6 +1045,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_hot_journal_rolled_back);
     tcase_add_test(tc, test_hot_journal_readonly_place);
     tcase_add_test(tc, test_wal_readonly_leaves_nothing);
+    tcase_add_test(tc, test_snapshot);
     tcase_add_test(tc, test_wal_readonly_place);
     suite_add_tcase(s, tc);
     tc = tcase_create("read");

@@ -111,6 +111,16 @@ int hs_store_meta(hs_store *store, const char *key, char *buf, size_t size);
  * get one; hex is ""), HS_EDB. */
 int hs_store_digest(hs_store *store, char hex[65], long long *rows);
 
+/* A read snapshot: from hs_store_snapshot_begin to the matching
+ * hs_store_snapshot_end (or hs_store_close), every read sees the store as
+ * it was at the call, whatever another process commits meanwhile (one
+ * SQLite read transaction).  A writer's commit waits for the snapshot to
+ * end, up to the busy timeout (5 s), then fails and changes nothing.
+ * Pairs nest; inside a write transaction they do nothing (that transaction
+ * is already one view).  begin: 0 or HS_EDB.  NULL is harmless in end. */
+int hs_store_snapshot_begin(hs_store *store);
+void hs_store_snapshot_end(hs_store *store);
+
 /* Full integrity check (PRAGMA integrity_check; reads every page, so it is
  * not done on open).  0 or HS_EDB with the first problem in the message. */
 int hs_store_check(hs_store *store);

@@ -121,7 +121,7 @@ int hs_cli_analyze(int argc, char **argv)
     const char *db_path = hs_cli_db(&co, cfg);
     if (hs_cli_output(&co, cfg_path, db_path, "-analyze") != HS_EXIT_OK)
         goto done;
-    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)))
+    if ((rc = hs_cli_store_open(&store, db_path)))
         goto fail;
     for (size_t i = 0; i < n; i++)
         if ((rc = hs_analyze_window(&res[i], cfg, reg, store, &win[i], &ao)))

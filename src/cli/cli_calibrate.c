@@ -320,7 +320,7 @@ int hs_cli_calibrate(int argc, char **argv)
     ho.lookback = 0;
     ho.funding = HS_FUNDING_NONE;
     ho.rate_series = NULL;
-    if ((rc = hs_store_open(&store, hs_cli_db(&co, cfg), HS_STORE_READONLY)) ||
+    if ((rc = hs_cli_store_open(&store, hs_cli_db(&co, cfg))) ||
         (rc = hs_market_load_history(store, &ho, &panel)))
         goto fail;
     if (panel->n_steps < 2) {

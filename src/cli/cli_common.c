@@ -219,6 +219,16 @@ int hs_cli_finish(const hs_cli_common *co, int code)
     return rc != HS_EXIT_OK ? rc : code;
 }
 
+int hs_cli_store_open(hs_store **out, const char *db_path)
+{
+    int rc = hs_store_open(out, db_path, HS_STORE_READONLY);
+    if (rc == 0 && (rc = hs_store_snapshot_begin(*out))) {
+        hs_store_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int hs_cli_meta(hs_results_meta *meta, char sha[65], const hs_config *cfg,
                 const char *cfg_path, const char *db_path, hs_store *store,
                 const char *mode, uint64_t seed)

@@ -65,7 +65,7 @@ static int show(const char *path)
     struct stat sb;
     int rc;
 
-    if ((rc = hs_store_open(&s, path, HS_STORE_READONLY)) ||
+    if ((rc = hs_cli_store_open(&s, path)) ||
         (rc = hs_store_series_info(s, &si, &nsi)) ||
         (rc = hs_store_option_info(s, &oi, &noi)) ||
         (rc = hs_store_rate_info(s, &ri, &nri)))

@@ -144,6 +144,15 @@ int hs_cli_load(const hs_cli_common *co, const char *cfg_path,
 /* The market store: --db, else the config's data.db (borrowed). */
 const char *hs_cli_db(const hs_cli_common *co, const hs_config *cfg);
 
+/* The store at db_path, opened read-only as one snapshot
+ * (hs_store_snapshot_begin): what a command loads, the quotes it replays
+ * and the digest it records are one state of the store, whatever an import
+ * commits meanwhile (that commit waits for the command, up to 5 s).  The
+ * snapshot ends with hs_store_close, or earlier with
+ * hs_store_snapshot_end once the store is no longer read.  0 or the
+ * store's error (then *out is NULL). */
+int hs_cli_store_open(hs_store **out, const char *db_path);
+
 /* The results path: `out`, or results/<config name><suffix>.h5 in buf. */
 const char *hs_cli_output_path(const char *out, const char *cfg_path,
                                const char *suffix, char *buf, size_t size);

@@ -189,10 +189,18 @@ int hs_cli_mc(int argc, char **argv)
     if (isatty(STDERR_FILENO) && !co.quiet)
         mo.progress = progress;
     hs_cli_share_mc(&mo); /* hedgesim-mpi: paths shared over the ranks */
-    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
+    if ((rc = hs_cli_store_open(&store, db_path)) ||
         (rc = hs_mc_new(&mc, cfg, reg, store, &mo)) ||
         (rc = hs_cli_share_start(mo.paths)))
         goto fail;
+    /* The paths do not read the store: the snapshot ends with the loading,
+     * so that imports need not wait for the simulation. */
+    char sha[65];
+    hs_results_meta meta;
+    if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "mc",
+                          mo.seed)))
+        goto fail;
+    hs_store_snapshot_end(store);
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -214,11 +222,6 @@ int hs_cli_mc(int argc, char **argv)
         exit_code = HS_EXIT_OK;
         goto done;
     }
-    char sha[65];
-    hs_results_meta meta;
-    if ((rc = hs_cli_meta(&meta, sha, cfg, cfg_path, db_path, store, "mc",
-                          mo.seed)))
-        goto fail;
     if ((rc = hs_mc_write(mc, co.out, co.force, &meta)))
         goto fail;
     if (co.fmt >= 0) {

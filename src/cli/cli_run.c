@@ -220,7 +220,7 @@ int hs_cli_run(int argc, char **argv)
     hs_plan_opts po = HS_PLAN_OPTS_INIT;
     po.only = only;
     po.n_only = nonly;
-    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
+    if ((rc = hs_cli_store_open(&store, db_path)) ||
         (rc = hs_plan_new(&plan, cfg, reg, store, &po)) ||
         (rc = hs_plan_run(plan)))
         goto fail;

@@ -336,7 +336,7 @@ int hs_cli_stress(int argc, char **argv)
         goto done;
     hs_stress_free(st);
     st = NULL;
-    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
+    if ((rc = hs_cli_store_open(&store, db_path)) ||
         (rc = hs_stress_new(&st, cfg, reg, store, &so)) ||
         (rc = hs_stress_run(st)))
         goto fail;

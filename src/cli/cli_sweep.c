@@ -269,7 +269,7 @@ int hs_cli_sweep(int argc, char **argv)
         goto done;
 
     /* 2. The points, on one panel. */
-    if ((rc = hs_store_open(&store, db_path, HS_STORE_READONLY)) ||
+    if ((rc = hs_cli_store_open(&store, db_path)) ||
         (rc = hs_cli_share_start(hs_sweep_n_points(sw))) ||
         (rc = hs_sweep_run(sw, store)) || (rc = hs_cli_gather_sweep(sw)))
         goto fail;

@@ -18,6 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* How long a statement waits for another connection's lock before it fails
+ * (a writer's commit waiting for readers, a reader for a commit). */
+#define BUSY_TIMEOUT_MS 5000
+
 /* ------------------------------------------------------------- the schema */
 
 /* Schema version 1.  docs/store-schema.md describes every column. */
@@ -118,7 +122,18 @@ int hs_store__dberr(hs_store *s, const char *what)
 int hs_store__exec(hs_store *s, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    int src = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (src == SQLITE_BUSY) { /* waited out the busy timeout */
+        sqlite3_free(msg);
+        return hs_error_set(HS_EDB,
+                            "%s: the store stayed busy for %d s (another "
+                            "process is reading or writing it: a hedgesim "
+                            "command reads a store as one snapshot until it "
+                            "ends); nothing was written: try again when it "
+                            "has finished",
+                            s->path, BUSY_TIMEOUT_MS / 1000);
+    }
+    if (src != SQLITE_OK) {
         int rc = hs_error_set(HS_EDB, "%s: %s", s->path,
                               msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
@@ -211,6 +226,34 @@ int hs_store_commit(hs_store *s)
     if ((rc = fold_digest(s)))
         return rc;
     return hs_store__exec(s, "COMMIT");
+}
+
+int hs_store_snapshot_begin(hs_store *s)
+{
+    if (!s)
+        return hs_error_set(HS_EINVAL, "store: NULL store");
+    if (s->snap_depth++ > 0 || !sqlite3_get_autocommit(s->db))
+        return 0;
+    /* A deferred transaction takes its snapshot at its first read: read
+     * now, so that the snapshot is the store as of this call. */
+    int rc = hs_store__exec(s, "BEGIN; SELECT 1 FROM meta LIMIT 1");
+    if (rc) {
+        hs_store_rollback(s);
+        s->snap_depth--;
+        return rc;
+    }
+    s->snap_open = 1;
+    return 0;
+}
+
+void hs_store_snapshot_end(hs_store *s)
+{
+    if (!s || s->snap_depth == 0 || --s->snap_depth > 0 || !s->snap_open)
+        return;
+    s->snap_open = 0;
+    /* Nothing was written: ending it cannot lose anything. */
+    if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        hs_store_rollback(s);
 }
 
 void hs_store_rollback(hs_store *s)
@@ -658,7 +701,7 @@ static int sqlite_open(hs_store *s, int how)
         SQLITE_OK)
         return hs_error_set(HS_EDB, "%s: cannot open: %s", s->path,
                             s->db ? sqlite3_errmsg(s->db) : "out of memory");
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(s->db, 0);
     return 0;
 }

@@ -40,6 +40,9 @@ struct hs_store {
      * (hs_store__digest_row), folded into meta content_sha256 at commit. */
     hs_sha256_ctx txn;
     long long txn_rows;
+    /* Read snapshots: nesting depth, and whether the outermost began a
+     * read transaction (not inside a write transaction). */
+    int snap_depth, snap_open;
 };
 
 /* Meta keys of the content digest (docs/store-schema.md). */
