@@ -64,9 +64,10 @@ int main(int argc, char **argv)
     double dev = 0;
     for (size_t i = 0; i < HS_CHAIN_SMILE_NCOEF; i++)
         dev = fmax(dev, fabs(all.coef[i] - dflt.coef[i]));
-    printf("market smile fitted on %zu snapshots; largest difference from "
-           "the shipped coefficients (datasets/smile-fit.csv): %.2g\n",
-           n, dev);
+    printf("market smile (%d coefficients, %d clamps) fitted on %zu "
+           "snapshots; largest difference from the shipped coefficients "
+           "(datasets/smile-fit.csv): %.2g\n",
+           HS_CHAIN_SMILE_NCOEF, 2 * HS_CHAIN_SMILE_NOBS, n, dev);
     if (argc > 2) {
         if (write_csv(argv[2], &all, n)) {
             fprintf(stderr, "bench_smile: cannot write %s\n", argv[2]);

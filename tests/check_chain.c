@@ -838,11 +838,13 @@ END_TEST
 /* The market smile (the default), computed here from its documented
  * formula: on a trending path (closes 100 e^(0.01 t) plus a zigzag of
  * +-2 %) with DVOL at 50, at step 40: sigma30 = 0.5, rv = the zero-mean
- * realized vol of the last 30 daily log returns, ret7 = ln(c40 / c33),
- * ret30 = ln(c40 / c10); each observable clamped to the shipped range, then
- * sigma = sigma30 (A + S k + C h) with the shipped coefficients,
- * k = ln(K/F)/sqrt(T) clamped to +-3, h = sqrt(1 + k^2) - 1, L = ln(max(T,
- * 1 d) / 30 d). */
+ * realized vol of the last 30 daily log returns, rv90 the same over the
+ * 40 returns there are (fewer than 90, more than rv_min_obs), ret7 =
+ * ln(c40 / c33), ret30 = ln(c40 / c10), not estimated (the index is
+ * there); each observable clamped to the shipped range, then sigma =
+ * sigma30 (A + S k + Cc h+ + Cp h-) with the shipped coefficients,
+ * k = ln(K/F)/sqrt(T) clamped to +-3, h = sqrt(1 + k^2) - 1 on the side of
+ * k (h+ for calls' side k > 0, h- for k < 0), L = ln(max(T, 1 d) / 30 d). */
 START_TEST(test_model_market_smile)
 {
     enum { N = 45, AT = 40 };
@@ -857,17 +859,25 @@ START_TEST(test_model_market_smile)
     ck_assert_int_eq(m.smile, HS_CHAIN_SMILE_MARKET);
     ck_assert_int_eq(hs_chain_source_model(&src, p, 0, 1, NULL), 0);
     ck_assert_int_eq(hs_chain_source_at(src, AT, &c), 0);
-    double ss = 0;
-    for (size_t t = AT - 29; t <= AT; t++) {
+    double ss = 0, ss90 = 0;
+    for (size_t t = 1; t <= AT; t++) {
         double r = log(cl[t] / cl[t - 1]);
-        ss += r * r;
+        ss90 += r * r;
+        if (t + 30 > AT)
+            ss += r * r;
     }
-    const double s30 = 0.5, rv = sqrt(365 * ss / 30);
-    double z[4] = {log(s30), log(rv / s30), log(cl[AT] / cl[AT - 7]),
-                   log(cl[AT] / cl[AT - 30])};
-    for (int i = 0; i < 4; i++)
+    const double s30 = 0.5, rv = sqrt(365 * ss / 30),
+                 rv90 = sqrt(365 * ss90 / AT);
+    double z[5] = {log(s30), log(rv / s30), log(rv90 / s30),
+                   log(cl[AT] / cl[AT - 7]), log(cl[AT] / cl[AT - 30])};
+    for (int i = 0; i < 5; i++)
         z[i] = fmin(fmax(z[i], m.obs_lo[i]), m.obs_hi[i]);
+    /* The coefficients by name, as the formula in chain.h writes them. */
     const double *b = m.coef;
+    const double *a = b, *sk = b + 10, *cc = b + 16, *cp = b + 21;
+    ck_assert_str_eq(hs_chain_smile_coef_names[10], "skw");
+    ck_assert_str_eq(hs_chain_smile_coef_names[16], "call");
+    ck_assert_str_eq(hs_chain_smile_coef_names[21], "put");
     size_t checked = 0;
     for (size_t i = 0; i < c->n; i++) {
         const hs_chain_quote *q = &c->q[i];
@@ -876,24 +886,27 @@ START_TEST(test_model_market_smile)
         k = k > 3 ? 3 : k < -3 ? -3 : k;
         double h = sqrt(1 + k * k) - 1;
         double L = log(fmax(Ty, 1.0 / 365) / (30.0 / 365));
-        double A = 0, S = 0, C = 0, f[3] = {1, L, L * L};
-        for (int j = 0; j < 3; j++)
-            A += f[j] * (b[3 * j] + b[3 * j + 1] * z[0] + b[3 * j + 2] * z[1]);
-        for (int j = 0; j < 2; j++)
-            S += f[j] * (b[9 + 4 * j] + b[10 + 4 * j] * z[2] +
-                         b[11 + 4 * j] * z[3] + b[12 + 4 * j] * z[1]);
-        for (int j = 0; j < 2; j++)
-            C += f[j] * (b[17 + 2 * j] + b[18 + 2 * j] * z[0]);
-        double want = fmin(fmax(s30 * (A + S * k + C * h), 0.05), 5);
+        double A = a[0] +
+                   L * (a[2] + a[3] * z[2] + a[4] * z[4] + a[5] * z[1] +
+                        a[6] * z[3]) +
+                   L * L * a[8];
+        double S = sk[0] + sk[1] * z[0] + sk[2] * z[2] + L * sk[4];
+        double Cc = cc[0] + cc[1] * z[2] + L * (cc[3] + cc[4] * z[0]);
+        double Cp = cp[0] + cp[1] * z[0] + L * cp[3];
+        double want = s30 * (A + S * k + (k > 0 ? Cc : Cp) * h);
+        want = fmin(fmax(want, 0.05), 5);
         hs_ck_rel(q->iv, want, 1e-12);
         checked++;
     }
     ck_assert_uint_gt(checked, 500);
     /* At the money and 30 days the market smile is not sigma30 exactly:
-     * A(L = 0) = atm + atm_lnvol ln 0.5 + atm_rvr z_rvr. */
-    hs_chain_obs o = {0.5, rv, NAN, NAN};
+     * A(L = 0) = atm, or atm + atm_est when sigma30 is an estimate. */
+    hs_chain_obs o = {0.5, rv, NAN, NAN, NAN, 0};
     double atm = hs_chain_model_vol_obs(&m, &o, 100, 100, 30.0 / 365);
-    hs_ck_rel(atm, 0.5 * (b[0] + b[1] * z[0] + b[2] * z[1]), 1e-14);
+    hs_ck_rel(atm, 0.5 * a[0], 1e-14);
+    o.estimated = 1;
+    atm = hs_chain_model_vol_obs(&m, &o, 100, 100, 30.0 / 365);
+    hs_ck_rel(atm, 0.5 * (a[0] + a[1]), 1e-14);
     hs_chain_source_free(src);
     hs_panel_free(p);
 }
@@ -944,9 +957,11 @@ START_TEST(test_model_keeps_held)
     hs_chain_quote q, want;
     ck_assert_int_eq(hs_chain_quote_for(c, x, 51000, 'P', &q), 1);
     /* The same quote the generator gives a listed strike: the day's
-     * observables (DVOL 50, flat then one jump) at 51,000. */
+     * observables (DVOL 50, flat then one jump) at 51,000: the 90-day
+     * realized vol over the 39 returns there are. */
     double r = log(70000.0 / 50000.0);
-    hs_chain_obs o = {0.5, sqrt(365 * r * r / 30), r, r};
+    hs_chain_obs o = {0.5, sqrt(365 * r * r / 30), r, r,
+                      sqrt(365 * (r * r) / 39), 0};
     ck_assert_int_eq(
         hs_chain_model_quote(&m, &o, now39, 70000, x, 51000, 'P', &want), 0);
     ck_assert(same_quote(&q, &want));
@@ -1105,12 +1120,12 @@ START_TEST(test_smile_fit_embedded)
         n++;
     }
     ck_assert_uint_eq(n, 48);
-    /* bench_smile: mean 3.23 out of sample against 5.00 for the fixed
-     * smile; 28 of the 48 within 3 vol points */
-    ck_assert_msg(sum_loo / (double)n < 0.0330, "mean %g", sum_loo / (double)n);
+    /* bench_smile: mean 2.26 out of sample against 5.00 for the fixed
+     * smile; 37 of the 48 within 3 vol points */
+    ck_assert_msg(sum_loo / (double)n < 0.0230, "mean %g", sum_loo / (double)n);
     ck_assert_msg(sum_fixed / (double)n > 0.0490, "fixed %g",
                   sum_fixed / (double)n);
-    ck_assert_uint_ge(within3, 28);
+    ck_assert_uint_ge(within3, 37);
     /* Errors: nothing to fit. */
     hs_smile_data *none = NULL;
     static const char *const sol[] = {"SOL"};
@@ -1158,10 +1173,10 @@ START_TEST(test_smile_parse)
     ck_assert_int_eq(hs_chain_smile_parse(bad, &m), HS_EDATA);
     assert_msg_has("unknown name 'nope'");
     ck_assert_int_eq(hs_chain_smile_parse("atm,1\n", &m), HS_EDATA);
-    assert_msg_has("1 values, expected 29");
+    assert_msg_has("1 values, expected 35");
     snprintf(bad, sizeof bad, "%sret7_lo,2\n", text);
     ck_assert_int_eq(hs_chain_smile_parse(bad, &m), HS_EDATA);
-    assert_msg_has("30 values");
+    assert_msg_has("36 values");
     char *lo = strstr(text, "ret7_lo,-1");
     ck_assert_ptr_nonnull(lo);
     memcpy(lo, "ret7_lo,+5", 10);

@@ -234,8 +234,9 @@ int hs_chain_source_model(hs_chain_source **out, const hs_panel *panel,
  *     ("model:dvol-smile", "model:realized-smile", "model:garch-smile");
  *     c->modeled = 1.
  *   - The market smile's observables at t (hs_chain_obs): that vol, the
- *     realized vol of the last rv_days, the log returns over the last 7 and
- *     30 days, all from closes at steps <= t.
+ *     realized vols of the last rv_days and of the last 90 days, the log
+ *     returns over the last 7 and 30 days, all from closes at steps <= t,
+ *     and whether that vol is an estimate (not the index).
  *   - A contract the step's grid does not list (a held strike after the
  *     spacing changed) is still quoted through hs_chain_quote_for, with the
  *     step's smile and spread rule (hs_chain_model_quote), until it
@@ -294,26 +295,36 @@ typedef enum hs_chain_smile {
                                 * term_slope */
 } hs_chain_smile;
 
-/* The market smile's observables at a step, from data up to that step. */
+/* The market smile's observables at a step, from data up to that step.
+ * rv90 and estimated were added after the first four: a record filled
+ * positionally with four values has rv90 = 0 (unknown) and estimated = 0. */
 typedef struct hs_chain_obs {
     double sigma30; /* the 30-day ATM vol that anchors the smile, decimal */
     double rv;      /* realized vol over rv_days (NAN: unknown) */
     double ret7;    /* log return of the underlying over 7 days (NAN) */
     double ret30;   /* and over 30 days (NAN) */
+    double rv90;    /* realized vol over 90 days (NAN or <= 0: unknown) */
+    int estimated;  /* 1: sigma30 is estimated from past prices (realized
+                     * or GARCH), not the vol index */
 } hs_chain_obs;
 
-/* The market smile, with z = (1, ln sigma30, ln(rv / sigma30), ret7,
- * ret30), each observable clamped to [obs_lo, obs_hi] (a missing one is
- * taken as 0 before the clamp, ln(rv/sigma30) included), L = ln(max(T, 1
- * day) / 30 days), k = ln(K/F) / sqrt(T) clamped to [-k_max, k_max] and
- * h = sqrt(wing_kappa^2 + k^2) - wing_kappa:
- *   sigma / sigma30 = A + S k + C h,
- *   A = sum over f in (1, L, L^2), z in (1, ln sigma30, ln(rv/sigma30)),
- *   S = sum over f in (1, L), z in (1, ret7, ret30, ln(rv/sigma30)),
- *   C = sum over f in (1, L), z in (1, ln sigma30),
- * of coef[i] f z, in that order (HS_CHAIN_SMILE_NCOEF coefficients). */
-#define HS_CHAIN_SMILE_NCOEF 21
-#define HS_CHAIN_SMILE_NOBS 4 /* ln sigma30, ln(rv/sigma30), ret7, ret30 */
+/* The market smile, with the observables z = (ln sigma30, ln(rv /
+ * sigma30), ln(rv90 / sigma30), ret7, ret30), each clamped to [obs_lo,
+ * obs_hi] (a missing one is taken as 0 before the clamp), e = estimated,
+ * L = ln(max(T, 1 day) / 30 days), k = ln(K/F) / sqrt(T) clamped to
+ * [-k_max, k_max], h = sqrt(wing_kappa^2 + k^2) - wing_kappa, h+ = h for
+ * k > 0 (else 0) and h- = h for k < 0 (else 0):
+ *   sigma / sigma30 = A + S k + Cc h+ + Cp h-,
+ *   A  = (a0 + a1 e) + L (a2 + a3 z_rv90 + a4 ret30 + a5 z_rv + a6 ret7
+ *        + a7 e) + L^2 (a8 + a9 e),
+ *   S  = (s0 + s1 z_lnvol + s2 z_rv90 + s3 e) + L (s4 + s5 e),
+ *   Cc = (c0 + c1 z_rv90 + c2 e) + L (c3 + c4 z_lnvol),
+ *   Cp = (p0 + p1 z_lnvol + p2 e) + L p3,
+ * coef[] holding a0..a9, s0..s5, c0..c4, p0..p3 in that order
+ * (HS_CHAIN_SMILE_NCOEF coefficients). */
+#define HS_CHAIN_SMILE_NCOEF 25
+#define HS_CHAIN_SMILE_NOBS 5 /* ln sigma30, ln(rv/sigma30),
+                               * ln(rv90/sigma30), ret7, ret30 */
 
 /* The parameter names of coef[] and of the observables' clamps (which are
  * "<name>_lo" and "<name>_hi"), in order. */
@@ -435,9 +446,9 @@ void hs_smile_data_snapshot(const hs_smile_data *d, size_t i, int64_t *ts,
 /* Fit the market smile of `m` (its wing_kappa, k_max, vol_min and vol_max
  * are kept) on every snapshot but `leave_out` (SIZE_MAX: on all): the
  * observables' clamps become their range over the snapshots used, and the
- * coefficients minimise sum (sigma30 * (A + S k + C h) - iv)^2 over their
- * quotes (GSL's SVD least squares).  *out = m with smile = market and the
- * fitted clamps and coefficients.  0, HS_EINVAL or HS_ENUMERIC. */
+ * coefficients minimise sum (sigma30 * (A + S k + Cc h+ + Cp h-) - iv)^2
+ * over their quotes (GSL's SVD least squares).  *out = m with smile =
+ * market and the fitted clamps and coefficients.  0, HS_EINVAL or HS_ENUMERIC. */
 int hs_smile_fit(const hs_smile_data *d, size_t leave_out,
                  const hs_chain_model *m, hs_chain_model *out);
 

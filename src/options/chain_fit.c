@@ -18,7 +18,8 @@
 #include <string.h>
 
 #define YEAR_MS (365.0 * (double)HS_MS_PER_DAY)
-#define LOOKBACK_DAYS 60
+/* Daily closes before the first snapshot: the 90-day realized vol. */
+#define LOOKBACK_DAYS 120
 
 typedef struct snap {
     int64_t ts;
@@ -306,9 +307,8 @@ int hs_smile_fit(const hs_smile_data *d, size_t leave_out,
         const hs_chain_obs *o = &d->s[i].obs;
         if (i == leave_out)
             continue;
-        const double z[HS_CHAIN_SMILE_NOBS] = {
-            log(o->sigma30), o->rv > 0 ? log(o->rv / o->sigma30) : 0,
-            isfinite(o->ret7) ? o->ret7 : 0, isfinite(o->ret30) ? o->ret30 : 0};
+        double z[HS_CHAIN_SMILE_NOBS];
+        hs_chain__smile_obs(o, z);
         for (size_t j = 0; j < HS_CHAIN_SMILE_NOBS; j++) {
             r.obs_lo[j] = fmin(r.obs_lo[j], z[j]);
             r.obs_hi[j] = fmax(r.obs_hi[j], z[j]);
@@ -337,7 +337,7 @@ int hs_smile_fit(const hs_smile_data *d, size_t leave_out,
             hs_chain_smile_terms(&r, &s->obs, d->F[k], d->K[k], d->T[k], x);
             for (size_t j = 0; j < p; j++)
                 gsl_matrix_set(X, row, j, x[j]);
-            /* (sigma30 f.c - iv)^2 = sigma30^2 (f.c - iv / sigma30)^2 */
+            /* (sigma30 x.c - iv)^2 = sigma30^2 (x.c - iv / sigma30)^2 */
             gsl_vector_set(y, row, d->iv[k] / s->obs.sigma30);
             gsl_vector_set(w, row, s->obs.sigma30 * s->obs.sigma30);
         }

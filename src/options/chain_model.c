@@ -20,6 +20,8 @@
 #define YEAR_DAYS 365.0
 #define DAY_YEARS (1.0 / YEAR_DAYS)
 #define T30_YEARS (30.0 / YEAR_DAYS)
+/* The market smile's long realized window, days (hs_chain_obs.rv90). */
+#define RV_LONG_DAYS 90.0
 
 /* Upper bounds of the expiry counts (the table's ranges). */
 #define MAX_DAILIES 7
@@ -91,13 +93,13 @@ const hs_param hs_chain_model_params[] = {
 /* clang-format on */
 
 const char *const hs_chain_smile_coef_names[HS_CHAIN_SMILE_NCOEF] = {
-    "atm",       "atm_lnvol",  "atm_rvr",    "atmL",        "atmL_lnvol",
-    "atmL_rvr",  "atmL2",      "atmL2_lnvol", "atmL2_rvr",  "skw",
-    "skw_ret7",  "skw_ret30",  "skw_rvr",    "skwL",        "skwL_ret7",
-    "skwL_ret30", "skwL_rvr",  "wing",       "wing_lnvol",  "wingL",
-    "wingL_lnvol"};
+    "atm",       "atm_est",   "atmL",       "atmL_rvr90", "atmL_ret30",
+    "atmL_rvr",  "atmL_ret7", "atmL_est",   "atmL2",      "atmL2_est",
+    "skw",       "skw_lnvol", "skw_rvr90",  "skw_est",    "skwL",
+    "skwL_est",  "call",      "call_rvr90", "call_est",   "callL",
+    "callL_lnvol", "put",     "put_lnvol",  "put_est",    "putL"};
 const char *const hs_chain_smile_obs_names[HS_CHAIN_SMILE_NOBS] = {
-    "lnvol", "rvr", "ret7", "ret30"};
+    "lnvol", "rvr", "rvr90", "ret7", "ret30"};
 
 /* One "name,value" line of the coefficients' CSV into m; 1 if the name is
  * known. */
@@ -424,7 +426,7 @@ double hs_chain_model_strike_step(const hs_chain_model *m, double spot)
 double hs_chain_model_vol(const hs_chain_model *m, double sigma30, double F,
                           double K, double T)
 {
-    const hs_chain_obs obs = {sigma30, NAN, NAN, NAN};
+    const hs_chain_obs obs = {sigma30, NAN, NAN, NAN, NAN, 0};
     return hs_chain_model_vol_obs(m, &obs, F, K, T);
 }
 
@@ -455,6 +457,16 @@ static double clampd(double x, double lo, double hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
+void hs_chain__smile_obs(const hs_chain_obs *o, double z[HS_CHAIN_SMILE_NOBS])
+{
+    const double s30 = o->sigma30;
+    z[0] = log(s30);
+    z[1] = o->rv > 0 && isfinite(o->rv) ? log(o->rv / s30) : 0;
+    z[2] = o->rv90 > 0 && isfinite(o->rv90) ? log(o->rv90 / s30) : 0;
+    z[3] = isfinite(o->ret7) ? o->ret7 : 0;
+    z[4] = isfinite(o->ret30) ? o->ret30 : 0;
+}
+
 int hs_chain_smile_terms(const hs_chain_model *m, const hs_chain_obs *obs,
                          double F, double K, double T,
                          double out[HS_CHAIN_SMILE_NCOEF])
@@ -463,33 +475,25 @@ int hs_chain_smile_terms(const hs_chain_model *m, const hs_chain_obs *obs,
     if (!(s30 > 0) || !isfinite(s30) || !(F > 0) || !isfinite(F) ||
         !(K > 0) || !isfinite(K) || !(T > 0) || !isfinite(T))
         return -1;
-    double raw[HS_CHAIN_SMILE_NOBS] = {
-        log(s30), obs->rv > 0 && isfinite(obs->rv) ? log(obs->rv / s30) : 0,
-        isfinite(obs->ret7) ? obs->ret7 : 0,
-        isfinite(obs->ret30) ? obs->ret30 : 0};
+    double z[HS_CHAIN_SMILE_NOBS];
+    hs_chain__smile_obs(obs, z);
     for (size_t i = 0; i < HS_CHAIN_SMILE_NOBS; i++)
-        raw[i] = clampd(raw[i], m->obs_lo[i], m->obs_hi[i]);
-    const double lnv = raw[0], rvr = raw[1], r7 = raw[2], r30 = raw[3];
+        z[i] = clampd(z[i], m->obs_lo[i], m->obs_hi[i]);
+    const double lnv = z[0], rvr = z[1], rv90 = z[2], r7 = z[3], r30 = z[4];
+    const double e = obs->estimated ? 1 : 0;
     const double k = clampd(log(K / F) / sqrt(T), -m->k_max, m->k_max);
     const double L = log((T > DAY_YEARS ? T : DAY_YEARS) / T30_YEARS);
     const double ka = m->wing_kappa, h = sqrt(ka * ka + k * k) - ka;
-    const double f3[3] = {1, L, L * L};
-    size_t n = 0;
-    for (int i = 0; i < 3; i++) {
-        out[n++] = f3[i];
-        out[n++] = f3[i] * lnv;
-        out[n++] = f3[i] * rvr;
-    }
-    for (int i = 0; i < 2; i++) {
-        out[n++] = f3[i] * k;
-        out[n++] = f3[i] * k * r7;
-        out[n++] = f3[i] * k * r30;
-        out[n++] = f3[i] * k * rvr;
-    }
-    for (int i = 0; i < 2; i++) {
-        out[n++] = f3[i] * h;
-        out[n++] = f3[i] * h * lnv;
-    }
+    /* The wings apart: real smiles are steeper on one side than on the
+     * other, and which side moves with the market. */
+    const double hc = k > 0 ? h : 0, hp = k < 0 ? h : 0;
+    const double x[HS_CHAIN_SMILE_NCOEF] = {
+        1,      e,          L,      L * rv90,  L * r30,  L * rvr, L * r7,
+        L * e,  L * L,      L * L * e,
+        k,      k * lnv,    k * rv90, k * e,   k * L,    k * L * e,
+        hc,     hc * rv90,  hc * e, hc * L,    hc * L * lnv,
+        hp,     hp * lnv,   hp * e, hp * L};
+    memcpy(out, x, sizeof x);
     return 0;
 }
 
@@ -554,7 +558,7 @@ int hs_chain_model_fill(hs_chain *c, const hs_chain_model *m, int64_t now,
                         double spot, double sigma30, const char *underlying,
                         const char *source)
 {
-    const hs_chain_obs obs = {sigma30, NAN, NAN, NAN};
+    const hs_chain_obs obs = {sigma30, NAN, NAN, NAN, NAN, 0};
     return hs_chain_model_fill_obs(c, m, now, spot, &obs, underlying, source);
 }
 
@@ -629,6 +633,7 @@ typedef struct model_src {
     double g_h;        /* variance forecast for step g_t + 1 */
     size_t g_t;        /* last step folded into g_h */
     size_t n7;         /* steps in 7 days */
+    size_t rv90_steps; /* steps in RV_LONG_DAYS */
     int quoting;       /* the slice shows a step: cur_* are its inputs */
     int64_t cur_now;
     double cur_spot;
@@ -653,10 +658,13 @@ static double log_return(const hs_panel *p, int asset, size_t t)
 }
 
 /* Realized vol at t: sqrt(periods * mean of squared log returns) over the
- * window's steps (zero mean), NAN with fewer than rv_need returns. */
-static double realized_vol(const model_src *s, size_t t)
+ * last `steps` steps (zero mean), NAN with fewer than rv_min_obs returns
+ * (or than the window, if shorter). */
+static double realized_vol(const model_src *s, size_t t, size_t steps)
 {
-    size_t from = t + 1 > s->rv_steps ? t + 1 - s->rv_steps : 0, n = 0;
+    size_t from = t + 1 > steps ? t + 1 - steps : 0, n = 0;
+    size_t need = (size_t)s->m.rv_min_obs < steps ? (size_t)s->m.rv_min_obs
+                                                   : steps;
     double sum = 0;
     for (size_t u = from > 0 ? from : 1; u <= t; u++) {
         double r = log_return(s->panel, s->asset, u);
@@ -665,7 +673,7 @@ static double realized_vol(const model_src *s, size_t t)
             n++;
         }
     }
-    if (n < s->rv_need)
+    if (n < need)
         return NAN;
     return sqrt(s->periods * sum / (double)n);
 }
@@ -751,6 +759,7 @@ static int model_init(void *state, const hs_panel *panel, const void *args,
         (size_t)m.rv_min_obs < s->rv_steps ? (size_t)m.rv_min_obs : s->rv_steps;
     s->n30 = (size_t)fmax(1.0, round(30.0 * day / step));
     s->n7 = (size_t)fmax(1.0, round(7.0 * day / step));
+    s->rv90_steps = (size_t)fmax(1.0, round(RV_LONG_DAYS * day / step));
     s->use_garch =
         m.vol_model == HS_CHAIN_VOL_GARCH ||
         (m.vol_model == HS_CHAIN_VOL_DVOL && m.fallback == HS_CHAIN_VOL_GARCH);
@@ -802,7 +811,7 @@ static int model_at(void *state, size_t t, hs_chain *slice)
             used = s->m.fallback;
     }
     if (used == HS_CHAIN_VOL_REALIZED)
-        vol = realized_vol(s, t);
+        vol = realized_vol(s, t, s->rv_steps);
     else if (used == HS_CHAIN_VOL_GARCH)
         vol = garch_vol(s);
     snprintf(source, sizeof source, "model:%s-smile", hs_chain_vol_name(used));
@@ -819,11 +828,13 @@ static int model_at(void *state, size_t t, hs_chain *slice)
         snprintf(c->source, sizeof c->source, "%s", source);
         return 0;
     }
-    const hs_chain_obs obs = {vol,
-                              used == HS_CHAIN_VOL_REALIZED ? vol
-                                                            : realized_vol(s, t),
-                              period_return(s, t, s->n7),
-                              period_return(s, t, s->n30)};
+    const hs_chain_obs obs = {
+        vol,
+        used == HS_CHAIN_VOL_REALIZED ? vol : realized_vol(s, t, s->rv_steps),
+        period_return(s, t, s->n7),
+        period_return(s, t, s->n30),
+        realized_vol(s, t, s->rv90_steps),
+        used != HS_CHAIN_VOL_DVOL};
     int rc = hs_chain_model_fill_obs(slice, &s->m, now, spot, &obs,
                                      p->symbol[s->asset], source);
     if (rc == 0) {
