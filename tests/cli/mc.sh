@@ -18,45 +18,7 @@ expect() {
 grep_err() { if grep -q -- "$2" "$tmp/err"; then ok "$1"; else bad "$1: stderr lacks '$2'"; fi; }
 grep_out() { if grep -q -- "$2" "$tmp/out"; then ok "$1"; else bad "$1: stdout lacks '$2'"; fi; }
 
-cat >"$tmp/mc.ini" <<INI
-[data]
-db = $db
-start = 2023-01-01
-end = 2024-12-31
-step = 1d
-usdt_is_usd = true
-[book]
-assets = ETH,SOL,ADA
-capital = 100000
-[hedge]
-benchmark = BTC
-instrument = BTC-PERP
-[strategy.none]
-type = unhedged
-[strategy.ewma]
-type = perp_short
-beta = ewma
-halflife = 10
-[mc]
-steps = 40
-paths = 30
-[mc.regime.calm]
-to.calm = 0.95
-to.stress = 0.05
-vol = 0.5, 0.7, 0.9, 0.8
-corr = 0.6
-jump_rate = 2
-jump_mean = -0.05
-jump_sd = 0.03
-[mc.regime.stress]
-to.calm = 0.2
-to.stress = 0.8
-vol = 1.0
-corr = 0.9
-jump_rate = 10
-jump_mean = -0.08
-jump_sd = 0.04
-INI
+sed "s|@DB@|$db|" "$(dirname "$0")/../data/mc-two-regimes.ini" >"$tmp/mc.ini"
 
 echo "mc:"
 expect 0 "mc runs" -- "$bin" mc "$tmp/mc.ini" --seed 7 -t 1 -o "$tmp/t1.h5"

@@ -39,45 +39,8 @@ nofile() { # NAME DIR: no results and no temporary file left in DIR
     if [ -z "$(ls -A "$2")" ]; then ok "$1"; else bad "$1: $(ls "$2")"; fi
 }
 
-cat >"$tmp/mc.ini" <<INI
-[data]
-db = $db
-start = 2023-01-01
-end = 2024-12-31
-step = 1d
-usdt_is_usd = true
-[book]
-assets = ETH,SOL,ADA
-capital = 100000
-[hedge]
-benchmark = BTC
-instrument = BTC-PERP
-[strategy.none]
-type = unhedged
-[strategy.ewma]
-type = perp_short
-beta = ewma
-halflife = 10
-[mc]
-steps = 40
-paths = 150
-[mc.regime.calm]
-to.calm = 0.95
-to.stress = 0.05
-vol = 0.5, 0.7, 0.9, 0.8
-corr = 0.6
-jump_rate = 2
-jump_mean = -0.05
-jump_sd = 0.03
-[mc.regime.stress]
-to.calm = 0.2
-to.stress = 0.8
-vol = 1.0
-corr = 0.9
-jump_rate = 10
-jump_mean = -0.08
-jump_sd = 0.04
-INI
+sed -e "s|@DB@|$db|" -e "s|^paths = 30$|paths = 150|" \
+    "$(dirname "$0")/../data/mc-two-regimes.ini" >"$tmp/mc.ini"
 cat >"$tmp/sw.ini" <<INI
 [data]
 db = $db
