@@ -55,6 +55,7 @@ struct hs_sweep {
 typedef struct worker {
     hs_sweep *sw;
     hs_config *cfg;     /* its own copy, points applied to it */
+    size_t applied[HS_SWEEP_MAX_AXES]; /* ... the value of each axis in cfg */
     hs_store *store;    /* its own handle, for replayed option chains */
     hs_plan *plan;
     size_t group;       /* cost tuple the plan was built for */
@@ -267,23 +268,41 @@ static const char *describe(const hs_sweep *sw, size_t p, char *buf,
     return buf;
 }
 
+/* No value of an axis set in a config yet (applied_none). */
+#define NOT_APPLIED ((size_t)-1)
+
+static void applied_none(size_t *applied)
+{
+    for (size_t a = 0; a < HS_SWEEP_MAX_AXES; a++)
+        applied[a] = NOT_APPLIED;
+}
+
 /* Set point p's values in cfg and resolve the run into *spec.  Errors name
- * the point. */
+ * the point.  applied[a]: the value index of axis a that cfg holds, kept
+ * up to date: an axis whose value did not change since the last point is
+ * not set again (hs_config_set re-interprets the whole config, and setting
+ * a key of a valid config to the value it has changes nothing). */
 static int apply_point(const hs_sweep *sw, hs_config *cfg, size_t p,
-                       const hs_registry *reg, hs_run_spec *spec)
+                       const hs_registry *reg, hs_run_spec *spec,
+                       size_t *applied)
 {
     char set[VALUE_MAX + 200], what[1024];
     int rc = 0;
     for (size_t a = 0; a < sw->n_axes && rc == 0; a++) {
-        snprintf(set, sizeof set, "%s=%s", sw->ax[a].key,
-                 sw->ax[a].text[value_index(sw, p, a)]);
+        const size_t v = value_index(sw, p, a);
+        if (applied[a] == v)
+            continue;
+        snprintf(set, sizeof set, "%s=%s", sw->ax[a].key, sw->ax[a].text[v]);
         rc = hs_config_set(cfg, set);
+        applied[a] = rc ? NOT_APPLIED : v;
     }
     if (rc == 0)
         rc = hs_config_run_spec(cfg, sw->run_idx, reg, spec);
-    if (rc)
+    if (rc) {
+        applied_none(applied); /* set everything again after a failure */
         hs_error_prefix("grid point %zu (%s): ", p,
                         describe(sw, p, what, sizeof what));
+    }
     return rc;
 }
 
@@ -341,7 +360,7 @@ static int validate(hs_sweep *sw)
 {
     hs_config *work = NULL;
     hs_run_spec spec;
-    size_t warm = 0, lb = sw->lookback;
+    size_t warm = 0, lb = sw->lookback, applied[HS_SWEEP_MAX_AXES];
     int rc;
     sw->lookback = 0; /* the clone keeps the config's own lookback */
     rc = clone_config(sw, &work);
@@ -356,8 +375,9 @@ static int validate(hs_sweep *sw)
         if (spec.beta && hs_beta_warmup(spec.beta, &spec.beta_params) > warm)
             warm = hs_beta_warmup(spec.beta, &spec.beta_params);
     }
+    applied_none(applied);
     for (size_t p = 0; p < sw->n_points && rc == 0; p++) {
-        if ((rc = apply_point(sw, work, p, sw->reg, &spec)))
+        if ((rc = apply_point(sw, work, p, sw->reg, &spec, applied)))
             break;
         if (spec.beta && hs_beta_warmup(spec.beta, &spec.beta_params) > warm)
             warm = hs_beta_warmup(spec.beta, &spec.beta_params);
@@ -477,6 +497,7 @@ static int worker_init(worker *w, hs_sweep *sw)
     memset(w, 0, sizeof *w);
     w->sw = sw;
     w->group = (size_t)-1;
+    applied_none(w->applied);
     int rc = clone_config(sw, &w->cfg);
     if (rc == 0 && needs_store(sw))
         rc = hs_store_open(&w->store, sw->o.db ? sw->o.db : sw->cfg->db,
@@ -500,7 +521,7 @@ static int run_point(worker *w, size_t p)
     hs_sweep *sw = w->sw;
     hs_run_spec spec;
     char what[1024];
-    int rc = apply_point(sw, w->cfg, p, sw->reg, &spec);
+    int rc = apply_point(sw, w->cfg, p, sw->reg, &spec, w->applied);
     if (rc)
         return rc;
     size_t g = cost_group(sw, p);
@@ -619,10 +640,12 @@ int hs_sweep_run(hs_sweep *sw, hs_store *store)
         const char *only[1] = {hs_sweep_run_name(sw)};
         hs_plan_opts po = HS_PLAN_OPTS_INIT;
         hs_run_spec spec;
+        size_t applied[HS_SWEEP_MAX_AXES];
         po.only = only;
         po.n_only = 1;
+        applied_none(applied);
         if ((rc = clone_config(sw, &sw->mcfg)) ||
-            (rc = apply_point(sw, sw->mcfg, 0, sw->reg, &spec)) ||
+            (rc = apply_point(sw, sw->mcfg, 0, sw->reg, &spec, applied)) ||
             (rc = hs_plan_new(&sw->master, sw->mcfg, sw->reg, store, &po)))
             goto done;
         snprintf(sw->notes, sizeof sw->notes, "%s",
