@@ -61,6 +61,48 @@ static int metric_inputs(hs_context *c)
     return 0;
 }
 
+/* c->fund_frac from the panel's settlement times. */
+static int funding_fracs(hs_context *c)
+{
+    const hs_panel *p = c->panel;
+    free(c->fund_frac);
+    c->fund_frac = NULL;
+    if (!p->settle_at || !p->n_settle)
+        return 0;
+    if (!(c->fund_frac = calloc(p->n_settle, sizeof *c->fund_frac)))
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    for (size_t t = 0; t < p->n_steps; t++) {
+        hs_settlements s;
+        hs_panel_settlements(p, t, (size_t)c->hedge, &s);
+        double *f =
+            c->fund_frac + p->settle_at[t * p->n_assets + (size_t)c->hedge];
+        for (size_t k = 0; k < s.n; k++)
+            f[k] = s.time[k] >= s.t1 ? NAN
+                   : s.time[k] <= s.t0
+                       ? 0
+                       : (double)(s.time[k] - s.t0) / (double)(s.t1 - s.t0);
+    }
+    return 0;
+}
+
+/* The hedge's funding settlements in step t, as hs_panel_settlements gives
+ * them but without t0, t1 and the times (the fractions stand for them). */
+static inline const double *hedge_settlements(const hs_context *c, size_t t,
+                                              hs_settlements *out)
+{
+    static const double at_close = NAN;
+    const hs_panel *p = c->panel;
+    const size_t i = t * p->n_assets + (size_t)c->hedge;
+    if (!c->fund_frac) {
+        out->n = p->settle_at ? 0 : 1;
+        out->rate = &p->funding[i];
+        return &at_close;
+    }
+    out->n = p->settle_at[i + 1] - p->settle_at[i];
+    out->rate = p->settle_rate + p->settle_at[i];
+    return c->fund_frac + p->settle_at[i];
+}
+
 int hs_context_new(hs_context **out, const hs_panel *p,
                    const hs_context_opts *o)
 {
@@ -115,7 +157,7 @@ int hs_context_new(hs_context **out, const hs_panel *p,
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto fail;
     }
-    if ((rc = metric_inputs(c)))
+    if ((rc = metric_inputs(c)) || (rc = funding_fracs(c)))
         goto fail;
     *out = c;
     return 0;
@@ -134,6 +176,8 @@ int hs_context_refresh(hs_context *c, const hs_exec_opts *exec)
     fill_returns(p, c->bench, c->bench_ret);
     fill_returns(p, c->hedge, c->hedge_ret);
     c->generation++;
+    if ((rc = funding_fracs(c)))
+        return rc;
     return metric_inputs(c);
 }
 
@@ -146,6 +190,7 @@ void hs_context_free(hs_context *c)
     free(c->bench_ret);
     free(c->hedge_ret);
     free(c->book_ret);
+    free(c->fund_frac);
     free(c);
 }
 
@@ -750,9 +795,10 @@ int hs_engine_step(hs_engine *e)
     const double waiting = real ? 0 : e->hedge.pending;
     e->hedge.pending -= waiting;
     hs_settlements fund;
-    hs_panel_settlements(p, t, (size_t)c->hedge, &fund);
+    const double *frac = hedge_settlements(c, t, &fund);
     if (hs_hedge__open(&e->hedge, c->exec, (size_t)c->hedge, t,
-                       t > c->live_from, prev, open, close, &fund, &hf, &f))
+                       t > c->live_from, prev, open, close, &fund, frac, &hf,
+                       &f))
         record_fill(e, t, &f);
     e->hedge.pending += waiting;
 

@@ -18,6 +18,10 @@ struct hs_context {
      * risk-free rate over those steps.  NULL / 0 with too few steps. */
     double *book_ret; /* [n_steps - live_from - 1] */
     double rf_mean;
+    /* The place in its bar of each funding settlement of the hedge (the
+     * panel's settle_time, indexed as it is), as hs_bar_price_at computes
+     * it, NaN at or after the close; NULL when the panel has none. */
+    double *fund_frac; /* [panel->n_settle] */
     /* Counts the panel refills (hs_context_refresh): a recorded beta series
      * is replayed only over the data it was estimated on. */
     unsigned long generation;
