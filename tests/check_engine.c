@@ -1207,14 +1207,30 @@ START_TEST(test_series_table)
     ck_assert_ptr_eq(hs_run_series_data(s, &hs_run_series_desc[1]), s->ret);
     ck_assert_ptr_eq(hs_run_series_data(s, &hs_run_series_desc[19]),
                      s->hedge_traded);
-    /* the run traded: a reset must clear what it left */
+    /* the run traded: after a reset, what it left reads as zeros (the
+     * series are read through hs_engine_series, which zeroes what a new
+     * run has not rewritten yet) */
     ck_assert(s->pnl_hedge[30] != 0 && s->hedge_qty[59] != 0);
     ck_assert_int_eq(hs_engine_reset(e, &spec), 0);
+    s = hs_engine_series(e);
     for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
         const hs_series_desc *d = &hs_run_series_desc[i];
         const double *x = hs_run_series_data(s, d);
         for (size_t t = 0; t < 60 && !(d->flags & HS_SERIES_WARMUP); t++)
             ck_assert_msg(x[t] == 0, "%s[%zu] not cleared", d->field, t);
+    }
+    /* a run stopped part way: the earlier run's values past its cursor
+     * read as zeros too, its own steps as written */
+    ck_assert_int_eq(hs_engine_reset(e, &spec), 0);
+    while (hs_engine_cursor(e) < 40)
+        ck_assert_int_eq(hs_engine_step(e), 0);
+    s = hs_engine_series(e);
+    ck_assert(s->hedge_qty[39] != 0);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        const hs_series_desc *d = &hs_run_series_desc[i];
+        const double *x = hs_run_series_data(s, d);
+        for (size_t t = 40; t < 60 && !(d->flags & HS_SERIES_WARMUP); t++)
+            ck_assert_msg(x[t] == 0, "%s[%zu] stale", d->field, t);
     }
     hs_engine_free(e);
     hs_context_free(ctx);

@@ -387,13 +387,38 @@ static void release_strategy(hs_engine *e)
     e->initialised = 0;
 }
 
-/* Zero the series written at live steps only. */
-static void clear_series(hs_engine *e)
+/* Zero steps [from, to) of the series written at live steps only that
+ * have every flag of `flags`. */
+static void clear_live(const hs_run_series *s, size_t from, size_t to,
+                       unsigned flags)
 {
-    const size_t n = e->s.n_steps;
-    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
-        if (!(hs_run_series_desc[i].flags & HS_SERIES_WARMUP))
-            memset(*series_slot(&e->s, i), 0, n * sizeof(double));
+    for (size_t i = 0; from < to && i < HS_RUN_SERIES_N; i++) {
+        const hs_series_desc *d = &hs_run_series_desc[i];
+        if (!(d->flags & HS_SERIES_WARMUP) && (d->flags & flags) == flags)
+            memset(hs_run_series_data(s, d) + from, 0,
+                   (to - from) * sizeof(double));
+    }
+}
+
+/* The series as a reader sees them: an earlier run's values past what this
+ * one has written are zeros, as if they had been cleared at the reset. */
+static const hs_run_series *live_series(const hs_engine *e)
+{
+    clear_live(&e->s, e->written, e->stale_to, 0);
+    return &e->s;
+}
+
+/* At a reset: what the last run wrote is now stale, except that the option
+ * greeks, which a run without options does not write, are zeroed now. */
+static void stale_series(hs_engine *e, int options)
+{
+    const size_t lf = e->ctx->live_from;
+    if (e->written > e->stale_to)
+        e->stale_to = e->written;
+    e->written = lf;
+    if (e->opt_written && !options)
+        clear_live(&e->s, lf, e->stale_to, HS_SERIES_OPTIONS);
+    e->opt_written = options;
 }
 
 /* Does `spec` estimate beta exactly as the engine's current spec does (same
@@ -465,11 +490,9 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
         .right = s->ot_right, .kind = s->ot_kind};
     hs_option_book_reset(&e->options, e->spec.name, oo->max_positions,
                          oo->fee_rate, oo->fee_cap, &log);
-    /* Series are rewritten step by step; clear what warm-up steps leave
-     * (nothing yet in a fresh engine: its block is allocated zeroed). */
-    if (!e->series_zero)
-        clear_series(e);
-    e->series_zero = 0;
+    /* Series are rewritten step by step, not cleared (a fresh engine's
+     * block is allocated zeroed). */
+    stale_series(e, oo->chains != NULL);
     memset(e->book.q, 0, nb * sizeof(double));
     memset(e->book.pend, 0, nb * sizeof(double));
     e->book.cash = e->ctx->book->capital;
@@ -518,7 +541,7 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
     rc = alloc_series(&e->s, ctx->panel->n_steps);
-    e->series_zero = rc == 0;
+    e->written = e->stale_to = ctx->live_from;
     if (rc ||
         (rc = hs_book_state_init(&e->book, ctx->book, ctx->book->capital)) ||
         (rc = hs_engine_reset(e, spec))) {
@@ -543,7 +566,10 @@ void hs_engine_free(hs_engine *e)
 }
 
 size_t hs_engine_cursor(const hs_engine *e) { return e->t; }
-const hs_run_series *hs_engine_series(const hs_engine *e) { return &e->s; }
+const hs_run_series *hs_engine_series(const hs_engine *e)
+{
+    return live_series(e);
+}
 void hs_engine_set_tolerance(hs_engine *e, double rel) { e->tol = rel; }
 
 static double to_log(double r) { return log1p(r); }
@@ -880,6 +906,7 @@ int hs_engine_step(hs_engine *e)
     s->hedge_ratio[t] = e->exposure != 0 ? -h * close / e->exposure : NAN;
     s->traded[t] = bf.traded + hf.traded + of.traded;
     s->hedge_traded[t] = hf.traded;
+    e->written = t + 1;
 
     /* 7. The attribution must add up to the equity change. */
     {
@@ -925,6 +952,7 @@ int hs_engine_metrics(const hs_engine *e, hs_metrics *out)
     const size_t m = n - lf;
     /* The unhedged returns and the risk-free rate are the context's, the
      * workspace the engine's: nothing is allocated here. */
+    live_series(e); /* (nothing stale in a run that recorded its end) */
     hs_metrics_input in = {
         .n = m,
         .equity = e->s.equity + lf,

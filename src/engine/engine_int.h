@@ -42,7 +42,12 @@ struct hs_engine {
     size_t strategy_cap, beta_cap; /* bytes allocated for the states */
     hs_view view;
     hs_run_series s;
-    int series_zero;     /* s's series are all zero (fresh, never run) */
+    /* The series written at live steps only are rewritten step by step
+     * instead of cleared at each reset: they hold this run's values at
+     * [live_from, written), an earlier run's at [written, stale_to) (zeroed
+     * before anyone reads them: live_series) and zeros elsewhere. */
+    size_t written, stale_to;
+    int opt_written;     /* an option run wrote the option series */
     size_t t;            /* next step */
     double beta;         /* latest estimate */
     hs_book_state book;  /* the run's long book */
