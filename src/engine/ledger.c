@@ -239,10 +239,10 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
         out->exposure = out->holdings;
         return;
     }
-    for (size_t k = 0; k < nb; k++) {
+    for (size_t k = 0; b->delisting == HS_DELIST_KNOWN && k < nb; k++) {
         const size_t a = (size_t)b->asset[k];
-        if (cl[k] == 0 || b->delisting != HS_DELIST_KNOWN || !p->delisted[a] ||
-            (size_t)p->last[a] != t || s->q[k] == 0)
+        if (cl[k] == 0 || !p->delisted[a] || (size_t)p->last[a] != t ||
+            s->q[k] == 0)
             continue;
         /* An announced delisting: sold at the close of its last bar; the
          * rebalance below sizes on the equity net of the sale's costs. */
