@@ -340,9 +340,10 @@ static double finite_sum(const double *x, size_t n, size_t *count)
 }
 
 /* Every metric from two passes over the returns and one over each other
- * series (the functions above make one or two passes each).  Each sum is formed term by term in the same
- * order and with the same operations as in those functions, so the results
- * are theirs bit for bit (tests/check_metrics.c compares them). */
+ * series (the functions above make one or two passes each).  Each sum is
+ * formed term by term in the same order and with the same operations as in
+ * those functions, so the results are theirs bit for bit
+ * (tests/check_metrics.c compares them). */
 int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
                        double *scratch)
 {
