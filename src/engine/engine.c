@@ -650,15 +650,9 @@ static void proforma_beta(hs_engine *e, size_t t, const double *xs)
 }
 
 /* Feed the estimator the step's observation. */
-static void update_beta(hs_engine *e, size_t t)
+static void estimate_beta(hs_engine *e, size_t t)
 {
     const hs_context *c = e->ctx;
-    if (!e->spec.beta)
-        return;
-    if (e->beta_replay) { /* the same estimator's series, recorded */
-        e->beta = e->s.beta[t];
-        return;
-    }
     const double *xs = (e->spec.type->flags & HS_STRATEGY_BETA_ON_HEDGE)
                            ? c->hedge_ret
                            : c->bench_ret;
@@ -676,7 +670,19 @@ static void update_beta(hs_engine *e, size_t t)
     e->beta = e->spec.beta->value(e->beta_state);
 }
 
-static void record_fill(hs_engine *e, size_t t, const hs_fill *f)
+/* The step's estimate: none, replayed, or from the estimator (inline: a
+ * sweep's steps mostly replay). */
+static inline void update_beta(hs_engine *e, size_t t)
+{
+    if (!e->spec.beta)
+        return;
+    if (e->beta_replay) /* the same estimator's series, recorded */
+        e->beta = e->s.beta[t];
+    else
+        estimate_beta(e, t);
+}
+
+static inline void record_fill(hs_engine *e, size_t t, const hs_fill *f)
 {
     hs_run_series *s = &e->s;
     size_t k = s->n_fills++;
@@ -850,6 +856,7 @@ static int engine_step(hs_engine *e)
      * hedge account and the option book. */
     update_beta(e, t);
     e->view.t = t;
+    e->view.hedge_close = close;
     hs_decision d;
     d.trade = 0;
     d.hedge_target = 0;

@@ -30,6 +30,9 @@ struct hs_context {
 struct hs_view {
     const hs_engine *engine;
     size_t t;
+    double hedge_close; /* the hedge's close at t (the price a strategy
+                         * reads at every step, without the walk from the
+                         * engine to the panel) */
 };
 
 /* A run: the strategy and estimator states, the run's three accounts (ledger

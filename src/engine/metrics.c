@@ -323,6 +323,11 @@ static void var_cvar_pair(double *x, size_t m, double lo, double hi,
     }
 }
 
+/* x, or 0 where it is not finite: added to a sum that starts at +0 this
+ * is the same, bit for bit, as skipping x (s + 0 is s for every s but -0,
+ * and a sum of finite values from +0 is never -0), without a branch. */
+static inline double finite_or_zero(double x) { return isfinite(x) ? x : 0; }
+
 /* The sum of the finite x[0..n) in index order; their count into *count
  * (if not NULL). */
 static double finite_sum(const double *x, size_t n, size_t *count)
@@ -398,14 +403,25 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
             }
         }
     }
-    /* The other sums, each over the steps in the same order, a loop each
-     * (the sums are independent: only their own order matters). */
-    s_eq = finite_sum(in->equity, n, &me);
-    if (in->traded)
-        s_tr = finite_sum(in->traded, n, NULL);
-    for (int k = 0; k < 4; k++)
-        if (costs[k])
-            s_c[k] = finite_sum(costs[k], n, NULL);
+    /* The other sums: each over the steps in the same order (only its own
+     * order matters), side by side when every series is there (an engine's
+     * run), a loop each otherwise. */
+    if (in->traded && costs[0] && costs[1] && costs[2] && costs[3]) {
+        for (size_t i = 0; i < n; i++) {
+            me += isfinite(in->equity[i]);
+            s_eq += finite_or_zero(in->equity[i]);
+            s_tr += finite_or_zero(in->traded[i]);
+            for (int k = 0; k < 4; k++)
+                s_c[k] += finite_or_zero(costs[k][i]);
+        }
+    } else {
+        s_eq = finite_sum(in->equity, n, &me);
+        if (in->traded)
+            s_tr = finite_sum(in->traded, n, NULL);
+        for (int k = 0; k < 4; k++)
+            if (costs[k])
+                s_c[k] = finite_sum(costs[k], n, NULL);
+    }
     const double mean_h = m ? s_h / (double)m : NAN;
     if (mu) {
         u_h /= (double)mu;
