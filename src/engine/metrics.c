@@ -150,12 +150,10 @@ static void sift_down(double *h, size_t k, size_t i, double v)
 /* Rearrange x[0..m) so that its k smallest values are x[0..k) in ascending
  * order (1 <= k <= m; finite values only).  A max-heap of the k smallest
  * seen so far is kept in x[0..k): each later value replaces its root only
- * if smaller, which after the first few is rare and predictable; then the
- * heap is sorted in place (heapsort: J. W. J. Williams, "Algorithm 232:
- * Heapsort", CACM 7(6), 1964).  Sums over x[0..k) in this order are those
- * over a fully sorted sample: ties are equal bit for bit, save -0 and +0,
- * and an engine's return is never -0 (x - 1 is +0 when x is 1). */
-static void smallest_sorted(double *x, size_t m, size_t k)
+ * if smaller; then the heap is sorted in place (heapsort: J. W. J.
+ * Williams, "Algorithm 232: Heapsort", CACM 7(6), 1964).  O(m log k) in
+ * the worst case. */
+static void heap_smallest(double *x, size_t m, size_t k)
 {
     for (size_t i = k / 2; i-- > 0;)
         sift_down(x, k, i, x[i]);
@@ -166,6 +164,76 @@ static void smallest_sorted(double *x, size_t m, size_t k)
         const double v = x[end];
         x[end] = x[0];
         sift_down(x, end, 0, v);
+    }
+}
+
+/* Buckets of the histogram that narrows the tail (smallest_sorted), and
+ * the most candidates put in order by insertion (O(c^2), with the fewest
+ * unpredictable branches: faster than the heap below a few hundred). */
+#define TAIL_BUCKETS 512
+#define INSERTION_MAX 384
+
+/* The bucket of v between lo and the maximum: non-decreasing in v (a
+ * difference, a product by a positive factor and a truncation each keep
+ * the order), so a bucket's values are all >= those of the buckets
+ * before it. */
+static inline size_t bucket_of(double v, double lo, double scale)
+{
+    const size_t b = (size_t)((v - lo) * scale);
+    return b < TAIL_BUCKETS ? b : TAIL_BUCKETS - 1;
+}
+
+/* The same as heap_smallest, mostly without its sifts (whose branches
+ * cannot be predicted): a histogram of x over [min, max] finds the bucket
+ * of the k-th smallest; the values of that bucket and those before it,
+ * moved to the front, hold the k smallest and few more, and are put in
+ * order by insertion.  Sums over x[0..k) in this order are those over a
+ * fully sorted sample: ties are equal bit for bit, save -0 and +0, and an
+ * engine's return is never -0 (x - 1 is +0 when x is 1). */
+static void smallest_sorted(double *x, size_t m, size_t k)
+{
+    double lo[4] = {x[0], x[0], x[0], x[0]}, hi[4] = {x[0], x[0], x[0], x[0]};
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) /* four chains: min and max are exact */
+        for (int j = 0; j < 4; j++) {
+            lo[j] = x[i + j] < lo[j] ? x[i + j] : lo[j];
+            hi[j] = x[i + j] > hi[j] ? x[i + j] : hi[j];
+        }
+    for (; i < m; i++) {
+        lo[0] = x[i] < lo[0] ? x[i] : lo[0];
+        hi[0] = x[i] > hi[0] ? x[i] : hi[0];
+    }
+    for (int j = 1; j < 4; j++) {
+        lo[0] = lo[j] < lo[0] ? lo[j] : lo[0];
+        hi[0] = hi[j] > hi[0] ? hi[j] : hi[0];
+    }
+    const double scale = TAIL_BUCKETS / (hi[0] - lo[0]);
+    if (!(hi[0] > lo[0]) || !isfinite(scale)) {
+        heap_smallest(x, m, k);
+        return;
+    }
+    unsigned count[TAIL_BUCKETS] = {0};
+    for (i = 0; i < m; i++)
+        count[bucket_of(x[i], lo[0], scale)]++;
+    size_t last = 0, below = 0;
+    while (below + count[last] < k)
+        below += count[last++];
+    size_t c = 0;
+    for (i = 0; i < m; i++) { /* the candidates to the front, in place */
+        const double v = x[i];
+        x[c] = v;
+        c += bucket_of(v, lo[0], scale) <= last;
+    }
+    if (c > INSERTION_MAX) { /* many (or bunched) values: O(c log k) */
+        heap_smallest(x, c, k);
+        return;
+    }
+    for (i = 1; i < c; i++) {
+        const double v = x[i];
+        size_t j = i;
+        for (; j > 0 && x[j - 1] > v; j--)
+            x[j] = x[j - 1];
+        x[j] = v;
     }
 }
 
