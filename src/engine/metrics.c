@@ -475,13 +475,22 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
      * order matters), side by side when every series is there (an engine's
      * run), a loop each otherwise. */
     if (in->traded && costs[0] && costs[1] && costs[2] && costs[3]) {
+        const double *c0 = costs[0], *c1 = costs[1], *c2 = costs[2],
+                     *c3 = costs[3];
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0; /* registers, not s_c */
         for (size_t i = 0; i < n; i++) {
             me += isfinite(in->equity[i]);
             s_eq += finite_or_zero(in->equity[i]);
             s_tr += finite_or_zero(in->traded[i]);
-            for (int k = 0; k < 4; k++)
-                s_c[k] += finite_or_zero(costs[k][i]);
+            a0 += finite_or_zero(c0[i]);
+            a1 += finite_or_zero(c1[i]);
+            a2 += finite_or_zero(c2[i]);
+            a3 += finite_or_zero(c3[i]);
         }
+        s_c[0] = a0;
+        s_c[1] = a1;
+        s_c[2] = a2;
+        s_c[3] = a3;
     } else {
         s_eq = finite_sum(in->equity, n, &me);
         if (in->traded)
