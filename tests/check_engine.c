@@ -1238,6 +1238,57 @@ START_TEST(test_series_table)
 }
 END_TEST
 
+/* A summary-only run: the same metrics and the same series bit for bit,
+ * but the HS_SERIES_DETAIL ones, which read as zeros, and no hedge fills;
+ * a full run after it records them again as the first did. */
+START_TEST(test_summary_only)
+{
+    enum { N = 80 };
+    const double beta[2] = {1.0, 1.3};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(N, 2, beta, 0.01, 0.0001, 11);
+    hs_context_opts o = fix_ctx_opts(2, idx, 20, 5, 2, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&fixed_type, &hs_beta_ols);
+    hs_engine *e = NULL;
+    static double full[HS_RUN_SERIES_N][N];
+    hs_metrics m_full, m;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    run_ok(e);
+    ck_assert_int_eq(hs_engine_metrics(e, &m_full), 0);
+    const hs_run_series *s = hs_engine_series(e);
+    const size_t fills = s->n_fills;
+    ck_assert_uint_gt(fills, 0);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
+        memcpy(full[i], hs_run_series_data(s, &hs_run_series_desc[i]),
+               sizeof full[i]);
+    for (int round_ = 0; round_ < 2; round_++) {
+        ck_assert_int_eq(hs_engine_reset(e, &spec), 0);
+        hs_engine_set_summary_only(e, round_ == 0);
+        run_ok(e);
+        ck_assert_int_eq(hs_engine_metrics(e, &m), 0);
+        ck_assert(memcmp(&m, &m_full, sizeof m) == 0);
+        s = hs_engine_series(e);
+        ck_assert_uint_eq(s->n_fills, round_ == 0 ? 0 : fills);
+        for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+            const hs_series_desc *d = &hs_run_series_desc[i];
+            const double *x = hs_run_series_data(s, d);
+            const int zero = round_ == 0 && (d->flags & HS_SERIES_DETAIL);
+            for (size_t t = 0; t < N; t++)
+                ck_assert_msg(zero ? x[t] == 0
+                                   : memcmp(&x[t], &full[i][t],
+                                            sizeof x[t]) == 0,
+                              "round %d: %s[%zu] = %g, full run %g", round_,
+                              d->field, t, x[t], full[i][t]);
+        }
+    }
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
 /* docs/results-format.md documents every series the writer writes, with its
  * units, in the /runs/NAME section: a row "| `name` | units |". */
 START_TEST(test_series_documented)
@@ -1295,6 +1346,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_options_bad_settings);
     tcase_add_test(tc, test_options_lockstep_equals_alone);
     tcase_add_test(tc, test_series_table);
+    tcase_add_test(tc, test_summary_only);
     tcase_add_test(tc, test_series_documented);
     suite_add_tcase(s, tc);
     return s;

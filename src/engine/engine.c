@@ -419,6 +419,7 @@ static void stale_series(hs_engine *e, int options)
     if (e->opt_written && !options)
         clear_live(&e->s, lf, e->stale_to, HS_SERIES_OPTIONS);
     e->opt_written = options;
+    e->detail_written |= !e->summary_only;
 }
 
 /* Does `spec` estimate beta exactly as the engine's current spec does (same
@@ -571,6 +572,17 @@ const hs_run_series *hs_engine_series(const hs_engine *e)
     return live_series(e);
 }
 void hs_engine_set_tolerance(hs_engine *e, double rel) { e->tol = rel; }
+
+void hs_engine_set_summary_only(hs_engine *e, int on)
+{
+    if (on && e->detail_written) { /* what a full run left: zeros now */
+        const size_t hi = e->written > e->stale_to ? e->written : e->stale_to;
+        clear_live(&e->s, e->ctx->live_from, hi, HS_SERIES_DETAIL);
+        e->detail_written = 0;
+    }
+    e->detail_written |= !on;
+    e->summary_only = on != 0;
+}
 
 static double to_log(double r) { return log1p(r); }
 
@@ -832,7 +844,8 @@ static int engine_step(hs_engine *e)
     const double *frac = hedge_settlements(c, t, &fund);
     if (hs_hedge__open(&e->hedge, c->exec, (size_t)c->hedge, t,
                        t > c->live_from, prev, open, close, &fund, frac, &hf,
-                       &f))
+                       &f) &&
+        !e->summary_only)
         record_fill(e, t, &f);
     e->hedge.pending += waiting;
 
@@ -887,7 +900,8 @@ static int engine_step(hs_engine *e)
         double target = round_contracts(d.hedge_target, e->spec.contract_size);
         if (hs_hedge__order(&e->hedge, c->exec, (size_t)c->hedge, t, target,
                             e->spec.contract_size, close,
-                            e->at_close && real, &hf, &f))
+                            e->at_close && real, &hf, &f) &&
+            !e->summary_only)
             record_fill(e, t, &f);
     }
     if (d.n_options && (rc = options_orders(e, t, &d, &of)))
@@ -899,28 +913,30 @@ static int engine_step(hs_engine *e)
     const double prev_equity = t > c->live_from ? s->equity[t - 1] : b->capital;
     s->equity[t] = equity;
     s->ret[t] = equity / prev_equity - 1.0;
-    s->pnl_book[t] = bf.pnl;
-    s->pnl_hedge[t] = hf.pnl;
     s->fees[t] = -(bf.fee + hf.fee + of.fee);
     s->slippage[t] = -(bf.slippage + hf.slippage + of.slippage);
     s->funding[t] = hf.funding;
-    s->pnl_options[t] = of.pnl;
     s->premium[t] = of.premium;
     if (options)
         record_options(e, t);
-    s->total_delta[t] = s->opt_delta[t] + h;
     s->beta[t] = e->beta;
-    s->hedge_qty[t] = h;
-    s->hedge_notional[t] = h * close;
     s->hedge_ratio[t] = e->exposure != 0 ? -h * close / e->exposure : NAN;
     s->traded[t] = bf.traded + hf.traded + of.traded;
-    s->hedge_traded[t] = hf.traded;
+    if (!e->summary_only) { /* HS_SERIES_DETAIL */
+        s->pnl_book[t] = bf.pnl;
+        s->pnl_hedge[t] = hf.pnl;
+        s->pnl_options[t] = of.pnl;
+        s->total_delta[t] = s->opt_delta[t] + h;
+        s->hedge_qty[t] = h;
+        s->hedge_notional[t] = h * close;
+        s->hedge_traded[t] = hf.traded;
+    }
     e->written = t + 1;
 
     /* 7. The attribution must add up to the equity change. */
     {
-        double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->pnl_options[t] +
-                     s->fees[t] + s->slippage[t] + s->funding[t];
+        double sum = bf.pnl + hf.pnl + of.pnl + s->fees[t] + s->slippage[t] +
+                     s->funding[t]; /* (the recorded terms) */
         double diff = (equity - prev_equity) - sum;
         const double scale = fabs(equity) > 1.0 ? fabs(equity) : 1.0;
         if (!(fabs(diff) <= e->tol * scale)) { /* (fmax, without the call) */

@@ -51,6 +51,8 @@ struct hs_engine {
      * before anyone reads them: live_series) and zeros elsewhere. */
     size_t written, stale_to;
     int opt_written;     /* an option run wrote the option series */
+    int summary_only;    /* HS_SERIES_DETAIL series and fills not recorded */
+    int detail_written;  /* a run recorded them since they were zero */
     size_t t;            /* next step */
     double beta;         /* latest estimate */
     hs_book_state book;  /* the run's long book */

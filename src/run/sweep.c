@@ -70,6 +70,7 @@ typedef struct worker {
     hs_store *store;    /* its own handle, for replayed option chains */
     hs_plan *plan;
     size_t group;       /* cost tuple the plan was built for */
+    int summary_only;   /* its runs record only what the metrics need */
     int rc;
     size_t fail_point;
     char err[1024];
@@ -645,11 +646,15 @@ static int needs_store(const hs_sweep *sw)
     return sw->cfg->has_options && sw->cfg->opt_chains == 1;
 }
 
-static int worker_init(worker *w, hs_sweep *sw)
+/* A thread's state.  summary_only: its runs record only what the metrics
+ * need (the points' own series are not written: those kept are re-run by
+ * hs_sweep_write, on a worker that records them). */
+static int worker_init(worker *w, hs_sweep *sw, int summary_only)
 {
     memset(w, 0, sizeof *w);
     w->sw = sw;
     w->group = (size_t)-1;
+    w->summary_only = summary_only;
     applied_none(w->applied);
     int rc = clone_config(sw, &w->cfg);
     if (rc == 0 && needs_store(sw))
@@ -687,6 +692,7 @@ static int run_point(worker *w, size_t p)
         po.n_only = 1;
         po.panel = hs_plan_panel_shared(sw->master);
         po.live_from = hs_plan_live_from(sw->master);
+        po.summary_only = w->summary_only;
         hs_plan_free(w->plan);
         w->plan = NULL;
         pthread_mutex_lock(&sw->lock);
@@ -807,7 +813,7 @@ int hs_sweep_run(hs_sweep *sw, hs_store *store)
                  hs_plan_panel(sw->master)->notes);
     }
     for (size_t i = 0; i < nt; i++)
-        if ((rc = worker_init(&w[i], sw)))
+        if ((rc = worker_init(&w[i], sw, 1)))
             goto done;
     atomic_init(&sw->next, 0);
     atomic_init(&sw->done, 0);
@@ -1018,7 +1024,7 @@ int hs_sweep_write(hs_sweep *sw, const char *path, int force,
     if (sw->o.keep_series > 0) {
         TRY(rank_points(sw, &order, &nr));
         size_t k = sw->o.keep_series < nr ? sw->o.keep_series : nr;
-        TRY(worker_init(&w, sw));
+        TRY(worker_init(&w, sw, 0));
         have_worker = 1;
         TRY(hs_h5_group(h, "/sweep/series"));
         for (size_t i = 0; i < 2 * k; i++) {
