@@ -1207,14 +1207,81 @@ START_TEST(test_series_table)
     ck_assert_ptr_eq(hs_run_series_data(s, &hs_run_series_desc[1]), s->ret);
     ck_assert_ptr_eq(hs_run_series_data(s, &hs_run_series_desc[19]),
                      s->hedge_traded);
-    /* the run traded: a reset must clear what it left */
+    /* the run traded: after a reset, what it left reads as zeros (the
+     * series are read through hs_engine_series, which zeroes what a new
+     * run has not rewritten yet) */
     ck_assert(s->pnl_hedge[30] != 0 && s->hedge_qty[59] != 0);
     ck_assert_int_eq(hs_engine_reset(e, &spec), 0);
+    s = hs_engine_series(e);
     for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
         const hs_series_desc *d = &hs_run_series_desc[i];
         const double *x = hs_run_series_data(s, d);
         for (size_t t = 0; t < 60 && !(d->flags & HS_SERIES_WARMUP); t++)
             ck_assert_msg(x[t] == 0, "%s[%zu] not cleared", d->field, t);
+    }
+    /* a run stopped part way: the earlier run's values past its cursor
+     * read as zeros too, its own steps as written */
+    ck_assert_int_eq(hs_engine_reset(e, &spec), 0);
+    while (hs_engine_cursor(e) < 40)
+        ck_assert_int_eq(hs_engine_step(e), 0);
+    s = hs_engine_series(e);
+    ck_assert(s->hedge_qty[39] != 0);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+        const hs_series_desc *d = &hs_run_series_desc[i];
+        const double *x = hs_run_series_data(s, d);
+        for (size_t t = 40; t < 60 && !(d->flags & HS_SERIES_WARMUP); t++)
+            ck_assert_msg(x[t] == 0, "%s[%zu] stale", d->field, t);
+    }
+    hs_engine_free(e);
+    hs_context_free(ctx);
+    hs_panel_free(p);
+}
+END_TEST
+
+/* A summary-only run: the same metrics and the same series bit for bit,
+ * but the HS_SERIES_DETAIL ones, which read as zeros, and no hedge fills;
+ * a full run after it records them again as the first did. */
+START_TEST(test_summary_only)
+{
+    enum { N = 80 };
+    const double beta[2] = {1.0, 1.3};
+    const int idx[2] = {0, 1};
+    hs_panel *p = fix_panel(N, 2, beta, 0.01, 0.0001, 11);
+    hs_context_opts o = fix_ctx_opts(2, idx, 20, 5, 2, HS_FILL_NEXT_OPEN);
+    hs_context *ctx = NULL;
+    ck_assert_int_eq(hs_context_new(&ctx, p, &o), 0);
+    hs_run_spec spec = fix_spec(&fixed_type, &hs_beta_ols);
+    hs_engine *e = NULL;
+    static double full[HS_RUN_SERIES_N][N];
+    hs_metrics m_full, m;
+    ck_assert_int_eq(hs_engine_new(&e, ctx, &spec), 0);
+    run_ok(e);
+    ck_assert_int_eq(hs_engine_metrics(e, &m_full), 0);
+    const hs_run_series *s = hs_engine_series(e);
+    const size_t fills = s->n_fills;
+    ck_assert_uint_gt(fills, 0);
+    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
+        memcpy(full[i], hs_run_series_data(s, &hs_run_series_desc[i]),
+               sizeof full[i]);
+    for (int round_ = 0; round_ < 2; round_++) {
+        ck_assert_int_eq(hs_engine_reset(e, &spec), 0);
+        hs_engine_set_summary_only(e, round_ == 0);
+        run_ok(e);
+        ck_assert_int_eq(hs_engine_metrics(e, &m), 0);
+        ck_assert(memcmp(&m, &m_full, sizeof m) == 0);
+        s = hs_engine_series(e);
+        ck_assert_uint_eq(s->n_fills, round_ == 0 ? 0 : fills);
+        for (size_t i = 0; i < HS_RUN_SERIES_N; i++) {
+            const hs_series_desc *d = &hs_run_series_desc[i];
+            const double *x = hs_run_series_data(s, d);
+            const int zero = round_ == 0 && (d->flags & HS_SERIES_DETAIL);
+            for (size_t t = 0; t < N; t++)
+                ck_assert_msg(zero ? x[t] == 0
+                                   : memcmp(&x[t], &full[i][t],
+                                            sizeof x[t]) == 0,
+                              "round %d: %s[%zu] = %g, full run %g", round_,
+                              d->field, t, x[t], full[i][t]);
+        }
     }
     hs_engine_free(e);
     hs_context_free(ctx);
@@ -1279,6 +1346,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_options_bad_settings);
     tcase_add_test(tc, test_options_lockstep_equals_alone);
     tcase_add_test(tc, test_series_table);
+    tcase_add_test(tc, test_summary_only);
     tcase_add_test(tc, test_series_documented);
     suite_add_tcase(s, tc);
     return s;

@@ -418,20 +418,26 @@ static int cmp_asc(const void *a, const void *b)
 
 START_TEST(test_var_cvar_selection)
 {
-    enum { MAXN = 700 };
+    enum { MAXN = 3000 };
     static double r[MAXN], sorted[MAXN], scratch[MAXN];
     const double levels[] = {0.5, 0.9, 0.95, 0.975, 0.99, 0.999};
     unsigned long long st = 88172645463325252ull;
-    for (size_t n = 1; n <= MAXN; n += (n < 40 ? 1 : 37)) {
-        for (int ties = 0; ties < 3; ties++) {
+    for (size_t n = 1; n <= MAXN; n += (n < 40 ? 1 : n < 700 ? 37 : 331)) {
+        for (int ties = 0; ties < 5; ties++) {
             size_t m = 0;
             for (size_t i = 0; i < n; i++) {
                 st ^= st << 13, st ^= st >> 7, st ^= st << 17;
                 double u = (double)(st >> 11) / 9007199254740992.0 - 0.5;
-                /* ties: 0 distinct, 1 coarse grid (many ties), 2 with NaN */
+                /* ties: 0 distinct, 1 coarse grid (many ties), 2 with NaN,
+                 * 3 one far outlier (the tail in a few narrow buckets),
+                 * 4 all equal */
                 r[i] = ties == 1 ? floor(u * 8) / 100 : u / 10;
                 if (ties == 2 && i % 5 == 0)
                     r[i] = NAN;
+                if (ties == 3 && i == n / 2)
+                    r[i] = 1e6;
+                if (ties == 4)
+                    r[i] = -0.01;
                 if (!isnan(r[i]))
                     sorted[m++] = r[i];
             }

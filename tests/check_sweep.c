@@ -199,14 +199,12 @@ static double *column(const char *path, const char *field, size_t *n)
 }
 
 /* A point of the sweep is the run alone with the point's values and the
- * sweep's warm-up, bit for bit: every metric. */
-START_TEST(test_point_equals_run_alone)
+ * sweep's warm-up, bit for bit: every metric.  With a cost axis (points
+ * set from text) and with strategy keys only (their specs resolved once
+ * per value, then merged: the second grid). */
+static void check_points_alone(fixture *fp, hs_sweep *sw)
 {
-    fixture f;
-    fix_open(&f, NULL);
-    const char *axes[2] = {"strategy.ols.window=20:60:20",
-                           "costs.fee_bps=1,10"};
-    hs_sweep *sw = run_sweep(&f, axes, 2, 2, 0, "check_sweep_alone.h5");
+    fixture f = *fp;
     for (size_t p = 0; p < hs_sweep_n_points(sw); p++) {
         char set[128];
         hs_config *c = NULL;
@@ -228,6 +226,25 @@ START_TEST(test_point_equals_run_alone)
         hs_plan_free(pl);
         hs_config_free(c);
     }
+}
+
+START_TEST(test_point_equals_run_alone)
+{
+    fixture f;
+    fix_open(&f, NULL);
+    const char *axes[2] = {"strategy.ols.window=20:60:20",
+                           "costs.fee_bps=1,10"};
+    hs_sweep *sw = run_sweep(&f, axes, 2, 2, 0, "check_sweep_alone.h5");
+    check_points_alone(&f, sw);
+    const char *strat[2] = {"strategy.ols.window=20:60:20",
+                            "strategy.ols.target_beta=0,0.5"};
+    hs_sweep *sw2 = run_sweep(&f, strat, 2, 2, 0, "check_sweep_alone.h5");
+    check_points_alone(&f, sw2);
+    /* the target beta changed the hedge at every window */
+    for (size_t w = 0; w < 3; w++)
+        ck_assert(hs_sweep_metrics(sw2, 2 * w)->hedge_effectiveness !=
+                  hs_sweep_metrics(sw2, 2 * w + 1)->hedge_effectiveness);
+    hs_sweep_free(sw2);
     /* Higher fees cost more at every window (the cost axis re-made the
      * plans' execution model). */
     for (size_t w = 0; w < 3; w++)

@@ -118,19 +118,23 @@ typedef struct hs_run_spec {
                                * 0 before live_from */
 #define HS_SERIES_OPTIONS 0x2 /* written for option runs only */
 #define HS_SERIES_MEMORY 0x4  /* in memory only: not written to results */
+#define HS_SERIES_DETAIL 0x8  /* not recorded by a summary-only run
+                               * (hs_engine_set_summary_only) */
 
 #define HS_RUN_SERIES(X)                                                       \
     X(equity, "equity", "currency", HS_SERIES_WARMUP,                          \
       "book equity + hedge account, at close")                                 \
     X(ret, "return", "1", HS_SERIES_WARMUP,                                    \
       "hedged return over the step, after all costs")                          \
-    X(pnl_book, "pnl/book", "currency", 0, "price P&L of the long book")       \
-    X(pnl_hedge, "pnl/hedge", "currency", 0, "price P&L of the hedge")         \
+    X(pnl_book, "pnl/book", "currency", HS_SERIES_DETAIL,                      \
+      "price P&L of the long book")                                            \
+    X(pnl_hedge, "pnl/hedge", "currency", HS_SERIES_DETAIL,                    \
+      "price P&L of the hedge")                                                \
     X(fees, "pnl/fees", "currency", 0, "fees (negative: paid)")                \
     X(slippage, "pnl/slippage", "currency", 0, "slippage (negative: paid)")    \
     X(funding, "pnl/funding", "currency", 0,                                   \
       "perp funding (negative: paid, positive: received)")                     \
-    X(pnl_options, "pnl/options", "currency", 0,                               \
+    X(pnl_options, "pnl/options", "currency", HS_SERIES_DETAIL,                \
       "option positions marked to market (premium paid is in their value)")    \
     X(premium, "premium", "currency", 0,                                       \
       "option premium cash flow: < 0 paid, > 0 received (and settlements)")    \
@@ -143,17 +147,18 @@ typedef struct hs_run_spec {
     X(opt_theta, "greeks/theta", "USD per day", HS_SERIES_OPTIONS,             \
       "option positions' theta")                                               \
     X(total_delta, "greeks/total_delta", "units of underlying",                \
-      HS_SERIES_OPTIONS,                                                       \
+      HS_SERIES_OPTIONS | HS_SERIES_DETAIL,                                    \
       "options + perp hedge delta (the book's own beta exposure excluded)")    \
     X(beta, "beta", "1", HS_SERIES_WARMUP, "beta estimate after the step")     \
-    X(hedge_qty, "hedge_qty", "units of underlying", 0,                        \
+    X(hedge_qty, "hedge_qty", "units of underlying", HS_SERIES_DETAIL,         \
       "hedge position after the step's fills (negative: short)")               \
-    X(hedge_notional, "hedge_notional", "currency", 0,                         \
+    X(hedge_notional, "hedge_notional", "currency", HS_SERIES_DETAIL,          \
       "hedge position x hedge close")                                          \
     X(hedge_ratio, "hedge_ratio", "1", HS_SERIES_WARMUP,                       \
       "-hedge notional / book exposure: beta units hedged")                    \
     X(traded, "traded", "currency", 0, "notional traded, book + hedge")        \
-    X(hedge_traded, "hedge_traded", "currency", HS_SERIES_MEMORY,              \
+    X(hedge_traded, "hedge_traded", "currency",                                \
+      HS_SERIES_MEMORY | HS_SERIES_DETAIL,                                     \
       "notional traded in the hedge")
 
 #define HS__SERIES_COUNT(field, ...) +1
@@ -233,5 +238,14 @@ int hs_engine_metrics(const hs_engine *e, hs_metrics *out);
 
 /* Tolerance of the attribution check, relative to equity (default 1e-9). */
 void hs_engine_set_tolerance(hs_engine *e, double rel);
+
+/* Record every series and the hedge fills (0, the default), or (1) only
+ * what the metrics and a replay of the beta series read: the
+ * HS_SERIES_DETAIL series then read as zeros and no hedge fill is
+ * recorded; the metrics, and every other series, are the same bit for
+ * bit.  For sweeps, which re-run the few points whose series they keep.
+ * Set it before the run's first step (after hs_engine_new or
+ * hs_engine_reset); it stays until set again. */
+void hs_engine_set_summary_only(hs_engine *e, int on);
 
 #endif

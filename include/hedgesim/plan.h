@@ -58,9 +58,13 @@ typedef struct hs_plan_opts {
                               * notes to it; it must outlive the plan */
     size_t live_from;        /* with `panel`: first live step (0: the
                               * config's lookback) */
+    int summary_only;        /* 1: the runs record only what their metrics
+                              * need (hs_engine_set_summary_only): for
+                              * sweeps, not for a plan whose series are
+                              * written */
 } hs_plan_opts;
 
-#define HS_PLAN_OPTS_INIT {NULL, 0, NULL, 0}
+#define HS_PLAN_OPTS_INIT {NULL, 0, NULL, 0, 0}
 
 /* Steps of warm-up the config needs before `start`: `[data] lookback`, or
  * when it is 0, min_history + the largest estimator warm-up among every run

@@ -61,6 +61,48 @@ static int metric_inputs(hs_context *c)
     return 0;
 }
 
+/* c->fund_frac from the panel's settlement times. */
+static int funding_fracs(hs_context *c)
+{
+    const hs_panel *p = c->panel;
+    free(c->fund_frac);
+    c->fund_frac = NULL;
+    if (!p->settle_at || !p->n_settle)
+        return 0;
+    if (!(c->fund_frac = calloc(p->n_settle, sizeof *c->fund_frac)))
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    for (size_t t = 0; t < p->n_steps; t++) {
+        hs_settlements s;
+        hs_panel_settlements(p, t, (size_t)c->hedge, &s);
+        double *f =
+            c->fund_frac + p->settle_at[t * p->n_assets + (size_t)c->hedge];
+        for (size_t k = 0; k < s.n; k++)
+            f[k] = s.time[k] >= s.t1 ? NAN
+                   : s.time[k] <= s.t0
+                       ? 0
+                       : (double)(s.time[k] - s.t0) / (double)(s.t1 - s.t0);
+    }
+    return 0;
+}
+
+/* The hedge's funding settlements in step t, as hs_panel_settlements gives
+ * them but without t0, t1 and the times (the fractions stand for them). */
+static inline const double *hedge_settlements(const hs_context *c, size_t t,
+                                              hs_settlements *out)
+{
+    static const double at_close = NAN;
+    const hs_panel *p = c->panel;
+    const size_t i = t * p->n_assets + (size_t)c->hedge;
+    if (!c->fund_frac) {
+        out->n = p->settle_at ? 0 : 1;
+        out->rate = &p->funding[i];
+        return &at_close;
+    }
+    out->n = p->settle_at[i + 1] - p->settle_at[i];
+    out->rate = p->settle_rate + p->settle_at[i];
+    return c->fund_frac + p->settle_at[i];
+}
+
 int hs_context_new(hs_context **out, const hs_panel *p,
                    const hs_context_opts *o)
 {
@@ -115,7 +157,7 @@ int hs_context_new(hs_context **out, const hs_panel *p,
         rc = hs_error_set(HS_ENOMEM, "out of memory");
         goto fail;
     }
-    if ((rc = metric_inputs(c)))
+    if ((rc = metric_inputs(c)) || (rc = funding_fracs(c)))
         goto fail;
     *out = c;
     return 0;
@@ -134,6 +176,8 @@ int hs_context_refresh(hs_context *c, const hs_exec_opts *exec)
     fill_returns(p, c->bench, c->bench_ret);
     fill_returns(p, c->hedge, c->hedge_ret);
     c->generation++;
+    if ((rc = funding_fracs(c)))
+        return rc;
     return metric_inputs(c);
 }
 
@@ -146,6 +190,7 @@ void hs_context_free(hs_context *c)
     free(c->bench_ret);
     free(c->hedge_ret);
     free(c->book_ret);
+    free(c->fund_frac);
     free(c);
 }
 
@@ -342,13 +387,39 @@ static void release_strategy(hs_engine *e)
     e->initialised = 0;
 }
 
-/* Zero the series written at live steps only. */
-static void clear_series(hs_engine *e)
+/* Zero steps [from, to) of the series written at live steps only that
+ * have every flag of `flags`. */
+static void clear_live(const hs_run_series *s, size_t from, size_t to,
+                       unsigned flags)
 {
-    const size_t n = e->s.n_steps;
-    for (size_t i = 0; i < HS_RUN_SERIES_N; i++)
-        if (!(hs_run_series_desc[i].flags & HS_SERIES_WARMUP))
-            memset(*series_slot(&e->s, i), 0, n * sizeof(double));
+    for (size_t i = 0; from < to && i < HS_RUN_SERIES_N; i++) {
+        const hs_series_desc *d = &hs_run_series_desc[i];
+        if (!(d->flags & HS_SERIES_WARMUP) && (d->flags & flags) == flags)
+            memset(hs_run_series_data(s, d) + from, 0,
+                   (to - from) * sizeof(double));
+    }
+}
+
+/* The series as a reader sees them: an earlier run's values past what this
+ * one has written are zeros, as if they had been cleared at the reset. */
+static const hs_run_series *live_series(const hs_engine *e)
+{
+    clear_live(&e->s, e->written, e->stale_to, 0);
+    return &e->s;
+}
+
+/* At a reset: what the last run wrote is now stale, except that the option
+ * greeks, which a run without options does not write, are zeroed now. */
+static void stale_series(hs_engine *e, int options)
+{
+    const size_t lf = e->ctx->live_from;
+    if (e->written > e->stale_to)
+        e->stale_to = e->written;
+    e->written = lf;
+    if (e->opt_written && !options)
+        clear_live(&e->s, lf, e->stale_to, HS_SERIES_OPTIONS);
+    e->opt_written = options;
+    e->detail_written |= !e->summary_only;
 }
 
 /* Does `spec` estimate beta exactly as the engine's current spec does (same
@@ -420,11 +491,9 @@ int hs_engine_reset(hs_engine *e, const hs_run_spec *spec)
         .right = s->ot_right, .kind = s->ot_kind};
     hs_option_book_reset(&e->options, e->spec.name, oo->max_positions,
                          oo->fee_rate, oo->fee_cap, &log);
-    /* Series are rewritten step by step; clear what warm-up steps leave
-     * (nothing yet in a fresh engine: its block is allocated zeroed). */
-    if (!e->series_zero)
-        clear_series(e);
-    e->series_zero = 0;
+    /* Series are rewritten step by step, not cleared (a fresh engine's
+     * block is allocated zeroed). */
+    stale_series(e, oo->chains != NULL);
     memset(e->book.q, 0, nb * sizeof(double));
     memset(e->book.pend, 0, nb * sizeof(double));
     e->book.cash = e->ctx->book->capital;
@@ -473,7 +542,7 @@ int hs_engine_new(hs_engine **out, const hs_context *ctx,
         return hs_error_set(HS_ENOMEM, "out of memory");
     }
     rc = alloc_series(&e->s, ctx->panel->n_steps);
-    e->series_zero = rc == 0;
+    e->written = e->stale_to = ctx->live_from;
     if (rc ||
         (rc = hs_book_state_init(&e->book, ctx->book, ctx->book->capital)) ||
         (rc = hs_engine_reset(e, spec))) {
@@ -498,8 +567,22 @@ void hs_engine_free(hs_engine *e)
 }
 
 size_t hs_engine_cursor(const hs_engine *e) { return e->t; }
-const hs_run_series *hs_engine_series(const hs_engine *e) { return &e->s; }
+const hs_run_series *hs_engine_series(const hs_engine *e)
+{
+    return live_series(e);
+}
 void hs_engine_set_tolerance(hs_engine *e, double rel) { e->tol = rel; }
+
+void hs_engine_set_summary_only(hs_engine *e, int on)
+{
+    if (on && e->detail_written) { /* what a full run left: zeros now */
+        const size_t hi = e->written > e->stale_to ? e->written : e->stale_to;
+        clear_live(&e->s, e->ctx->live_from, hi, HS_SERIES_DETAIL);
+        e->detail_written = 0;
+    }
+    e->detail_written |= !on;
+    e->summary_only = on != 0;
+}
 
 static double to_log(double r) { return log1p(r); }
 
@@ -579,15 +662,9 @@ static void proforma_beta(hs_engine *e, size_t t, const double *xs)
 }
 
 /* Feed the estimator the step's observation. */
-static void update_beta(hs_engine *e, size_t t)
+static void estimate_beta(hs_engine *e, size_t t)
 {
     const hs_context *c = e->ctx;
-    if (!e->spec.beta)
-        return;
-    if (e->beta_replay) { /* the same estimator's series, recorded */
-        e->beta = e->s.beta[t];
-        return;
-    }
     const double *xs = (e->spec.type->flags & HS_STRATEGY_BETA_ON_HEDGE)
                            ? c->hedge_ret
                            : c->bench_ret;
@@ -605,7 +682,19 @@ static void update_beta(hs_engine *e, size_t t)
     e->beta = e->spec.beta->value(e->beta_state);
 }
 
-static void record_fill(hs_engine *e, size_t t, const hs_fill *f)
+/* The step's estimate: none, replayed, or from the estimator (inline: a
+ * sweep's steps mostly replay). */
+static inline void update_beta(hs_engine *e, size_t t)
+{
+    if (!e->spec.beta)
+        return;
+    if (e->beta_replay) /* the same estimator's series, recorded */
+        e->beta = e->s.beta[t];
+    else
+        estimate_beta(e, t);
+}
+
+static inline void record_fill(hs_engine *e, size_t t, const hs_fill *f)
 {
     hs_run_series *s = &e->s;
     size_t k = s->n_fills++;
@@ -707,7 +796,9 @@ static void flatten(const hs_engine *e, hs_decision *d)
     }
 }
 
-int hs_engine_step(hs_engine *e)
+/* hs_engine_step; static, so that hs_engine_run calls it directly (a
+ * public function of a shared library is called through its PLT). */
+static int engine_step(hs_engine *e)
 {
     const hs_context *c = e->ctx;
     const hs_panel *p = c->panel;
@@ -750,9 +841,11 @@ int hs_engine_step(hs_engine *e)
     const double waiting = real ? 0 : e->hedge.pending;
     e->hedge.pending -= waiting;
     hs_settlements fund;
-    hs_panel_settlements(p, t, (size_t)c->hedge, &fund);
+    const double *frac = hedge_settlements(c, t, &fund);
     if (hs_hedge__open(&e->hedge, c->exec, (size_t)c->hedge, t,
-                       t > c->live_from, prev, open, close, &fund, &hf, &f))
+                       t > c->live_from, prev, open, close, &fund, frac, &hf,
+                       &f) &&
+        !e->summary_only)
         record_fill(e, t, &f);
     e->hedge.pending += waiting;
 
@@ -776,6 +869,7 @@ int hs_engine_step(hs_engine *e)
      * hedge account and the option book. */
     update_beta(e, t);
     e->view.t = t;
+    e->view.hedge_close = close;
     hs_decision d;
     d.trade = 0;
     d.hedge_target = 0;
@@ -806,7 +900,8 @@ int hs_engine_step(hs_engine *e)
         double target = round_contracts(d.hedge_target, e->spec.contract_size);
         if (hs_hedge__order(&e->hedge, c->exec, (size_t)c->hedge, t, target,
                             e->spec.contract_size, close,
-                            e->at_close && real, &hf, &f))
+                            e->at_close && real, &hf, &f) &&
+            !e->summary_only)
             record_fill(e, t, &f);
     }
     if (d.n_options && (rc = options_orders(e, t, &d, &of)))
@@ -818,29 +913,33 @@ int hs_engine_step(hs_engine *e)
     const double prev_equity = t > c->live_from ? s->equity[t - 1] : b->capital;
     s->equity[t] = equity;
     s->ret[t] = equity / prev_equity - 1.0;
-    s->pnl_book[t] = bf.pnl;
-    s->pnl_hedge[t] = hf.pnl;
     s->fees[t] = -(bf.fee + hf.fee + of.fee);
     s->slippage[t] = -(bf.slippage + hf.slippage + of.slippage);
     s->funding[t] = hf.funding;
-    s->pnl_options[t] = of.pnl;
     s->premium[t] = of.premium;
     if (options)
         record_options(e, t);
-    s->total_delta[t] = s->opt_delta[t] + h;
     s->beta[t] = e->beta;
-    s->hedge_qty[t] = h;
-    s->hedge_notional[t] = h * close;
     s->hedge_ratio[t] = e->exposure != 0 ? -h * close / e->exposure : NAN;
     s->traded[t] = bf.traded + hf.traded + of.traded;
-    s->hedge_traded[t] = hf.traded;
+    if (!e->summary_only) { /* HS_SERIES_DETAIL */
+        s->pnl_book[t] = bf.pnl;
+        s->pnl_hedge[t] = hf.pnl;
+        s->pnl_options[t] = of.pnl;
+        s->total_delta[t] = s->opt_delta[t] + h;
+        s->hedge_qty[t] = h;
+        s->hedge_notional[t] = h * close;
+        s->hedge_traded[t] = hf.traded;
+    }
+    e->written = t + 1;
 
     /* 7. The attribution must add up to the equity change. */
     {
-        double sum = s->pnl_book[t] + s->pnl_hedge[t] + s->pnl_options[t] +
-                     s->fees[t] + s->slippage[t] + s->funding[t];
+        double sum = bf.pnl + hf.pnl + of.pnl + s->fees[t] + s->slippage[t] +
+                     s->funding[t]; /* (the recorded terms) */
         double diff = (equity - prev_equity) - sum;
-        if (!(fabs(diff) <= e->tol * fmax(1.0, fabs(equity)))) {
+        const double scale = fabs(equity) > 1.0 ? fabs(equity) : 1.0;
+        if (!(fabs(diff) <= e->tol * scale)) { /* (fmax, without the call) */
             char tb[32];
             return hs_error_set(HS_ENUMERIC,
                                 "run '%s' at %s: P&L attribution %.10g differs "
@@ -857,10 +956,12 @@ int hs_engine_step(hs_engine *e)
     return 0;
 }
 
+int hs_engine_step(hs_engine *e) { return engine_step(e); }
+
 int hs_engine_run(hs_engine *e)
 {
     int rc;
-    while ((rc = hs_engine_step(e)) == 0)
+    while ((rc = engine_step(e)) == 0)
         ;
     return rc == HS_ITEROVER ? 0 : rc;
 }
@@ -879,6 +980,7 @@ int hs_engine_metrics(const hs_engine *e, hs_metrics *out)
     const size_t m = n - lf;
     /* The unhedged returns and the risk-free rate are the context's, the
      * workspace the engine's: nothing is allocated here. */
+    live_series(e); /* (nothing stale in a run that recorded its end) */
     hs_metrics_input in = {
         .n = m,
         .equity = e->s.equity + lf,

@@ -18,6 +18,10 @@ struct hs_context {
      * risk-free rate over those steps.  NULL / 0 with too few steps. */
     double *book_ret; /* [n_steps - live_from - 1] */
     double rf_mean;
+    /* The place in its bar of each funding settlement of the hedge (the
+     * panel's settle_time, indexed as it is), as hs_bar_price_at computes
+     * it, NaN at or after the close; NULL when the panel has none. */
+    double *fund_frac; /* [panel->n_settle] */
     /* Counts the panel refills (hs_context_refresh): a recorded beta series
      * is replayed only over the data it was estimated on. */
     unsigned long generation;
@@ -26,6 +30,9 @@ struct hs_context {
 struct hs_view {
     const hs_engine *engine;
     size_t t;
+    double hedge_close; /* the hedge's close at t (the price a strategy
+                         * reads at every step, without the walk from the
+                         * engine to the panel) */
 };
 
 /* A run: the strategy and estimator states, the run's three accounts (ledger
@@ -38,7 +45,14 @@ struct hs_engine {
     size_t strategy_cap, beta_cap; /* bytes allocated for the states */
     hs_view view;
     hs_run_series s;
-    int series_zero;     /* s's series are all zero (fresh, never run) */
+    /* The series written at live steps only are rewritten step by step
+     * instead of cleared at each reset: they hold this run's values at
+     * [live_from, written), an earlier run's at [written, stale_to) (zeroed
+     * before anyone reads them: live_series) and zeros elsewhere. */
+    size_t written, stale_to;
+    int opt_written;     /* an option run wrote the option series */
+    int summary_only;    /* HS_SERIES_DETAIL series and fills not recorded */
+    int detail_written;  /* a run recorded them since they were zero */
     size_t t;            /* next step */
     double beta;         /* latest estimate */
     hs_book_state book;  /* the run's long book */

@@ -34,10 +34,14 @@ static inline void hs_exec__fill(const hs_exec *ex, size_t a, size_t t,
     if (slip > HS_EXEC_MAX_SLIPPAGE)
         slip = HS_EXEC_MAX_SLIPPAGE;
     const double aq = fabs(qty);
+    /* ref (1 + slip) buying, ref (1 - slip) selling, ref for nothing: the
+     * same products, bit for bit, through the sign (1 + -slip is 1 - slip,
+     * ref x (1 + 0) is ref), without a branch on a sign that a rebalance
+     * or a hedge's orders make unpredictable. */
+    const double sign = (double)((qty > 0) - (qty < 0));
     out->qty = qty;
     out->ref = ref;
-    out->price = qty > 0 ? ref * (1.0 + slip)
-                         : (qty < 0 ? ref * (1.0 - slip) : ref);
+    out->price = ref * (1.0 + sign * slip);
     out->slippage = aq * ref * slip;
     out->fee = aq * out->price * ex->fee_rate;
 }

@@ -174,12 +174,17 @@ int hs_book_state_init(hs_book_state *s, const hs_book *b, double capital)
     return 0;
 }
 
-static void add_fill(hs_book_state *s, const hs_fill *f, hs_book_flow *out)
+/* A fill into the book's cash and the step's costs and traded notional.
+ * The callers keep the four sums in locals of their own over their loop
+ * (registers: through the state, or a flow struct, every fill would wait
+ * on the last one's store). */
+static inline void add_fill(double *cash, double *fee, double *slippage,
+                            double *traded, const hs_fill *f)
 {
-    s->cash -= f->qty * f->price + f->fee;
-    out->fee += f->fee;
-    out->slippage += f->slippage;
-    out->traded += fabs(f->qty) * f->ref;
+    *cash -= f->qty * f->price + f->fee;
+    *fee += f->fee;
+    *slippage += f->slippage;
+    *traded += fabs(f->qty) * f->ref;
 }
 
 void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
@@ -190,10 +195,9 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
         hs_book__mark(s, b, t, out);
         return;
     }
-    memset(out, 0, sizeof *out);
     const double *cl = b->bclose + t * nb, *op = b->bopen + t * nb;
     const double *cp = t > 0 ? cl - nb : cl;
-    double hold = 0, pnl = 0;
+    double hold = 0, pnl = 0, cash = s->cash, fee = 0, slip = 0, traded = 0;
     for (size_t k = 0; k < nb; k++) {
         hs_fill f;
         double q = s->q[k];
@@ -201,7 +205,7 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
             if (q != 0) { /* delisted: sold at its last close */
                 size_t a = (size_t)b->asset[k], last = (size_t)p->last[a];
                 hs_exec__fill(ex, a, last, -q, p->close[last * na + a], 1, &f);
-                add_fill(s, &f, out);
+                add_fill(&cash, &fee, &slip, &traded, &f);
                 s->q[k] = 0;
             }
             s->pend[k] = 0;
@@ -214,7 +218,7 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
             p->state[t * na + (size_t)b->asset[k]] == HS_BAR_OK) {
             hs_exec__fill(ex, (size_t)b->asset[k], t, s->pend[k], op[k], 0,
                           &f);
-            add_fill(s, &f, out);
+            add_fill(&cash, &fee, &slip, &traded, &f);
             q += s->pend[k];
             s->q[k] = q;
             s->pend[k] = 0;
@@ -224,8 +228,13 @@ void hs_book_state_open(hs_book_state *s, const hs_book *b, const hs_panel *p,
             hold += q * cl[k];
         }
     }
+    memset(out, 0, sizeof *out);
     out->pnl = pnl;
+    out->fee = fee;
+    out->slippage = slip;
+    out->traded = traded;
     out->holdings = hold;
+    s->cash = cash;
 }
 
 void hs_book_state_close(hs_book_state *s, const hs_book *b,
@@ -239,17 +248,19 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
         out->exposure = out->holdings;
         return;
     }
-    for (size_t k = 0; k < nb; k++) {
+    double cash = s->cash, fee = out->fee, slip = out->slippage,
+           traded = out->traded;
+    for (size_t k = 0; b->delisting == HS_DELIST_KNOWN && k < nb; k++) {
         const size_t a = (size_t)b->asset[k];
-        if (cl[k] == 0 || b->delisting != HS_DELIST_KNOWN || !p->delisted[a] ||
-            (size_t)p->last[a] != t || s->q[k] == 0)
+        if (cl[k] == 0 || !p->delisted[a] || (size_t)p->last[a] != t ||
+            s->q[k] == 0)
             continue;
         /* An announced delisting: sold at the close of its last bar; the
          * rebalance below sizes on the equity net of the sale's costs. */
         const double q = s->q[k];
         hs_fill f;
         hs_exec__fill(ex, a, t, -q, cl[k], 1, &f);
-        add_fill(s, &f, out);
+        add_fill(&cash, &fee, &slip, &traded, &f);
         equity += -q * (f.price - cl[k]) - f.fee;
         s->q[k] = 0;
         s->pend[k] = 0;
@@ -264,7 +275,7 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
             if (d != 0 && at_close && p->state[t * na + a] == HS_BAR_OK) {
                 hs_fill f;
                 hs_exec__fill(ex, a, t, d, cl[k], 1, &f);
-                add_fill(s, &f, out);
+                add_fill(&cash, &fee, &slip, &traded, &f);
                 s->q[k] += d;
                 s->pend[k] = 0;
             } else { /* the next open, or after a gap the next real bar */
@@ -274,8 +285,12 @@ void hs_book_state_close(hs_book_state *s, const hs_book *b,
         hold += s->q[k] * cl[k];
         expo += (s->q[k] + s->pend[k]) * cl[k];
     }
+    out->fee = fee;
+    out->slippage = slip;
+    out->traded = traded;
     out->holdings = hold;
     out->exposure = expo;
+    s->cash = cash;
 }
 
 /* The return over step t of holdings x[] (units; or weights at the close of

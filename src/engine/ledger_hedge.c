@@ -9,7 +9,7 @@ int hs_hedge_open(hs_hedge_account *a, const hs_exec *ex, size_t asset,
                   hs_hedge_flow *out, hs_fill *fill)
 {
     return hs_hedge__open(a, ex, asset, t, carried, prev, open, close, fund,
-                          out, fill);
+                          NULL, out, fill);
 }
 
 int hs_hedge_order(hs_hedge_account *a, const hs_exec *ex, size_t asset,

@@ -26,12 +26,16 @@ static inline void hs_book__mark(const hs_book_state *s, const hs_book *b,
     out->holdings = hold;
 }
 
-/* hs_hedge_open, inline: the engine's every step. */
+/* hs_hedge_open, inline: the engine's every step.  frac: NULL, or for each
+ * settlement its place in the bar as hs_bar_price_at computes it, NaN for
+ * one at or after the close (the engine's context holds them, so that a
+ * step makes no call and no division for them). */
 static inline int hs_hedge__open(hs_hedge_account *a, const hs_exec *ex,
                                  size_t asset, size_t t, int carried,
                                  double prev, double open, double close,
                                  const hs_settlements *fund,
-                                 hs_hedge_flow *out, hs_fill *fill)
+                                 const double *frac, hs_hedge_flow *out,
+                                 hs_fill *fill)
 {
     int filled = 0;
     out->pnl = out->fee = out->slippage = out->traded = 0;
@@ -56,10 +60,11 @@ static inline int hs_hedge__open(hs_hedge_account *a, const hs_exec *ex,
     out->pnl += a->qty * (close - open);
     out->funding = 0;
     for (size_t k = 0; k < fund->n; k++) {
-        double pay = -a->qty *
-                     hs_bar_price_at(open, close, fund->t0, fund->t1,
-                                     fund->time[k]) *
-                     fund->rate[k];
+        double at = !frac ? hs_bar_price_at(open, close, fund->t0, fund->t1,
+                                            fund->time[k])
+                    : isnan(frac[k]) ? close
+                                     : open + (close - open) * frac[k];
+        double pay = -a->qty * at * fund->rate[k];
         out->funding = k ? out->funding + pay : pay;
     }
     a->cash += out->pnl + out->funding - out->fee - out->slippage;

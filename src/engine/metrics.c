@@ -6,7 +6,6 @@
 #include "hedgesim/errors.h"
 
 #include <math.h>
-#include <stdlib.h>
 
 /* m * (1 - level) is rounded to this many units before the ceiling in the
  * VaR order statistic: 1 - 0.95 is 0.05000000000000004 in binary, and
@@ -135,58 +134,106 @@ double hs_metric_max_drawdown(const double *equity, size_t n)
     return mdd;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* Move v down from position i of the max-heap h[0..k) (the greater child
+ * chosen without a branch) to where it belongs. */
+static void sift_down(double *h, size_t k, size_t i, double v)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    for (size_t c; (c = 2 * i + 1) < k; i = c) {
+        c += c + 1 < k && h[c + 1] > h[c];
+        if (!(h[c] > v))
+            break;
+        h[i] = h[c];
+    }
+    h[i] = v;
 }
 
-static void swap(double *a, double *b)
+/* Rearrange x[0..m) so that its k smallest values are x[0..k) in ascending
+ * order (1 <= k <= m; finite values only).  A max-heap of the k smallest
+ * seen so far is kept in x[0..k): each later value replaces its root only
+ * if smaller; then the heap is sorted in place (heapsort: J. W. J.
+ * Williams, "Algorithm 232: Heapsort", CACM 7(6), 1964).  O(m log k) in
+ * the worst case. */
+static void heap_smallest(double *x, size_t m, size_t k)
 {
-    double t = *a;
-    *a = *b;
-    *b = t;
+    for (size_t i = k / 2; i-- > 0;)
+        sift_down(x, k, i, x[i]);
+    for (size_t i = k; i < m; i++)
+        if (x[i] < x[0])
+            sift_down(x, k, 0, x[i]);
+    for (size_t end = k; end-- > 1;) {
+        const double v = x[end];
+        x[end] = x[0];
+        sift_down(x, end, 0, v);
+    }
 }
 
-/* Rearrange x[0..m) so that its k smallest values are x[0..k), in no
- * particular order (Hoare's selection, "Algorithm 65: find", CACM 1961,
- * with a median-of-three pivot): O(m) on average where a sort is
- * O(m log m).  x holds finite values only. */
-static void select_smallest(double *x, size_t m, size_t k)
+/* Buckets of the histogram that narrows the tail (smallest_sorted), and
+ * the most candidates put in order by insertion (O(c^2), with the fewest
+ * unpredictable branches: faster than the heap below a few hundred). */
+#define TAIL_BUCKETS 512
+#define INSERTION_MAX 384
+
+/* The bucket of v between lo and the maximum: non-decreasing in v (a
+ * difference, a product by a positive factor and a truncation each keep
+ * the order), so a bucket's values are all >= those of the buckets
+ * before it. */
+static inline size_t bucket_of(double v, double lo, double scale)
 {
-    size_t lo = 0, hi = m - 1;
-    if (k == 0 || k >= m)
-        return;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (x[mid] < x[lo])
-            swap(&x[mid], &x[lo]);
-        if (x[hi] < x[lo])
-            swap(&x[hi], &x[lo]);
-        if (x[hi] < x[mid])
-            swap(&x[hi], &x[mid]);
-        double pivot = x[mid];
-        size_t i = lo, j = hi;
-        while (i <= j) {
-            while (x[i] < pivot)
-                i++;
-            while (x[j] > pivot)
-                j--;
-            if (i <= j) {
-                swap(&x[i], &x[j]);
-                i++;
-                if (j == 0)
-                    break;
-                j--;
-            }
+    const size_t b = (size_t)((v - lo) * scale);
+    return b < TAIL_BUCKETS ? b : TAIL_BUCKETS - 1;
+}
+
+/* The same as heap_smallest, mostly without its sifts (whose branches
+ * cannot be predicted): a histogram of x over [min, max] finds the bucket
+ * of the k-th smallest; the values of that bucket and those before it,
+ * moved to the front, hold the k smallest and few more, and are put in
+ * order by insertion.  Sums over x[0..k) in this order are those over a
+ * fully sorted sample: ties are equal bit for bit, save -0 and +0, and an
+ * engine's return is never -0 (x - 1 is +0 when x is 1). */
+static void smallest_sorted(double *x, size_t m, size_t k)
+{
+    double lo[4] = {x[0], x[0], x[0], x[0]}, hi[4] = {x[0], x[0], x[0], x[0]};
+    size_t i = 0;
+    for (; i + 4 <= m; i += 4) /* four chains: min and max are exact */
+        for (int j = 0; j < 4; j++) {
+            lo[j] = x[i + j] < lo[j] ? x[i + j] : lo[j];
+            hi[j] = x[i + j] > hi[j] ? x[i + j] : hi[j];
         }
-        /* Now x[lo..j] <= pivot <= x[i..hi], and j < i. */
-        if (k - 1 <= j)
-            hi = j;
-        else if (k - 1 >= i)
-            lo = i;
-        else
-            return;
+    for (; i < m; i++) {
+        lo[0] = x[i] < lo[0] ? x[i] : lo[0];
+        hi[0] = x[i] > hi[0] ? x[i] : hi[0];
+    }
+    for (int j = 1; j < 4; j++) {
+        lo[0] = lo[j] < lo[0] ? lo[j] : lo[0];
+        hi[0] = hi[j] > hi[0] ? hi[j] : hi[0];
+    }
+    const double scale = TAIL_BUCKETS / (hi[0] - lo[0]);
+    if (!(hi[0] > lo[0]) || !isfinite(scale)) {
+        heap_smallest(x, m, k);
+        return;
+    }
+    unsigned count[TAIL_BUCKETS] = {0};
+    for (i = 0; i < m; i++)
+        count[bucket_of(x[i], lo[0], scale)]++;
+    size_t last = 0, below = 0;
+    while (below + count[last] < k)
+        below += count[last++];
+    size_t c = 0;
+    for (i = 0; i < m; i++) { /* the candidates to the front, in place */
+        const double v = x[i];
+        x[c] = v;
+        c += bucket_of(v, lo[0], scale) <= last;
+    }
+    if (c > INSERTION_MAX) { /* many (or bunched) values: O(c log k) */
+        heap_smallest(x, c, k);
+        return;
+    }
+    for (i = 1; i < c; i++) {
+        const double v = x[i];
+        size_t j = i;
+        for (; j > 0 && x[j - 1] > v; j--)
+            x[j] = x[j - 1];
+        x[j] = v;
     }
 }
 
@@ -206,11 +253,9 @@ void hs_metric_var_cvar(const double *r, size_t n, double level,
             k = 1;
         if (k > m)
             k = m;
-        /* Only the k smallest returns matter: select them, then sort just
-         * those, so the sum runs in the same ascending order as over a
-         * fully sorted sample (identical results, bit for bit). */
-        select_smallest(scratch, m, k);
-        qsort(scratch, k, sizeof *scratch, cmp_double);
+        /* Only the k smallest returns matter, in ascending order: the sum
+         * runs as over a fully sorted sample. */
+        smallest_sorted(scratch, m, k);
         double s = 0;
         for (size_t i = 0; i < k; i++)
             s += scratch[i];
@@ -336,8 +381,7 @@ static void var_cvar_pair(double *x, size_t m, double lo, double hi,
     const size_t k[2] = {var_k(m, lo), var_k(m, hi)};
     if (k[1] > k[0]) /* (not with lo < hi; kept general) */
         return;
-    select_smallest(x, m, k[0]);
-    qsort(x, k[0], sizeof *x, cmp_double);
+    smallest_sorted(x, m, k[0]);
     for (int j = 0; j < 2; j++) {
         double sum = 0;
         for (size_t i = 0; i < k[j]; i++)
@@ -347,10 +391,32 @@ static void var_cvar_pair(double *x, size_t m, double lo, double hi,
     }
 }
 
-/* Every metric from two passes over the steps (the functions above make
- * one or two passes each).  Each sum is formed term by term in the same
- * order and with the same operations as in those functions, so the results
- * are theirs bit for bit (tests/check_metrics.c compares them). */
+/* x, or 0 where it is not finite: added to a sum that starts at +0 this
+ * is the same, bit for bit, as skipping x (s + 0 is s for every s but -0,
+ * and a sum of finite values from +0 is never -0), without a branch. */
+static inline double finite_or_zero(double x) { return isfinite(x) ? x : 0; }
+
+/* The sum of the finite x[0..n) in index order; their count into *count
+ * (if not NULL). */
+static double finite_sum(const double *x, size_t n, size_t *count)
+{
+    double s = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            s += x[i];
+            m++;
+        }
+    if (count)
+        *count = m;
+    return s;
+}
+
+/* Every metric from two passes over the returns and one over each other
+ * series (the functions above make one or two passes each).  Each sum is
+ * formed term by term in the same order and with the same operations as in
+ * those functions, so the results are theirs bit for bit
+ * (tests/check_metrics.c compares them). */
 int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
                        double *scratch)
 {
@@ -373,8 +439,7 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
                               in->premium};
 
     /* Pass 1: sums for the means, the compounded growth, the drawdown of
-     * the wealth index, cost and traded totals; the finite returns into
-     * scratch for VaR. */
+     * the wealth index; the finite returns into scratch for VaR. */
     size_t m = 0, mu = 0, mm = 0, me = 0;
     double growth = 1, s_h = 0;           /* finite r_h */
     double w = 1, peak = 1, mdd = 0;      /* wealth index */
@@ -405,15 +470,34 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
                 mm++;
             }
         }
-        if (isfinite(in->equity[i])) {
-            s_eq += in->equity[i];
-            me++;
+    }
+    /* The other sums: each over the steps in the same order (only its own
+     * order matters), side by side when every series is there (an engine's
+     * run), a loop each otherwise. */
+    if (in->traded && costs[0] && costs[1] && costs[2] && costs[3]) {
+        const double *c0 = costs[0], *c1 = costs[1], *c2 = costs[2],
+                     *c3 = costs[3];
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0; /* registers, not s_c */
+        for (size_t i = 0; i < n; i++) {
+            me += isfinite(in->equity[i]);
+            s_eq += finite_or_zero(in->equity[i]);
+            s_tr += finite_or_zero(in->traded[i]);
+            a0 += finite_or_zero(c0[i]);
+            a1 += finite_or_zero(c1[i]);
+            a2 += finite_or_zero(c2[i]);
+            a3 += finite_or_zero(c3[i]);
         }
-        if (in->traded && isfinite(in->traded[i]))
-            s_tr += in->traded[i];
+        s_c[0] = a0;
+        s_c[1] = a1;
+        s_c[2] = a2;
+        s_c[3] = a3;
+    } else {
+        s_eq = finite_sum(in->equity, n, &me);
+        if (in->traded)
+            s_tr = finite_sum(in->traded, n, NULL);
         for (int k = 0; k < 4; k++)
-            if (costs[k] && isfinite(costs[k][i]))
-                s_c[k] += costs[k][i];
+            if (costs[k])
+                s_c[k] = finite_sum(costs[k], n, NULL);
     }
     const double mean_h = m ? s_h / (double)m : NAN;
     if (mu) {

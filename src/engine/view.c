@@ -30,11 +30,7 @@ double hs_view_equity(const hs_view *v)
     return hs_engine__equity(v->engine);
 }
 
-double hs_view_hedge_price(const hs_view *v)
-{
-    const hs_context *c = ctx_of(v);
-    return c->panel->close[v->t * c->panel->n_assets + (size_t)c->hedge];
-}
+double hs_view_hedge_price(const hs_view *v) { return v->hedge_close; }
 
 double hs_view_hedge_position(const hs_view *v) { return v->engine->hedge.qty; }
 double hs_view_contract_size(const hs_view *v)

@@ -426,9 +426,11 @@ int hs_plan_new(hs_plan **out, const hs_config *cfg, const hs_registry *reg,
     if (!o->panel) /* a panel handed in has its notes, and may be shared */
         hs_book_note_assets(hs_context_book(pl->ctx), pl->panel);
     note_empty_book(pl);
-    for (size_t i = 0; i < pl->n_runs; i++)
+    for (size_t i = 0; i < pl->n_runs; i++) {
         if ((rc = hs_engine_new(&pl->eng[i], pl->ctx, &pl->spec[i])))
             goto fail;
+        hs_engine_set_summary_only(pl->eng[i], o->summary_only);
+    }
     *out = pl;
     return 0;
 fail:

@@ -20,6 +20,9 @@
 /* Characters of one value as text. */
 #define VALUE_MAX 64
 
+/* Byte ranges of a run spec one axis may set (resolve_axes). */
+#define SPEC_RANGES 4
+
 typedef struct axis {
     char key[160];  /* "strategy.ols60.window", "costs.fee_bps" */
     int is_cost;
@@ -28,6 +31,10 @@ typedef struct axis {
     double *num;    /* [n] the values as numbers (NaN: not a number) */
     int numeric;    /* every value is a number */
     size_t stride;  /* grid points between successive values */
+    /* Resolved once (resolve_axes): the bytes of the run spec its values
+     * set, as ranges, and each value's bytes there, [n * width]. */
+    size_t n_rng, rng_off[SPEC_RANGES], rng_len[SPEC_RANGES], width;
+    unsigned char *bytes;
 } axis;
 
 struct hs_sweep {
@@ -40,6 +47,10 @@ struct hs_sweep {
     size_t n_cost;      /* tuples of the cost axes (1 if none) */
     size_t lookback;
     hs_metrics *met;    /* [n_points] */
+    /* The run spec at point 0 when every axis was resolved once
+     * (resolve_axes): a point's spec is then this one with each axis's
+     * bytes set, no config text involved.  NULL: points go through text. */
+    hs_run_spec *base;
     hs_config *mcfg;    /* the config the shared panel was loaded with */
     hs_plan *master;    /* owns the shared panel */
     char notes[HS_NOTES_MAX]; /* the panel's notes once loaded */
@@ -55,9 +66,11 @@ struct hs_sweep {
 typedef struct worker {
     hs_sweep *sw;
     hs_config *cfg;     /* its own copy, points applied to it */
+    size_t applied[HS_SWEEP_MAX_AXES]; /* ... the value of each axis in cfg */
     hs_store *store;    /* its own handle, for replayed option chains */
     hs_plan *plan;
     size_t group;       /* cost tuple the plan was built for */
+    int summary_only;   /* its runs record only what the metrics need */
     int rc;
     size_t fail_point;
     char err[1024];
@@ -267,23 +280,41 @@ static const char *describe(const hs_sweep *sw, size_t p, char *buf,
     return buf;
 }
 
+/* No value of an axis set in a config yet (applied_none). */
+#define NOT_APPLIED ((size_t)-1)
+
+static void applied_none(size_t *applied)
+{
+    for (size_t a = 0; a < HS_SWEEP_MAX_AXES; a++)
+        applied[a] = NOT_APPLIED;
+}
+
 /* Set point p's values in cfg and resolve the run into *spec.  Errors name
- * the point. */
+ * the point.  applied[a]: the value index of axis a that cfg holds, kept
+ * up to date: an axis whose value did not change since the last point is
+ * not set again (hs_config_set re-interprets the whole config, and setting
+ * a key of a valid config to the value it has changes nothing). */
 static int apply_point(const hs_sweep *sw, hs_config *cfg, size_t p,
-                       const hs_registry *reg, hs_run_spec *spec)
+                       const hs_registry *reg, hs_run_spec *spec,
+                       size_t *applied)
 {
     char set[VALUE_MAX + 200], what[1024];
     int rc = 0;
     for (size_t a = 0; a < sw->n_axes && rc == 0; a++) {
-        snprintf(set, sizeof set, "%s=%s", sw->ax[a].key,
-                 sw->ax[a].text[value_index(sw, p, a)]);
+        const size_t v = value_index(sw, p, a);
+        if (applied[a] == v)
+            continue;
+        snprintf(set, sizeof set, "%s=%s", sw->ax[a].key, sw->ax[a].text[v]);
         rc = hs_config_set(cfg, set);
+        applied[a] = rc ? NOT_APPLIED : v;
     }
     if (rc == 0)
         rc = hs_config_run_spec(cfg, sw->run_idx, reg, spec);
-    if (rc)
+    if (rc) {
+        applied_none(applied); /* set everything again after a failure */
         hs_error_prefix("grid point %zu (%s): ", p,
                         describe(sw, p, what, sizeof what));
+    }
     return rc;
 }
 
@@ -336,12 +367,149 @@ static int choose_run(hs_sweep *sw)
     return 0;
 }
 
+/* ---- specs resolved once ------------------------------------------------- */
+
+/* Can the axes be resolved one at a time?  Keys of the run's section set
+ * one parameter each, independently of the others (hs_config_run_spec
+ * checks each against its table, and nothing else reads them), except
+ * `type` and `beta`, which choose the tables.  Cost axes change the plan:
+ * they go through text. */
+static int separable(const hs_sweep *sw)
+{
+    for (size_t a = 0; a < sw->n_axes; a++) {
+        const char *k = strrchr(sw->ax[a].key, '.') + 1;
+        if (sw->ax[a].is_cost || !strcmp(k, "type") || !strcmp(k, "beta"))
+            return 0;
+    }
+    return 1;
+}
+
+/* Point p's spec from the base and each axis's bytes. */
+static void merged_spec(const hs_sweep *sw, size_t p, hs_run_spec *spec)
+{
+    *spec = *sw->base;
+    for (size_t a = 0; a < sw->n_axes; a++) {
+        const axis *x = &sw->ax[a];
+        const unsigned char *v = x->bytes + value_index(sw, p, a) * x->width;
+        for (size_t r = 0; r < x->n_rng; v += x->rng_len[r], r++)
+            memcpy((unsigned char *)spec + x->rng_off[r], v, x->rng_len[r]);
+    }
+    spec->name = hs_sweep_run_name(sw);
+}
+
+/* The spec of point p (resolved from text in cfg) with no name, so that
+ * specs from different configs compare equal. */
+static int text_spec(const hs_sweep *sw, hs_config *cfg, size_t p,
+                     size_t *applied, hs_run_spec *spec)
+{
+    int rc = apply_point(sw, cfg, p, sw->reg, spec, applied);
+    spec->name = NULL;
+    return rc;
+}
+
+/* Axis a's byte ranges (where any of its values' specs differs from the
+ * base spec s0), then each value's bytes there.  0 and x->bytes NULL when
+ * the axis does not fit (a value fails, too many ranges, or bytes another
+ * axis sets: `taken`). */
+static int resolve_axis(hs_sweep *sw, hs_config *work, size_t a,
+                        size_t *applied, const hs_run_spec *s0,
+                        unsigned char *taken)
+{
+    axis *x = &sw->ax[a];
+    unsigned char differs[sizeof(hs_run_spec)] = {0};
+    hs_run_spec s;
+    for (size_t j = 0; j < x->n; j++) {
+        if (text_spec(sw, work, j * x->stride, applied, &s))
+            return 0;
+        for (size_t b = 0; b < sizeof s; b++)
+            differs[b] |= ((unsigned char *)&s)[b] !=
+                          ((const unsigned char *)s0)[b];
+    }
+    x->n_rng = x->width = 0;
+    for (size_t b = 0; b < sizeof s; b++) {
+        if (!differs[b])
+            continue;
+        if (taken[b])
+            return 0;
+        taken[b] = 1;
+        const size_t last = x->n_rng - 1;
+        if (x->n_rng && x->rng_off[last] + x->rng_len[last] == b) {
+            x->rng_len[last]++;
+        } else {
+            if (x->n_rng == SPEC_RANGES)
+                return 0;
+            x->rng_off[x->n_rng] = b;
+            x->rng_len[x->n_rng++] = 1;
+        }
+        x->width++;
+    }
+    if (!(x->bytes = malloc(x->n * x->width + 1)))
+        return hs_error_set(HS_ENOMEM, "out of memory");
+    for (size_t j = 0; j < x->n; j++) {
+        unsigned char *v = x->bytes + j * x->width;
+        if (text_spec(sw, work, j * x->stride, applied, &s))
+            return 0;
+        for (size_t r = 0; r < x->n_rng; v += x->rng_len[r], r++)
+            memcpy(v, (unsigned char *)&s + x->rng_off[r], x->rng_len[r]);
+    }
+    return 0;
+}
+
+static void drop_resolved(hs_sweep *sw)
+{
+    for (size_t a = 0; a < sw->n_axes; a++) {
+        free(sw->ax[a].bytes);
+        sw->ax[a].bytes = NULL;
+    }
+    free(sw->base);
+    sw->base = NULL;
+}
+
+/* Resolve the spec of every value of every axis once, from text (each
+ * axis's values with the others at their first), so that points need no
+ * text (sw->base set); the spec of the last point, merged, is checked
+ * against the one from text.  Leaves sw->base NULL when the axes do not
+ * allow it or any value fails (validation from text then reports the first
+ * failing point); an error only for lack of memory. */
+static int resolve_axes(hs_sweep *sw, hs_config *work)
+{
+    size_t applied[HS_SWEEP_MAX_AXES];
+    unsigned char taken[sizeof(hs_run_spec)] = {0};
+    hs_run_spec s0, merged, s;
+    int rc = 0;
+    if (!separable(sw))
+        return 0;
+    applied_none(applied);
+    if (text_spec(sw, work, 0, applied, &s0))
+        return 0;
+    for (size_t a = 0; a < sw->n_axes && rc == 0; a++) {
+        if ((rc = resolve_axis(sw, work, a, applied, &s0, taken)))
+            break;
+        if (!sw->ax[a].bytes)
+            goto unfit;
+    }
+    if (rc || !(sw->base = malloc(sizeof *sw->base))) {
+        drop_resolved(sw);
+        return rc ? rc : hs_error_set(HS_ENOMEM, "out of memory");
+    }
+    *sw->base = s0;
+    merged_spec(sw, sw->n_points - 1, &merged);
+    merged.name = NULL;
+    if (text_spec(sw, work, sw->n_points - 1, applied, &s) ||
+        memcmp(&merged, &s, sizeof s))
+        goto unfit;
+    return 0;
+unfit:
+    drop_resolved(sw);
+    return 0;
+}
+
 /* Validate every point, and find the warm-up of the slowest. */
 static int validate(hs_sweep *sw)
 {
     hs_config *work = NULL;
     hs_run_spec spec;
-    size_t warm = 0, lb = sw->lookback;
+    size_t warm = 0, lb = sw->lookback, applied[HS_SWEEP_MAX_AXES];
     int rc;
     sw->lookback = 0; /* the clone keeps the config's own lookback */
     rc = clone_config(sw, &work);
@@ -356,8 +524,13 @@ static int validate(hs_sweep *sw)
         if (spec.beta && hs_beta_warmup(spec.beta, &spec.beta_params) > warm)
             warm = hs_beta_warmup(spec.beta, &spec.beta_params);
     }
+    if (rc == 0)
+        rc = resolve_axes(sw, work);
+    applied_none(applied);
     for (size_t p = 0; p < sw->n_points && rc == 0; p++) {
-        if ((rc = apply_point(sw, work, p, sw->reg, &spec)))
+        if (sw->base)
+            merged_spec(sw, p, &spec);
+        else if ((rc = apply_point(sw, work, p, sw->reg, &spec, applied)))
             break;
         if (spec.beta && hs_beta_warmup(spec.beta, &spec.beta_params) > warm)
             warm = hs_beta_warmup(spec.beta, &spec.beta_params);
@@ -426,6 +599,7 @@ void hs_sweep_free(hs_sweep *sw)
 {
     if (!sw)
         return;
+    drop_resolved(sw);
     for (size_t a = 0; a < sw->n_axes; a++) {
         free(sw->ax[a].text);
         free(sw->ax[a].num);
@@ -472,11 +646,16 @@ static int needs_store(const hs_sweep *sw)
     return sw->cfg->has_options && sw->cfg->opt_chains == 1;
 }
 
-static int worker_init(worker *w, hs_sweep *sw)
+/* A thread's state.  summary_only: its runs record only what the metrics
+ * need (the points' own series are not written: those kept are re-run by
+ * hs_sweep_write, on a worker that records them). */
+static int worker_init(worker *w, hs_sweep *sw, int summary_only)
 {
     memset(w, 0, sizeof *w);
     w->sw = sw;
     w->group = (size_t)-1;
+    w->summary_only = summary_only;
+    applied_none(w->applied);
     int rc = clone_config(sw, &w->cfg);
     if (rc == 0 && needs_store(sw))
         rc = hs_store_open(&w->store, sw->o.db ? sw->o.db : sw->cfg->db,
@@ -500,8 +679,10 @@ static int run_point(worker *w, size_t p)
     hs_sweep *sw = w->sw;
     hs_run_spec spec;
     char what[1024];
-    int rc = apply_point(sw, w->cfg, p, sw->reg, &spec);
-    if (rc)
+    int rc = 0;
+    if (sw->base)
+        merged_spec(sw, p, &spec);
+    else if ((rc = apply_point(sw, w->cfg, p, sw->reg, &spec, w->applied)))
         return rc;
     size_t g = cost_group(sw, p);
     if (!w->plan || g != w->group) {
@@ -511,6 +692,7 @@ static int run_point(worker *w, size_t p)
         po.n_only = 1;
         po.panel = hs_plan_panel_shared(sw->master);
         po.live_from = hs_plan_live_from(sw->master);
+        po.summary_only = w->summary_only;
         hs_plan_free(w->plan);
         w->plan = NULL;
         pthread_mutex_lock(&sw->lock);
@@ -619,17 +801,19 @@ int hs_sweep_run(hs_sweep *sw, hs_store *store)
         const char *only[1] = {hs_sweep_run_name(sw)};
         hs_plan_opts po = HS_PLAN_OPTS_INIT;
         hs_run_spec spec;
+        size_t applied[HS_SWEEP_MAX_AXES];
         po.only = only;
         po.n_only = 1;
+        applied_none(applied);
         if ((rc = clone_config(sw, &sw->mcfg)) ||
-            (rc = apply_point(sw, sw->mcfg, 0, sw->reg, &spec)) ||
+            (rc = apply_point(sw, sw->mcfg, 0, sw->reg, &spec, applied)) ||
             (rc = hs_plan_new(&sw->master, sw->mcfg, sw->reg, store, &po)))
             goto done;
         snprintf(sw->notes, sizeof sw->notes, "%s",
                  hs_plan_panel(sw->master)->notes);
     }
     for (size_t i = 0; i < nt; i++)
-        if ((rc = worker_init(&w[i], sw)))
+        if ((rc = worker_init(&w[i], sw, 1)))
             goto done;
     atomic_init(&sw->next, 0);
     atomic_init(&sw->done, 0);
@@ -840,7 +1024,7 @@ int hs_sweep_write(hs_sweep *sw, const char *path, int force,
     if (sw->o.keep_series > 0) {
         TRY(rank_points(sw, &order, &nr));
         size_t k = sw->o.keep_series < nr ? sw->o.keep_series : nr;
-        TRY(worker_init(&w, sw));
+        TRY(worker_init(&w, sw, 0));
         have_worker = 1;
         TRY(hs_h5_group(h, "/sweep/series"));
         for (size_t i = 0; i < 2 * k; i++) {
