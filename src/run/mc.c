@@ -359,6 +359,8 @@ static int one_path(hs_mc *mc, worker_state *ws, size_t p)
         hs_plan_opts po = HS_PLAN_OPTS_INIT;
         po.panel = hs_scenario_path_panel(pp);
         po.live_from = mc->warm;
+        po.summary_only = 1; /* a path keeps its metrics, equity and hedge
+                              * ratio, nothing else */
         if ((rc = hs_plan_new(&ws->plan, cfg, mc->reg, NULL, &po)) ||
             (mc->random_costs && (rc = hs_plan_reset(ws->plan, &ex))))
             goto done;
