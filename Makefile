@@ -116,10 +116,12 @@ all: $(LIB) $(SHLIB) $(BIN) datasets/hedgesim.db $(if $(filter 1,$(MPI)),mpi)
 
 
 # The library's objects are position-independent (under $(B)/pic/): the
-# same objects make libhedgesim.a and libhedgesim.so.
+# same objects make libhedgesim.a and libhedgesim.so.  Calls between the
+# library's own functions bind directly and may be inlined
+# (-fno-semantic-interposition): no program replaces a library function.
 $(B)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fno-semantic-interposition -c $< -o $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
