@@ -412,6 +412,48 @@ static double finite_sum(const double *x, size_t n, size_t *count)
     return s;
 }
 
+/* The second pass's sums (hs_metrics_compute). */
+typedef struct moments2 {
+    double ss_h, uhh, uuu, ss_te, bmm, bhm;
+} moments2;
+
+/* Centred second moments of the hedged returns rh (about mean_h), of rh
+ * and the unhedged ru where both are finite (about u_h, u_u), and of rh
+ * against the benchmark rm (tracking to tb rm + te; about b_h, b_m).  Out
+ * of line, and in two loops: inlined into its caller, whose calls clobber
+ * every vector register, one sum was kept in memory, a store and a load on
+ * its chain at every step.  Each sum takes its terms in index order. */
+__attribute__((noinline)) static moments2
+second_moments(const double *rh, const double *ru, const double *rm, size_t n,
+               double mean_h, double u_h, double u_u, double tb, double te,
+               double b_h, double b_m)
+{
+    double ss_h = 0, uhh = 0, uuu = 0, ss_te = 0, bmm = 0, bhm = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double r = rh[i];
+        if (!isfinite(r))
+            continue;
+        double d = r - mean_h;
+        ss_h += d * d;
+        if (ru && isfinite(ru[i])) {
+            double da = r - u_h, db = ru[i] - u_u;
+            uhh += da * da;
+            uuu += db * db;
+        }
+    }
+    for (size_t i = 0; rm && i < n; i++) {
+        const double r = rh[i];
+        if (!isfinite(r) || !isfinite(rm[i]))
+            continue;
+        double dt = r - tb * rm[i] - te;
+        ss_te += dt * dt;
+        double da = r - b_h, db = rm[i] - b_m;
+        bmm += db * db;
+        bhm += da * db;
+    }
+    return (moments2){ss_h, uhh, uuu, ss_te, bmm, bhm};
+}
+
 /* Every metric from two passes over the returns and one over each other
  * series (the functions above make one or two passes each).  Each sum is
  * formed term by term in the same order and with the same operations as in
@@ -511,26 +553,10 @@ int hs_metrics_compute(const hs_metrics_input *in, hs_metrics *out,
     }
 
     /* Pass 2: centred second moments. */
-    double ss_h = 0, uhh = 0, uuu = 0, ss_te = 0, bmm = 0, bhm = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double r = rh[i];
-        if (!isfinite(r))
-            continue;
-        double d = r - mean_h;
-        ss_h += d * d;
-        if (ru && isfinite(ru[i])) {
-            double da = r - u_h, db = ru[i] - u_u;
-            uhh += da * da;
-            uuu += db * db;
-        }
-        if (rm && isfinite(rm[i])) {
-            double dt = r - tb * rm[i] - te;
-            ss_te += dt * dt;
-            double da = r - b_h, db = rm[i] - b_m;
-            bmm += db * db;
-            bhm += da * db;
-        }
-    }
+    const moments2 m2 = second_moments(rh, ru, rm, n, mean_h, u_h, u_u, tb, te,
+                                       b_h, b_m);
+    const double ss_h = m2.ss_h, uhh = m2.uhh, uuu = m2.uuu,
+                 ss_te = m2.ss_te, bmm = m2.bmm, bhm = m2.bhm;
 
     out->hedge_effectiveness =
         ru && mu >= 2 && uuu > 0 ? 1.0 - uhh / uuu : NAN;
