@@ -44,6 +44,9 @@ typedef struct hs_chain {
     const hs_chain_source *origin; /* the source that filled the slice
                                     * (borrowed), NULL for a slice made by
                                     * hand: see hs_chain_quote_for */
+    size_t repaired;     /* modeled slices: quotes the no-arbitrage
+                          * repair changed (docs/modeled-chains.md#no-
+                          * static-arbitrage); 0 otherwise */
 } hs_chain;
 
 /* Allocate a slice able to hold `cap` quotes.  Caller owns. */

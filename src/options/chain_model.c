@@ -306,17 +306,23 @@ int hs_chain_model_init(hs_chain_model *m, const hs_values *values)
     return 0;
 }
 
+/* The most strikes one modeled expiry can list, whatever the spot: the
+ * step is within a factor sqrt(2) of strike_step * S (adjacent nice
+ * numbers differ by at most 2 and the nearest on a log scale is taken), so
+ * a grid holds at most (hi - lo) sqrt(2) / strike_step + 1 strikes; one
+ * more covers rounding. */
+static size_t max_strikes(const hs_chain_model *m)
+{
+    return (size_t)(floor((m->strike_hi - m->strike_lo) * sqrt(2.0) /
+                          m->strike_step) +
+                    2);
+}
+
 size_t hs_chain_model_capacity(const hs_chain_model *m)
 {
-    /* The step is within a factor sqrt(2) of strike_step * S (adjacent nice
-     * numbers differ by at most 2 and the nearest on a log scale is taken),
-     * so a grid holds at most (hi - lo) sqrt(2) / strike_step + 1 strikes;
-     * one more covers rounding. */
-    double per =
-        floor((m->strike_hi - m->strike_lo) * sqrt(2.0) / m->strike_step) + 2;
     size_t n_exp =
         (size_t)(m->dailies + m->weeklies + m->monthlies + m->quarterlies);
-    return n_exp * 2 * (size_t)per;
+    return n_exp * 2 * max_strikes(m);
 }
 
 /* ------------------------------------------------------------ expiries */
@@ -519,12 +525,31 @@ double hs_chain_model_vol_obs(const hs_chain_model *m,
     return s;
 }
 
+/* Mark, iv, spread and book of a quote: half spread vega * (spread_base +
+ * spread_slope |k|), at least a tick; no bid below one tick. */
+static void set_book(const hs_chain_model *m, double F, double K, double T,
+                     double mark, double iv, double vega, hs_chain_quote *q)
+{
+    const double tick = m->tick * F;
+    double k = fabs(log(K / F) / sqrt(T));
+    if (k > m->k_max)
+        k = m->k_max;
+    double half = vega * (m->spread_base + m->spread_slope * k);
+    if (!(half >= tick))
+        half = tick;
+    q->mark = mark;
+    q->ask = mark + half;
+    /* Bid floored at 0; no bid at all below one tick. */
+    q->bid = mark < tick ? NAN : fmax(mark - half, 0);
+    q->iv = iv;
+    q->forward = F;
+}
+
 int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
                          int64_t now, double F, int64_t expiry, double K,
                          char right, hs_chain_quote *q)
 {
     const double T = (double)(expiry - now) / (YEAR_DAYS * HS_MS_PER_DAY);
-    const double tick = m->tick * F;
     if (!(expiry > now))
         return hs_error_set(HS_EINVAL,
                             "chain model: expiry %lld is not after %lld",
@@ -536,21 +561,131 @@ int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
                             "chain model: Black-76 failed at F %g, K %g, T "
                             "%g, vol %g",
                             F, K, T, iv);
-    double k = fabs(log(K / F) / sqrt(T));
-    if (k > m->k_max)
-        k = m->k_max;
-    double half = g.vega * (m->spread_base + m->spread_slope * k);
-    if (!(half >= tick))
-        half = tick;
     q->expiry = expiry;
     q->strike = K;
     q->right = right;
-    q->mark = g.price;
-    q->ask = g.price + half;
-    /* Bid floored at 0; no bid at all below one tick. */
-    q->bid = g.price < tick ? NAN : fmax(g.price - half, 0);
-    q->iv = iv;
-    q->forward = F;
+    set_book(m, F, K, T, g.price, iv, g.vega, q);
+    return 0;
+}
+
+/* ------------------------------------------------ no static arbitrage
+ * The smile's marks of one expiry can fall as the strike rises or bend
+ * the wrong way where its wings steepen within a few sqrt(T) units.  The
+ * put marks are replaced by their greatest convex minorant over the grid's
+ * points, the origin (a put struck at 0 is worth 0) and the intrinsic line
+ * far out (the limit K -> infinity of (K, K - F): a ray of slope 1), and
+ * the calls follow by parity: docs/modeled-chains.md#no-static-arbitrage. */
+
+/* Scratch of the repair: the hull's vertex stack (cap entries) and an
+ * implied-vol solver, made when a repair first needs one. */
+typedef struct repair_ws {
+    size_t *hull, cap;
+    hs_iv_solver *iv;
+} repair_ws;
+
+/* Point i of the hull's input: 0 the origin, i > 0 put i - 1. */
+static void hull_pt(const hs_chain_quote *put, size_t i, double *K, double *P)
+{
+    *K = i ? put[i - 1].strike : 0;
+    *P = i ? put[i - 1].mark : 0;
+}
+
+/* How far point b lies above the chord from a to c (a < b < c). */
+static double above_chord(const hs_chain_quote *put, size_t a, size_t b,
+                          size_t c)
+{
+    double Ka, Pa, Kb, Pb, Kc, Pc;
+    hull_pt(put, a, &Ka, &Pa);
+    hull_pt(put, b, &Kb, &Pb);
+    hull_pt(put, c, &Kc, &Pc);
+    return Pb - (Pa + (Pc - Pa) * (Kb - Ka) / (Kc - Ka));
+}
+
+/* The lower convex hull (Andrew's monotone chain) of the origin, the n
+ * puts (ascending strikes) and the ray of slope 1: its vertices into
+ * hull[] (n + 1 entries), their count returned.  A point above the hull
+ * by at most tol stays a vertex: rounding of deep in-the-money marks
+ * (intrinsic to the last bit) is no arbitrage to repair. */
+static size_t lower_hull(const hs_chain_quote *put, size_t n, size_t *hull,
+                         double tol)
+{
+    size_t h = 0;
+    for (size_t i = 0; i <= n; i++) {
+        while (h >= 2 && above_chord(put, hull[h - 2], hull[h - 1], i) > tol)
+            h--;
+        hull[h++] = i;
+    }
+    for (;;) { /* the ray from the last vertex */
+        double Ka, Pa, Kb, Pb;
+        if (h < 2)
+            break;
+        hull_pt(put, hull[h - 2], &Ka, &Pa);
+        hull_pt(put, hull[h - 1], &Kb, &Pb);
+        if (!(Pb - Pa - (Kb - Ka) > tol))
+            break;
+        h--;
+    }
+    return h;
+}
+
+/* Requote put and call at one strike on the repaired put mark P: the iv
+ * implied from P (Black-76, zero rate), or vol_min where P has no time
+ * value left to imply one from; the call C = P + F - K; spreads by the
+ * usual rule at that iv. */
+static int requote(const hs_chain_model *m, repair_ws *ws, double F,
+                   double T, double P, hs_chain_quote *put,
+                   hs_chain_quote *call)
+{
+    const double K = put->strike;
+    double iv;
+    hs_iv_status st;
+    hs_greeks g;
+    int rc;
+    if (!ws->iv && (rc = hs_iv_solver_new(&ws->iv, NULL)))
+        return rc;
+    if (hs_iv_solver_solve(ws->iv, HS_MODEL_BLACK76, HS_PUT, F, K, T, 0, P,
+                           &iv, &st) != 0 ||
+        st != HS_IV_OK)
+        iv = m->vol_min;
+    if (hs_black76(HS_PUT, F, K, T, 0, iv, &g) != 0)
+        return hs_error_set(HS_ENUMERIC,
+                            "chain model: Black-76 failed at F %g, K %g, T "
+                            "%g, vol %g",
+                            F, K, T, iv);
+    set_book(m, F, K, T, P, iv, g.vega, put);
+    set_book(m, F, K, T, fmax(P + F - K, 0), iv, g.vega, call);
+    return 0;
+}
+
+/* Repair one expiry's n calls and n puts (same ascending strikes): the
+ * puts above the hull come down onto it, with their calls; every other
+ * quote is left as it is.  Adds the quotes changed to *repaired. */
+static int repair_expiry(const hs_chain_model *m, repair_ws *ws, double F,
+                         double T, hs_chain_quote *call, hs_chain_quote *put,
+                         size_t n, size_t *repaired)
+{
+    const size_t h = lower_hull(put, n, ws->hull, 1e-12 * F);
+    size_t v = 0; /* hull[v] <= i + 1 < hull[v + 1] */
+    int rc;
+    for (size_t i = 0; i < n; i++) {
+        while (v + 1 < h && ws->hull[v + 1] <= i + 1)
+            v++;
+        if (ws->hull[v] == i + 1)
+            continue;
+        double Ka, Pa, Kb, Pb, P;
+        hull_pt(put, ws->hull[v], &Ka, &Pa);
+        if (v + 1 < h) {
+            hull_pt(put, ws->hull[v + 1], &Kb, &Pb);
+            P = Pa + (Pb - Pa) * (put[i].strike - Ka) / (Kb - Ka);
+        } else {
+            P = Pa + (put[i].strike - Ka);
+        }
+        if (!(P < put[i].mark))
+            continue;
+        if ((rc = requote(m, ws, F, T, P, &put[i], &call[i])))
+            return rc;
+        *repaired += 2;
+    }
     return 0;
 }
 
@@ -562,10 +697,12 @@ int hs_chain_model_fill(hs_chain *c, const hs_chain_model *m, int64_t now,
     return hs_chain_model_fill_obs(c, m, now, spot, &obs, underlying, source);
 }
 
-int hs_chain_model_fill_obs(hs_chain *c, const hs_chain_model *m,
-                            int64_t now, double spot,
-                            const hs_chain_obs *obs, const char *underlying,
-                            const char *source)
+/* hs_chain_model_fill_obs with the repair's scratch (its hull holds at
+ * least max_strikes + 1 entries). */
+static int fill_grid(hs_chain *c, const hs_chain_model *m, int64_t now,
+                     double spot, const hs_chain_obs *obs,
+                     const char *underlying, const char *source,
+                     repair_ws *ws)
 {
     const double sigma30 = obs ? obs->sigma30 : NAN;
     int64_t ex[MAX_EXPIRIES];
@@ -574,6 +711,7 @@ int hs_chain_model_fill_obs(hs_chain *c, const hs_chain_model *m,
     if (!c || !m)
         return hs_error_set(HS_EINVAL, "chain model: NULL slice or settings");
     c->n = 0;
+    c->repaired = 0;
     c->ts = now;
     c->spot = spot;
     c->modeled = 1;
@@ -591,23 +729,53 @@ int hs_chain_model_fill_obs(hs_chain *c, const hs_chain_model *m,
     const double j0 = fmax(ceil(m->strike_lo * spot / step), 1);
     const double j1 = floor(m->strike_hi * spot / step);
     const size_t n_k = j1 >= j0 ? (size_t)(j1 - j0) + 1 : 0;
+    if (n_k + 1 > ws->cap)
+        return hs_error_set(HS_EINVAL,
+                            "chain model: %zu strikes exceed the grid's "
+                            "bound %zu",
+                            n_k, ws->cap - 1);
     if ((rc = hs_chain_reserve(c, n_exp * 2 * n_k)))
         return rc;
 
     const double F = spot;
     static const char rights[2] = {'C', 'P'};
-    for (size_t e = 0; e < n_exp; e++)
+    for (size_t e = 0; e < n_exp; e++) {
+        hs_chain_quote *first = &c->q[c->n];
         for (int r = 0; r < 2; r++)
             for (size_t j = 0; j < n_k; j++) {
                 const double K = (j0 + (double)j) * step;
                 if ((rc = hs_chain_model_quote(m, obs, now, F, ex[e], K,
-                                               rights[r], &c->q[c->n]))) {
-                    c->n = 0;
-                    return rc;
-                }
+                                               rights[r], &c->q[c->n])))
+                    goto fail;
                 c->n++;
             }
+        const double T = (double)(ex[e] - now) / (YEAR_DAYS * HS_MS_PER_DAY);
+        if ((rc = repair_expiry(m, ws, F, T, first, first + n_k, n_k,
+                                &c->repaired)))
+            goto fail;
+    }
     return 0;
+fail:
+    c->n = 0;
+    c->repaired = 0;
+    return rc;
+}
+
+int hs_chain_model_fill_obs(hs_chain *c, const hs_chain_model *m,
+                            int64_t now, double spot,
+                            const hs_chain_obs *obs, const char *underlying,
+                            const char *source)
+{
+    repair_ws ws = {NULL, 0, NULL};
+    if (m) {
+        ws.cap = max_strikes(m) + 1;
+        if (!(ws.hull = malloc(ws.cap * sizeof *ws.hull)))
+            return hs_error_set(HS_ENOMEM, "chain model: out of memory");
+    }
+    int rc = fill_grid(c, m, now, spot, obs, underlying, source, &ws);
+    free(ws.hull);
+    hs_iv_solver_free(ws.iv);
+    return rc;
 }
 
 /* ------------------------------------------------------- the model source
@@ -638,6 +806,7 @@ typedef struct model_src {
     int64_t cur_now;
     double cur_spot;
     hs_chain_obs cur_obs;
+    repair_ws ws; /* the no-arbitrage repair's scratch */
 } model_src;
 
 
@@ -768,7 +937,19 @@ static int model_init(void *state, const hs_panel *panel, const void *args,
                         ? (size_t)fmax(1.0, round(m.garch_days * day / step))
                         : 0;
     /* All memory now: asking for a step allocates nothing. */
+    s->ws.cap = max_strikes(&m) + 1;
+    if (!(s->ws.hull = malloc(s->ws.cap * sizeof *s->ws.hull)))
+        return hs_error_set(HS_ENOMEM, "chain model: out of memory");
+    if ((rc = hs_iv_solver_new(&s->ws.iv, NULL)))
+        return rc;
     return hs_chain_reserve(slice, hs_chain_model_capacity(&m));
+}
+
+static void model_free(void *state)
+{
+    model_src *s = state;
+    free(s->ws.hull);
+    hs_iv_solver_free(s->ws.iv);
 }
 
 static void model_rewind(void *state, hs_chain *slice)
@@ -820,6 +1001,7 @@ static int model_at(void *state, size_t t, hs_chain *slice)
     if (!bar_ok(p, t, s->asset, &spot) || !(vol > 0) || !isfinite(vol)) {
         hs_chain *c = slice;
         c->n = 0;
+        c->repaired = 0;
         c->ts = now;
         c->spot = bar_ok(p, t, s->asset, &spot) ? spot : NAN;
         c->modeled = 1;
@@ -835,8 +1017,8 @@ static int model_at(void *state, size_t t, hs_chain *slice)
         period_return(s, t, s->n30),
         realized_vol(s, t, s->rv90_steps),
         used != HS_CHAIN_VOL_DVOL};
-    int rc = hs_chain_model_fill_obs(slice, &s->m, now, spot, &obs,
-                                     p->symbol[s->asset], source);
+    int rc = fill_grid(slice, &s->m, now, spot, &obs, p->symbol[s->asset],
+                       source, &s->ws);
     if (rc == 0) {
         s->quoting = 1;
         s->cur_now = now;
@@ -883,7 +1065,7 @@ const hs_chain_source_type hs_chain_source_model_type = {
     .init = model_init,
     .at = model_at,
     .rewind = model_rewind,
-    .free = NULL,
+    .free = model_free,
     .quote = model_quote,
 };
 
