@@ -791,6 +791,123 @@ START_TEST(test_model_dvol_embedded)
 }
 END_TEST
 
+/* The repair on a hand-made bump, F = 100, strikes 80..120 by 10, put
+ * marks 1, 3, 12, 20, 30 (12 bends the wrong way: above the chord from 3
+ * to 20, 11.5).  The hull with the origin: slopes 1/80 = 0.0125, then
+ * (3 - 1) / 10 = 0.2 from 80 to 90, (20 - 3) / 20 = 0.85 from 90 to 110,
+ * then (30 - 20) / 10 = 1 to 120 (on the ray, unchanged): 100 comes down
+ * to 3 + 0.85 * 10 = 11.5, the others stay.  A mark above slope 1 (the
+ * last, 32 > 20 + 10) comes down onto the ray. */
+START_TEST(test_model_hull_bump)
+{
+    hs_chain_quote put[5];
+    const double K[5] = {80, 90, 100, 110, 120}, P[5] = {1, 3, 12, 20, 30};
+    size_t hull[6];
+    double out[5];
+    for (int i = 0; i < 5; i++)
+        put[i] = (hs_chain_quote){0, K[i], 'P', NAN, NAN, P[i], NAN, 100};
+    ck_assert_uint_eq(hs_chain_put_hull(put, 5, 100, hull, out), 1);
+    const double want[5] = {1, 3, 11.5, 20, 30};
+    for (int i = 0; i < 5; i++)
+        hs_ck_near(out[i], want[i], 1e-12);
+    ck_assert(out[0] == 1 && out[1] == 3 && out[3] == 20 && out[4] == 30);
+
+    put[4].mark = 32; /* slope 1.2 from 110 */
+    ck_assert_uint_eq(hs_chain_put_hull(put, 5, 100, hull, out), 2);
+    hs_ck_near(out[2], 11.5, 1e-12);
+    hs_ck_near(out[4], 30, 1e-12);
+
+    /* Falling marks (8 then 6 at 80, 90) against the origin: the hull
+     * from (0, 0) through (90, 6) at slope 1/15 takes 80 to 16/3. */
+    put[0].mark = 8;
+    put[1].mark = 6;
+    put[2].mark = 12;
+    put[4].mark = 30;
+    ck_assert_uint_eq(hs_chain_put_hull(put, 5, 100, hull, out), 1);
+    hs_ck_near(out[0], 16.0 / 3, 1e-12);
+    ck_assert(out[1] == 6 && out[2] == 12 && out[3] == 20 && out[4] == 30);
+
+    /* A convex curve needs nothing. */
+    const double ok[5] = {0.5, 2, 5, 12, 21};
+    for (int i = 0; i < 5; i++)
+        put[i].mark = ok[i];
+    ck_assert_uint_eq(hs_chain_put_hull(put, 5, 100, hull, out), 0);
+    for (int i = 0; i < 5; i++)
+        ck_assert(out[i] == ok[i]);
+}
+END_TEST
+
+/* No static arbitrage in a modeled slice, per expiry at zero rate on F:
+ * puts at least intrinsic, nondecreasing in strike with slope at most 1,
+ * convex (the origin included), calls at P + F - K. */
+static void assert_no_arbitrage(const hs_chain *c)
+{
+    for (size_t i = 0; i < c->n;) {
+        size_t e = i;
+        while (e < c->n && c->q[e].expiry == c->q[i].expiry)
+            e++;
+        const size_t n = (e - i) / 2;
+        const hs_chain_quote *call = &c->q[i], *put = &c->q[i + n];
+        const double F = put[0].forward, tol = 1e-9 * F;
+        double K0 = 0, P0 = 0, slope = 0; /* the last segment */
+        for (size_t j = 0; j < n; j++) {
+            const double K = put[j].strike, P = put[j].mark;
+            ck_assert(call[j].right == 'C' && put[j].right == 'P');
+            ck_assert(call[j].strike == K);
+            ck_assert_msg(P >= fmax(K - F, 0) - tol, "below intrinsic");
+            hs_ck_near(call[j].mark, fmax(P + F - K, 0), tol);
+            double s = (P - P0) / (K - K0);
+            ck_assert_msg(s >= -tol && s <= 1 + tol, "slope %g at K %g", s, K);
+            ck_assert_msg((s - slope) * (K - K0) >= -tol,
+                          "not convex at K %g: slope %g after %g", K0, s,
+                          slope);
+            ck_assert(call[j].bid <= call[j].mark || isnan(call[j].bid));
+            ck_assert(put[j].mark < put[j].ask && isfinite(put[j].iv));
+            K0 = K;
+            P0 = P;
+            slope = s;
+        }
+        i = e;
+    }
+}
+
+/* Every slice of the model source over the 2020-03 crash, 2022-06 and
+ * 2024-03 on the embedded store, both smiles: no static arbitrage (the
+ * smile alone broke it in all three: docs/modeled-chains.md). */
+START_TEST(test_model_no_arbitrage)
+{
+    static const char *const sym[] = {"BTC", "BTC-DVOL"};
+    static const char *const span[3][2] = {{"2020-01-15", "2020-03-20"},
+                                           {"2022-04-25", "2022-06-25"},
+                                           {"2024-01-15", "2024-03-10"}};
+    hs_store *s = open_db();
+    size_t slices = 0, repaired = 0;
+    for (int w = 0; w < 3; w++) {
+        hs_panel *p = load_panel(s, span[w][0], span[w][1], sym, 2, 1);
+        for (int fixed = 0; fixed < 2; fixed++) {
+            hs_values v;
+            ck_assert_int_eq(hs_values_init(&v, hs_chain_model_params), 0);
+            if (fixed)
+                set(&v, "smile", "fixed");
+            hs_chain_source *src = NULL;
+            const hs_chain *c = NULL;
+            ck_assert_int_eq(hs_chain_source_model(&src, p, 0, 1, &v), 0);
+            for (size_t t = 0; t < p->n_steps; t++) {
+                ck_assert_int_eq(hs_chain_source_at(src, t, &c), 0);
+                assert_no_arbitrage(c);
+                slices += c->n > 0;
+                repaired += c->repaired;
+            }
+            hs_chain_source_free(src);
+        }
+        hs_panel_free(p);
+    }
+    ck_assert_uint_gt(slices, 200);
+    ck_assert_uint_gt(repaired, 0); /* the smile alone would fail here */
+    hs_store_close(s);
+}
+END_TEST
+
 /* Whether q's mark is below the Black-76 mark (zero rate) at vol `iv`:
  * the no-arbitrage repair of a modeled slice only lowers marks. */
 static int lowered(const hs_chain_quote *q, double T, double iv)
@@ -2054,6 +2171,8 @@ static Suite *chain_suite(void)
     tcase_add_test(tc, test_model_cursor);
     tcase_add_test(tc, test_model_market_smile);
     tcase_add_test(tc, test_model_keeps_held);
+    tcase_add_test(tc, test_model_hull_bump);
+    tcase_add_test(tc, test_model_no_arbitrage);
     tcase_add_test(tc, test_smile_parse);
     suite_add_tcase(s, tc);
 

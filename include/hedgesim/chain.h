@@ -407,6 +407,18 @@ int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
                          int64_t now, double F, int64_t expiry, double K,
                          char right, hs_chain_quote *out);
 
+/* The no-arbitrage repair every modeled slice gets, per expiry
+ * (docs/modeled-chains.md#no-static-arbitrage): the n puts' marks at
+ * ascending strikes on forward F (each at least max(K - F, 0)) brought
+ * down onto their greatest convex minorant together with the origin and
+ * the ray of slope 1 (the intrinsic line far out); a mark within 1e-12 F
+ * of it stays as it is.  out[i] the repaired mark (put[i].mark where
+ * unchanged); hull is scratch of n + 1 entries.  Returns the number of
+ * marks lowered.  The result is nondecreasing, of slope at most 1,
+ * convex and at least intrinsic, up to that tolerance. */
+size_t hs_chain_put_hull(const hs_chain_quote *put, size_t n, double F,
+                         size_t *hull, double *out);
+
 /* hs_chain_model_fill with the observables of the market smile:
  * obs->sigma30 plays the part of sigma30. */
 int hs_chain_model_fill_obs(hs_chain *c, const hs_chain_model *m,

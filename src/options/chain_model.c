@@ -576,10 +576,12 @@ int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
  * far out (the limit K -> infinity of (K, K - F): a ray of slope 1), and
  * the calls follow by parity: docs/modeled-chains.md#no-static-arbitrage. */
 
-/* Scratch of the repair: the hull's vertex stack (cap entries) and an
- * implied-vol solver, made when a repair first needs one. */
+/* Scratch of the repair: the hull's vertex stack and the repaired marks
+ * (cap entries each) and an implied-vol solver, made when a repair first
+ * needs one. */
 typedef struct repair_ws {
     size_t *hull, cap;
+    double *mark;
     hs_iv_solver *iv;
 } repair_ws;
 
@@ -657,6 +659,33 @@ static int requote(const hs_chain_model *m, repair_ws *ws, double F,
     return 0;
 }
 
+size_t hs_chain_put_hull(const hs_chain_quote *put, size_t n, double F,
+                         size_t *hull, double *out)
+{
+    const size_t h = lower_hull(put, n, hull, 1e-12 * F);
+    size_t v = 0, lowered = 0; /* hull[v] <= i + 1 < hull[v + 1] */
+    for (size_t i = 0; i < n; i++) {
+        out[i] = put[i].mark;
+        while (v + 1 < h && hull[v + 1] <= i + 1)
+            v++;
+        if (hull[v] == i + 1)
+            continue;
+        double Ka, Pa, Kb, Pb, P;
+        hull_pt(put, hull[v], &Ka, &Pa);
+        if (v + 1 < h) {
+            hull_pt(put, hull[v + 1], &Kb, &Pb);
+            P = Pa + (Pb - Pa) * (put[i].strike - Ka) / (Kb - Ka);
+        } else {
+            P = Pa + (put[i].strike - Ka);
+        }
+        if (P < put[i].mark) {
+            out[i] = P;
+            lowered++;
+        }
+    }
+    return lowered;
+}
+
 /* Repair one expiry's n calls and n puts (same ascending strikes): the
  * puts above the hull come down onto it, with their calls; every other
  * quote is left as it is.  Adds the quotes changed to *repaired. */
@@ -664,25 +693,13 @@ static int repair_expiry(const hs_chain_model *m, repair_ws *ws, double F,
                          double T, hs_chain_quote *call, hs_chain_quote *put,
                          size_t n, size_t *repaired)
 {
-    const size_t h = lower_hull(put, n, ws->hull, 1e-12 * F);
-    size_t v = 0; /* hull[v] <= i + 1 < hull[v + 1] */
     int rc;
+    if (hs_chain_put_hull(put, n, F, ws->hull, ws->mark) == 0)
+        return 0;
     for (size_t i = 0; i < n; i++) {
-        while (v + 1 < h && ws->hull[v + 1] <= i + 1)
-            v++;
-        if (ws->hull[v] == i + 1)
+        if (!(ws->mark[i] < put[i].mark))
             continue;
-        double Ka, Pa, Kb, Pb, P;
-        hull_pt(put, ws->hull[v], &Ka, &Pa);
-        if (v + 1 < h) {
-            hull_pt(put, ws->hull[v + 1], &Kb, &Pb);
-            P = Pa + (Pb - Pa) * (put[i].strike - Ka) / (Kb - Ka);
-        } else {
-            P = Pa + (put[i].strike - Ka);
-        }
-        if (!(P < put[i].mark))
-            continue;
-        if ((rc = requote(m, ws, F, T, P, &put[i], &call[i])))
+        if ((rc = requote(m, ws, F, T, ws->mark[i], &put[i], &call[i])))
             return rc;
         *repaired += 2;
     }
@@ -766,14 +783,20 @@ int hs_chain_model_fill_obs(hs_chain *c, const hs_chain_model *m,
                             const hs_chain_obs *obs, const char *underlying,
                             const char *source)
 {
-    repair_ws ws = {NULL, 0, NULL};
+    repair_ws ws = {NULL, 0, NULL, NULL};
     if (m) {
         ws.cap = max_strikes(m) + 1;
-        if (!(ws.hull = malloc(ws.cap * sizeof *ws.hull)))
+        ws.hull = malloc(ws.cap * sizeof *ws.hull);
+        ws.mark = malloc(ws.cap * sizeof *ws.mark);
+        if (!ws.hull || !ws.mark) {
+            free(ws.hull);
+            free(ws.mark);
             return hs_error_set(HS_ENOMEM, "chain model: out of memory");
+        }
     }
     int rc = fill_grid(c, m, now, spot, obs, underlying, source, &ws);
     free(ws.hull);
+    free(ws.mark);
     hs_iv_solver_free(ws.iv);
     return rc;
 }
@@ -938,7 +961,9 @@ static int model_init(void *state, const hs_panel *panel, const void *args,
                         : 0;
     /* All memory now: asking for a step allocates nothing. */
     s->ws.cap = max_strikes(&m) + 1;
-    if (!(s->ws.hull = malloc(s->ws.cap * sizeof *s->ws.hull)))
+    s->ws.hull = malloc(s->ws.cap * sizeof *s->ws.hull);
+    s->ws.mark = malloc(s->ws.cap * sizeof *s->ws.mark);
+    if (!s->ws.hull || !s->ws.mark)
         return hs_error_set(HS_ENOMEM, "chain model: out of memory");
     if ((rc = hs_iv_solver_new(&s->ws.iv, NULL)))
         return rc;
@@ -949,6 +974,7 @@ static void model_free(void *state)
 {
     model_src *s = state;
     free(s->ws.hull);
+    free(s->ws.mark);
     hs_iv_solver_free(s->ws.iv);
 }
 
