@@ -908,6 +908,72 @@ START_TEST(test_model_no_arbitrage)
 }
 END_TEST
 
+/* A held contract off the grid (hs_chain_quote_for: a strike halfway
+ * between two of the grid's) adds no arbitrage to the repaired grid: its
+ * put mark lies between the chord of its two neighbours and the
+ * extensions of the segments on either side, its call is the put by
+ * parity.  Over the 2020 crash, where the smile alone breaks convexity,
+ * some of these quotes must have been brought into that range. */
+START_TEST(test_model_offgrid_no_arbitrage)
+{
+    static const char *const sym[] = {"BTC", "BTC-DVOL"};
+    hs_store *s = open_db();
+    hs_panel *p = load_panel(s, "2020-02-20", "2020-03-20", sym, 2, 1);
+    hs_values v;
+    ck_assert_int_eq(hs_values_init(&v, hs_chain_model_params), 0);
+    hs_chain_model m;
+    ck_assert_int_eq(hs_chain_model_init(&m, &v), 0);
+    hs_chain_source *src = NULL;
+    const hs_chain *c = NULL;
+    ck_assert_int_eq(hs_chain_source_model(&src, p, 0, 1, &v), 0);
+    size_t quoted = 0, inside_chord = 0;
+    for (size_t t = 0; t < p->n_steps; t++) {
+        ck_assert_int_eq(hs_chain_source_at(src, t, &c), 0);
+        for (size_t i = 0; i < c->n;) {
+            size_t e = i;
+            while (e < c->n && c->q[e].expiry == c->q[i].expiry)
+                e++;
+            const size_t n = (e - i) / 2;
+            const hs_chain_quote *put = &c->q[i + n];
+            const double F = put[0].forward, tol = 1e-9 * F;
+            for (size_t j = 1; j < n; j++) {
+                const double K = 0.5 * (put[j - 1].strike + put[j].strike);
+                hs_chain_quote qp, qc;
+                ck_assert_int_eq(
+                    hs_chain_quote_for(c, put[j].expiry, K, 'P', &qp), 1);
+                ck_assert_int_eq(
+                    hs_chain_quote_for(c, put[j].expiry, K, 'C', &qc), 1);
+                const double chord = 0.5 * (put[j - 1].mark + put[j].mark);
+                double lo = put[j - 1].mark;
+                if (j >= 2)
+                    lo = fmax(lo, put[j - 1].mark +
+                                      (put[j - 1].mark - put[j - 2].mark) *
+                                          (K - put[j - 1].strike) /
+                                          (put[j - 1].strike -
+                                           put[j - 2].strike));
+                if (j + 1 < n)
+                    lo = fmax(lo, put[j].mark - (put[j + 1].mark - put[j].mark) *
+                                                    (put[j].strike - K) /
+                                                    (put[j + 1].strike -
+                                                     put[j].strike));
+                ck_assert_msg(qp.mark <= chord + tol && qp.mark >= lo - tol,
+                              "step %zu, K %g: put %.10g outside [%.10g, %.10g]",
+                              t, K, qp.mark, lo, chord);
+                hs_ck_near(qc.mark, fmax(qp.mark + F - K, 0), tol);
+                inside_chord += qp.mark < chord - tol;
+                quoted++;
+            }
+            i = e;
+        }
+    }
+    ck_assert_uint_gt(quoted, 1000);
+    ck_assert_uint_gt(inside_chord, quoted / 2); /* mostly strictly convex */
+    hs_chain_source_free(src);
+    hs_panel_free(p);
+    hs_store_close(s);
+}
+END_TEST
+
 /* Whether q's mark is below the Black-76 mark (zero rate) at vol `iv`:
  * the no-arbitrage repair of a modeled slice only lowers marks. */
 static int lowered(const hs_chain_quote *q, double T, double iv)
@@ -2173,6 +2239,7 @@ static Suite *chain_suite(void)
     tcase_add_test(tc, test_model_keeps_held);
     tcase_add_test(tc, test_model_hull_bump);
     tcase_add_test(tc, test_model_no_arbitrage);
+    tcase_add_test(tc, test_model_offgrid_no_arbitrage);
     tcase_add_test(tc, test_smile_parse);
     suite_add_tcase(s, tc);
 

@@ -1066,18 +1066,93 @@ int hs_chain__model_obs(const void *state, hs_chain_obs *out)
 /* A contract the step's grid does not list (a strike a run bought before
  * the spacing changed): quoted as the grid's strikes are, at the step's
  * close, spot and observables. */
+/* The puts of `expiry` in a slice (sorted by expiry, right, strike): their
+ * first index and count. */
+static size_t expiry_puts(const hs_chain *c, int64_t expiry, size_t *first)
+{
+    size_t i = 0, n = 0;
+    while (i < c->n && (c->q[i].expiry != expiry || c->q[i].right != 'P'))
+        i++;
+    *first = i;
+    while (i + n < c->n && c->q[i + n].expiry == expiry &&
+           c->q[i + n].right == 'P')
+        n++;
+    return n;
+}
+
+/* The put mark at K (strictly between the grid's strikes put[j - 1] and
+ * put[j]) that keeps the repaired grid free of static arbitrage: at most
+ * the chord between those two (convexity), at least the extensions of the
+ * segments on either side and the lower of the two marks (convexity,
+ * monotonicity).  P comes back unchanged when it lies in that range. */
+static double bracket_put(const hs_chain_quote *put, size_t n, size_t j,
+                          double K, double P)
+{
+    const hs_chain_quote *a = &put[j - 1], *b = &put[j];
+    const double hi = a->mark + (b->mark - a->mark) * (K - a->strike) /
+                                    (b->strike - a->strike);
+    double lo = a->mark;
+    if (j >= 2) { /* the segment before a, extended */
+        const hs_chain_quote *z = &put[j - 2];
+        lo = fmax(lo, a->mark + (a->mark - z->mark) * (K - a->strike) /
+                                    (a->strike - z->strike));
+    }
+    if (j + 1 < n) { /* the segment after b, extended back */
+        const hs_chain_quote *c = &put[j + 1];
+        lo = fmax(lo, b->mark - (c->mark - b->mark) * (b->strike - K) /
+                                    (c->strike - b->strike));
+    }
+    if (P > hi)
+        return hi;
+    if (P < lo)
+        return lo;
+    return P;
+}
+
+/* A contract the step's grid does not list (a held strike): the smile's
+ * quote; where its expiry is in the slice and its strike lies between two
+ * of the grid's, the put mark is kept within the bounds the repaired grid
+ * sets (bracket_put) and the call follows by parity, so that the contract
+ * adds no arbitrage to the grid it is quoted beside. */
 static int model_quote(const void *state, const hs_chain *slice,
                        int64_t expiry, double strike, char right,
                        hs_chain_quote *out)
 {
     const model_src *s = state;
-    (void)slice;
     if (!s->quoting || !(expiry > s->cur_now))
         return 0;
-    hs_chain_quote q;
-    if (hs_chain_model_quote(&s->m, &s->cur_obs, s->cur_now, s->cur_spot,
-                             expiry, strike, right, &q))
+    hs_chain_quote q, p;
+    const double F = s->cur_spot;
+    if (hs_chain_model_quote(&s->m, &s->cur_obs, s->cur_now, F, expiry,
+                             strike, 'P', &p))
         return 0;
+    size_t first = 0, j = 0;
+    const size_t n = slice ? expiry_puts(slice, expiry, &first) : 0;
+    const hs_chain_quote *put = n ? slice->q + first : NULL;
+    while (j < n && put[j].strike < strike)
+        j++;
+    const double P = j > 0 && j < n ? bracket_put(put, n, j, strike, p.mark)
+                                    : p.mark;
+    if (P == p.mark) {
+        if (right == 'P')
+            q = p;
+        else if (hs_chain_model_quote(&s->m, &s->cur_obs, s->cur_now, F,
+                                      expiry, strike, right, &q))
+            return 0;
+    } else {
+        /* (rare: a solver of its own, the source's state being const
+         * here) */
+        const double T =
+            (double)(expiry - s->cur_now) / (YEAR_DAYS * HS_MS_PER_DAY);
+        repair_ws ws = {NULL, 0, NULL, NULL};
+        hs_chain_quote c = p;
+        c.right = 'C';
+        const int rc = requote(&s->m, &ws, F, T, P, &p, &c);
+        hs_iv_solver_free(ws.iv);
+        if (rc)
+            return 0;
+        q = right == 'P' ? p : c;
+    }
     *out = q;
     return 1;
 }
