@@ -151,6 +151,7 @@ typedef struct job {
 
 typedef struct tally {
     long long steps, empty, quotes, added, unchanged, instruments;
+    long long repaired;  /* quotes the no-arbitrage repair changed */
     long long by_vol[3]; /* steps with a chain, by the vol used */
     int64_t first, last;
 } tally;
@@ -357,6 +358,7 @@ static int run(job *j, tally *tl)
             tl->first = c->ts;
         tl->last = c->ts;
         tl->quotes += (long long)c->n;
+        tl->repaired += (long long)c->repaired;
         for (int k = 0; k < 3; k++) {
             char want[48];
             snprintf(want, sizeof want, "model:%s-smile",
@@ -386,6 +388,9 @@ static int run(job *j, tally *tl)
             printf(" at %s..%s", hs_cal_format_time(tl->first, a, sizeof a),
                    hs_cal_format_time(tl->last, b, sizeof b));
         printf("\n");
+        printf("no-arbitrage repair: %lld of the quotes lowered from the "
+               "smile (docs/modeled-chains.md#no-static-arbitrage)\n",
+               tl->repaired);
         printf("vol index: %s; 30-day vol from dvol on %lld steps, "
                "realized on %lld, garch on %lld\n",
                vol[0] ? vol : "none", tl->by_vol[HS_CHAIN_VOL_DVOL],
