@@ -473,20 +473,32 @@ void hs_chain__smile_obs(const hs_chain_obs *o, double z[HS_CHAIN_SMILE_NOBS])
     z[4] = isfinite(o->ret30) ? o->ret30 : 0;
 }
 
-int hs_chain_smile_terms(const hs_chain_model *m, const hs_chain_obs *obs,
-                         double F, double K, double T,
-                         double out[HS_CHAIN_SMILE_NCOEF])
+/* The observables of a step, clamped to the fit's ranges: the same for
+ * every quote of the step, so a chain computes them once. */
+static void smile_z(const hs_chain_model *m, const hs_chain_obs *obs,
+                    double z[HS_CHAIN_SMILE_NOBS])
 {
-    const double s30 = obs ? obs->sigma30 : NAN;
-    if (!(s30 > 0) || !isfinite(s30) || !(F > 0) || !isfinite(F) ||
-        !(K > 0) || !isfinite(K) || !(T > 0) || !isfinite(T))
-        return -1;
-    double z[HS_CHAIN_SMILE_NOBS];
     hs_chain__smile_obs(obs, z);
     for (size_t i = 0; i < HS_CHAIN_SMILE_NOBS; i++)
         z[i] = clampd(z[i], m->obs_lo[i], m->obs_hi[i]);
+}
+
+/* Whether the market smile has a value at (F, K, T) for obs. */
+static int smile_inputs_ok(const hs_chain_obs *obs, double F, double K,
+                           double T)
+{
+    const double s30 = obs ? obs->sigma30 : NAN;
+    return s30 > 0 && isfinite(s30) && F > 0 && isfinite(F) && K > 0 &&
+           isfinite(K) && T > 0 && isfinite(T);
+}
+
+/* The regressors at (F, K, T) from the step's clamped observables z. */
+static void smile_terms_z(const hs_chain_model *m, const double *z,
+                          int estimated, double F, double K, double T,
+                          double out[HS_CHAIN_SMILE_NCOEF])
+{
     const double lnv = z[0], rvr = z[1], rv90 = z[2], r7 = z[3], r30 = z[4];
-    const double e = obs->estimated ? 1 : 0;
+    const double e = estimated ? 1 : 0;
     const double k = clampd(log(K / F) / sqrt(T), -m->k_max, m->k_max);
     const double L = log((T > DAY_YEARS ? T : DAY_YEARS) / T30_YEARS);
     const double ka = m->wing_kappa, h = sqrt(ka * ka + k * k) - ka;
@@ -500,20 +512,31 @@ int hs_chain_smile_terms(const hs_chain_model *m, const hs_chain_obs *obs,
         hc,     hc * rv90,  hc * e, hc * L,    hc * L * lnv,
         hp,     hp * lnv,   hp * e, hp * L};
     memcpy(out, x, sizeof x);
+}
+
+int hs_chain_smile_terms(const hs_chain_model *m, const hs_chain_obs *obs,
+                         double F, double K, double T,
+                         double out[HS_CHAIN_SMILE_NCOEF])
+{
+    if (!smile_inputs_ok(obs, F, K, T))
+        return -1;
+    double z[HS_CHAIN_SMILE_NOBS];
+    smile_z(m, obs, z);
+    smile_terms_z(m, z, obs->estimated, F, K, T, out);
     return 0;
 }
 
-double hs_chain_model_vol_obs(const hs_chain_model *m,
-                              const hs_chain_obs *obs, double F, double K,
-                              double T)
+/* hs_chain_model_vol_obs with the step's clamped observables z (smile_z)
+ * already computed. */
+static double vol_z(const hs_chain_model *m, const hs_chain_obs *obs,
+                    const double *z, double F, double K, double T)
 {
     double x[HS_CHAIN_SMILE_NCOEF];
-    if (!m || !obs)
-        return NAN;
     if (m->smile == HS_CHAIN_SMILE_FIXED)
         return fixed_vol(m, obs->sigma30, F, K, T);
-    if (hs_chain_smile_terms(m, obs, F, K, T, x))
+    if (!smile_inputs_ok(obs, F, K, T))
         return NAN;
+    smile_terms_z(m, z, obs->estimated, F, K, T, x);
     double r = 0;
     for (size_t i = 0; i < HS_CHAIN_SMILE_NCOEF; i++)
         r += m->coef[i] * x[i];
@@ -523,6 +546,17 @@ double hs_chain_model_vol_obs(const hs_chain_model *m,
     if (s > m->vol_max)
         s = m->vol_max;
     return s;
+}
+
+double hs_chain_model_vol_obs(const hs_chain_model *m,
+                              const hs_chain_obs *obs, double F, double K,
+                              double T)
+{
+    double z[HS_CHAIN_SMILE_NOBS];
+    if (!m || !obs)
+        return NAN;
+    smile_z(m, obs, z);
+    return vol_z(m, obs, z, F, K, T);
 }
 
 /* Mark, iv, spread and book of a quote: half spread vega * (spread_base +
@@ -545,16 +579,17 @@ static void set_book(const hs_chain_model *m, double F, double K, double T,
     q->forward = F;
 }
 
-int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
-                         int64_t now, double F, int64_t expiry, double K,
-                         char right, hs_chain_quote *q)
+/* hs_chain_model_quote with the step's clamped observables z. */
+static int quote_z(const hs_chain_model *m, const hs_chain_obs *obs,
+                   const double *z, int64_t now, double F, int64_t expiry,
+                   double K, char right, hs_chain_quote *q)
 {
     const double T = (double)(expiry - now) / (YEAR_DAYS * HS_MS_PER_DAY);
     if (!(expiry > now))
         return hs_error_set(HS_EINVAL,
                             "chain model: expiry %lld is not after %lld",
                             (long long)expiry, (long long)now);
-    const double iv = hs_chain_model_vol_obs(m, obs, F, K, T);
+    const double iv = m && obs ? vol_z(m, obs, z, F, K, T) : NAN;
     hs_greeks g;
     if (hs_black76(right == 'C' ? HS_CALL : HS_PUT, F, K, T, 0, iv, &g) != 0)
         return hs_error_set(HS_ENUMERIC,
@@ -566,6 +601,16 @@ int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
     q->right = right;
     set_book(m, F, K, T, g.price, iv, g.vega, q);
     return 0;
+}
+
+int hs_chain_model_quote(const hs_chain_model *m, const hs_chain_obs *obs,
+                         int64_t now, double F, int64_t expiry, double K,
+                         char right, hs_chain_quote *q)
+{
+    double z[HS_CHAIN_SMILE_NOBS] = {0};
+    if (m && obs)
+        smile_z(m, obs, z);
+    return quote_z(m, obs, z, now, F, expiry, K, right, q);
 }
 
 /* ------------------------------------------------ no static arbitrage
@@ -756,13 +801,16 @@ static int fill_grid(hs_chain *c, const hs_chain_model *m, int64_t now,
 
     const double F = spot;
     static const char rights[2] = {'C', 'P'};
+    double z[HS_CHAIN_SMILE_NOBS] = {0}; /* the step's observables, once */
+    if (obs)
+        smile_z(m, obs, z);
     for (size_t e = 0; e < n_exp; e++) {
         hs_chain_quote *first = &c->q[c->n];
         for (int r = 0; r < 2; r++)
             for (size_t j = 0; j < n_k; j++) {
                 const double K = (j0 + (double)j) * step;
-                if ((rc = hs_chain_model_quote(m, obs, now, F, ex[e], K,
-                                               rights[r], &c->q[c->n])))
+                if ((rc = quote_z(m, obs, z, now, F, ex[e], K, rights[r],
+                                  &c->q[c->n])))
                     goto fail;
                 c->n++;
             }
