@@ -176,8 +176,8 @@ int hs_context_refresh(hs_context *c, const hs_exec_opts *exec)
     fill_returns(p, c->bench, c->bench_ret);
     fill_returns(p, c->hedge, c->hedge_ret);
     c->generation++;
-    if ((rc = funding_fracs(c)))
-        return rc;
+    /* (the settlements' places in their bars depend on times alone, which
+     * a refreshed panel keeps: fund_frac stands) */
     return metric_inputs(c);
 }
 
