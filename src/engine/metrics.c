@@ -12,7 +12,9 @@
  * 100 * that must give k = 5, not 6. */
 #define VAR_K_ROUNDING 1e-9
 
-double hs_metric_mean(const double *x, size_t n)
+/* The sum of the finite x[0..n) in index order; their count into *count
+ * (if not NULL). */
+static double finite_sum(const double *x, size_t n, size_t *count)
 {
     double s = 0;
     size_t m = 0;
@@ -21,6 +23,15 @@ double hs_metric_mean(const double *x, size_t n)
             s += x[i];
             m++;
         }
+    if (count)
+        *count = m;
+    return s;
+}
+
+double hs_metric_mean(const double *x, size_t n)
+{
+    size_t m;
+    const double s = finite_sum(x, n, &m);
     return m ? s / (double)m : NAN;
 }
 
@@ -395,22 +406,6 @@ static void var_cvar_pair(double *x, size_t m, double lo, double hi,
  * is the same, bit for bit, as skipping x (s + 0 is s for every s but -0,
  * and a sum of finite values from +0 is never -0), without a branch. */
 static inline double finite_or_zero(double x) { return isfinite(x) ? x : 0; }
-
-/* The sum of the finite x[0..n) in index order; their count into *count
- * (if not NULL). */
-static double finite_sum(const double *x, size_t n, size_t *count)
-{
-    double s = 0;
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i])) {
-            s += x[i];
-            m++;
-        }
-    if (count)
-        *count = m;
-    return s;
-}
 
 /* The second pass's sums (hs_metrics_compute). */
 typedef struct moments2 {
