@@ -3,8 +3,9 @@
  * path's time.  This one runs two values at a time and is deterministic:
  * the same input gives the same bits on every x86-64 (and every IEEE-754
  * double) machine, whatever the compiler vectorises, because every value
- * goes through the same sequence of correctly rounded + - * (no fused
- * multiply-add, no libm call) unless it is outside the fast range.
+ * goes through the same sequence of correctly rounded + - * (no libm
+ * call, and no fused multiply-add: the library is built with
+ * -ffp-contract=off) unless it is outside the fast range.
  *
  * Accuracy: within 2 units in the last place of the exact value (the tests
  * compare it with libm's exp over a million arguments). */
