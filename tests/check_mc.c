@@ -49,6 +49,25 @@ static int parse_rc(const char *mc)
     return rc;
 }
 
+/* The embedded store and a registry, opened around every test (a checked
+ * fixture: in the test's own process). */
+static hs_store *g_st;
+static hs_registry *g_reg;
+
+static void open_env(void)
+{
+    ck_assert_int_eq(hs_store_open(&g_st, hs_test_db(), HS_STORE_READONLY), 0);
+    ck_assert_int_eq(hs_registry_new(&g_reg), 0);
+}
+
+static void close_env(void)
+{
+    hs_registry_free(g_reg);
+    hs_store_close(g_st);
+    g_reg = NULL;
+    g_st = NULL;
+}
+
 static hs_mc *run_mc(hs_config *c, hs_store *st, hs_registry *reg,
                      size_t paths, unsigned threads)
 {
@@ -87,11 +106,7 @@ START_TEST(test_zero_vol_known_pnl)
                          "[mc.regime.only]\ndrift = 0.365\nvol = 0\n"
                          "funding = 0\n",
                          "0");
-    hs_store *st = NULL;
-    hs_registry *reg = NULL;
-    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_registry_new(&reg), 0);
-    hs_mc *mc = run_mc(c, st, reg, 5, 2);
+    hs_mc *mc = run_mc(c, g_st, g_reg, 5, 2);
     const double d = 0.365 / 365.0;
     const double want = 1e6 * (exp(d * 39) - 1);
     for (size_t p = 0; p < 5; p++) {
@@ -103,8 +118,6 @@ START_TEST(test_zero_vol_known_pnl)
     }
     ck_assert_int_eq(hs_mc_has_regimes(mc), 0);
     hs_mc_free(mc);
-    hs_registry_free(reg);
-    hs_store_close(st);
     hs_config_free(c);
 }
 END_TEST
@@ -114,15 +127,11 @@ END_TEST
 START_TEST(test_threads)
 {
     hs_config *c = parse(TWO_REGIMES, "5");
-    hs_store *st = NULL;
-    hs_registry *reg = NULL;
-    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_registry_new(&reg), 0);
     const size_t N = 24;
     hs_mc *m[3];
     const unsigned th[3] = {1, 2, 4};
     for (int k = 0; k < 3; k++)
-        m[k] = run_mc(c, st, reg, N, th[k]);
+        m[k] = run_mc(c, g_st, g_reg, N, th[k]);
     ck_assert_uint_eq(hs_mc_n_runs(m[0]), 2);
     size_t stressed = 0;
     for (size_t i = 0; i < 2; i++)
@@ -162,8 +171,6 @@ START_TEST(test_threads)
     hs_ck_near(all.es99, -worst, 0);
     for (int k = 0; k < 3; k++)
         hs_mc_free(m[k]);
-    hs_registry_free(reg);
-    hs_store_close(st);
     hs_config_free(c);
 }
 END_TEST
@@ -175,14 +182,10 @@ END_TEST
 START_TEST(test_bands_are_quantiles)
 {
     hs_config *c = parse(TWO_REGIMES, "5");
-    hs_store *st = NULL;
-    hs_registry *reg = NULL;
-    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_registry_new(&reg), 0);
     static const size_t counts[] = {2, 3, 17, 150};
     for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
         const size_t N = counts[k];
-        hs_mc *mc = run_mc(c, st, reg, N, 2);
+        hs_mc *mc = run_mc(c, g_st, g_reg, N, 2);
         const size_t S = hs_mc_steps(mc);
         ck_assert_uint_eq(hs_mc_band_paths(mc), N);
         for (size_t i = 0; i < hs_mc_n_runs(mc); i++) {
@@ -202,8 +205,6 @@ START_TEST(test_bands_are_quantiles)
         }
         hs_mc_free(mc);
     }
-    hs_registry_free(reg);
-    hs_store_close(st);
     hs_config_free(c);
 }
 END_TEST
@@ -213,17 +214,13 @@ END_TEST
 START_TEST(test_stop_writes_nothing)
 {
     hs_config *c = parse(TWO_REGIMES, "5");
-    hs_store *st = NULL;
-    hs_registry *reg = NULL;
-    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_registry_new(&reg), 0);
     static volatile sig_atomic_t stop = 1;
     hs_mc *mc = NULL;
     hs_mc_opts o = HS_MC_OPTS_INIT;
     o.paths = 50;
     o.threads = 2;
     o.stop = &stop;
-    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), 0);
+    ck_assert_int_eq(hs_mc_new(&mc, c, g_reg, g_st, &o), 0);
     ck_assert_int_eq(hs_mc_run(mc), 1);
     ck_assert_uint_lt(hs_mc_done(mc), 50);
     char path[64];
@@ -233,8 +230,6 @@ START_TEST(test_stop_writes_nothing)
     ck_assert_ptr_nonnull(strstr(hs_error_last(), "incomplete"));
     ck_assert_int_ne(access(path, F_OK), 0);
     hs_mc_free(mc);
-    hs_registry_free(reg);
-    hs_store_close(st);
     hs_config_free(c);
 }
 END_TEST
@@ -245,11 +240,7 @@ START_TEST(test_bootstrap_runs)
     hs_config *c = parse("[mc]\nmodel = bootstrap\nsteps = 25\nblock = 5\n"
                          "window = 2024-03-01..2024-12-31\n",
                          "5");
-    hs_store *st = NULL;
-    hs_registry *reg = NULL;
-    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_registry_new(&reg), 0);
-    hs_mc *mc = run_mc(c, st, reg, 6, 3);
+    hs_mc *mc = run_mc(c, g_st, g_reg, 6, 3);
     ck_assert_int_eq(hs_mc_has_regimes(mc), 0);
     for (size_t p = 0; p < 6; p++) {
         ck_assert(isnan(hs_mc_row_of(mc, 1, p)->stress_share));
@@ -258,8 +249,6 @@ START_TEST(test_bootstrap_runs)
     ck_assert_ptr_nonnull(
         strstr(hs_scenario_describe(hs_mc_scenario(mc)), "block length 5"));
     hs_mc_free(mc);
-    hs_registry_free(reg);
-    hs_store_close(st);
     hs_config_free(c);
 }
 END_TEST
@@ -273,20 +262,16 @@ END_TEST
 START_TEST(test_random_costs)
 {
     char text[4096];
-    hs_store *st = NULL;
-    hs_registry *reg = NULL;
-    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_registry_new(&reg), 0);
     /* TWO_REGIMES + 5: its [mc] section's keys, then the regimes */
     snprintf(text, sizeof text, "[mc]\nfee_bps = 2..8\nslippage_bps = 0 .. 10\n%s",
              TWO_REGIMES + 5);
     hs_config *c = parse(text, "5");
     ck_assert(c->mc.fee_random && c->mc.slippage_random);
     const size_t N = 12;
-    hs_mc *m1 = run_mc(c, st, reg, N, 1), *m3 = run_mc(c, st, reg, N, 3);
+    hs_mc *m1 = run_mc(c, g_st, g_reg, N, 1), *m3 = run_mc(c, g_st, g_reg, N, 3);
     ck_assert_int_eq(hs_mc_random_costs(m1), 1);
     hs_config *fixed = parse(TWO_REGIMES, "5");
-    hs_mc *mf = run_mc(fixed, st, reg, N, 2);
+    hs_mc *mf = run_mc(fixed, g_st, g_reg, N, 2);
     ck_assert_int_eq(hs_mc_random_costs(mf), 0);
     gsl_rng *r = NULL;
     double lo = INFINITY, hi = -INFINITY;
@@ -317,7 +302,7 @@ START_TEST(test_random_costs)
     snprintf(text, sizeof text, "[mc]\nfee_bps = 5..5\nslippage_bps = 5\n%s",
              TWO_REGIMES + 5);
     hs_config *zero = parse(text, "5");
-    hs_mc *mz = run_mc(zero, st, reg, N, 2);
+    hs_mc *mz = run_mc(zero, g_st, g_reg, N, 2);
     for (size_t i = 0; i < 2; i++)
         for (size_t p = 0; p < N; p++)
             ck_assert_int_eq(memcmp(hs_mc_row_of(mz, i, p),
@@ -355,8 +340,6 @@ START_TEST(test_random_costs)
     hs_config_free(c);
     hs_config_free(fixed);
     hs_config_free(zero);
-    hs_registry_free(reg);
-    hs_store_close(st);
 }
 END_TEST
 
@@ -366,13 +349,9 @@ END_TEST
 START_TEST(test_plan_reset)
 {
     hs_config *c = parse(TWO_REGIMES, "5");
-    hs_store *st = NULL;
-    hs_registry *reg = NULL;
-    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_registry_new(&reg), 0);
     hs_mc *mc = NULL;
     hs_mc_opts o = HS_MC_OPTS_INIT;
-    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), 0);
+    ck_assert_int_eq(hs_mc_new(&mc, c, g_reg, g_st, &o), 0);
     const hs_scenario *sc = hs_mc_scenario(mc);
     hs_scenario_path *pp = NULL;
     ck_assert_int_eq(hs_scenario_path_new(&pp, sc), 0);
@@ -381,10 +360,10 @@ START_TEST(test_plan_reset)
     po.live_from = hs_scenario_warm(sc);
     hs_plan *fresh = NULL, *reused = NULL;
     ck_assert_int_eq(hs_scenario_fill(pp, 7, 3), 0);
-    ck_assert_int_eq(hs_plan_new(&fresh, c, reg, NULL, &po), 0);
+    ck_assert_int_eq(hs_plan_new(&fresh, c, g_reg, NULL, &po), 0);
     ck_assert_int_eq(hs_plan_run_strict(fresh), 0);
     ck_assert_int_eq(hs_scenario_fill(pp, 7, 0), 0); /* another path first */
-    ck_assert_int_eq(hs_plan_new(&reused, c, reg, NULL, &po), 0);
+    ck_assert_int_eq(hs_plan_new(&reused, c, g_reg, NULL, &po), 0);
     ck_assert_int_eq(hs_plan_run_strict(reused), 0);
     ck_assert_int_eq(hs_scenario_fill(pp, 7, 3), 0);
     ck_assert_int_eq(hs_plan_reset(reused, NULL), 0);
@@ -425,8 +404,6 @@ START_TEST(test_plan_reset)
     hs_plan_free(fresh);
     hs_scenario_path_free(pp);
     hs_mc_free(mc);
-    hs_registry_free(reg);
-    hs_store_close(st);
     hs_config_free(c);
 }
 END_TEST
@@ -552,31 +529,27 @@ START_TEST(test_errors)
         ck_assert_ptr_nonnull(strstr(hs_error_last(), "spread"));
     }
     /* Runner options and config-level refusals. */
-    hs_store *st = NULL;
-    hs_registry *reg = NULL;
-    ck_assert_int_eq(hs_store_open(&st, hs_test_db(), HS_STORE_READONLY), 0);
-    ck_assert_int_eq(hs_registry_new(&reg), 0);
     hs_mc *mc = NULL;
     hs_mc_opts o = HS_MC_OPTS_INIT;
     hs_config *none = parse("", "0");
-    ck_assert_int_eq(hs_mc_new(&mc, none, reg, st, &o), HS_ECONFIG);
+    ck_assert_int_eq(hs_mc_new(&mc, none, g_reg, g_st, &o), HS_ECONFIG);
     ck_assert_ptr_nonnull(strstr(hs_error_last(), "no [mc] section"));
     hs_config *c = parse(TWO_REGIMES, "0");
     o.paths = 0;
-    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), HS_ECONFIG);
+    ck_assert_int_eq(hs_mc_new(&mc, c, g_reg, g_st, &o), HS_ECONFIG);
     ck_assert_ptr_nonnull(strstr(hs_error_last(), "0 paths"));
     o.paths = 5;
     o.keep_paths = 6;
-    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), HS_ECONFIG);
+    ck_assert_int_eq(hs_mc_new(&mc, c, g_reg, g_st, &o), HS_ECONFIG);
     o.keep_paths = 0;
     o.threads = 0;
-    ck_assert_int_eq(hs_mc_new(&mc, c, reg, st, &o), HS_ECONFIG);
+    ck_assert_int_eq(hs_mc_new(&mc, c, g_reg, g_st, &o), HS_ECONFIG);
     ck_assert_ptr_null(mc);
     /* Regimes fitted on the fly (calibrate = START..END): two regimes named
      * as configured, the calm one without crash jumps, the paths run. */
     hs_config *cal = parse("[mc]\ncalibrate = 2022-01-01..2023-12-31\n", "0");
     o.threads = 1;
-    ck_assert_msg(hs_mc_new(&mc, cal, reg, st, &o) == 0, "%s",
+    ck_assert_msg(hs_mc_new(&mc, cal, g_reg, g_st, &o) == 0, "%s",
                   hs_error_last());
     const char *d = hs_scenario_describe(hs_mc_scenario(mc));
     ck_assert_ptr_nonnull(strstr(d, "2 regimes"));
@@ -592,18 +565,18 @@ START_TEST(test_errors)
     /* A calibration window without data: refused, naming the key. */
     ck_assert_int_eq(hs_config_set(cal, "mc.calibrate=2010-01-01..2010-12-31"),
                      0);
-    ck_assert_int_ne(hs_mc_new(&mc, cal, reg, st, &o), 0);
+    ck_assert_int_ne(hs_mc_new(&mc, cal, g_reg, g_st, &o), 0);
     ck_assert_ptr_null(mc);
     ck_assert_ptr_nonnull(strstr(hs_error_last(), "[mc] calibrate"));
     /* Not positive definite and no repair: refused, naming the regime. */
     hs_config *npd = parse("[mc]\nregimes = only\n[mc.regime.only]\nvol = 0.2\n"
                            "corr.BTC = 1, 0.9, 0.9\ncorr.ETH = 0.9, 1, -0.9\n",
                            "0");
-    ck_assert_int_eq(hs_mc_new(&mc, npd, reg, st, &o), HS_ECONFIG);
+    ck_assert_int_eq(hs_mc_new(&mc, npd, g_reg, g_st, &o), HS_ECONFIG);
     ck_assert_ptr_nonnull(strstr(hs_error_last(), "regime only"));
     ck_assert_ptr_nonnull(strstr(hs_error_last(), "not positive definite"));
     ck_assert_int_eq(hs_config_set(npd, "mc.repair=true"), 0);
-    ck_assert_msg(hs_mc_new(&mc, npd, reg, st, &o) == 0, "%s", hs_error_last());
+    ck_assert_msg(hs_mc_new(&mc, npd, g_reg, g_st, &o) == 0, "%s", hs_error_last());
     ck_assert_ptr_nonnull(
         strstr(hs_scenario_describe(hs_mc_scenario(mc)), "REPAIRED"));
     hs_mc_free(mc);
@@ -611,8 +584,6 @@ START_TEST(test_errors)
     hs_config_free(cal);
     hs_config_free(c);
     hs_config_free(none);
-    hs_registry_free(reg);
-    hs_store_close(st);
 }
 END_TEST
 
@@ -621,6 +592,7 @@ static Suite *suite(void)
     Suite *s = suite_create("mc");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, open_env, close_env);
     tcase_add_test(tc, test_zero_vol_known_pnl);
     tcase_add_test(tc, test_threads);
     tcase_add_test(tc, test_bands_are_quantiles);
