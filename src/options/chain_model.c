@@ -1188,16 +1188,13 @@ static int model_quote(const void *state, const hs_chain *slice,
                                       expiry, strike, right, &q))
             return 0;
     } else {
-        /* (rare: a solver of its own, the source's state being const
-         * here) */
+        /* the source's solver, made at its init: nothing allocated */
         const double T =
             (double)(expiry - s->cur_now) / (YEAR_DAYS * HS_MS_PER_DAY);
-        repair_ws ws = {NULL, 0, NULL, NULL};
+        repair_ws ws = {NULL, 0, NULL, s->ws.iv};
         hs_chain_quote c = p;
         c.right = 'C';
-        const int rc = requote(&s->m, &ws, F, T, P, &p, &c);
-        hs_iv_solver_free(ws.iv);
-        if (rc)
+        if (requote(&s->m, &ws, F, T, P, &p, &c))
             return 0;
         q = right == 'P' ? p : c;
     }
